@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine: Chromium for the browser
+# tests (Debian's build; never a downloaded one) and the npm workspace from the lock file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: /usr/bin/chromium is missing; install Debian's chromium package (browser tests need it)" >&2
+  fi
+fi
+npm ci --no-audit --no-fund
