@@ -1,0 +1,8 @@
+/** True when Debian's Chromium is installed. */
+export function hasChromium(): boolean;
+/** Serves a folder on 127.0.0.1 at a free port. */
+export function serveStatic(root: string): Promise<{ url: string; close: () => void }>;
+/** Launches Debian's Chromium through playwright-core with the flags this machine needs. */
+export function launchChromium(): Promise<{ context: import('playwright-core').BrowserContext; close: () => Promise<void> }>;
+/** Bundles `entry` with Vite, runs its default export in headless Chromium, resolves to its JSON result. */
+export function runInChromium(opts: { entry: string; timeoutMs?: number }): Promise<unknown>;
