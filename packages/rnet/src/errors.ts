@@ -1,0 +1,24 @@
+/**
+ * Typed errors thrown by `@deepigeos/rnet`. Every message names the offending argument or field
+ * and the value that was expected, so callers can fix their input without reading the source.
+ */
+
+/** A shape, length or spacing does not match what the call expects. */
+export class ShapeError extends Error {
+  override readonly name = 'ShapeError';
+}
+
+/** Seeds are malformed or lie outside the image. */
+export class SeedError extends Error {
+  override readonly name = 'SeedError';
+}
+
+/** An option has an invalid value (wrong type, out of range, unknown mode). */
+export class OptionError extends Error {
+  override readonly name = 'OptionError';
+}
+
+/** An {@link InteractiveSession} method was called in a state where it cannot run. */
+export class SessionStateError extends Error {
+  override readonly name = 'SessionStateError';
+}
