@@ -1,0 +1,25 @@
+/**
+ * Typed errors of the deepigeos CLI and its data pipeline. Every message names the argument, file
+ * or field at fault and what was expected, so a user can fix the problem without reading code.
+ * @module
+ */
+
+/** A configuration file or value is invalid (unknown key, wrong type, out of range). */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** A dataset is malformed: missing files, unpaired images/labels, mismatched shapes, bad labels. */
+export class DatasetError extends Error {
+  override readonly name = 'DatasetError';
+}
+
+/** Wrong command-line usage: unknown command or flag, missing required flag, bad flag value. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** An array argument has the wrong length or shape for the operation. */
+export class ShapeError extends Error {
+  override readonly name = 'ShapeError';
+}
