@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BackendError } from './errors.js';
+
+/** Backend names this helper knows how to rank. Any other registered backend may be named explicitly. */
+export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu' | (string & {});
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * Where the browser should fetch `tfjs-backend-wasm*.wasm` from (a directory URL ending in `/`,
+   * or a map of file names to URLs). Not needed in Node, where the files are read from the package.
+   */
+  wasmPaths?: string | Record<string, string>;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/**
+ * Preference order when no backend is named: in Node the wasm backend (XNNPACK convolutions) then
+ * cpu; in browsers WebGPU, WebGL (only if the user imported those backends), then wasm, then cpu.
+ */
+export function defaultBackendOrder(): BackendName[] {
+  return isNode ? ['wasm', 'cpu'] : ['webgpu', 'webgl', 'wasm', 'cpu'];
+}
+
+/**
+ * Selects and initialises the tfjs backend. With a name, that backend is used or a
+ * {@link BackendError} is thrown; without one, the first backend of {@link defaultBackendOrder}
+ * that is registered and initialises wins. Resolves to the active backend's name.
+ *
+ * @example
+ * ```ts
+ * await initBackend();        // 'wasm' in Node (cpu if wasm fails)
+ * await initBackend('cpu');   // explicit choice
+ * ```
+ */
+export async function initBackend(name?: BackendName, options: InitBackendOptions = {}): Promise<string> {
+  if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths as string);
+  const registered = new Set(Object.keys(tf.engine().registryFactory));
+  if (name !== undefined) {
+    if (!registered.has(name)) {
+      throw new BackendError(
+        `initBackend: backend '${name}' is not registered; registered: ${[...registered].join(', ')}. ` +
+          `Import its package (e.g. '@tensorflow/tfjs-backend-${name}') first.`,
+      );
+    }
+    if (!(await tf.setBackend(name))) throw new BackendError(`initBackend: backend '${name}' failed to initialise`);
+    await tf.ready();
+    return tf.getBackend();
+  }
+  for (const candidate of defaultBackendOrder()) {
+    if (!registered.has(candidate)) continue;
+    if (tf.getBackend() === candidate) return candidate;
+    try {
+      if (await tf.setBackend(candidate)) {
+        await tf.ready();
+        return tf.getBackend();
+      }
+    } catch {
+      // A backend that fails to initialise (e.g. no WebGL context) falls through to the next one.
+    }
+  }
+  throw new BackendError(`initBackend: no backend could be initialised (tried ${defaultBackendOrder().join(', ')})`);
+}
+
+/** Name of the tfjs backend currently in use (e.g. `'wasm'`, `'cpu'`, `'webgl'`). */
+export function activeBackend(): string {
+  return tf.getBackend();
+}

@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { conv2dFast } from '../src/ops/conv2d-fast.js';
+import { conv3dFast } from '../src/ops/conv3d-fast.js';
+import { bruteConv3d, maxAbs, maxAbsDiff, randomArray } from './reference.js';
+
+interface Case {
+  name: string;
+  x: number[]; // [N, D, H, W, Cin]
+  k: number[]; // [kd, kh, kw]
+  dil: number[];
+  cout: number;
+}
+
+const cases: Case[] = [
+  { name: '2D 3×3 d=1', x: [2, 1, 7, 6, 3], k: [1, 3, 3], dil: [1, 1, 1], cout: 4 },
+  { name: '2D 3×3 d=2', x: [1, 1, 9, 8, 2], k: [1, 3, 3], dil: [1, 2, 2], cout: 3 },
+  { name: '2D 3×3 d=(3,1) anisotropic', x: [1, 1, 8, 7, 2], k: [1, 3, 3], dil: [1, 3, 1], cout: 2 },
+  { name: '2D 1×1', x: [2, 1, 4, 5, 3], k: [1, 1, 1], dil: [1, 1, 1], cout: 2 },
+  { name: '2D 2×4 even kernel', x: [1, 1, 6, 7, 2], k: [1, 2, 4], dil: [1, 1, 2], cout: 2 },
+  { name: '3D 3×3×3 d=1', x: [1, 5, 6, 5, 2], k: [3, 3, 3], dil: [1, 1, 1], cout: 3 },
+  { name: '3D 3×3×3 d=2', x: [2, 6, 5, 6, 2], k: [3, 3, 3], dil: [2, 2, 2], cout: 2 },
+  { name: '3D 1×3×3 d=(1,2,2)', x: [1, 4, 7, 6, 3], k: [1, 3, 3], dil: [1, 2, 2], cout: 2 },
+  { name: '3D 3×1×1 d=3', x: [1, 8, 3, 3, 2], k: [3, 1, 1], dil: [3, 1, 1], cout: 2 },
+];
+
+/** Runs the op under test for a case: 2D cases through conv2dFast, 3D through conv3dFast. */
+function runOp(c: Case, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  if (c.name.startsWith('2D')) {
+    const [n, , h, wd, cin] = c.x as [number, number, number, number, number];
+    return conv2dFast(
+      tf.reshape(x, [n, h, wd, cin]),
+      tf.reshape(w, [c.k[1]!, c.k[2]!, cin, c.cout]),
+      [c.dil[1]!, c.dil[2]!],
+    );
+  }
+  return conv3dFast(x as tf.Tensor5D, w as tf.Tensor5D, c.dil as [number, number, number]);
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`fast convolutions on ${backend}`, () => {
+    for (const c of cases) {
+      it(`${c.name}: forward equals brute force and tf.conv`, async () => {
+        await initBackend(backend);
+        const wShape = [...c.k, c.x[4]!, c.cout];
+        const xData = randomArray(c.x.reduce((a, b) => a * b), 1);
+        const wData = randomArray(wShape.reduce((a, b) => a * b), 2);
+        const x = tf.tensor(xData, c.x);
+        const w = tf.tensor(wData, wShape);
+        const y = runOp(c, x, w);
+        const ref = bruteConv3d(xData, c.x, wData, wShape, c.dil);
+        expect(maxAbsDiff(y.dataSync(), ref)).toBeLessThan(1e-5 * Math.max(1, maxAbs(ref)));
+        if (c.k.every((k) => k % 2 === 1) && backend === 'cpu') {
+          // tfjs' own conv3d (forward supports dilation) as a second reference.
+          const builtin = tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, 1, 'same', 'NDHWC', c.dil as [number, number, number]);
+          expect(maxAbsDiff(y.dataSync(), builtin.dataSync())).toBeLessThan(1e-5);
+        }
+        tf.dispose([x, w, y]);
+      });
+
+      it(`${c.name}: gradients equal finite differences of the float64 reference`, async () => {
+        await initBackend(backend);
+        const wShape = [...c.k, c.x[4]!, c.cout];
+        const xData = randomArray(c.x.reduce((a, b) => a * b), 3);
+        const wData = randomArray(wShape.reduce((a, b) => a * b), 4);
+        const yLen = (c.x.reduce((a, b) => a * b) / c.x[4]!) * c.cout;
+        const r = randomArray(yLen, 5);
+        // Loss L = Σ y·r is linear in x and in w, so central differences are exact up to rounding.
+        const loss = (xs: ArrayLike<number>, ws: ArrayLike<number>) => {
+          const y = bruteConv3d(xs, c.x, ws, wShape, c.dil);
+          let s = 0;
+          for (let i = 0; i < y.length; i++) s += y[i]! * r[i]!;
+          return s;
+        };
+        const fd = (data: Float32Array, isX: boolean) => {
+          const g = new Float64Array(data.length);
+          const h = 1e-3;
+          const p = Float64Array.from(data);
+          for (let i = 0; i < data.length; i++) {
+            const v = p[i]!;
+            p[i] = v + h;
+            const up = isX ? loss(p, wData) : loss(xData, p);
+            p[i] = v - h;
+            const down = isX ? loss(p, wData) : loss(xData, p);
+            p[i] = v;
+            g[i] = (up - down) / (2 * h);
+          }
+          return g;
+        };
+        const x = tf.tensor(xData, c.x);
+        const w = tf.tensor(wData, wShape);
+        const rT = tf.tensor(r, [...c.x.slice(0, 4), c.cout]);
+        const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.reshape(runOp(c, a, b), rT.shape), rT)));
+        const [dx, dw] = grads([x, w]);
+        const refDx = fd(xData, true);
+        const refDw = fd(wData, false);
+        expect(maxAbsDiff(dx!.dataSync(), refDx)).toBeLessThan(1e-4 * Math.max(1, maxAbs(refDx)));
+        expect(maxAbsDiff(dw!.dataSync(), refDw)).toBeLessThan(1e-4 * Math.max(1, maxAbs(refDw)));
+        tf.dispose([x, w, rT, dx!, dw!]);
+      });
+    }
+  });
+}
