@@ -1,0 +1,46 @@
+/**
+ * Thrown when tensor or array shapes disagree with what a layer or the lattice expects
+ * (rank, spatial size, label count, array length). The message names the argument.
+ */
+export class ShapeError extends Error {
+  /** @param message - names the argument, its actual shape and the expected one */
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShapeError';
+  }
+}
+
+/**
+ * Thrown for invalid option values or non-finite input data (NaN, ±Infinity).
+ * The message names the option or argument and the expected value.
+ */
+export class ArgumentError extends Error {
+  /** @param message - names the option or argument and the expected value */
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArgumentError';
+  }
+}
+
+/** Throws {@link ArgumentError} unless `value` is a finite number greater than zero. */
+export function requirePositive(name: string, value: number): void {
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new ArgumentError(`${name} must be a finite number > 0, got ${value}`);
+  }
+}
+
+/** Throws {@link ArgumentError} unless `value` is an integer >= `min`. */
+export function requireInteger(name: string, value: number, min: number): void {
+  if (!(Number.isInteger(value) && value >= min)) {
+    throw new ArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
+  }
+}
+
+/** Throws {@link ArgumentError} naming `name` and the first bad index if `data` holds NaN or ±Infinity. */
+export function requireFinite(name: string, data: ArrayLike<number>): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      throw new ArgumentError(`${name} must hold only finite values; found ${data[i]} at flat index ${i}`);
+    }
+  }
+}

@@ -1,0 +1,260 @@
+// Permutohedral lattice (Adams, Baek & Davis, Eurographics 2010) over typed arrays.
+// Points in a d-dimensional feature space are lifted onto the hyperplane Σx = 0 of R^(d+1),
+// splatted onto the d+1 vertices of their enclosing simplex, blurred with a [1 2 1] kernel
+// along each of the d+1 lattice directions, and sliced back. The result approximates the
+// Gaussian sum Σ_j exp(-½‖f_i - f_j‖²) v_j in time linear in the number of points.
+import { ArgumentError, ShapeError, requireFinite, requireInteger } from './errors.js';
+
+/** Options of {@link Lattice.filter}. */
+export interface FilterOptions {
+  /**
+   * Apply the adjoint (transpose) of the filter: the blur axes in reverse order. Splat and
+   * slice are transposes of each other and each axis blur is symmetric, so this is exact.
+   */
+  reverse?: boolean;
+}
+
+/** A permutohedral lattice built once for a fixed set of points; filter any number of signals. */
+export interface Lattice {
+  /** Number of points. */
+  readonly n: number;
+  /** Feature dimension per point. */
+  readonly d: number;
+  /** Number of lattice vertices that received at least one point. */
+  readonly vertexCount: number;
+  /**
+   * Unnormalised Gaussian filtering Σ_j exp(-½‖f_i - f_j‖²) v_j as the lattice approximates it.
+   * @param values - `n × channels` values, point-major (channels fastest)
+   * @param channels - values per point
+   * @returns a new `n × channels` array
+   */
+  filter(values: Float32Array, channels: number, options?: FilterOptions): Float32Array;
+}
+
+/** Open-addressing hash map from integer keys of length `d` to dense vertex indices. */
+class KeyTable {
+  keys: Int32Array;
+  count = 0;
+  private slots: Int32Array;
+  private mask: number;
+
+  constructor(
+    private readonly d: number,
+    expected: number,
+  ) {
+    let size = 1024;
+    while (size < expected * 2) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+    this.keys = new Int32Array(Math.max(16, expected) * d);
+  }
+
+  private hash(key: Int32Array, at: number): number {
+    let h = 0;
+    for (let k = 0; k < this.d; k++) h = Math.imul(h ^ key[at + k]!, 0x9e3779b1) + k;
+    return (h ^ (h >>> 15)) & this.mask;
+  }
+
+  private equals(key: Int32Array, at: number, vertex: number): boolean {
+    const base = vertex * this.d;
+    for (let k = 0; k < this.d; k++) if (this.keys[base + k] !== key[at + k]) return false;
+    return true;
+  }
+
+  /** Index of `key[at..at+d)`, inserting it if `insert`; −1 when absent and not inserting. */
+  find(key: Int32Array, at: number, insert: boolean): number {
+    let slot = this.hash(key, at);
+    for (;;) {
+      const vertex = this.slots[slot]!;
+      if (vertex < 0) break;
+      if (this.equals(key, at, vertex)) return vertex;
+      slot = (slot + 1) & this.mask;
+    }
+    if (!insert) return -1;
+    if ((this.count + 1) * this.d > this.keys.length) {
+      const grown = new Int32Array(this.keys.length * 2);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    const vertex = this.count++;
+    this.keys.set(key.subarray(at, at + this.d), vertex * this.d);
+    this.slots[slot] = vertex;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    return vertex;
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+    for (let v = 0; v < this.count; v++) {
+      let slot = this.hash(this.keys, v * this.d);
+      while (this.slots[slot]! >= 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = v;
+    }
+  }
+}
+
+/**
+ * Constant that turns the lattice's splat–blur–slice into the Gaussian sum. Each axis blur
+ * multiplies mass by 2 (weights ½,1,½), so mass grows by 2^(d+1); one lattice vertex owns a
+ * feature-space volume of (3/2)^(d/2)/√(d+1) with the elevation scale √(2/3)(d+1); the unit
+ * Gaussian integrates to (2π)^(d/2).
+ */
+function gaussianScale(d: number): number {
+  return ((2 * Math.PI) ** (d / 2) * Math.sqrt(d + 1)) / (2 ** (d + 1) * 1.5 ** (d / 2));
+}
+
+/**
+ * Builds a permutohedral lattice over `n` points with `d` features each. Features must already
+ * be scaled by the caller (divide positions by θ_α, intensities by θ_β, ...), so the filter is a
+ * unit-variance Gaussian in feature space.
+ * @param features - `n × d` values, point-major
+ * @throws {@link ShapeError} if `features.length !== n * d`
+ * @throws {@link ArgumentError} if `n`/`d` are not positive integers or a feature is not finite
+ */
+export function createLattice(features: Float32Array, n: number, d: number): Lattice {
+  requireInteger('createLattice: n', n, 1);
+  requireInteger('createLattice: d', d, 1);
+  if (!(features instanceof Float32Array)) throw new ArgumentError('createLattice: features must be a Float32Array');
+  if (features.length !== n * d) {
+    throw new ShapeError(`createLattice: features has length ${features.length}, expected n*d = ${n * d}`);
+  }
+  requireFinite('createLattice: features', features);
+
+  const d1 = d + 1;
+  const scale = new Float64Array(d);
+  const invStd = Math.sqrt(2 / 3) * d1;
+  for (let k = 0; k < d; k++) scale[k] = invStd / Math.sqrt((k + 1) * (k + 2));
+
+  const table = new KeyTable(d, Math.min(n * d1, 1 << 22));
+  const vertexOf = new Int32Array(n * d1);
+  const weightOf = new Float32Array(n * d1);
+  const elevated = new Float64Array(d1);
+  const rem0 = new Int32Array(d1);
+  const rank = new Int32Array(d1);
+  const bary = new Float64Array(d1 + 1);
+  const key = new Int32Array(d);
+
+  for (let i = 0; i < n; i++) {
+    // Lift onto Σx = 0 with an orthogonal basis whose columns all have norm invStd.
+    let tail = 0;
+    for (let j = d; j > 0; j--) {
+      const cf = features[i * d + j - 1]! * scale[j - 1]!;
+      elevated[j] = tail - j * cf;
+      tail += cf;
+    }
+    elevated[0] = tail;
+    // Nearest remainder-0 lattice point (all coordinates multiples of d+1).
+    let sum = 0;
+    for (let j = 0; j < d1; j++) {
+      const r = Math.round(elevated[j]! / d1);
+      rem0[j] = r * d1;
+      sum += r;
+    }
+    // Rank of each coordinate's residual, which identifies the enclosing simplex.
+    rank.fill(0);
+    for (let j = 0; j < d; j++) {
+      const dj = elevated[j]! - rem0[j]!;
+      for (let k = j + 1; k < d1; k++) {
+        if (dj < elevated[k]! - rem0[k]!) rank[j]!++;
+        else rank[k]!++;
+      }
+    }
+    // Bring the rounded point back onto the hyperplane.
+    for (let j = 0; j < d1; j++) {
+      rank[j]! += sum;
+      if (rank[j]! < 0) {
+        rank[j]! += d1;
+        rem0[j]! += d1;
+      } else if (rank[j]! > d) {
+        rank[j]! -= d1;
+        rem0[j]! -= d1;
+      }
+    }
+    bary.fill(0);
+    for (let j = 0; j < d1; j++) {
+      const v = (elevated[j]! - rem0[j]!) / d1;
+      bary[d - rank[j]!]! += v;
+      bary[d - rank[j]! + 1]! -= v;
+    }
+    bary[0]! += 1 + bary[d1]!;
+    // Vertex r of the simplex is rem0 plus the canonical offset of remainder r.
+    for (let r = 0; r < d1; r++) {
+      for (let j = 0; j < d; j++) key[j] = rem0[j]! + (rank[j]! <= d - r ? r : r - d1);
+      vertexOf[i * d1 + r] = table.find(key, 0, true);
+      weightOf[i * d1 + r] = bary[r]!;
+    }
+  }
+
+  const m = table.count;
+  // Neighbours of each vertex along each lattice direction (−1 when the neighbour is empty).
+  const neighbours = new Int32Array(d1 * m * 2);
+  const probe = new Int32Array(2 * d);
+  for (let axis = 0; axis < d1; axis++) {
+    for (let v = 0; v < m; v++) {
+      for (let j = 0; j < d; j++) {
+        const kv = table.keys[v * d + j]!;
+        probe[j] = kv - 1;
+        probe[d + j] = kv + 1;
+      }
+      if (axis < d) {
+        probe[axis] = table.keys[v * d + axis]! + d;
+        probe[d + axis] = table.keys[v * d + axis]! - d;
+      }
+      const at = (axis * m + v) * 2;
+      neighbours[at] = table.find(probe, 0, false);
+      neighbours[at + 1] = table.find(probe, d, false);
+    }
+  }
+  const outScale = gaussianScale(d);
+
+  return {
+    n,
+    d,
+    vertexCount: m,
+    filter(values: Float32Array, channels: number, options?: FilterOptions): Float32Array {
+      requireInteger('filter: channels', channels, 1);
+      if (!(values instanceof Float32Array) || values.length !== n * channels) {
+        throw new ShapeError(
+          `filter: values must be a Float32Array of length n*channels = ${n * channels}, got ${values?.length}`,
+        );
+      }
+      let grid = new Float32Array(m * channels);
+      let next = new Float32Array(m * channels);
+      for (let i = 0; i < n; i++) {
+        for (let r = 0; r < d1; r++) {
+          const w = weightOf[i * d1 + r]!;
+          const at = vertexOf[i * d1 + r]! * channels;
+          for (let c = 0; c < channels; c++) grid[at + c]! += w * values[i * channels + c]!;
+        }
+      }
+      const reverse = options?.reverse === true;
+      for (let step = 0; step < d1; step++) {
+        const axis = reverse ? d - step : step;
+        for (let v = 0; v < m; v++) {
+          const n1 = neighbours[(axis * m + v) * 2]!;
+          const n2 = neighbours[(axis * m + v) * 2 + 1]!;
+          const at = v * channels;
+          for (let c = 0; c < channels; c++) {
+            const a = n1 >= 0 ? grid[n1 * channels + c]! : 0;
+            const b = n2 >= 0 ? grid[n2 * channels + c]! : 0;
+            next[at + c] = grid[at + c]! + 0.5 * (a + b);
+          }
+        }
+        const swap = grid;
+        grid = next;
+        next = swap;
+      }
+      const out = new Float32Array(n * channels);
+      for (let i = 0; i < n; i++) {
+        for (let r = 0; r < d1; r++) {
+          const w = weightOf[i * d1 + r]! * outScale;
+          const at = vertexOf[i * d1 + r]! * channels;
+          for (let c = 0; c < channels; c++) out[i * channels + c]! += w * grid[at + c]!;
+        }
+      }
+      return out;
+    },
+  };
+}

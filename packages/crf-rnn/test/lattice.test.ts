@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { ArgumentError, ShapeError } from '../src/errors.js';
+import { createLattice } from '../src/lattice.js';
+import { bruteForceGaussian, dot, relativeL2, rng } from './helpers.js';
+
+/** Grid positions / theta plus `extra` random feature channels / thetaI, like a dense CRF's features. */
+function gridFeatures(shape: number[], theta: number, extra: number, thetaI: number, seed: number) {
+  const random = rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const d = shape.length + extra;
+  const f = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    let rest = i;
+    for (let a = shape.length - 1; a >= 0; a--) {
+      f[i * d + a] = (rest % shape[a]!) / theta;
+      rest = Math.floor(rest / shape[a]!);
+    }
+    for (let e = 0; e < extra; e++) f[i * d + shape.length + e] = (random() * 40) / thetaI;
+  }
+  return { f, n, d };
+}
+
+function randomValues(n: number, c: number, seed: number): Float32Array {
+  const random = rng(seed);
+  return Float32Array.from({ length: n * c }, () => random());
+}
+
+describe('createLattice: against brute-force Gaussian filtering', () => {
+  const cases = [
+    { name: '2D 24x24 spatial, theta 2', shape: [24, 24], theta: 2, extra: 0, thetaI: 1 },
+    { name: '2D 24x24 spatial, theta 4', shape: [24, 24], theta: 4, extra: 0, thetaI: 1 },
+    { name: '2D 20x20 + intensity, theta 3 / 8', shape: [20, 20], theta: 3, extra: 1, thetaI: 8 },
+    { name: '3D 10x10x10 spatial, theta 2', shape: [10, 10, 10], theta: 2, extra: 0, thetaI: 1 },
+    { name: '3D 8x10x10 + intensity, theta 2.5 / 10', shape: [8, 10, 10], theta: 2.5, extra: 1, thetaI: 10 },
+    { name: '2D 16x16 + RGB, theta 3 / 10', shape: [16, 16], theta: 3, extra: 3, thetaI: 10 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: relative L2 <= 2 %`, () => {
+      const { f, n, d } = gridFeatures(c.shape, c.theta, c.extra, c.thetaI, 7);
+      const values = randomValues(n, 2, 11);
+      const lattice = createLattice(f, n, d);
+      const got = lattice.filter(values, 2);
+      const want = bruteForceGaussian(f, n, d, values, 2);
+      expect(relativeL2(got, want)).toBeLessThan(0.02);
+    });
+  }
+});
+
+describe('createLattice: reverse is the exact adjoint', () => {
+  for (const [shape, extra] of [
+    [[17, 13], 1],
+    [[6, 7, 5], 1],
+  ] as const) {
+    it(`<a, K b> = <K^T a, b> on ${shape.join('x')} (+${extra} feature)`, () => {
+      const { f, n, d } = gridFeatures([...shape], 1.5, extra, 5, 3);
+      const lattice = createLattice(f, n, d);
+      const a = randomValues(n, 3, 1);
+      const b = randomValues(n, 3, 2);
+      const lhs = dot(a, lattice.filter(b, 3));
+      const rhs = dot(lattice.filter(a, 3, { reverse: true }), b);
+      expect(Math.abs(lhs - rhs) / Math.abs(lhs)).toBeLessThan(1e-5);
+      // The forward order is not its own adjoint: the test can tell the two apart.
+      const wrong = dot(lattice.filter(a, 3), b);
+      expect(Math.abs(lhs - wrong) / Math.abs(lhs)).toBeGreaterThan(1e-5);
+    });
+  }
+});
+
+describe('createLattice: bad input', () => {
+  it('rejects a features length that is not n*d', () => {
+    expect(() => createLattice(new Float32Array(5), 3, 2)).toThrow(ShapeError);
+    expect(() => createLattice(new Float32Array(5), 3, 2)).toThrow(/features has length 5, expected n\*d = 6/);
+  });
+  it('rejects non-finite features and bad n, d', () => {
+    expect(() => createLattice(new Float32Array([0, Number.NaN]), 1, 2)).toThrow(ArgumentError);
+    expect(() => createLattice(new Float32Array(4), 0, 2)).toThrow(/n must be an integer >= 1/);
+    expect(() => createLattice(new Float32Array(4), 4, 1.5)).toThrow(/d must be an integer/);
+  });
+  it('rejects values of the wrong length', () => {
+    const lattice = createLattice(new Float32Array(6), 3, 2);
+    expect(() => lattice.filter(new Float32Array(5), 2)).toThrow(/length n\*channels = 6/);
+  });
+});
