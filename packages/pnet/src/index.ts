@@ -7,3 +7,7 @@ export { conv3dFast } from './ops/conv3d-fast.js';
 export { BatchNormND, type BatchNormNDArgs, type BatchNormSettings } from './layers/batch-norm.js';
 export { PNetBlock, type PNetBlockArgs, type PNetBlockLayerWeights } from './layers/pnet-block.js';
 export { createPNet2D, createPNet3D, type PNet2DOptions, type PNet3DOptions } from './models/pnet.js';
+export { dilatedConv } from './ops/dilated-conv.js';
+export { type BatchMoments, batchNormInference, batchNormTraining } from './ops/batch-norm.js';
+export { exportTorchStateDict, importTorchStateDict } from './torch/state-dict.js';
+export { type NamedTensor, readSafetensors, writeSafetensors } from './torch/safetensors.js';
