@@ -10,8 +10,10 @@ export interface OverlayImage {
   caption: string;
   width: number;
   height: number;
-  /** Intensities; displayed linearly from their min (black) to max (white). */
+  /** Intensities; displayed linearly from `window[0]` (black) to `window[1]` (white). */
   image: ArrayLike<number>;
+  /** Display window (default: the image's min and max); values outside are clamped. */
+  window?: readonly [number, number];
   /** Predicted mask or probability; values > 0.5 are filled red at {@link PREDICTION_ALPHA}. */
   prediction?: ArrayLike<number>;
   /** Reference mask; values > 0.5 are outlined in opaque green (4-connected boundary). */
@@ -37,6 +39,17 @@ function isBoundary(mask: ArrayLike<number>, width: number, height: number, x: n
   return !(mask[i - 1]! > 0.5 && mask[i + 1]! > 0.5 && mask[i - width]! > 0.5 && mask[i + width]! > 0.5);
 }
 
+function imageRange(image: ArrayLike<number>): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < image.length; i++) {
+    const v = image[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 /**
  * Renders an overlay to RGBA bytes (`width × height × 4`, opaque).
  * @throws ReportInputError if the sizes are not positive integers or an array's length differs.
@@ -50,19 +63,13 @@ export function renderOverlayRgba(overlay: OverlayImage): Uint8ClampedArray {
   checkLength('image', image, n);
   checkLength('prediction', prediction, n);
   checkLength('groundTruth', groundTruth, n);
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const v = image[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const [lo, hi] = overlay.window ?? imageRange(image);
   const scale = hi > lo ? 255 / (hi - lo) : 0;
   const rgba = new Uint8ClampedArray(n * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const grey = Number.isFinite(image[i]!) ? (image[i]! - lo) * scale : 0;
+      const grey = Number.isFinite(image[i]!) ? Math.min(255, Math.max(0, (image[i]! - lo) * scale)) : 0;
       let rgb: [number, number, number] = [grey, grey, grey];
       if (prediction && prediction[i]! > 0.5) {
         rgb = rgb.map((c, k) => c * (1 - PREDICTION_ALPHA) + PREDICTION_RGB[k]! * PREDICTION_ALPHA) as typeof rgb;

@@ -88,6 +88,11 @@ describe('overlay rendering', () => {
     for (const [x, y] of [[0, 0], [1, 0], [2, 0], [0, 1], [2, 1], [0, 2], [1, 2], [2, 2]]) expect(px(x!, y!)).toEqual([0, 255, 0, 255]);
   });
 
+  it('maps a display window linearly and clamps values outside it', () => {
+    const rgba = renderOverlayRgba({ caption: '', width: 4, height: 1, image: [-5, 10, 15, 40], window: [10, 30] });
+    expect(Array.from(rgba.filter((_, i) => i % 4 === 0))).toEqual([0, 0, Math.round(255 / 4), 255]);
+  });
+
   it('encodes a PNG that decodes (fast-png) to the same pixels', () => {
     const png = decode(encodeOverlayPng(overlay));
     expect([png.width, png.height, png.channels, png.depth]).toEqual([5, 4, 4, 8]);

@@ -1,0 +1,5 @@
+// Entry point of the web app (index.html loads it).
+import { startApp } from './app.js';
+import { browserServices } from './services.js';
+
+startApp(browserServices);
