@@ -1,0 +1,270 @@
+import { affineToQform, qformMatrix } from './affine.js';
+import { bytesPerVoxel, type DatatypeInfo, datatypeInfo } from './datatypes.js';
+import { NiftiArgumentError } from './errors.js';
+import type { NiftiHeader } from './header.js';
+import type { NiftiImage } from './image.js';
+import type { Matrix4 } from './matrix.js';
+
+/** Options for encoding an image. */
+export interface EncodeOptions {
+  /**
+   * NIfTI version to write. Default: 1, or 2 when a dimension exceeds 32767 (the NIfTI-1 int16
+   * limit). Asking for 1 with such dimensions throws.
+   */
+  version?: 1 | 2;
+}
+
+/** The bytes of an encoded image: header (+ extensions) and voxel data, not yet concatenated. */
+export interface EncodedParts {
+  /** Header, extension flag and extensions (for a single file: padded up to vox_offset). */
+  head: Uint8Array;
+  /** Voxel data in little-endian order (a view on the image's data, not a copy). */
+  body: Uint8Array;
+}
+
+const INT16_MAX = 32767;
+
+function checkDims(dims: number[]): void {
+  if (!Array.isArray(dims) || dims.length < 1 || dims.length > 7) {
+    throw new NiftiArgumentError(`image.dims must list 1 to 7 dimension sizes, got ${JSON.stringify(dims)}`);
+  }
+  for (const d of dims) {
+    if (!Number.isSafeInteger(d) || d < 1) throw new NiftiArgumentError(`image.dims must be whole numbers ≥ 1, got ${JSON.stringify(dims)}`);
+  }
+}
+
+function imageDatatype(code: number): DatatypeInfo {
+  try {
+    return datatypeInfo(code);
+  } catch (err) {
+    throw new NiftiArgumentError(`image.datatype: ${(err as Error).message}`);
+  }
+}
+
+function checkData(image: NiftiImage, info: DatatypeInfo): void {
+  const expected = image.dims.reduce((a, b) => a * b, 1) * info.components;
+  if (!(image.data instanceof info.ctor)) {
+    throw new NiftiArgumentError(`image.data must be a ${info.ctor.name} for datatype ${info.code} (${info.name}), got ${Object.prototype.toString.call(image.data)}`);
+  }
+  if (image.data.length !== expected) {
+    throw new NiftiArgumentError(`image.data has ${image.data.length} values; dims ${image.dims.join('×')} of ${info.name} need ${expected}`);
+  }
+}
+
+function checkMatrix(m: Matrix4, name: string): void {
+  const ok = Array.isArray(m) && m.length === 4 && m.every((row) => Array.isArray(row) && row.length === 4 && row.every(Number.isFinite));
+  if (!ok) throw new NiftiArgumentError(`image.${name} must be a 4×4 array of finite numbers`);
+}
+
+function chooseVersion(dims: number[], requested: 1 | 2 | undefined): 1 | 2 {
+  const tooBig = dims.some((d) => d > INT16_MAX);
+  if (requested === 1 && tooBig) throw new NiftiArgumentError(`options.version is 1, but dims ${dims.join('×')} exceed NIfTI-1's limit of ${INT16_MAX}: use version 2`);
+  if (requested !== undefined && requested !== 1 && requested !== 2) throw new NiftiArgumentError(`options.version must be 1 or 2, got ${requested}`);
+  return requested ?? (tooBig ? 2 : 1);
+}
+
+function sameMatrix(a: Matrix4, b: Matrix4): boolean {
+  return a.every((row, r) => row.every((v, c) => v === b[r]![c]));
+}
+
+/**
+ * The image's header with every field derived from the image brought up to date: dim,
+ * datatype, bitpix, pixdim, quaternion, srow and form codes. Other fields are kept.
+ * The stored quaternion is kept when it still encodes `image.qform` exactly (no float noise from
+ * a round trip); otherwise it is derived from `image.qform` as nibabel's `set_qform` does
+ * (which also sets pixdim[0] = qfac and pixdim[1..3] = the affine's column norms).
+ * @throws {@link NiftiArgumentError} when dims, datatype, data or affines are inconsistent.
+ */
+export function headerFromImage(image: NiftiImage): NiftiHeader {
+  checkDims(image.dims);
+  const info = imageDatatype(image.datatype);
+  checkData(image, info);
+  checkMatrix(image.qform, 'qform');
+  checkMatrix(image.sform, 'sform');
+  const pixdim = image.pixdim.slice(0, 8);
+  while (pixdim.length < 8) pixdim.push(1);
+  const header: NiftiHeader = { ...image.header, pixdim, srow_x: image.sform[0]!.slice(), srow_y: image.sform[1]!.slice(), srow_z: image.sform[2]!.slice() };
+  let keepQuaternion = false;
+  try {
+    keepQuaternion = sameMatrix(qformMatrix(header, pixdim), image.qform);
+  } catch {
+    keepQuaternion = false;
+  }
+  if (!keepQuaternion) {
+    const q = affineToQform(image.qform);
+    Object.assign(header, { quatern_b: q.quatern_b, quatern_c: q.quatern_c, quatern_d: q.quatern_d, qoffset_x: q.qoffset_x, qoffset_y: q.qoffset_y, qoffset_z: q.qoffset_z });
+    pixdim[0] = q.qfac;
+    [pixdim[1], pixdim[2], pixdim[3]] = q.zooms;
+  }
+  const dim = [image.dims.length, ...image.dims];
+  while (dim.length < 8) dim.push(1);
+  return {
+    ...header,
+    dim,
+    datatype: info.code,
+    bitpix: bytesPerVoxel(info) * 8,
+    qform_code: image.qformCode,
+    sform_code: image.sformCode,
+  };
+}
+
+function writeString(bytes: Uint8Array, offset: number, length: number, value: string, field: string): void {
+  if (value.length > length) throw new NiftiArgumentError(`header.${field} is ${value.length} characters; the field holds at most ${length}`);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code > 255) throw new NiftiArgumentError(`header.${field} contains ${JSON.stringify(value[i])}: only 8-bit characters fit in a NIfTI string field`);
+    bytes[offset + i] = code;
+  }
+}
+
+function writeNifti1(h: NiftiHeader, bytes: Uint8Array): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const f32s = (o: number, xs: number[]) => xs.forEach((x, i) => {
+    v.setFloat32(o + 4 * i, x, true);
+  });
+  v.setInt32(0, 348, true);
+  writeString(bytes, 4, 10, h.data_type, 'data_type');
+  writeString(bytes, 14, 18, h.db_name, 'db_name');
+  v.setInt32(32, h.extents, true);
+  v.setInt16(36, h.session_error, true);
+  bytes[38] = h.regular;
+  bytes[39] = h.dim_info;
+  h.dim.forEach((d, i) => {
+    v.setInt16(40 + 2 * i, d, true);
+  });
+  f32s(56, [h.intent_p1, h.intent_p2, h.intent_p3]);
+  v.setInt16(68, h.intent_code, true);
+  v.setInt16(70, h.datatype, true);
+  v.setInt16(72, h.bitpix, true);
+  v.setInt16(74, h.slice_start, true);
+  f32s(76, h.pixdim);
+  f32s(108, [h.vox_offset, h.scl_slope, h.scl_inter]);
+  v.setInt16(120, h.slice_end, true);
+  bytes[122] = h.slice_code;
+  bytes[123] = h.xyzt_units;
+  f32s(124, [h.cal_max, h.cal_min, h.slice_duration, h.toffset]);
+  v.setInt32(140, h.glmax, true);
+  v.setInt32(144, h.glmin, true);
+  writeString(bytes, 148, 80, h.descrip, 'descrip');
+  writeString(bytes, 228, 24, h.aux_file, 'aux_file');
+  v.setInt16(252, h.qform_code, true);
+  v.setInt16(254, h.sform_code, true);
+  f32s(256, [h.quatern_b, h.quatern_c, h.quatern_d, h.qoffset_x, h.qoffset_y, h.qoffset_z]);
+  f32s(280, h.srow_x);
+  f32s(296, h.srow_y);
+  f32s(312, h.srow_z);
+  writeString(bytes, 328, 16, h.intent_name, 'intent_name');
+  writeString(bytes, 344, 4, h.magic, 'magic');
+}
+
+function writeNifti2(h: NiftiHeader, bytes: Uint8Array): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const f64s = (o: number, xs: number[]) => xs.forEach((x, i) => {
+    v.setFloat64(o + 8 * i, x, true);
+  });
+  const i64 = (o: number, x: number) => v.setBigInt64(o, BigInt(Math.trunc(x)), true);
+  v.setInt32(0, 540, true);
+  writeString(bytes, 4, 4, h.magic, 'magic');
+  bytes.set([0x0d, 0x0a, 0x1a, 0x0a], 8);
+  v.setInt16(12, h.datatype, true);
+  v.setInt16(14, h.bitpix, true);
+  h.dim.forEach((d, i) => {
+    i64(16 + 8 * i, d);
+  });
+  f64s(80, [h.intent_p1, h.intent_p2, h.intent_p3]);
+  f64s(104, h.pixdim);
+  i64(168, h.vox_offset);
+  f64s(176, [h.scl_slope, h.scl_inter, h.cal_max, h.cal_min, h.slice_duration, h.toffset]);
+  i64(224, h.slice_start);
+  i64(232, h.slice_end);
+  writeString(bytes, 240, 80, h.descrip, 'descrip');
+  writeString(bytes, 320, 24, h.aux_file, 'aux_file');
+  v.setInt32(344, h.qform_code, true);
+  v.setInt32(348, h.sform_code, true);
+  f64s(352, [h.quatern_b, h.quatern_c, h.quatern_d, h.qoffset_x, h.qoffset_y, h.qoffset_z]);
+  f64s(400, h.srow_x);
+  f64s(432, h.srow_y);
+  f64s(464, h.srow_z);
+  v.setInt32(496, h.slice_code, true);
+  v.setInt32(500, h.xyzt_units, true);
+  v.setInt32(504, h.intent_code, true);
+  writeString(bytes, 508, 16, h.intent_name, 'intent_name');
+  bytes[524] = h.dim_info;
+}
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
+function extensionBytes(image: NiftiImage): number {
+  return image.extensions.reduce((sum, e) => sum + align16(8 + e.data.length), 0);
+}
+
+function writeExtensions(image: NiftiImage, bytes: Uint8Array, start: number): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (image.extensions.length > 0) bytes[start] = 1;
+  let pos = start + 4;
+  for (const [i, e] of image.extensions.entries()) {
+    if (!(e.data instanceof Uint8Array) || !Number.isInteger(e.code)) throw new NiftiArgumentError(`image.extensions[${i}] must be { code: integer, data: Uint8Array }`);
+    const esize = align16(8 + e.data.length);
+    v.setInt32(pos, esize, true);
+    v.setInt32(pos + 4, e.code, true);
+    bytes.set(e.data, pos + 8);
+    pos += esize;
+  }
+}
+
+/** Voxel bytes as stored in memory (a view). Files are written little-endian, the byte order of every host Node and browsers run on. */
+function dataBytes(image: NiftiImage): Uint8Array {
+  const d = image.data;
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/**
+ * Encodes an image into header bytes and voxel bytes without concatenating them (writers can
+ * send both to a file or a compressor without copying the voxels).
+ * @param singleFile true for `.nii` (voxels after the header), false for a `.hdr`/`.img` pair.
+ * @throws {@link NiftiArgumentError} when the image's fields are inconsistent.
+ */
+export function encodeParts(image: NiftiImage, options: EncodeOptions = {}, singleFile = true): EncodedParts {
+  const fromImage = headerFromImage(image);
+  const version = chooseVersion(image.dims, options.version);
+  const fixed = version === 1 ? 348 : 540;
+  const headLength = fixed + 4 + extensionBytes(image);
+  const voxOffset = singleFile ? align16(headLength) : 0;
+  const head = new Uint8Array(singleFile ? voxOffset : headLength);
+  const header: NiftiHeader = { ...fromImage, sizeof_hdr: fixed, vox_offset: voxOffset, magic: `${singleFile ? 'n+' : 'ni'}${version}` };
+  if (version === 1) writeNifti1(header, head);
+  else writeNifti2(header, head);
+  writeExtensions(image, head, fixed);
+  return { head, body: dataBytes(image) };
+}
+
+/** Concatenates byte arrays into one. */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+/**
+ * Encodes an image as an uncompressed single-file NIfTI (`.nii` bytes). NIfTI-1 by default,
+ * NIfTI-2 when asked or when a dimension exceeds 32767. Keeps datatype, both affines with their
+ * codes, extensions and all other header fields.
+ * @throws {@link NiftiArgumentError} when the image's fields are inconsistent.
+ */
+export function encodeNifti(image: NiftiImage, options: EncodeOptions = {}): Uint8Array {
+  const { head, body } = encodeParts(image, options, true);
+  return concatBytes([head, body]);
+}
+
+/**
+ * Encodes an image as a `.hdr`/`.img` pair (magic `ni1`/`ni2`, vox_offset 0).
+ * @throws {@link NiftiArgumentError} when the image's fields are inconsistent.
+ */
+export function encodeNiftiPair(image: NiftiImage, options: EncodeOptions = {}): { hdr: Uint8Array; img: Uint8Array } {
+  const { head, body } = encodeParts(image, options, false);
+  return { hdr: head, img: body.slice() };
+}

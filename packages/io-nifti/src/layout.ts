@@ -1,0 +1,72 @@
+import { type DatatypeInfo, bytesPerVoxel, datatypeInfo } from './datatypes.js';
+import { NiftiFormatError } from './errors.js';
+import type { ParsedHeader } from './header.js';
+
+/**
+ * Largest voxel data this package holds in memory by default: 4 GiB minus one byte, the
+ * largest buffer Node 20 allocates. Larger volumes are refused, never truncated.
+ */
+export const DEFAULT_MAX_DATA_BYTES = 2 ** 32 - 1;
+
+/** Where the voxels are and how many bytes they take, derived from a validated header. */
+export interface DataLayout {
+  /** Sizes of the used dimensions (dim[1..dim[0]]). */
+  dims: number[];
+  info: DatatypeInfo;
+  voxelCount: number;
+  dataBytes: number;
+  /** Byte offset of the voxels in their file (the .nii or the .img). */
+  dataOffset: number;
+}
+
+function validateDims(dim: number[]): number[] {
+  const ndim = dim[0]!;
+  if (!Number.isInteger(ndim) || ndim < 1 || ndim > 7) {
+    throw new NiftiFormatError(`dim[0] is ${ndim}: expected the number of dimensions, 1 to 7`);
+  }
+  const dims = dim.slice(1, ndim + 1);
+  dims.forEach((size, i) => {
+    if (size < 1) throw new NiftiFormatError(`dim[${i + 1}] is ${size}: every used dimension (dim[1..${ndim}]) must be at least 1`);
+  });
+  return dims;
+}
+
+function validateOffset(parsed: ParsedHeader): number {
+  const offset = parsed.header.vox_offset;
+  if (!Number.isFinite(offset) || offset < 0 || !Number.isInteger(offset)) {
+    throw new NiftiFormatError(`vox_offset is ${offset}: expected a non-negative whole number of bytes`);
+  }
+  const minimum = parsed.headerBytes + 4;
+  if (parsed.singleFile && offset < minimum) {
+    throw new NiftiFormatError(`vox_offset is ${offset}: a single-file NIfTI-${parsed.version} stores voxels after the header and extension flag (vox_offset ≥ ${minimum})`);
+  }
+  return offset;
+}
+
+/**
+ * Validates dims, datatype and vox_offset and computes the data layout.
+ * @param maxDataBytes refuse volumes whose voxel data exceed this many bytes.
+ * @throws {@link NiftiFormatError} naming the offending field.
+ */
+export function dataLayout(parsed: ParsedHeader, maxDataBytes?: number): DataLayout {
+  const limit = Math.min(maxDataBytes ?? DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_DATA_BYTES);
+  const dims = validateDims(parsed.header.dim);
+  const info = datatypeInfo(parsed.header.datatype);
+  const dataOffset = validateOffset(parsed);
+  const voxelCount = dims.reduce((a, b) => a * b, 1);
+  const dataBytes = voxelCount * bytesPerVoxel(info);
+  if (!Number.isSafeInteger(dataBytes) || dataBytes > limit) {
+    throw new NiftiFormatError(
+      `dims ${dims.join('×')} of ${info.name} need ${formatBytes(dataBytes)} of voxel data, more than the ${formatBytes(limit)} ` +
+        'this reader holds in memory (streaming reads are not supported; crop or split the volume)',
+    );
+  }
+  return { dims, info, voxelCount, dataBytes, dataOffset };
+}
+
+/** Human-readable byte count for error messages. */
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(2)} MiB`;
+  return `${n} bytes`;
+}
