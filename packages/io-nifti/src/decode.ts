@@ -1,6 +1,6 @@
 import { normalisedPixdim, qformMatrix, sformMatrix } from './affine.js';
 import type { DatatypeInfo, NiftiData } from './datatypes.js';
-import { NiftiArgumentError, NiftiFormatError } from './errors.js';
+import { NiftiFormatError } from './errors.js';
 import { type ParsedHeader, parseHeader } from './header.js';
 import { NiftiImage, type NiftiExtension } from './image.js';
 import { baseAffine } from './affine.js';
@@ -104,7 +104,7 @@ export function decodeNifti(bytes: Uint8Array, options: DecodeOptions = {}): Nif
   let source = bytes;
   if (!parsed.singleFile) {
     if (!options.imageBytes) {
-      throw new NiftiArgumentError(`this is the header of a .hdr/.img pair (magic "${parsed.header.magic}"): pass the .img bytes as options.imageBytes, or read the .hdr by path in Node`);
+      throw new NiftiFormatError(`this is the header of a .hdr/.img pair (magic "${parsed.header.magic}"): pass the .img bytes as options.imageBytes, or read the .hdr by path in Node`);
     }
     source = options.imageBytes;
   }

@@ -1,0 +1,165 @@
+// Writing: every fixture written back in every container must read identically here and in
+// nibabel (read back by Debian's nibabel through scripts/nibabel_readback.py).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeNifti, encodeNifti, encodeNiftiGzip, encodeNiftiPair, NiftiArgumentError, readNifti, writeNifti } from '../src/index.js';
+import { checksums, expectMatrixClose, expectSameSum, FIXTURES, type Golden, golden } from './helpers.js';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts');
+const hasNibabel = existsSync(PYTHON) && (() => {
+  try {
+    execFileSync(PYTHON, ['-c', 'import nibabel'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const work = mkdtempSync(join(tmpdir(), 'io-nifti-write-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// One fixture per datatype/container/feature keeps the nibabel run short.
+const SOURCES = Object.keys(golden).filter((n) => /^(dtype-.*-be|container-|ext-two|shape-|scl-slope|codes-q(0-s0|1-s0|0-s3|4-s5)|orient-permuted|pixdim-base)/.test(n));
+const TARGETS = [
+  { ext: '.nii', options: {} },
+  { ext: '.nii.gz', options: { level: 1 } },
+  { ext: '.hdr', options: {} },
+  { ext: '.img.gz', options: {} },
+  { ext: '-v2.nii', options: { version: 2 as const } },
+];
+
+function expectLike(summary: Golden, want: Golden, what: string): void {
+  expect(summary.dims, what).toEqual(want.dims);
+  expect(summary.datatype, what).toBe(want.datatype);
+  expect([summary.qformCode, summary.sformCode], what).toEqual([want.qformCode, want.sformCode]);
+  expectMatrixClose(summary.affine, want.affine, 1e-5, `${what} affine`);
+  expectSameSum(summary.sum, want.sum, `${what} sum`);
+  expectSameSum(summary.weightedSum, want.weightedSum, `${what} weighted sum`);
+  // Float sums of ±2^63 int64 extremes cancel differently per summation order: the exact sums above cover them.
+  if (want.scaledSum !== undefined && want.datatype !== 1024 && want.datatype !== 1280) expect(summary.scaledSum, what).toBeCloseTo(want.scaledSum, 3);
+  expect(summary.extensions, what).toEqual(want.extensions);
+}
+
+describe('writeNifti round trips', () => {
+  const written: { path: string; source: string }[] = [];
+
+  it('writes every source in .nii, .nii.gz, .hdr/.img, .hdr.gz/.img.gz and NIfTI-2 and reads it back identically', async () => {
+    for (const source of SOURCES) {
+      const image = await readNifti(join(FIXTURES, source));
+      for (const { ext, options } of TARGETS) {
+        const path = join(work, source.replace(/[.].*$/, '') + ext);
+        await writeNifti(path, image, options);
+        const back = await readNifti(path);
+        expect(back.version, path).toBe(ext.startsWith('-v2') ? 2 : 1);
+        expectLike({ ...golden[source]!, ...summaryOf(back) }, golden[source]!, path);
+        expect(back.header.descrip).toBe(image.header.descrip);
+        written.push({ path: ext === '.img.gz' ? path.replace(/\.img\.gz$/, '.hdr.gz') : path, source });
+      }
+    }
+    expect(readdirSync(work).some((f) => f.endsWith('.tmp'))).toBe(false);
+  });
+
+  it.skipIf(!hasNibabel)('nibabel reads every written file with the same values', () => {
+    expect(written.length).toBeGreaterThan(50);
+    const out = execFileSync(PYTHON, [join(SCRIPTS, 'nibabel_readback.py'), ...written.map((w) => w.path)], { cwd: SCRIPTS, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const summaries: Record<string, Golden> = JSON.parse(out);
+    for (const { path, source } of written) expectLike(summaries[path]!, golden[source]!, `nibabel reading ${path}`);
+  });
+});
+
+function summaryOf(image: Awaited<ReturnType<typeof readNifti>>) {
+  const sums = checksums(image.data);
+  const scaled = image.data instanceof Uint8Array && image.datatype !== 2 ? undefined : safeScaledSum(image);
+  return {
+    dims: image.dims,
+    datatype: image.datatype,
+    qformCode: image.qformCode,
+    sformCode: image.sformCode,
+    affine: image.affine,
+    sum: sums.sum,
+    weightedSum: sums.weightedSum,
+    extensions: image.extensions.map((e) => [e.code, e.data.length] as [number, number]),
+    ...(scaled === undefined ? {} : { scaledSum: scaled }),
+  };
+}
+
+function safeScaledSum(image: Awaited<ReturnType<typeof readNifti>>): number | undefined {
+  try {
+    return image.scaledData().reduce((a, b) => a + b, 0);
+  } catch {
+    return undefined;
+  }
+}
+
+describe('encoders', () => {
+  it('encodeNifti bytes decode to the same header fields and data, and keep the quaternion exactly', async () => {
+    const image = await readNifti(join(FIXTURES, 'orient-oblique.nii'));
+    const bytes = encodeNifti(image);
+    expect(bytes.length).toBe(352 + image.data.byteLength);
+    const back = decodeNifti(bytes);
+    for (const f of ['quatern_b', 'quatern_c', 'quatern_d', 'qoffset_x', 'scl_slope', 'xyzt_units', 'descrip'] as const) {
+      expect(back.header[f], f).toBe(image.header[f]);
+    }
+    expect(back.data).toEqual(image.data);
+    // Unchanged files are byte-identical after a round trip (nibabel wrote this one).
+    expect(Buffer.from(encodeNifti(back)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('encodeNiftiGzip and encodeNiftiPair produce readable bytes', async () => {
+    const image = await readNifti(join(FIXTURES, 'ext-two.nii'));
+    const gz = await encodeNiftiGzip(image, { level: 9 });
+    expect(gz[0]).toBe(0x1f);
+    expect((await readNifti(gz)).data).toEqual(image.data);
+    const { hdr, img } = encodeNiftiPair(image);
+    const back = await readNifti(hdr, { imageBytes: img });
+    expect(back.data).toEqual(image.data);
+    expect(back.extensions).toEqual(image.extensions);
+  });
+
+  it('switches to NIfTI-2 when a dimension exceeds 32767, and refuses version 1 then', async () => {
+    const image = await readNifti(join(FIXTURES, 'dtype-uint8-le.nii'));
+    image.dims = [40000, 1, 1];
+    image.data = new Uint8Array(40000).map((_, i) => i % 251);
+    const bytes = encodeNifti(image);
+    const back = decodeNifti(bytes);
+    expect(back.version).toBe(2);
+    expect(back.dims).toEqual([40000, 1, 1]);
+    expect(back.data).toEqual(image.data);
+    expect(() => encodeNifti(image, { version: 1 })).toThrow(/exceed NIfTI-1's limit of 32767/);
+  });
+
+  it('rejects inconsistent images with NiftiArgumentError naming the field', async () => {
+    const image = await readNifti(join(FIXTURES, 'dtype-int16-le.nii'));
+    const bad = (patch: object, pattern: RegExp) => {
+      const copy = Object.assign(Object.create(Object.getPrototypeOf(image)), image, patch);
+      expect(() => encodeNifti(copy)).toThrow(NiftiArgumentError);
+      expect(() => encodeNifti(copy)).toThrow(pattern);
+    };
+    bad({ data: new Int16Array(5) }, /image.data has 5 values/);
+    bad({ data: new Float32Array(24) }, /image.data must be a Int16Array/);
+    bad({ dims: [4, 0, 2] }, /image.dims must be whole numbers/);
+    bad({ datatype: 1536 }, /image.datatype: .*float128/);
+    bad({ sform: [[1, 0, 0]] }, /image.sform must be a 4×4/);
+    bad({ header: { ...image.header, descrip: 'x'.repeat(81) } }, /header.descrip is 81 characters/);
+    await expect(writeNifti(join(work, 'x.png'), image)).rejects.toThrow(/path must end in .nii/);
+    await expect(writeNifti(join(work, 'x.nii.gz'), image, { level: 12 })).rejects.toThrow(/options.level must be an integer 0–9/);
+  });
+
+  it('writes atomically: a failed write leaves no file and no temporary', async () => {
+    const image = await readNifti(join(FIXTURES, 'dtype-int16-le.nii'));
+    const missingDir = join(work, 'no-such-dir', 'out.nii');
+    await expect(writeNifti(missingDir, image)).rejects.toThrow();
+    const path = join(work, 'atomic.nii');
+    await writeNifti(path, image);
+    const before = readFileSync(path);
+    const broken = Object.assign(Object.create(Object.getPrototypeOf(image)), image, { data: new Int16Array(3) });
+    await expect(writeNifti(path, broken)).rejects.toThrow(NiftiArgumentError);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(work).filter((f) => f.startsWith('atomic'))).toEqual(['atomic.nii']);
+  });
+});
