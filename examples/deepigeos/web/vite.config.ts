@@ -3,9 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
+/**
+ * Folder with the networks (`<name>/model.json` + `weights.bin`) and `sample/*.nii.gz` built into
+ * the app: the committed weights by default, or your own via DEEPIGEOS_WEB_ASSETS=/abs/path.
+ */
+const assetsDir = process.env['DEEPIGEOS_WEB_ASSETS'] ?? fileURLToPath(new URL('../weights', import.meta.url));
 
 export default defineConfig({
   root: webRoot,
+  resolve: { alias: { '@deepigeos-web-assets': assetsDir } },
   // Relative asset URLs: the built site works from any folder or static host.
   base: './',
   build: {
@@ -15,5 +21,5 @@ export default defineConfig({
     // The networks and the sample are fetched at run time; the tfjs bundle itself is large.
     chunkSizeWarningLimit: 4096,
   },
-  server: { fs: { allow: [fileURLToPath(new URL('../../..', import.meta.url))] } },
+  server: { fs: { allow: [fileURLToPath(new URL('../../..', import.meta.url)), assetsDir] } },
 });

@@ -41,22 +41,22 @@ export class ProtoWriter {
     return this;
   }
 
+  private pushFixed(field: number, wireType: number, bytes: number, write: (view: DataView, at: number) => void): this {
+    this.pushTag(field, wireType);
+    this.reserve(bytes);
+    write(new DataView(this.bytes.buffer), this.length);
+    this.length += bytes;
+    return this;
+  }
+
   /** Writes a `double` field (fixed64, little-endian IEEE 754). */
   double(field: number, value: number): this {
-    this.pushTag(field, WIRE_FIXED64);
-    this.reserve(8);
-    new DataView(this.bytes.buffer).setFloat64(this.length, value, true);
-    this.length += 8;
-    return this;
+    return this.pushFixed(field, WIRE_FIXED64, 8, (view, at) => view.setFloat64(at, value, true));
   }
 
   /** Writes a `float` field (fixed32, little-endian IEEE 754 single precision). */
   float(field: number, value: number): this {
-    this.pushTag(field, WIRE_FIXED32);
-    this.reserve(4);
-    new DataView(this.bytes.buffer).setFloat32(this.length, value, true);
-    this.length += 4;
-    return this;
+    return this.pushFixed(field, WIRE_FIXED32, 4, (view, at) => view.setFloat32(at, value, true));
   }
 
   /** Writes a length-delimited field: raw bytes or an embedded message. */

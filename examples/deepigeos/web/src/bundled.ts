@@ -1,5 +1,6 @@
-// Assets shipped with the app: the sample volume and the pretrained networks committed in
-// examples/deepigeos/weights (tfjs layers format: model.json + weights.bin per network).
+// Assets built into the app: the sample volume and the pretrained networks (tfjs layers format:
+// model.json + weights.bin per network) from the folder vite.config.ts aliases as
+// '@deepigeos-web-assets' (examples/deepigeos/weights unless DEEPIGEOS_WEB_ASSETS says otherwise).
 import type * as tf from '@tensorflow/tfjs-core';
 
 /** A bundled network: its model.json content and the URL of its weights file. */
@@ -8,9 +9,9 @@ export interface BundledModel {
   weightsUrl: string;
 }
 
-const modelJsons = import.meta.glob<BundledModel['modelJson']>('../../weights/*/model.json', { eager: true, import: 'default' });
-const weightUrls = import.meta.glob<string>('../../weights/*/weights.bin', { eager: true, query: '?url', import: 'default' });
-const sampleUrls = import.meta.glob<string>('../../weights/sample/*.nii.gz', { eager: true, query: '?url', import: 'default' });
+const modelJsons = import.meta.glob<BundledModel['modelJson']>('@deepigeos-web-assets/*/model.json', { eager: true, import: 'default' });
+const weightUrls = import.meta.glob<string>('@deepigeos-web-assets/*/weights.bin', { eager: true, query: '?url', import: 'default' });
+const sampleUrls = import.meta.glob<string>('@deepigeos-web-assets/sample/*.nii.gz', { eager: true, query: '?url', import: 'default' });
 
 /** Names of the bundled networks (folder names, e.g. 'pnet-3d'). */
 export function bundledModelNames(): string[] {
@@ -19,8 +20,9 @@ export function bundledModelNames(): string[] {
 
 /** The bundled network `name`, or undefined when it is not bundled. */
 export function bundledModel(name: string): BundledModel | undefined {
-  const modelJson = modelJsons[`../../weights/${name}/model.json`];
-  const weightsUrl = weightUrls[`../../weights/${name}/weights.bin`];
+  const find = <T>(files: Record<string, T>, file: string) => Object.entries(files).find(([path]) => path.endsWith(`/${name}/${file}`))?.[1];
+  const modelJson = find(modelJsons, 'model.json');
+  const weightsUrl = find(weightUrls, 'weights.bin');
   return modelJson && weightsUrl ? { modelJson, weightsUrl } : undefined;
 }
 

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   encodeOverlayPng,
   type OverlayImage,
@@ -14,17 +13,10 @@ import {
   renderTrainingReport,
   writeTrainingReport,
 } from '../index.js';
+import { useTempDirs } from './temp-dirs.js';
 
 const PYTHON = '/usr/bin/python3';
-const tempDirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'deepigeos-report-'));
-  tempDirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('deepigeos-report-');
 
 /** `[x, y]` pairs of every M/L command of the path with the given data-series name. */
 function pathPoints(svg: string, series: string): number[][][] {

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   crc32c,
   createEventWriter,
@@ -13,6 +12,7 @@ import {
   ReportInputError,
   readEventFile,
 } from '../index.js';
+import { useTempDirs } from './temp-dirs.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const PYTHON = '/usr/bin/python3';
@@ -29,15 +29,7 @@ const golden = JSON.parse(readFileSync(join(fixtures, 'golden.json'), 'utf8')) a
   decoded: GoldenEvent[];
 };
 
-const tempDirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'deepigeos-tb-'));
-  tempDirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('deepigeos-tb-');
 
 /** Writes golden.json's inputs with our writer, replaying the golden wall times as its clock. */
 function writeGoldenInputs(logdir: string): string {
