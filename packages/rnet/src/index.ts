@@ -3,9 +3,23 @@
  * encoding, simulated users, the interactive refinement session and evaluation metrics.
  * @packageDocumentation
  */
-export { type Connectivity, type Components, labelComponents } from './components.js';
+export { activeBackend, initBackend } from '@deepigeos/pnet';
+export { type Components, type Connectivity, labelComponents } from './components.js';
+export { crfStage } from './crf.js';
 export { euclideanDistanceTransform } from './edt.js';
+export {
+  type EncodeInteractionsOptions,
+  encodeInteractions,
+  encodeInteractionsData,
+  type GeodesicEncodingOptions,
+} from './encode.js';
 export { OptionError, SeedError, SessionStateError, ShapeError } from './errors.js';
+export {
+  type EvaluateRefinementOptions,
+  evaluateRefinement,
+  type RefinementEvaluation,
+  type RoundMetrics,
+} from './evaluate.js';
 export type { GridShape, Spacing } from './grid.js';
 export {
   assd,
@@ -18,11 +32,25 @@ export {
   surfaceDistances,
   surfaceMask,
 } from './metrics.js';
+export type { SegmentationNetwork } from './network.js';
+export { type DistanceNormalization, emptySeedValue } from './normalize.js';
+export { createRNet2D, createRNet3D, type RNet2DOptions, type RNet3DOptions } from './rnet.js';
 export { createRng, type Rng } from './rng.js';
+export type { Roi } from './roi.js';
 export { countSeeds, type SeedInput, toSeedMask } from './seeds.js';
+export {
+  type CrfStage,
+  type CrfStageInput,
+  InteractiveSession,
+  type InteractiveSessionOptions,
+  type SessionResult,
+  type StageTimings,
+  type Volume,
+} from './session.js';
 export {
   type SimulatedInteractions,
   type SimulatedRegion,
   type SimulateOptions,
   simulateInteractions,
 } from './simulate.js';
+export { type RNetTrainingSample, type RNetTrainingSampleOptions, rnetTrainingSample, stackTrainingSamples } from './training.js';

@@ -1,0 +1,147 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type GeodesicMethod, geodesicDistance, ready } from '@deepigeos/geodesic';
+import { OptionError } from './errors.js';
+import { checkLength, type GridShape, resolveSpacing, type Spacing, shapeSize } from './grid.js';
+import { checkNormalization, type DistanceNormalization, normalizeDistance } from './normalize.js';
+import { countSeeds, type SeedInput, toSeedMask } from './seeds.js';
+
+/** How seeds become distance maps for R-Net. */
+export interface GeodesicEncodingOptions {
+  /**
+   * Weight of the image-gradient term: 1 (default) is DeepIGeoS's purely image-gradient
+   * geodesic distance, 0 the plain Euclidean distance (the paper's ablation).
+   */
+  lambda?: number;
+  /** Raster-scan passes (forward + backward); default 2, as in DeepIGeoS. */
+  iterations?: number;
+  /**
+   * `@deepigeos/geodesic` algorithm: `'raster'` (default there; GeodisTK-compatible, what models
+   * trained on GeodisTK maps expect), `'raster-causal'` or `'exact'` (Dijkstra).
+   */
+  method?: GeodesicMethod;
+  /** Map normalisation; default `'max'`. See {@link DistanceNormalization}. */
+  normalization?: DistanceNormalization;
+  /** Length scale of `'exp'` normalisation, in distance units; default 1. */
+  sigma?: number;
+}
+
+/** Inputs of {@link encodeInteractions}. */
+export interface EncodeInteractionsOptions {
+  /** Image, channels-last: `channels` values per voxel. */
+  image: ArrayLike<number>;
+  /** `[H, W]` or `[D, H, W]`. */
+  shape: GridShape;
+  /** Voxel spacing per axis; default all 1. */
+  spacing?: Spacing;
+  /** Image channels; default 1. */
+  channels?: number;
+  /** Current foreground probability per voxel, in [0, 1] (not a binarised label). */
+  probability: ArrayLike<number>;
+  /** Foreground seeds: a mask or a list of points. */
+  fgSeeds: SeedInput;
+  /** Background seeds: a mask or a list of points. */
+  bgSeeds: SeedInput;
+  /** Distance map options. */
+  geodesic?: GeodesicEncodingOptions;
+}
+
+/** Resolved {@link GeodesicEncodingOptions}. */
+export interface ResolvedEncoding {
+  lambda: number;
+  iterations: number;
+  method: GeodesicMethod | undefined;
+  normalization: DistanceNormalization;
+  sigma: number;
+}
+
+/** Fills in defaults and validates distance-map options. */
+export function resolveEncoding(options: GeodesicEncodingOptions = {}): ResolvedEncoding {
+  const lambda = options.lambda ?? 1;
+  if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) {
+    throw new OptionError(`geodesic.lambda must be a number in [0, 1]; got ${JSON.stringify(options.lambda)}`);
+  }
+  const iterations = options.iterations ?? 2;
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new OptionError(`geodesic.iterations must be a positive integer; got ${JSON.stringify(options.iterations)}`);
+  }
+  const sigma = options.sigma ?? 1;
+  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) {
+    throw new OptionError(`geodesic.sigma must be a finite positive number; got ${JSON.stringify(options.sigma)}`);
+  }
+  return {
+    lambda,
+    iterations,
+    method: options.method,
+    normalization: checkNormalization(options.normalization ?? 'max'),
+    sigma,
+  };
+}
+
+/** Normalised distance map of one seed set (see `emptySeedValue` for empty sets); needs `ready()` first. */
+export function seedDistanceMap(
+  image: Float32Array,
+  seeds: Uint8Array,
+  shape: GridShape,
+  spacing: number[],
+  channels: number,
+  encoding: ResolvedEncoding,
+): Float32Array {
+  const size = seeds.length;
+  if (countSeeds(seeds) === 0) return normalizeDistance(new Float32Array(size), false, encoding.normalization, encoding.sigma);
+  const distance = geodesicDistance(image, seeds, [...shape], {
+    spacing,
+    lambda: encoding.lambda,
+    iterations: encoding.iterations,
+    channels,
+    ...(encoding.method === undefined ? {} : { method: encoding.method }),
+  });
+  return normalizeDistance(Float32Array.from(distance), true, encoding.normalization, encoding.sigma);
+}
+
+/**
+ * Builds R-Net's input as a channels-last typed array: per voxel the image channels, then the
+ * current foreground probability, then the normalised distance to the foreground seeds, then
+ * to the background seeds (`channels + 3` values). See {@link encodeInteractions}.
+ */
+export async function encodeInteractionsData(options: EncodeInteractionsOptions): Promise<Float32Array> {
+  const { shape } = options;
+  const size = shapeSize(shape);
+  const channels = options.channels ?? 1;
+  if (!Number.isInteger(channels) || channels < 1) {
+    throw new OptionError(`channels must be a positive integer; got ${JSON.stringify(options.channels)}`);
+  }
+  checkLength(options.image, size, 'image', channels);
+  checkLength(options.probability, size, 'probability');
+  const spacing = resolveSpacing(options.spacing, shape);
+  const encoding = resolveEncoding(options.geodesic);
+  const fg = toSeedMask(options.fgSeeds, shape, 'fgSeeds');
+  const bg = toSeedMask(options.bgSeeds, shape, 'bgSeeds');
+  const image = Float32Array.from(options.image);
+  await ready(); // loads the geodesic backend (native addon or WebAssembly) once
+  const gFg = seedDistanceMap(image, fg, shape, spacing, channels, encoding);
+  const gBg = seedDistanceMap(image, bg, shape, spacing, channels, encoding);
+  const stride = channels + 3;
+  const out = new Float32Array(size * stride);
+  for (let i = 0; i < size; i++) {
+    const o = i * stride;
+    for (let c = 0; c < channels; c++) out[o + c] = image[i * channels + c]!;
+    out[o + channels] = options.probability[i]!;
+    out[o + channels + 1] = gFg[i]!;
+    out[o + channels + 2] = gBg[i]!;
+  }
+  return out;
+}
+
+/**
+ * R-Net's input tensor, shape `[1, H, W, channels + 3]` or `[1, D, H, W, channels + 3]`:
+ * image, current foreground probability, G(fg seeds), G(bg seeds). Distances come from
+ * `@deepigeos/geodesic` (λ = 1: image-gradient geodesic; λ = 0: Euclidean) and are normalised
+ * per map (default: divide by the map's maximum). **Empty seed set convention:** its map is
+ * constant at the "infinitely far" value of the normalisation — 1 for `'max'`, 0 for `'exp'`.
+ * Throws `ShapeError` for length mismatches and `SeedError` for seeds outside the volume.
+ */
+export async function encodeInteractions(options: EncodeInteractionsOptions): Promise<tf.Tensor> {
+  const data = await encodeInteractionsData(options);
+  const channels = options.channels ?? 1;
+  return tf.tensor(data, [1, ...options.shape, channels + 3], 'float32');
+}

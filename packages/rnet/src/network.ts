@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError } from './errors.js';
+
+/**
+ * Anything that maps an input tensor to per-voxel class logits `[1, ...spatial, 2]` — a
+ * tfjs-layers `LayersModel` from `@deepigeos/pnet` (P-Net, R-Net) fits.
+ */
+export interface SegmentationNetwork {
+  predict(x: tf.Tensor): tf.Tensor | tf.Tensor[];
+}
+
+/** Runs a network in inference mode and returns its logits, checking the output layout. */
+export function predictLogits(network: SegmentationNetwork, x: tf.Tensor, name: string): tf.Tensor {
+  const out = network.predict(x);
+  const logits = Array.isArray(out) ? out[0]! : out;
+  const expected = [...x.shape.slice(0, -1), 2];
+  if (logits.shape.length !== expected.length || logits.shape.some((n, i) => n !== expected[i])) {
+    throw new ShapeError(`${name} must output two-class logits of shape [${expected}]; got [${logits.shape}]`);
+  }
+  return logits;
+}
+
+/** Foreground probability (softmax channel 1) of two-class logits, as a flat typed array. */
+export async function foregroundProbability(logits: tf.Tensor): Promise<Float32Array> {
+  const fg = tf.tidy(() => {
+    const p = tf.softmax(logits);
+    const last = logits.shape.length - 1;
+    return tf.reshape(tf.slice(p, [...new Array(last).fill(0), 1], [...logits.shape.slice(0, -1), 1]), [-1]);
+  });
+  const data = (await fg.data()) as Float32Array;
+  fg.dispose();
+  return Float32Array.from(data);
+}

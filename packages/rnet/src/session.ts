@@ -1,0 +1,322 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { encodeInteractionsData, type GeodesicEncodingOptions, resolveEncoding } from './encode.js';
+import { OptionError, SeedError, SessionStateError } from './errors.js';
+import { checkLength, type GridShape, resolveSpacing, type Spacing, shapeSize } from './grid.js';
+import { foregroundProbability, predictLogits, type SegmentationNetwork } from './network.js';
+import { cropToRoi, pasteFromRoi, type Roi, validateRoi } from './roi.js';
+import { type SeedInput, toSeedMask } from './seeds.js';
+
+/** An image or volume: channels-last values, its grid shape and voxel spacing. */
+export interface Volume {
+  /** `channels` values per voxel, voxel order row-major over `shape`. */
+  data: ArrayLike<number>;
+  /** `[H, W]` or `[D, H, W]`. */
+  shape: GridShape;
+  /** Spacing per axis (mm); default all 1. */
+  spacing?: Spacing;
+  /** Image channels; default 1. */
+  channels?: number;
+}
+
+/** What a CRF stage receives (all tensors cover the ROI only; the session disposes them). */
+export interface CrfStageInput {
+  /** Two-class logits from P-Net or R-Net, `[1, ...spatial, 2]`. */
+  logits: tf.Tensor;
+  /** The image, `[1, ...spatial, channels]`. */
+  image: tf.Tensor;
+  /** Voxel spacing per spatial axis. */
+  spacing: number[];
+  /** Foreground seed mask `[1, ...spatial, 1]` (CRF-Net(fu) only). */
+  fgSeeds?: tf.Tensor;
+  /** Background seed mask `[1, ...spatial, 1]` (CRF-Net(fu) only). */
+  bgSeeds?: tf.Tensor;
+}
+
+/**
+ * A CRF refinement step: returns refined two-class logits of the same shape. Build one from
+ * `@deepigeos/crf-rnn` layers with {@link crfStage}, or pass any function.
+ */
+export type CrfStage = (input: CrfStageInput) => tf.Tensor | Promise<tf.Tensor>;
+
+/** Options of {@link InteractiveSession}. */
+export interface InteractiveSessionOptions {
+  /** P-Net: image → two-class logits. */
+  pnet: SegmentationNetwork;
+  /** R-Net: image channels + 3 (see `encodeInteractions`) → two-class logits. */
+  rnet: SegmentationNetwork;
+  /** CRF-Net(f) after P-Net (optional). */
+  crfF?: CrfStage;
+  /** CRF-Net(fu) after R-Net, with the seeds as hard constraints (optional). */
+  crfFU?: CrfStage;
+  /** Distance-map encoding of the seeds (λ, iterations, normalisation). */
+  geodesic?: GeodesicEncodingOptions;
+  /**
+   * Restrict all computation to this box (in the volume's axis order) for speed; voxels
+   * outside are background with probability 0. Seeds must lie inside it.
+   */
+  roi?: Roi;
+}
+
+/** Milliseconds spent per stage of the last `segment()` or `refine()` call. */
+export interface StageTimings {
+  /** P-Net forward pass (segment only). */
+  pnet?: number;
+  /** CRF-Net(f) (segment only, when configured). */
+  crfF?: number;
+  /** Seed masks → normalised distance maps → R-Net input (refine only). */
+  encode?: number;
+  /** R-Net forward pass (refine only). */
+  rnet?: number;
+  /** CRF-Net(fu) (refine only, when configured). */
+  crfFU?: number;
+  /** Whole call. */
+  total: number;
+}
+
+/** A segmentation produced by the session; arrays cover the whole volume. */
+export interface SessionResult {
+  /** Binary mask (1 = foreground): probability above 0.5. */
+  mask: Uint8Array;
+  /** Final foreground probability per voxel (seeded voxels are exactly 1 or 0 after a refinement). */
+  probability: Float32Array;
+  /** 0 after `segment()`, then 1, 2, … for each `refine()`. */
+  round: number;
+  /** Foreground probability of the network alone, before its CRF (P-Net or R-Net). */
+  networkProbability: Float32Array;
+  /** Foreground probability after the CRF stage, when one ran. */
+  crfProbability?: Float32Array;
+  /** Time per stage. */
+  timings: StageTimings;
+}
+
+interface Snapshot {
+  result: SessionResult;
+  fg: Uint8Array;
+  bg: Uint8Array;
+}
+
+/** Runs `work` and returns its result and the elapsed milliseconds. */
+async function timed<T>(work: () => T | Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await work();
+  return [value, performance.now() - start];
+}
+
+/**
+ * The DeepIGeoS interactive loop on one 2D image or 3D volume, in Node or the browser:
+ *
+ * ```ts
+ * const session = new InteractiveSession({ pnet, rnet, crfF, crfFU });
+ * await session.segment({ data, shape: [D, H, W], spacing });  // P-Net (+ CRF-Net(f))
+ * await session.addSeeds('fg', [[12, 40, 33]]);                 // points or a mask
+ * await session.addSeeds('bg', bgMask);
+ * await session.refine();                                       // R-Net (+ CRF-Net(fu))
+ * session.undo();                                               // back to before refine()
+ * const { mask, probability, timings } = session.result();
+ * ```
+ *
+ * Each `refine()` feeds R-Net the **latest** result's probability (not P-Net's) with every seed
+ * added so far. `addSeeds` and `refine` can be undone one step at a time; `segment` starts over.
+ */
+export class InteractiveSession {
+  private readonly options: InteractiveSessionOptions;
+  private volume?: { image: Float32Array; shape: GridShape; spacing: number[]; channels: number; roi: Roi; roiShape: GridShape };
+  private current?: Snapshot;
+  private readonly history: Snapshot[] = [];
+
+  constructor(options: InteractiveSessionOptions) {
+    if (options === null || typeof options !== 'object') throw new OptionError('InteractiveSession needs an options object');
+    for (const key of ['pnet', 'rnet'] as const) {
+      if (typeof options[key]?.predict !== 'function') {
+        throw new OptionError(`InteractiveSession options.${key} must be a network with predict() (e.g. a LayersModel)`);
+      }
+    }
+    for (const key of ['crfF', 'crfFU'] as const) {
+      if (options[key] !== undefined && typeof options[key] !== 'function') {
+        throw new OptionError(`InteractiveSession options.${key} must be a CRF stage function (see crfStage())`);
+      }
+    }
+    resolveEncoding(options.geodesic);
+    this.options = options;
+  }
+
+  /** Segments a new image or volume automatically with P-Net (+ CRF-Net(f)); clears seeds and history. */
+  async segment(volume: Volume): Promise<SessionResult> {
+    const size = shapeSize(volume?.shape ?? [], 'volume.shape');
+    const { shape } = volume;
+    const channels = volume.channels ?? 1;
+    if (!Number.isInteger(channels) || channels < 1) {
+      throw new OptionError(`volume.channels must be a positive integer; got ${JSON.stringify(volume.channels)}`);
+    }
+    checkLength(volume.data, size, 'volume.data', channels);
+    const spacing = resolveSpacing(volume.spacing, shape, 'volume.spacing');
+    const roi = validateRoi(this.options.roi ?? { start: shape.map(() => 0), size: [...shape] }, shape, 'roi');
+    const image = Float32Array.from(volume.data);
+    this.volume = { image, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
+    this.history.length = 0;
+
+    const started = performance.now();
+    const x = this.roiImageTensor();
+    const [logits, pnetMs] = await timed(() => tf.tidy(() => predictLogits(this.options.pnet, x, 'pnet')));
+    const timings: StageTimings = { pnet: pnetMs, total: 0 };
+    const networkProbability = await foregroundProbability(logits);
+    let crfProbability: Float32Array | undefined;
+    if (this.options.crfF) {
+      const [refined, crfMs] = await timed(() => this.options.crfF!({ logits, image: x, spacing }));
+      crfProbability = await foregroundProbability(refined);
+      refined.dispose();
+      timings.crfF = crfMs;
+    }
+    tf.dispose([x, logits]);
+    timings.total = performance.now() - started;
+    this.current = {
+      result: this.makeResult(networkProbability, crfProbability, 0, timings),
+      fg: new Uint8Array(size),
+      bg: new Uint8Array(size),
+    };
+    return this.result();
+  }
+
+  /**
+   * Adds foreground (`'fg'`) or background (`'bg'`) seeds, as `[h, w]` / `[d, h, w]` points or a
+   * mask over the whole volume. A voxel seeded with both labels keeps the latest. Throws
+   * `SeedError` for seeds outside the volume or the ROI.
+   */
+  async addSeeds(label: 'fg' | 'bg', seeds: SeedInput): Promise<void> {
+    const { volume, current } = this.requireSegmented('addSeeds');
+    if (label !== 'fg' && label !== 'bg') throw new OptionError(`addSeeds label must be 'fg' or 'bg'; got ${JSON.stringify(label)}`);
+    const mask = toSeedMask(seeds, volume.shape, `${label} seeds`);
+    const inRoi = cropToRoi(mask, volume.shape, volume.roi);
+    const inside = inRoi.reduce((a, b) => a + b, 0);
+    const total = mask.reduce((a, b) => a + b, 0);
+    if (inside !== total) {
+      throw new SeedError(`${total - inside} ${label} seed(s) lie outside the ROI ${JSON.stringify(volume.roi)}`);
+    }
+    const fg = current.fg.slice();
+    const bg = current.bg.slice();
+    const [add, other] = label === 'fg' ? [fg, bg] : [bg, fg];
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i] === 0) continue;
+      add[i] = 1;
+      other[i] = 0;
+    }
+    this.history.push(current);
+    this.current = { result: current.result, fg, bg };
+  }
+
+  /**
+   * Refines the latest result with R-Net (+ CRF-Net(fu)) using every seed so far. The final
+   * probability is exactly 1 at foreground seeds and 0 at background seeds.
+   */
+  async refine(): Promise<SessionResult> {
+    const { volume, current } = this.requireSegmented('refine');
+    const started = performance.now();
+    const crop = <T extends Float32Array | Uint8Array>(a: T): T => cropToRoi(a, volume.shape, volume.roi);
+    const fg = crop(current.fg);
+    const bg = crop(current.bg);
+    const [encoded, encodeMs] = await timed(() =>
+      encodeInteractionsData({
+        image: crop(volume.image),
+        shape: volume.roiShape,
+        spacing: volume.spacing,
+        channels: volume.channels,
+        probability: crop(current.result.probability),
+        fgSeeds: fg,
+        bgSeeds: bg,
+        ...(this.options.geodesic === undefined ? {} : { geodesic: this.options.geodesic }),
+      }),
+    );
+    const timings: StageTimings = { encode: encodeMs, total: 0 };
+    const x = tf.tensor(encoded, [1, ...volume.roiShape, volume.channels + 3], 'float32');
+    const [logits, rnetMs] = await timed(() => tf.tidy(() => predictLogits(this.options.rnet, x, 'rnet')));
+    timings.rnet = rnetMs;
+    x.dispose();
+    const networkProbability = await foregroundProbability(logits);
+    let crfProbability: Float32Array | undefined;
+    if (this.options.crfFU) {
+      const image = this.roiImageTensor();
+      const seedShape = [1, ...volume.roiShape, 1];
+      const fgSeeds = tf.tensor(fg, seedShape, 'float32');
+      const bgSeeds = tf.tensor(bg, seedShape, 'float32');
+      const [refined, crfMs] = await timed(() => this.options.crfFU!({ logits, image, spacing: volume.spacing, fgSeeds, bgSeeds }));
+      crfProbability = await foregroundProbability(refined);
+      tf.dispose([image, fgSeeds, bgSeeds, refined]);
+      timings.crfFU = crfMs;
+    }
+    logits.dispose();
+    timings.total = performance.now() - started;
+    const result = this.makeResult(networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg });
+    this.history.push(current);
+    this.current = { result, fg: current.fg, bg: current.bg };
+    return this.result();
+  }
+
+  /** Reverts the last `addSeeds` or `refine`; returns false when there is nothing to undo. */
+  undo(): boolean {
+    const previous = this.history.pop();
+    if (previous === undefined) return false;
+    this.current = previous;
+    return true;
+  }
+
+  /** The latest segmentation (copies, safe to keep). */
+  result(): SessionResult {
+    const { current } = this.requireSegmented('result');
+    const r = current.result;
+    return {
+      ...r,
+      mask: r.mask.slice(),
+      probability: r.probability.slice(),
+      networkProbability: r.networkProbability.slice(),
+      ...(r.crfProbability ? { crfProbability: r.crfProbability.slice() } : {}),
+      timings: { ...r.timings },
+    };
+  }
+
+  /** All seeds so far as masks over the whole volume. */
+  seeds(): { fg: Uint8Array; bg: Uint8Array } {
+    const { current } = this.requireSegmented('seeds');
+    return { fg: current.fg.slice(), bg: current.bg.slice() };
+  }
+
+  private requireSegmented(method: string): { volume: NonNullable<InteractiveSession['volume']>; current: Snapshot } {
+    if (!this.volume || !this.current) throw new SessionStateError(`${method}() needs a segmentation: call segment(volume) first`);
+    return { volume: this.volume, current: this.current };
+  }
+
+  private roiImageTensor(): tf.Tensor {
+    const v = this.volume!;
+    return tf.tensor(cropToRoi(v.image, v.shape, v.roi, v.channels), [1, ...v.roiShape, v.channels], 'float32');
+  }
+
+  /** Pastes ROI probabilities into full-size arrays and applies the seeds as hard constraints. */
+  private makeResult(
+    network: Float32Array,
+    crf: Float32Array | undefined,
+    round: number,
+    timings: StageTimings,
+    seeds?: { fg: Uint8Array; bg: Uint8Array },
+  ): SessionResult {
+    const v = this.volume!;
+    const size = v.image.length / v.channels;
+    const full = (roiValues: Float32Array) => pasteFromRoi(new Float32Array(size), v.shape, v.roi, roiValues);
+    const finalRoi = (crf ?? network).slice();
+    if (seeds) {
+      for (let i = 0; i < finalRoi.length; i++) {
+        if (seeds.fg[i]) finalRoi[i] = 1;
+        else if (seeds.bg[i]) finalRoi[i] = 0;
+      }
+    }
+    const probability = full(finalRoi);
+    const mask = new Uint8Array(size);
+    for (let i = 0; i < size; i++) mask[i] = probability[i]! > 0.5 ? 1 : 0;
+    return {
+      mask,
+      probability,
+      round,
+      networkProbability: full(network),
+      ...(crf ? { crfProbability: full(crf) } : {}),
+      timings,
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { trainStep } from '@deepigeos/pnet';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+
+/**
+ * Adam + `@deepigeos/pnet`'s `trainStep` (cross-entropy) over `steps` batches from `makeBatch`
+ * (`[inputs, class-index labels]`, disposed after use). Resolves to the last loss.
+ */
+export async function train(
+  model: LayersModel,
+  makeBatch: (step: number) => [tf.Tensor, tf.Tensor] | Promise<[tf.Tensor, tf.Tensor]>,
+  steps: number,
+  learningRate: number,
+): Promise<number> {
+  const optimizer = tf.train.adam(learningRate);
+  let last = Number.NaN;
+  for (let step = 0; step < steps; step++) {
+    const batch = await makeBatch(step);
+    last = await trainStep(model, optimizer, batch);
+    tf.dispose(batch);
+  }
+  optimizer.dispose();
+  return last;
+}
+
+/** Foreground probabilities (softmax channel 1, flattened) of a batch, in inference mode. */
+export async function predictForeground(model: LayersModel, x: tf.Tensor): Promise<Float32Array> {
+  const out = tf.tidy(() => {
+    const p = tf.softmax(model.predict(x) as tf.Tensor);
+    return tf.reshape(tf.slice(p, [...new Array(p.rank - 1).fill(0), 1], [...p.shape.slice(0, -1), 1]), [-1]);
+  });
+  const data = Float32Array.from(await out.data());
+  out.dispose();
+  return data;
+}
