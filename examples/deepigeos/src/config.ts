@@ -9,10 +9,11 @@ import { ConfigError } from './errors.js';
 
 /** Description of one configuration field. */
 export type FieldSpec =
-  | { type: 'number' | 'integer'; default?: number; min?: number; max?: number; help: string; nullable?: boolean }
+  | { type: 'number' | 'integer'; default?: number | null; min?: number; max?: number; help: string; nullable?: boolean }
   | { type: 'string'; default?: string; enum?: readonly string[]; help: string; nullable?: boolean }
   | { type: 'boolean'; default?: boolean; help: string }
   | { type: 'number[]'; default?: number[] | null; length?: number; min?: number; help: string; nullable?: boolean }
+  | { type: 'string[]'; default?: string[] | null; help: string; nullable?: boolean }
   | { type: 'object'; fields: Schema; help: string };
 
 /** A schema: field name → spec. */
@@ -75,6 +76,9 @@ function checkField(path: string, spec: FieldSpec, v: unknown): unknown {
       if (spec.min !== undefined && v.some((x: number) => x < spec.min!)) throw new ConfigError(`${path} values must be ≥ ${spec.min}, got ${JSON.stringify(v)}`);
       return [...v];
     }
+    case 'string[]':
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${path} must be an array of strings, got ${JSON.stringify(v)}`);
+      return [...v];
     case 'object':
       return validateConfig(v, spec.fields, path);
   }

@@ -4,6 +4,9 @@
  * and T2, the enhancing rim is bright in T1ce, the necrotic core is dark in T1.
  * @module
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { niftiFromVolume, writeNifti } from '@deepigeos/io-nifti';
 import { createRng, type Rng } from '../rng.js';
 import { voxelCount } from './volume.js';
 
@@ -40,8 +43,7 @@ export interface Phantom {
   seg: Uint8Array;
 }
 
-// Tissue classes and their mean intensity per modality (white matter of T1 = 1000 scale).
-const TISSUES = ['gm', 'wm', 'csf', 'oedema', 'necrosis', 'enhancing'] as const;
+// Mean intensity per modality of the tissue classes gm, wm, csf, oedema, necrosis, enhancing.
 const CONTRAST: Record<BratsModality, number[]> = {
   flair: [550, 450, 100, 950, 500, 800],
   t1: [450, 650, 150, 400, 200, 500],
@@ -161,5 +163,32 @@ export function generatePhantom(options: PhantomOptions = {}): Phantom {
   return { shape: [D, H, W], spacing: [spacing[0], spacing[1], spacing[2]], affine, modalities, seg };
 }
 
-/** Names of the tissue classes used by the phantom (for documentation and tests). */
-export const PHANTOM_TISSUES: readonly string[] = TISSUES;
+/** Options of {@link writeBratsPhantoms}. */
+export interface WritePhantomsOptions extends Omit<PhantomOptions, 'seed'> {
+  /** Number of cases; default 8. */
+  cases?: number;
+  /** Seed of the first case (case k uses seed + k); default 0. */
+  seed?: number;
+  /** Case name prefix; default `Phantom`. */
+  prefix?: string;
+}
+
+/**
+ * Writes phantoms in the BraTS 2021 layout: `<dir>/<case>/<case>_{flair,t1,t1ce,t2,seg}.nii.gz`
+ * (float32 images, uint8 labels, the phantom's affine in sform and qform). Returns the case names.
+ */
+export async function writeBratsPhantoms(dir: string, options: WritePhantomsOptions = {}): Promise<string[]> {
+  const { cases = 8, seed = 0, prefix = 'Phantom', ...rest } = options;
+  const names: string[] = [];
+  for (let k = 0; k < cases; k++) {
+    const name = `${prefix}_${String(k + 1).padStart(3, '0')}`;
+    const p = generatePhantom({ ...rest, seed: seed + k });
+    const caseDir = join(dir, name);
+    mkdirSync(caseDir, { recursive: true });
+    const base = { shape: p.shape, spacing: p.spacing, affine: p.affine };
+    for (const m of BRATS_MODALITIES) await writeNifti(join(caseDir, `${name}_${m}.nii.gz`), niftiFromVolume({ ...base, data: p.modalities[m] }));
+    await writeNifti(join(caseDir, `${name}_seg.nii.gz`), niftiFromVolume({ ...base, data: p.seg }));
+    names.push(name);
+  }
+  return names;
+}

@@ -1,0 +1,186 @@
+/**
+ * The training loop shared by `train-pnet` and `train-rnet`: Adam steps on batches drawn from a
+ * seeded RNG, validation Dice after each epoch, best-checkpoint keeping, resumable checkpoints
+ * (model + optimiser + RNG state + counters), a clean stop on `--max-minutes` or Ctrl-C, a
+ * progress bar, TensorBoard scalars, a JSONL metrics log and an HTML report.
+ * @module
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { saveCheckpoint, trainStep } from '@deepigeos/pnet';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ProgressBar } from '../cli/progress.js';
+import type { LabelledImage } from '../data/augment.js';
+import { createEventWriter } from '../report/event-writer.js';
+import { writeTrainingReport } from '../report/html-report.js';
+import { parseMetricsJsonl } from '../report/metrics-log.js';
+import type { OverlayImage } from '../report/overlay.js';
+import { createRng, type Rng } from '../rng.js';
+import { appendMetrics } from './metrics-log.js';
+import { loadModel, loadOptimizerFiles, saveModel, saveOptimizerFiles, writeDirAtomically } from './model-io.js';
+import type { TrainConfig } from './schema.js';
+import { batchTensors } from './tensors.js';
+
+/** Counters and RNG state saved in every checkpoint. */
+export interface LoopState {
+  step: number;
+  rngState: number;
+  bestDice: number;
+  bestStep: number;
+  elapsedSeconds: number;
+}
+
+/** What a concrete trainer (P-Net, R-Net) supplies to the loop. */
+export interface LoopTask {
+  /** Draws one batch of training samples (must use only `rng` for randomness). */
+  drawBatch(rng: Rng): Promise<LabelledImage[]>;
+  /** Validation Dice of the model, plus overlays for the report. */
+  validate(model: tfl.LayersModel): Promise<{ dice: number; overlays: OverlayImage[] }>;
+}
+
+/** Options of {@link runTraining}. */
+export interface LoopOptions {
+  model: tfl.LayersModel;
+  config: TrainConfig;
+  out: string;
+  task: LoopTask;
+  /** Continue from `out/checkpoint`. */
+  resume: boolean;
+  /** Aborting saves a checkpoint and returns with `interrupted: true` (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Progress output (default stderr). */
+  stream?: NodeJS.WriteStream;
+  /** Called after every step (tests use it to interrupt at a known step). */
+  onStep?: (step: number) => void;
+}
+
+/** Outcome of a run. */
+export interface LoopResult {
+  steps: number;
+  bestDice: number;
+  interrupted: boolean;
+  timedOut: boolean;
+  /** Training samples per second over this invocation (excluding validation). */
+  samplesPerSecond: number;
+}
+
+/** Reads `out/checkpoint/state.json`, restoring model weights and optimiser state. */
+async function restore(out: string, model: tfl.LayersModel, optimizer: tf.Optimizer): Promise<LoopState> {
+  const dir = join(out, 'checkpoint');
+  const saved = await loadModel(dir);
+  model.setWeights(saved.getWeights());
+  saved.dispose();
+  await loadOptimizerFiles(optimizer, dir);
+  return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as LoopState;
+}
+
+async function checkpoint(out: string, model: tfl.LayersModel, optimizer: tf.Optimizer, state: LoopState): Promise<void> {
+  await writeDirAtomically(join(out, 'checkpoint'), async (tmp) => {
+    await saveCheckpoint(model, tmp);
+    await saveOptimizerFiles(optimizer, tmp);
+    writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
+  });
+}
+
+/**
+ * Runs (or resumes) training until `epochs × stepsPerEpoch` steps, `maxMinutes`, or an abort.
+ * Writes `out/config.json` (the full config used), `out/model` (last weights), `out/best` (best
+ * validation Dice), `out/checkpoint`,
+ * `out/metrics.jsonl`, `out/report.html` and TensorBoard events under `config.logDir/<out name>`.
+ */
+export async function runTraining(opts: LoopOptions): Promise<LoopResult> {
+  const { model, config, out, task } = opts;
+  const stream = opts.stream ?? process.stderr;
+  const optimizer = tf.train.adam(config.learningRate);
+  let state: LoopState = { step: 0, rngState: createRng(config.seed).state(), bestDice: -1, bestStep: -1, elapsedSeconds: 0 };
+  if (opts.resume) state = await restore(out, model, optimizer);
+  mkdirSync(out, { recursive: true });
+  if (!opts.resume) writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const rng = createRng(0, state.rngState);
+  const total = config.epochs * config.stepsPerEpoch;
+  const metricsFile = join(out, 'metrics.jsonl');
+  const tb = createEventWriter(join(resolve(config.logDir), basename(resolve(out))));
+  const bar = new ProgressBar(total, stream, state.step);
+  const started = Date.now();
+  const budgetMs = config.maxMinutes === null ? Number.POSITIVE_INFINITY : config.maxMinutes * 60_000 - state.elapsedSeconds * 1000;
+  let trainMs = 0;
+  let samples = 0;
+  let interrupted = false;
+  let timedOut = false;
+  let lastOverlays: OverlayImage[] = [];
+  let lastLoss = Number.NaN;
+  let lastDice: number | undefined;
+
+  const validateAndSave = async (epoch: number): Promise<void> => {
+    const v = await task.validate(model);
+    lastDice = v.dice;
+    lastOverlays = v.overlays;
+    appendMetrics(metricsFile, { step: state.step, epoch, val_dice: v.dice, time: Date.now() });
+    tb.scalar('val/dice', v.dice, state.step);
+    if (v.dice > state.bestDice) {
+      state.bestDice = v.dice;
+      state.bestStep = state.step;
+      await saveModel(model, join(out, 'best'));
+    }
+  };
+
+  try {
+    while (state.step < total) {
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      if (Date.now() - started > budgetMs) {
+        timedOut = true;
+        break;
+      }
+      const t0 = Date.now();
+      const batch = await task.drawBatch(rng);
+      const { x, y } = batchTensors(batch);
+      try {
+        lastLoss = await trainStep(model, optimizer, [x, y], { loss: config.loss });
+      } finally {
+        tf.dispose([x, y]);
+      }
+      trainMs += Date.now() - t0;
+      samples += batch.length;
+      state.step++;
+      state.rngState = rng.state();
+      const epoch = Math.ceil(state.step / config.stepsPerEpoch);
+      appendMetrics(metricsFile, { step: state.step, epoch, loss: lastLoss, time: Date.now() });
+      tb.scalar('train/loss', lastLoss, state.step);
+      if (state.step % config.stepsPerEpoch === 0) {
+        await validateAndSave(epoch);
+        state.elapsedSeconds += (Date.now() - started) / 1000;
+        await checkpoint(out, model, optimizer, { ...state });
+        state.elapsedSeconds -= (Date.now() - started) / 1000;
+      }
+      bar.update(state.step, { loss: lastLoss, dice: lastDice });
+      opts.onStep?.(state.step);
+    }
+    if ((interrupted || timedOut) && state.bestStep < 0) await validateAndSave(Math.ceil(state.step / config.stepsPerEpoch));
+    state.elapsedSeconds += (Date.now() - started) / 1000;
+    await checkpoint(out, model, optimizer, state);
+    await saveModel(model, join(out, 'model'));
+  } finally {
+    bar.done();
+    tb.close();
+    optimizer.dispose();
+  }
+  writeTrainingReport(join(out, 'report.html'), {
+    title: `DeepIGeoS training report: ${basename(resolve(out))}`,
+    metrics: existsSync(metricsFile) ? parseMetricsJsonl(readFileSync(metricsFile, 'utf8'), metricsFile) : [],
+    overlays: lastOverlays,
+    summary: {
+      steps: state.step,
+      'best validation Dice': Number(state.bestDice.toFixed(4)),
+      'best at step': state.bestStep,
+      'training samples/s (this run)': Number((samples / Math.max(trainMs / 1000, 1e-9)).toFixed(2)),
+      backend: tf.getBackend(),
+      stopped: interrupted ? 'interrupted (Ctrl-C)' : timedOut ? 'time limit' : 'completed',
+    },
+    config,
+  });
+  return { steps: state.step, bestDice: state.bestDice, interrupted, timedOut, samplesPerSecond: samples / Math.max(trainMs / 1000, 1e-9) };
+}
