@@ -112,7 +112,9 @@ export class NiftiImage {
   scaledData(): Float32Array | Float64Array {
     const info = datatypeInfo(this.datatype);
     if (!isScalarDatatype(info)) throw new NiftiArgumentError(`scaledData() needs scalar data; datatype ${info.code} (${info.name}) has ${info.components} components per voxel`);
-    const scale = this.scaling();
+    const found = this.scaling();
+    // slope 1 / inter 0 changes nothing: treat it as unscaled so float data is not copied.
+    const scale = found && (found.slope !== 1 || found.inter !== 0) ? found : null;
     const data = this.data;
     if (!scale && (data instanceof Float32Array || data instanceof Float64Array)) return data;
     const out = FLOAT32_EXACT.has(this.datatype) ? new Float32Array(data.length) : new Float64Array(data.length);

@@ -90,7 +90,7 @@ function summaryOf(image: Awaited<ReturnType<typeof readNifti>>) {
 
 function safeScaledSum(image: Awaited<ReturnType<typeof readNifti>>): number | undefined {
   try {
-    return image.scaledData().reduce((a, b) => a + b, 0);
+    return Array.from(image.scaledData()).reduce((a, b) => a + b, 0);
   } catch {
     return undefined;
   }
