@@ -1,0 +1,52 @@
+// Internal helpers shared by the raster and exact solvers (not part of the binding ABI).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "geodesic.hpp"
+
+namespace geodesic::detail {
+
+/** A neighbour offset with its metric length sqrt(sum of spacing^2 over moved axes). */
+struct Offset {
+  int dd;
+  int dh;
+  int dw;
+  float local_dist;
+};
+
+/** Metric length of the step (dd, dh, dw) for spacing [sd, sh, sw]. */
+inline float local_distance(int dd, int dh, int dw, const double spacing[3]) {
+  const double sq = dd * dd * spacing[0] * spacing[0] + dh * dh * spacing[1] * spacing[1] +
+                    dw * dw * spacing[2] * spacing[2];
+  return static_cast<float>(std::sqrt(sq));
+}
+
+/**
+ * Cost of one step, exactly GeodisTK's form: local_dist / ((1 - lambda) + lambda / (|dI| + 1e-5)).
+ * Kept in this form (not simplified) so every solver and both backends round identically.
+ */
+inline float step_cost(float diff, float local_dist, float lambda, float one_minus_lambda) {
+  const float speed = one_minus_lambda + lambda / (diff + 1e-5f);
+  return local_dist / speed;
+}
+
+/** L2 norm of the difference of two interleaved channel vectors (summed in channel order). */
+inline float channel_difference(const float* a, const float* b, int64_t channels) {
+  if (channels == 1) return std::fabs(a[0] - b[0]);
+  float sum = 0.0f;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float d = a[c] - b[c];
+    sum += d * d;
+  }
+  return std::sqrt(sum);
+}
+
+/** Raster-scan solver; `dist` holds the seed initialisation (0 / +inf) on entry. */
+void raster_scan(const Params& params, const float* image, float* dist, bool causal_masks);
+
+/** Exact Dijkstra solver; `dist` holds the seed initialisation (0 / +inf) on entry. */
+void exact_dijkstra(const Params& params, const float* image, float* dist);
+
+}  // namespace geodesic::detail

@@ -1,0 +1,71 @@
+import { createRequire } from 'node:module';
+import { GeodesicBackendError, GeodesicRangeError } from './errors.js';
+import type { Backend, GeodesicRequest } from './types.js';
+
+interface Addon {
+  compute(
+    image: Float32Array,
+    seeds: Uint8Array,
+    depth: number,
+    height: number,
+    width: number,
+    channels: number,
+    sd: number,
+    sh: number,
+    sw: number,
+    lambda: number,
+    iterations: number,
+    method: number,
+  ): Float32Array;
+  abiVersion: number;
+}
+
+/** Where the addon may be, in loader order: a local `npm run build:native`, then the prebuilt one. */
+function candidatePaths(): string[] {
+  return ['../build/Release/geodesic.node', `../prebuilds/${process.platform}-${process.arch}/geodesic.node`];
+}
+
+/** Loads the Node-API addon. @throws GeodesicBackendError listing every path tried. */
+export function loadNativeBackend(): Backend {
+  const require = createRequire(import.meta.url);
+  const failures: string[] = [];
+  for (const path of candidatePaths()) {
+    let addon: Addon;
+    try {
+      addon = require(path) as Addon;
+    } catch (error) {
+      failures.push(`${path}: ${(error as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    if (addon.abiVersion !== 1) {
+      failures.push(`${path}: unexpected abiVersion ${String(addon.abiVersion)}`);
+      continue;
+    }
+    return {
+      name: 'native',
+      compute(r: GeodesicRequest): Float32Array {
+        try {
+          return addon.compute(
+            r.image,
+            r.seeds,
+            r.depth,
+            r.height,
+            r.width,
+            r.channels,
+            r.spacing[0],
+            r.spacing[1],
+            r.spacing[2],
+            r.lambda,
+            r.iterations,
+            r.methodCode,
+          );
+        } catch (error) {
+          // The addon validates on its own too; report its findings in the package's error type.
+          if (error instanceof RangeError) throw new GeodesicRangeError('native', error.message);
+          throw error;
+        }
+      },
+    };
+  }
+  throw new GeodesicBackendError(`native geodesic addon could not be loaded:\n  ${failures.join('\n  ')}`);
+}

@@ -1,0 +1,51 @@
+/** Image shape: `[H, W]` for 2D, `[D, H, W]` for 3D (row-major, W fastest, as NIfTI data). */
+export type Shape = readonly [number, number] | readonly [number, number, number];
+
+/**
+ * Algorithm computing the map.
+ * - `'raster'`: forward + backward raster scans with GeodisTK 0.1.7's neighbour lists and order,
+ *   equal to GeodisTK's output to float rounding (what models trained on GeodisTK maps expect).
+ * - `'raster-causal'`: the same scans with the standard causal half-masks (closer to exact per
+ *   iteration; exact for λ = 0 after one iteration).
+ * - `'exact'`: the exact shortest-path distance on the same 8/26-neighbour graph (Dijkstra).
+ */
+export type GeodesicMethod = 'raster' | 'raster-causal' | 'exact';
+
+/** Options of {@link geodesicDistance}. */
+export interface GeodesicOptions {
+  /** Voxel size per axis in mm, same order as the shape (`[sh, sw]` or `[sd, sh, sw]`). Default 1s. */
+  spacing?: readonly number[];
+  /** Weight of the image term in [0, 1]: 0 = chamfer Euclidean, 1 = pure image geodesic. Default 1. */
+  lambda?: number;
+  /** Forward + backward scan pairs for the raster methods (ignored by `'exact'`). Default 2. */
+  iterations?: number;
+  /** Algorithm; default `'raster'` (GeodisTK-compatible). */
+  method?: GeodesicMethod;
+  /** Values per voxel, interleaved in `image` (L2 intensity difference). Default 1. */
+  channels?: number;
+}
+
+/** Which compiled backend runs the computations. */
+export type BackendName = 'native' | 'wasm';
+
+/** A fully validated request, in the core's [D, H, W] form. @internal */
+export interface GeodesicRequest {
+  image: Float32Array;
+  seeds: Uint8Array;
+  depth: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** [sd, sh, sw]. */
+  spacing: [number, number, number];
+  lambda: number;
+  iterations: number;
+  /** Core method code: 0 raster, 1 raster-causal, 2 exact. */
+  methodCode: number;
+}
+
+/** A loaded backend. @internal */
+export interface Backend {
+  readonly name: BackendName;
+  compute(request: GeodesicRequest): Float32Array;
+}
