@@ -137,8 +137,11 @@ export function startApp(services: AppServices): void {
     report(`${name}: ${volume.shape.join(' × ')} voxels (D × H × W), spacing ${volume.spacing.join(' × ')} mm.`);
   }
 
-  async function applyStep(step: string, work: Promise<SessionResult>): Promise<void> {
-    const { timings } = await work;
+  /** Runs a session step and logs it under the names of the stages that actually ran. */
+  async function applyStep(work: Promise<SessionResult>): Promise<void> {
+    const { timings, round } = await work;
+    const step =
+      round === 0 ? `P-Net${timings.crfF === undefined ? '' : ' + CRF-Net(f)'}` : `R-Net${timings.crfFU === undefined ? '' : ' + CRF-Net(fu)'} (round ${round})`;
     logTimings(step, { ...timings });
     report(`${step}: ${workspace!.maskVoxels()} voxels segmented.`);
   }
@@ -174,8 +177,8 @@ export function startApp(services: AppServices): void {
     const file = fileInput.files?.[0];
     if (file) void run(`Loading ${file.name}`, async () => open(new Uint8Array(await file.arrayBuffer()), file.name));
   });
-  buttons.segment.addEventListener('click', () => run('P-Net + CRF-Net(f)', () => applyStep('P-Net + CRF-Net(f)', workspace!.segment())));
-  buttons.refine.addEventListener('click', () => run('R-Net + CRF-Net(fu)', () => applyStep('R-Net + CRF-Net(fu)', workspace!.refine())));
+  buttons.segment.addEventListener('click', () => run('Segmenting', () => applyStep(workspace!.segment())));
+  buttons.refine.addEventListener('click', () => run('Refining', () => applyStep(workspace!.refine())));
   buttons.undo.addEventListener('click', () => {
     const entry = workspace?.undo();
     if (entry) report(entry.kind === 'stroke' ? 'Undid a scribble.' : 'Undid a refinement.');

@@ -2,8 +2,9 @@
 // creating the rnet InteractiveSession for a volume with the preprocessing used in training.
 
 import '@tensorflow/tfjs-backend-cpu';
+import { CrfNetF } from '@deepigeos/crf-rnn';
 import { initBackend } from '@deepigeos/pnet';
-import { InteractiveSession } from '@deepigeos/rnet';
+import { type CrfStage, crfStage, InteractiveSession } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -34,11 +35,28 @@ async function loadModel(name: string, model: BundledModel | undefined): Promise
   );
 }
 
-let networks: Promise<{ pnet: tfl.LayersModel; rnet: tfl.LayersModel; backend: string }> | undefined;
+/** The CRF layer (CrfNetF, or its subclass CrfNetFU) of a bundled CRF model, as a session stage. */
+async function loadCrf(name: string): Promise<CrfStage | undefined> {
+  const bundled = bundledModel(name);
+  if (!bundled) return undefined;
+  const layer = (await loadModel(name, bundled)).layers.find((l) => l instanceof CrfNetF);
+  if (!layer) throw new ModelLoadError(`the bundled ${name} model has no CrfNetF/CrfNetFU layer`);
+  return crfStage(layer as CrfNetF);
+}
+
+interface Networks {
+  pnet: tfl.LayersModel;
+  rnet: tfl.LayersModel;
+  crfF: CrfStage | undefined;
+  crfFU: CrfStage | undefined;
+  backend: string;
+}
+
+let networks: Promise<Networks> | undefined;
 
 /**
  * Initialises the tfjs backend (`?backend=cpu` in the page URL forces one; default wasm, then
- * cpu) and loads the bundled 3D P-Net and R-Net once.
+ * cpu) and loads the bundled 3D P-Net, R-Net and, when bundled, CRF-Net(f) and CRF-Net(fu) once.
  */
 function loadNetworks(): NonNullable<typeof networks> {
   networks ??= (async () => {
@@ -50,21 +68,28 @@ function loadNetworks(): NonNullable<typeof networks> {
         'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
       },
     });
-    const [pnet, rnet] = await Promise.all([loadModel('pnet-3d', bundledModel('pnet-3d')), loadModel('rnet-3d', bundledModel('rnet-3d'))]);
-    return { pnet, rnet, backend };
+    const [pnet, rnet, crfF, crfFU] = await Promise.all([
+      loadModel('pnet-3d', bundledModel('pnet-3d')),
+      loadModel('rnet-3d', bundledModel('rnet-3d')),
+      loadCrf('crf-f-3d'),
+      loadCrf('crf-fu-3d'),
+    ]);
+    return { pnet, rnet, crfF, crfFU, backend };
   })();
   return networks;
 }
 
 /** Loads the networks (first call only) and prepares a session for `volume`. */
 export async function prepareSession(volume: ViewVolume): Promise<PreparedSession> {
-  const { pnet, rnet, backend } = await loadNetworks();
+  const { pnet, rnet, crfF, crfFU, backend } = await loadNetworks();
   const image = { data: volume.data, shape: [...volume.shape], channels: 1, spacing: [...volume.spacing] };
   // As in training: z-score over the non-zero (brain) voxels, networks run on their bounding box.
   const box = nonZeroBox(image);
   const session = new InteractiveSession({
     pnet,
     rnet,
+    ...(crfF ? { crfF } : {}),
+    ...(crfFU ? { crfFU } : {}),
     roi: { start: box.start, size: box.end.map((e, a) => e - box.start[a]!) },
   });
   return { session, networkInput: zScoreNonZero(image).data, backend };
