@@ -13,37 +13,27 @@ export interface PairwiseWeights {
 /** Elements allowed in one chunk's hidden activations (bounds memory on large volumes). */
 const CHUNK_ELEMENTS = 1 << 23;
 
-/**
- * Logits of the Pairwise-Net for `P` pairs. `diff` is `[P, C]`; `offsetTerm` is the first layer's
- * offset contribution plus bias, broadcastable to `[P, H1]` (see {@link offsetTerm}).
- */
-export function pairwiseLogits(w: PairwiseWeights, diff: tf.Tensor, offsetTerm: tf.Tensor): tf.Tensor {
-  const channels = diff.shape[diff.shape.length - 1]!;
-  const first = w.kernels[0]!;
-  const hiddenFirst = first.shape[1]!;
-  const flat = tf.reshape(diff, [-1, channels]);
-  const featureRows = tf.slice(first, [0, 0], [channels, hiddenFirst]);
-  let h = tf.relu(tf.add(tf.reshape(tf.matMul(flat, featureRows), [...diff.shape.slice(0, -1), hiddenFirst]), offsetTerm));
-  h = tf.reshape(h, [-1, hiddenFirst]);
-  for (let i = 1; i < w.kernels.length; i++) {
+/** Logits of the Pairwise-Net for `P` pairs; `input` is `[P, C + S]` (feature difference, then physical offset). */
+export function pairwiseLogits(w: PairwiseWeights, input: tf.Tensor): tf.Tensor {
+  let h = input;
+  for (let i = 0; i < w.kernels.length; i++) {
     h = tf.add(tf.matMul(h, w.kernels[i]!), w.biases[i]!);
     if (i < w.kernels.length - 1) h = tf.relu(h);
   }
   return h;
 }
 
-/** First-layer contribution of physical offsets `[P, S]` plus the first bias: `[P, H1]`. */
-export function offsetTerm(w: PairwiseWeights, physicalOffsets: tf.Tensor, featureChannels: number): tf.Tensor {
-  const first = w.kernels[0]!;
-  const spatialRows = tf.slice(first, [featureChannels, 0], [physicalOffsets.shape[1]!, first.shape[1]!]);
-  return tf.add(tf.matMul(physicalOffsets, spatialRows), w.biases[0]!);
-}
-
-/** Offsets scaled by voxel spacing, `[K, S]`. */
-export function physicalOffsets(window: WindowOffsets, spacing: readonly number[]): tf.Tensor2D {
-  const data = new Float32Array(window.offsets.length);
-  for (let i = 0; i < data.length; i++) data[i] = window.offsets[i]! * spacing[i % window.rank]!;
-  return tf.tensor2d(data, [window.count, window.rank]);
+/** Physical offsets (offset × spacing) of offsets `k0..k1`, each repeated for `voxels` rows: `[(k1−k0)·voxels, S]`. */
+function offsetColumns(window: WindowOffsets, spacing: readonly number[], k0: number, k1: number, voxels: number): tf.Tensor {
+  const rank = window.rank;
+  const data = new Float32Array((k1 - k0) * voxels * rank);
+  for (let k = k0; k < k1; k++) {
+    for (let a = 0; a < rank; a++) {
+      const value = window.offsets[k * rank + a]! * spacing[a]!;
+      for (let v = 0; v < voxels; v++) data[((k - k0) * voxels + v) * rank + a] = value;
+    }
+  }
+  return tf.tensor2d(data, [(k1 - k0) * voxels, rank]);
 }
 
 /** `image` shifted so that position x holds I(x + o); outside the volume it is 0 (masked later). */
@@ -69,7 +59,6 @@ export function pairwiseWeightMap(
   const voxels = shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const half = windowSize.map((s) => (s - 1) / 2);
   const padded = tf.pad(image, [[0, 0], ...half.map((h): [number, number] => [h, h]), [0, 0]]);
-  const terms = offsetTerm(w, physicalOffsets(window, spacing), channels);
   const hidden = Math.max(...w.kernels.map((k) => k.shape[1]!));
   const chunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / (voxels * hidden)));
   const parts: tf.Tensor[] = [];
@@ -78,11 +67,10 @@ export function pairwiseWeightMap(
     const diffs: tf.Tensor[] = [];
     for (let k = k0; k < k1; k++) {
       const o = window.offsets.subarray(k * window.rank, (k + 1) * window.rank);
-      diffs.push(tf.reshape(tf.sub(shifted(padded, o, half, shape), image), [1, voxels, channels]));
+      diffs.push(tf.reshape(tf.sub(shifted(padded, o, half, shape), image), [voxels, channels]));
     }
-    const diff = diffs.length === 1 ? diffs[0]! : tf.concat(diffs, 0);
-    const term = tf.reshape(tf.slice(terms, [k0, 0], [k1 - k0, -1]), [k1 - k0, 1, -1]);
-    parts.push(tf.reshape(tf.sigmoid(pairwiseLogits(w, diff, term)), [k1 - k0, voxels]));
+    const input = tf.concat([...diffs.length === 1 ? diffs : [tf.concat(diffs, 0)], offsetColumns(window, spacing, k0, k1, voxels)], 1);
+    parts.push(tf.reshape(tf.sigmoid(pairwiseLogits(w, input)), [k1 - k0, voxels]));
   }
   const all = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
   return tf.reshape(all, [window.count, shape[0]!, voxels / shape[0]!]);

@@ -1,16 +1,7 @@
 // Shared test utilities: deterministic random numbers and independent brute-force references.
 
-/** Deterministic uniform [0,1) generator (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0,1) generator so failures reproduce. */
+export { mulberry32 as rng } from '../src/random.js';
 
 /** Exact O(n²) Gaussian sum Σ_j exp(-½‖f_i − f_j‖²) v_j in float64. */
 export function bruteForceGaussian(features: Float32Array, n: number, d: number, values: Float32Array, channels: number): Float64Array {
