@@ -1,0 +1,82 @@
+// Reads and writes a 256³ float32 volume (.nii and .nii.gz) and prints MB/s next to
+// nifti-reader-js reading the same files in the same run, and next to bare zlib (the ceiling
+// for gzip). Run after `npm run build`: `npm run bench -w @deepigeos/io-nifti`.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import * as niftiReader from 'nifti-reader-js';
+import { niftiFromVolume, readNifti, writeNifti } from '../dist/index.js';
+
+const N = 256;
+const MB = (N * N * N * 4) / 1e6;
+const REPEATS = 3;
+
+// Smooth anatomy-like intensities with noise, so gzip sees realistic (not trivial) data.
+function makeVolume() {
+  const data = new Float32Array(N * N * N);
+  let seed = 1;
+  for (let z = 0, i = 0; z < N; z++) {
+    for (let y = 0; y < N; y++) {
+      for (let x = 0; x < N; x++, i++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        const r = Math.hypot(x - 128, y - 128, z - 128);
+        data[i] = r < 100 ? Math.round(400 + 200 * Math.sin(x / 9) * Math.cos(y / 13) + (seed >>> 27)) : 0;
+      }
+    }
+  }
+  return { data, shape: [N, N, N], spacing: [1, 1, 1] };
+}
+
+async function best(fn) {
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = performance.now();
+    await fn();
+    fastest = Math.min(fastest, performance.now() - t0);
+  }
+  return fastest;
+}
+
+function readWithNiftiReaderJs(path) {
+  const file = readFileSync(path);
+  let buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength);
+  if (niftiReader.isCompressed(buffer)) buffer = niftiReader.decompress(buffer);
+  const header = niftiReader.readHeader(buffer);
+  return new Float32Array(niftiReader.readImage(header, buffer));
+}
+
+const rate = (ms) => `${(MB / (ms / 1000)).toFixed(0).padStart(5)} MB/s (${ms.toFixed(0)} ms)`;
+
+const dir = mkdtempSync(join(tmpdir(), 'io-nifti-bench-'));
+try {
+  const image = niftiFromVolume(makeVolume());
+  const nii = join(dir, 'vol.nii');
+  const gz = join(dir, 'vol.nii.gz');
+  const rows = [];
+  const writeNii = await best(() => writeNifti(nii, image));
+  const writeGz6 = await best(() => writeNifti(gz, image, { level: 6 }));
+  const raw = readFileSync(nii);
+  const zlibGzip6 = await best(() => gzipSync(raw, { level: 6 }));
+  const writeGz1 = await best(() => writeNifti(join(dir, 'vol1.nii.gz'), image, { level: 1 }));
+  const zlibGzip1 = await best(() => gzipSync(raw, { level: 1 }));
+  await writeNifti(gz, image, { level: 6 });
+  const compressed = readFileSync(gz);
+
+  const oursNii = await best(() => readNifti(nii));
+  const theirsNii = await best(() => readWithNiftiReaderJs(nii));
+  const oursGz = await best(() => readNifti(gz));
+  const theirsGz = await best(() => readWithNiftiReaderJs(gz));
+  const zlibGunzip = await best(() => gunzipSync(compressed, { chunkSize: 1 << 20 }));
+
+  rows.push(['read .nii', rate(oursNii), `nifti-reader-js ${rate(theirsNii)}`, `ratio ${(theirsNii / oursNii).toFixed(2)}×`]);
+  rows.push(['read .nii.gz', rate(oursGz), `nifti-reader-js ${rate(theirsGz)}`, `ratio ${(theirsGz / oursGz).toFixed(2)}×`]);
+  rows.push(['  zlib gunzipSync (1 MiB chunks)', rate(zlibGunzip), '', `ours at ${((zlibGunzip / oursGz) * 100).toFixed(0)}% of zlib`]);
+  rows.push(['write .nii', rate(writeNii), '', '']);
+  rows.push(['write .nii.gz level 6', rate(writeGz6), `zlib gzipSync ${rate(zlibGzip6)}`, `ours at ${((zlibGzip6 / writeGz6) * 100).toFixed(0)}% of zlib`]);
+  rows.push(['write .nii.gz level 1', rate(writeGz1), `zlib gzipSync ${rate(zlibGzip1)}`, `ours at ${((zlibGzip1 / writeGz1) * 100).toFixed(0)}% of zlib`]);
+  console.log(`256³ float32 (${MB.toFixed(1)} MB of voxels, .nii.gz ${(compressed.length / 1e6).toFixed(1)} MB), best of ${REPEATS}, Node ${process.version}`);
+  for (const row of rows) console.log(row.map((c, i) => c.padEnd(i === 0 ? 24 : 36)).join(''));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
