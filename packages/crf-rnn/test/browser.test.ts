@@ -1,0 +1,26 @@
+// The layers and the lattice bundle for browsers and give the same numbers in Chromium as in Node.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, runInChromium } from '../../../scripts/browser-test.mjs';
+import { runCase } from './browser-case.js';
+
+const entry = join(dirname(fileURLToPath(import.meta.url)), 'browser-entry.ts');
+
+describe.skipIf(!hasChromium())('in Chromium', () => {
+  it('runs CRF-Net(fu), the dense CRF and the lattice on the wasm backend, matching Node', async () => {
+    const browser = (await runInChromium({ entry, timeoutMs: 90_000 })) as Awaited<ReturnType<typeof runCase>> & { userAgent: string; backendError: string };
+    await tf.setBackend('wasm');
+    const node = await runCase();
+    expect(browser.userAgent).toMatch(/Chrome/);
+    expect(browser.backendError).toBe('');
+    expect(browser.backend).toBe('wasm');
+    expect(browser.seedsHonoured).toBe(true);
+    for (const key of ['crfNetFU', 'denseCrf', 'lattice'] as const) {
+      expect(browser[key]).toHaveLength(node[key].length);
+      browser[key].forEach((v, i) => expect(Math.abs(v - node[key][i]!), `${key}[${i}]`).toBeLessThan(2e-3));
+    }
+  }, 150_000);
+});
