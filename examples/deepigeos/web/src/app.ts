@@ -99,6 +99,7 @@ export function startApp(services: AppServices): void {
     message.textContent = text;
     message.classList.toggle('error', isError);
     if (isError) status.dataset['error'] = text;
+    else delete status.dataset['error'];
   }
 
   function logTimings(step: string, timings: Readonly<Record<string, number | undefined>>): void {

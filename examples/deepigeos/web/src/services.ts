@@ -2,21 +2,22 @@
 // gunzip/gzip via the Compression Streams API), the bundled sample and the networks.
 
 import { encodeNiftiGzip, type NiftiImage, niftiFromVolume, readNifti, toCanonical, volumeFromNifti } from '@deepigeos/io-nifti';
+import { maskToSource } from '../../src/data/load.js';
 import type { AppServices } from './app.js';
 import { bundledSample } from './bundled.js';
 import { ViewerInputError } from './errors.js';
 import { prepareSession } from './pipeline.js';
 import type { ViewVolume } from './workspace.js';
 
-/** The decoded (canonical) image behind each loaded volume, to write masks with its header. */
+/** The image as opened behind each loaded volume, to write masks on its grid with its header. */
 const sources = new WeakMap<ViewVolume, NiftiImage>();
 
 async function loadVolume(bytes: Uint8Array, name: string): Promise<ViewVolume> {
+  const source = await readNifti(bytes);
   // Canonical RAS+ voxel order, as in training; the affine is updated so world positions stay.
-  const image = toCanonical(await readNifti(bytes));
-  const volume = volumeFromNifti(image);
+  const volume = volumeFromNifti(toCanonical(source));
   const volumeView: ViewVolume = { name, data: volume.data, shape: volume.shape, spacing: volume.spacing };
-  sources.set(volumeView, image);
+  sources.set(volumeView, source);
   return volumeView;
 }
 
@@ -28,11 +29,13 @@ async function fetchSample(): Promise<{ bytes: Uint8Array; name: string }> {
   return { bytes: new Uint8Array(await response.arrayBuffer()), name: sample.name };
 }
 
+/** The mask on the opened file's own voxel grid (reorientation undone), with its header and affine. */
 async function encodeMask(volume: ViewVolume, mask: Uint8Array): Promise<Uint8Array> {
-  const like = sources.get(volume);
-  if (!like) throw new ViewerInputError(`no NIfTI header is known for ${volume.name}`);
-  const [d, h, w] = volume.shape;
-  return encodeNiftiGzip(niftiFromVolume({ data: mask, shape: [d, h, w], spacing: [...volume.spacing], affine: like.affine }, like));
+  const source = sources.get(volume);
+  if (!source) throw new ViewerInputError(`no NIfTI header is known for ${volume.name}`);
+  const [nx = 1, ny = 1, nz = 1] = source.dims;
+  const onSourceGrid = maskToSource(mask, { reference: source, canonical: true });
+  return encodeNiftiGzip(niftiFromVolume({ data: onSourceGrid, shape: [nz, ny, nx], spacing: [...volume.spacing], affine: source.affine }, source));
 }
 
 /** The services of the deployed app. */

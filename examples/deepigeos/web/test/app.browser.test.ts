@@ -1,0 +1,173 @@
+// End to end in Debian's headless Chromium: the production build of the app (vite build) served
+// on 127.0.0.1, driven like a user — load the sample, segment, scribble, refine, undo, download.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeNiftiGzip, type NiftiImage, niftiFromVolume, readNifti, toCanonical, volumeFromNifti } from '@deepigeos/io-nifti';
+import { build } from 'vite';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium, serveStatic } from '../../../../scripts/browser-test.mjs';
+
+const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sampleDir = join(webRoot, '..', 'weights', 'sample');
+const screenshotDir = join(webRoot, 'test-output');
+
+type Page = import('playwright-core').Page;
+
+/** The axial slice with the most label voxels and the label's centroid (h, w) on it. */
+async function tumourTarget(): Promise<{ shape: number[]; slice: number; h: number; w: number; labelVoxels: number }> {
+  const segFile = readdirSync(sampleDir).find((f) => f.endsWith('_seg.nii.gz'))!;
+  const seg = volumeFromNifti(toCanonical(await readNifti(join(sampleDir, segFile))));
+  const [D, H, W] = seg.shape;
+  let best = { slice: 0, count: -1, h: 0, w: 0 };
+  let labelVoxels = 0;
+  for (let d = 0; d < D; d++) {
+    let count = 0;
+    let sh = 0;
+    let sw = 0;
+    for (let h = 0; h < H; h++) {
+      for (let w = 0; w < W; w++) {
+        if (seg.data[(d * H + h) * W + w]! > 0) {
+          count++;
+          sh += h;
+          sw += w;
+        }
+      }
+    }
+    labelVoxels += count;
+    if (count > best.count) best = { slice: d, count, h: Math.round(sh / count), w: Math.round(sw / count) };
+  }
+  return { shape: seg.shape, slice: best.slice, h: best.h, w: best.w, labelVoxels };
+}
+
+async function waitIdle(page: Page, allowError = false): Promise<void> {
+  await page.waitForFunction(() => document.getElementById('status')?.dataset['state'] === 'idle', null, { timeout: 120_000 });
+  const error = await page.locator('#status').getAttribute('data-error');
+  if (error && !allowError) throw new Error(`the app reported: ${error}`);
+}
+
+/** Clicks "Download mask" and reads the saved file back with io-nifti (Node). */
+async function downloadMask(page: Page, dir: string): Promise<NiftiImage> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const file = join(dir, `${Date.now()}-${download.suggestedFilename()}`);
+  await download.saveAs(file);
+  return readNifti(file);
+}
+
+/** The sample with its i (x) axis reversed and the affine adjusted: same world image, LAS+ voxel order. */
+async function writeFlippedSample(source: NiftiImage, file: string): Promise<void> {
+  const v = volumeFromNifti(source);
+  const [D, H, W] = v.shape;
+  const flipped = new Float32Array(v.data.length);
+  for (let r = 0; r < D * H; r++) for (let w = 0; w < W; w++) flipped[r * W + w] = v.data[r * W + (W - 1 - w)]!;
+  // World position of voxel i' = W − 1 − i is unchanged: negate column 0, move the origin to old i = W − 1.
+  const affine = v.affine.map((row) => [-row[0]!, row[1]!, row[2]!, row[3]! + row[0]! * (W - 1)]);
+  writeFileSync(file, await encodeNiftiGzip(niftiFromVolume({ data: flipped, shape: v.shape, spacing: v.spacing, affine })));
+}
+
+/** Reverses the i (x, fastest) axis of a NIfTI-order mask. */
+function flipX(data: ArrayLike<number>, nx: number): number[] {
+  return Array.from({ length: data.length }, (_, k) => data[k - (k % nx) + (nx - 1 - (k % nx))]!);
+}
+
+async function statusNumber(page: Page, key: string): Promise<number> {
+  return Number(await page.locator('#status').getAttribute(`data-${key}`));
+}
+
+// Needs Debian's Chromium and the bundled weights + sample (committed with the CLI's training runs).
+describe.skipIf(!hasChromium() || !existsSync(sampleDir))('web app in headless Chromium', () => {
+  it('loads the sample, segments, refines a scribble, undoes, downloads aligned masks, opens files', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'deepigeos-web-'));
+    try {
+      await build({ configFile: join(webRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir: join(work, 'site'), emptyOutDir: true } });
+      const server = await serveStatic(join(work, 'site'));
+      const browser = await launchChromium();
+      try {
+        const page = await browser.context.newPage();
+        const pageErrors: string[] = [];
+        page.on('pageerror', (e) => pageErrors.push(String(e)));
+        await page.setViewportSize({ width: 1100, height: 720 });
+        await page.goto(server.url);
+
+        await page.click('#load-sample');
+        await waitIdle(page);
+        const backend = await page.locator('#status').getAttribute('data-backend');
+        expect(backend).toBe('wasm');
+
+        await page.click('#segment');
+        await waitIdle(page);
+        const afterPnet = await statusNumber(page, 'mask-voxels');
+        expect(afterPnet).toBeGreaterThan(0);
+        const sampleFile = readdirSync(sampleDir).find((f) => f.endsWith('.nii.gz') && !f.endsWith('_seg.nii.gz'))!;
+        const source = await readNifti(join(sampleDir, sampleFile));
+        const pnetMask = await downloadMask(page, work);
+
+        // A background scribble through the lesion's centre on its largest axial slice.
+        const target = await tumourTarget();
+        const [, H, W] = target.shape;
+        await page.locator('figure[data-plane="axial"] input[type="range"]').fill(String(target.slice));
+        await page.check('input[name="brush"][value="background"]');
+        const canvas = page.locator('figure[data-plane="axial"] canvas');
+        const box = (await canvas.boundingBox())!;
+        const toPage = (col: number, row: number) => [box.x + ((col + 0.5) / W) * box.width, box.y + ((row + 0.5) / H) * box.height] as const;
+        const row = H - 1 - target.h;
+        await page.mouse.move(...toPage(target.w - 3, row));
+        await page.mouse.down();
+        await page.mouse.move(...toPage(target.w, row), { steps: 4 });
+        await page.mouse.move(...toPage(target.w + 3, row), { steps: 4 });
+        await page.mouse.up();
+        await waitIdle(page);
+        expect(await statusNumber(page, 'background-seeds')).toBeGreaterThan(0);
+
+        await page.click('#refine');
+        await waitIdle(page);
+        const afterRefine = await statusNumber(page, 'mask-voxels');
+        expect(afterRefine).not.toBe(afterPnet);
+
+        mkdirSync(screenshotDir, { recursive: true });
+        await page.screenshot({ path: join(screenshotDir, 'app-refined.png'), fullPage: true });
+
+        const mask = await downloadMask(page, work);
+        expect(mask.dims).toEqual(source.dims);
+        expect(mask.affine).toEqual(source.affine);
+        expect(Array.from(mask.data as Uint8Array).reduce((a, b) => a + b, 0)).toBe(afterRefine);
+
+        await page.click('#undo');
+        expect(await statusNumber(page, 'mask-voxels')).toBe(afterPnet);
+        await page.click('#undo');
+        expect(await statusNumber(page, 'background-seeds')).toBe(0);
+
+        // The file picker with a non-canonical (x-flipped) copy: the mask must come back on the
+        // copy's own grid and affine, i.e. equal to the sample's P-Net mask flipped.
+        const flippedFile = join(work, 'flipped_flair.nii.gz');
+        await writeFlippedSample(source, flippedFile);
+        await page.setInputFiles('#file', flippedFile);
+        await waitIdle(page);
+        await page.click('#segment');
+        await waitIdle(page);
+        const flippedMask = await downloadMask(page, work);
+        const flippedSource = await readNifti(flippedFile);
+        expect(flippedMask.affine).toEqual(flippedSource.affine);
+        expect(flipX(flippedMask.data as Uint8Array, source.dims[0]!)).toEqual(Array.from(pnetMask.data as Uint8Array));
+
+        // A file that is not NIfTI: a clear error, the app stays usable.
+        const bogus = join(work, 'notes.nii');
+        writeFileSync(bogus, 'not a NIfTI file at all, just text');
+        await page.setInputFiles('#file', bogus);
+        await waitIdle(page, true);
+        expect(await page.locator('#message').textContent()).toMatch(/^Loading notes\.nii failed: .*(NIfTI|header|sizeof_hdr)/i);
+        expect(await page.locator('#segment').isDisabled()).toBe(false);
+
+        const timings = (await page.locator('#timings li').allTextContents()).join('\n');
+        console.log(`backend ${backend}; P-Net mask ${afterPnet} voxels, refined ${afterRefine}\n${timings}`);
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await browser.close();
+        server.close();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
