@@ -20,7 +20,7 @@ describe.skipIf(!hasChromium())('in Chromium', () => {
     expect(browser.seedsHonoured).toBe(true);
     for (const key of ['crfNetFU', 'denseCrf', 'lattice'] as const) {
       expect(browser[key]).toHaveLength(node[key].length);
-      browser[key].forEach((v, i) => expect(Math.abs(v - node[key][i]!), `${key}[${i}]`).toBeLessThan(2e-3));
+      for (const [i, v] of browser[key].entries()) expect(Math.abs(v - node[key][i]!), `${key}[${i}]`).toBeLessThan(2e-3);
     }
   }, 150_000);
 });
