@@ -78,18 +78,12 @@ export function chooseAffine(sformCode: number, sform: Matrix4, qformCode: numbe
 }
 
 /** Quaternion parameters that represent an affine as a qform (nibabel's `set_qform`). */
-export interface QformParams {
-  quatern_b: number;
-  quatern_c: number;
-  quatern_d: number;
-  qoffset_x: number;
-  qoffset_y: number;
-  qoffset_z: number;
+export type QformParams = Pick<NiftiHeader, 'quatern_b' | 'quatern_c' | 'quatern_d' | 'qoffset_x' | 'qoffset_y' | 'qoffset_z'> & {
   /** pixdim[0]: +1 or −1. */
   qfac: number;
   /** pixdim[1..3]: column norms of the affine. */
   zooms: [number, number, number];
-}
+};
 
 /** Unit quaternion (w ≥ 0) of a proper rotation matrix (Shepperd's method). */
 function rotationToQuaternion(m: number[][]): [number, number, number, number] {

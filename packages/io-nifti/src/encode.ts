@@ -1,7 +1,7 @@
 import { affineToQform, qformMatrix } from './affine.js';
 import { bytesPerVoxel, type DatatypeInfo, datatypeInfo } from './datatypes.js';
 import { NiftiArgumentError } from './errors.js';
-import type { NiftiHeader } from './header.js';
+import { type NiftiHeader, writeHeader } from './header.js';
 import type { NiftiImage } from './image.js';
 import type { Matrix4 } from './matrix.js';
 
@@ -108,90 +108,6 @@ export function headerFromImage(image: NiftiImage): NiftiHeader {
   };
 }
 
-function writeString(bytes: Uint8Array, offset: number, length: number, value: string, field: string): void {
-  if (value.length > length) throw new NiftiArgumentError(`header.${field} is ${value.length} characters; the field holds at most ${length}`);
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code > 255) throw new NiftiArgumentError(`header.${field} contains ${JSON.stringify(value[i])}: only 8-bit characters fit in a NIfTI string field`);
-    bytes[offset + i] = code;
-  }
-}
-
-function writeNifti1(h: NiftiHeader, bytes: Uint8Array): void {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const f32s = (o: number, xs: number[]) => xs.forEach((x, i) => {
-    v.setFloat32(o + 4 * i, x, true);
-  });
-  v.setInt32(0, 348, true);
-  writeString(bytes, 4, 10, h.data_type, 'data_type');
-  writeString(bytes, 14, 18, h.db_name, 'db_name');
-  v.setInt32(32, h.extents, true);
-  v.setInt16(36, h.session_error, true);
-  bytes[38] = h.regular;
-  bytes[39] = h.dim_info;
-  h.dim.forEach((d, i) => {
-    v.setInt16(40 + 2 * i, d, true);
-  });
-  f32s(56, [h.intent_p1, h.intent_p2, h.intent_p3]);
-  v.setInt16(68, h.intent_code, true);
-  v.setInt16(70, h.datatype, true);
-  v.setInt16(72, h.bitpix, true);
-  v.setInt16(74, h.slice_start, true);
-  f32s(76, h.pixdim);
-  f32s(108, [h.vox_offset, h.scl_slope, h.scl_inter]);
-  v.setInt16(120, h.slice_end, true);
-  bytes[122] = h.slice_code;
-  bytes[123] = h.xyzt_units;
-  f32s(124, [h.cal_max, h.cal_min, h.slice_duration, h.toffset]);
-  v.setInt32(140, h.glmax, true);
-  v.setInt32(144, h.glmin, true);
-  writeString(bytes, 148, 80, h.descrip, 'descrip');
-  writeString(bytes, 228, 24, h.aux_file, 'aux_file');
-  v.setInt16(252, h.qform_code, true);
-  v.setInt16(254, h.sform_code, true);
-  f32s(256, [h.quatern_b, h.quatern_c, h.quatern_d, h.qoffset_x, h.qoffset_y, h.qoffset_z]);
-  f32s(280, h.srow_x);
-  f32s(296, h.srow_y);
-  f32s(312, h.srow_z);
-  writeString(bytes, 328, 16, h.intent_name, 'intent_name');
-  writeString(bytes, 344, 4, h.magic, 'magic');
-}
-
-function writeNifti2(h: NiftiHeader, bytes: Uint8Array): void {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const f64s = (o: number, xs: number[]) => xs.forEach((x, i) => {
-    v.setFloat64(o + 8 * i, x, true);
-  });
-  const i64 = (o: number, x: number) => v.setBigInt64(o, BigInt(Math.trunc(x)), true);
-  v.setInt32(0, 540, true);
-  writeString(bytes, 4, 4, h.magic, 'magic');
-  bytes.set([0x0d, 0x0a, 0x1a, 0x0a], 8);
-  v.setInt16(12, h.datatype, true);
-  v.setInt16(14, h.bitpix, true);
-  h.dim.forEach((d, i) => {
-    i64(16 + 8 * i, d);
-  });
-  f64s(80, [h.intent_p1, h.intent_p2, h.intent_p3]);
-  f64s(104, h.pixdim);
-  i64(168, h.vox_offset);
-  f64s(176, [h.scl_slope, h.scl_inter, h.cal_max, h.cal_min, h.slice_duration, h.toffset]);
-  i64(224, h.slice_start);
-  i64(232, h.slice_end);
-  writeString(bytes, 240, 80, h.descrip, 'descrip');
-  writeString(bytes, 320, 24, h.aux_file, 'aux_file');
-  v.setInt32(344, h.qform_code, true);
-  v.setInt32(348, h.sform_code, true);
-  f64s(352, [h.quatern_b, h.quatern_c, h.quatern_d, h.qoffset_x, h.qoffset_y, h.qoffset_z]);
-  f64s(400, h.srow_x);
-  f64s(432, h.srow_y);
-  f64s(464, h.srow_z);
-  v.setInt32(496, h.slice_code, true);
-  v.setInt32(500, h.xyzt_units, true);
-  v.setInt32(504, h.intent_code, true);
-  writeString(bytes, 508, 16, h.intent_name, 'intent_name');
-  bytes[524] = h.dim_info;
-}
-
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 function extensionBytes(image: NiftiImage): number {
@@ -232,8 +148,7 @@ export function encodeParts(image: NiftiImage, options: EncodeOptions = {}, sing
   const voxOffset = singleFile ? align16(headLength) : 0;
   const head = new Uint8Array(singleFile ? voxOffset : headLength);
   const header: NiftiHeader = { ...fromImage, sizeof_hdr: fixed, vox_offset: voxOffset, magic: `${singleFile ? 'n+' : 'ni'}${version}` };
-  if (version === 1) writeNifti1(header, head);
-  else writeNifti2(header, head);
+  writeHeader(header, version, head);
   writeExtensions(image, head, fixed);
   return { head, body: dataBytes(image) };
 }

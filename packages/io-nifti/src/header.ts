@@ -1,4 +1,5 @@
 import { NiftiFormatError } from './errors.js';
+import { NIFTI1_LAYOUT, NIFTI2_LAYOUT, readFields, writeFields } from './header-layout.js';
 
 /**
  * Every field of a NIfTI-1 or NIfTI-2 header, under the names nibabel uses. Fields that exist
@@ -86,137 +87,8 @@ export function detectVersion(bytes: Uint8Array): { version: 1 | 2; littleEndian
   throw new NiftiFormatError(`sizeof_hdr is ${view.getInt32(0, true)}: expected 348 (NIfTI-1) or 540 (NIfTI-2) in either byte order`);
 }
 
-function readString(bytes: Uint8Array, offset: number, length: number): string {
-  let end = offset;
-  while (end < offset + length && bytes[end] !== 0) end++;
-  let out = '';
-  for (let i = offset; i < end; i++) out += String.fromCharCode(bytes[i]!);
-  return out;
-}
-
-function readInt64(view: DataView, offset: number, littleEndian: boolean, field: string): number {
-  const value = view.getBigInt64(offset, littleEndian);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new NiftiFormatError(`${field} is ${value}: larger than 2^53, no file can hold that`);
-  }
-  return Number(value);
-}
-
-/** Field readers shared by both versions: typed getters bound to one view and byte order. */
-function readers(bytes: Uint8Array, littleEndian: boolean) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  return {
-    i16: (o: number) => view.getInt16(o, littleEndian),
-    i32: (o: number) => view.getInt32(o, littleEndian),
-    i64: (o: number, field: string) => readInt64(view, o, littleEndian, field),
-    f32: (o: number) => view.getFloat32(o, littleEndian),
-    f64: (o: number) => view.getFloat64(o, littleEndian),
-    u8: (o: number) => bytes[o]!,
-    str: (o: number, n: number) => readString(bytes, o, n),
-  };
-}
-
-function parseNifti1(bytes: Uint8Array, littleEndian: boolean): NiftiHeader {
-  const r = readers(bytes, littleEndian);
-  const f32s = (o: number, n: number) => Array.from({ length: n }, (_, i) => r.f32(o + 4 * i));
-  return {
-    sizeof_hdr: r.i32(0),
-    data_type: r.str(4, 10),
-    db_name: r.str(14, 18),
-    extents: r.i32(32),
-    session_error: r.i16(36),
-    regular: r.u8(38),
-    dim_info: r.u8(39),
-    dim: Array.from({ length: 8 }, (_, i) => r.i16(40 + 2 * i)),
-    intent_p1: r.f32(56),
-    intent_p2: r.f32(60),
-    intent_p3: r.f32(64),
-    intent_code: r.i16(68),
-    datatype: r.i16(70),
-    bitpix: r.i16(72),
-    slice_start: r.i16(74),
-    pixdim: f32s(76, 8),
-    vox_offset: r.f32(108),
-    scl_slope: r.f32(112),
-    scl_inter: r.f32(116),
-    slice_end: r.i16(120),
-    slice_code: r.u8(122),
-    xyzt_units: r.u8(123),
-    cal_max: r.f32(124),
-    cal_min: r.f32(128),
-    slice_duration: r.f32(132),
-    toffset: r.f32(136),
-    glmax: r.i32(140),
-    glmin: r.i32(144),
-    descrip: r.str(148, 80),
-    aux_file: r.str(228, 24),
-    qform_code: r.i16(252),
-    sform_code: r.i16(254),
-    quatern_b: r.f32(256),
-    quatern_c: r.f32(260),
-    quatern_d: r.f32(264),
-    qoffset_x: r.f32(268),
-    qoffset_y: r.f32(272),
-    qoffset_z: r.f32(276),
-    srow_x: f32s(280, 4),
-    srow_y: f32s(296, 4),
-    srow_z: f32s(312, 4),
-    intent_name: r.str(328, 16),
-    magic: r.str(344, 4),
-  };
-}
-
-function parseNifti2(bytes: Uint8Array, littleEndian: boolean): NiftiHeader {
-  const r = readers(bytes, littleEndian);
-  const f64s = (o: number, n: number) => Array.from({ length: n }, (_, i) => r.f64(o + 8 * i));
-  return {
-    sizeof_hdr: r.i32(0),
-    data_type: '',
-    db_name: '',
-    extents: 0,
-    session_error: 0,
-    regular: 0,
-    dim_info: r.u8(524),
-    dim: Array.from({ length: 8 }, (_, i) => r.i64(16 + 8 * i, `dim[${i}]`)),
-    intent_p1: r.f64(80),
-    intent_p2: r.f64(88),
-    intent_p3: r.f64(96),
-    intent_code: r.i32(504),
-    datatype: r.i16(12),
-    bitpix: r.i16(14),
-    slice_start: r.i64(224, 'slice_start'),
-    pixdim: f64s(104, 8),
-    vox_offset: r.i64(168, 'vox_offset'),
-    scl_slope: r.f64(176),
-    scl_inter: r.f64(184),
-    slice_end: r.i64(232, 'slice_end'),
-    slice_code: r.i32(496),
-    xyzt_units: r.i32(500),
-    cal_max: r.f64(192),
-    cal_min: r.f64(200),
-    slice_duration: r.f64(208),
-    toffset: r.f64(216),
-    glmax: 0,
-    glmin: 0,
-    descrip: r.str(240, 80),
-    aux_file: r.str(320, 24),
-    qform_code: r.i32(344),
-    sform_code: r.i32(348),
-    quatern_b: r.f64(352),
-    quatern_c: r.f64(360),
-    quatern_d: r.f64(368),
-    qoffset_x: r.f64(376),
-    qoffset_y: r.f64(384),
-    qoffset_z: r.f64(392),
-    srow_x: f64s(400, 4),
-    srow_y: f64s(432, 4),
-    srow_z: f64s(464, 4),
-    intent_name: r.str(508, 16),
-    magic: r.str(4, 8),
-  };
-}
-
-const NIFTI2_MAGIC_TAIL = [0x0d, 0x0a, 0x1a, 0x0a];
+/** Bytes after "n+2\0" in a NIfTI-2 magic (detect text-mode transfers, like PNG's signature). */
+export const NIFTI2_MAGIC_TAIL = [0x0d, 0x0a, 0x1a, 0x0a];
 
 function checkMagic(bytes: Uint8Array, header: NiftiHeader, version: 1 | 2): boolean {
   const single = version === 1 ? 'n+1' : 'n+2';
@@ -242,7 +114,7 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
   if (bytes.length < headerBytes) {
     throw new NiftiFormatError(`file is truncated: ${bytes.length} bytes, but a NIfTI-${version} header needs ${headerBytes}`);
   }
-  const header = version === 1 ? parseNifti1(bytes, littleEndian) : parseNifti2(bytes, littleEndian);
+  const header = readFields(bytes, version === 1 ? NIFTI1_LAYOUT : NIFTI2_LAYOUT, littleEndian, emptyHeader());
   const singleFile = checkMagic(bytes, header, version);
   return { header, version, littleEndian, headerBytes, singleFile };
 }
@@ -294,4 +166,14 @@ export function emptyHeader(): NiftiHeader {
     intent_name: '',
     magic: 'n+1',
   };
+}
+
+/**
+ * Serialises a header (little-endian) into the first 348 (NIfTI-1) or 540 (NIfTI-2) bytes of
+ * `bytes`, which must be zero-filled.
+ * @throws {@link NiftiArgumentError} when a string field is too long or not 8-bit.
+ */
+export function writeHeader(header: NiftiHeader, version: 1 | 2, bytes: Uint8Array): void {
+  writeFields(bytes, version === 1 ? NIFTI1_LAYOUT : NIFTI2_LAYOUT, header);
+  if (version === 2) bytes.set(NIFTI2_MAGIC_TAIL, 8);
 }

@@ -13,19 +13,10 @@ export interface NiftiExtension {
 }
 
 /** Everything a {@link NiftiImage} is made of; see the class fields for meanings. */
-export interface NiftiImageInit {
-  version: 1 | 2;
-  header: NiftiHeader;
-  dims: number[];
-  pixdim: number[];
-  datatype: number;
-  data: NiftiData;
-  extensions: NiftiExtension[];
-  qform: Matrix4;
-  qformCode: number;
-  sform: Matrix4;
-  sformCode: number;
-}
+export type NiftiImageInit = Pick<
+  NiftiImage,
+  'version' | 'header' | 'dims' | 'pixdim' | 'datatype' | 'data' | 'extensions' | 'qform' | 'qformCode' | 'sform' | 'sformCode'
+>;
 
 // Datatypes whose values a Float32Array holds exactly; larger ones scale into Float64Array.
 const FLOAT32_EXACT = new Set([2, 4, 16, 256, 512]);
