@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { ChannelConcat } from '../layers/channel-concat.js';
 import { DilatedConv } from '../layers/dilated-conv.js';
 import { PNetBlock } from '../layers/pnet-block.js';
 import { PNET_BLOCKS, requirePositiveInt, requireRate } from './options.js';
@@ -98,7 +99,7 @@ function classifier(
   dropout: number,
   finalKernel: number[],
 ): tfl.SymbolicTensor {
-  let x = tfl.layers.concatenate({ axis: -1, name: 'concat' }).apply(features) as tfl.SymbolicTensor;
+  let x = new ChannelConcat({ name: 'concat' }).apply(features) as tfl.SymbolicTensor;
   x = tfl.layers.dropout({ rate: dropout, name: 'block6.0' }).apply(x) as tfl.SymbolicTensor;
   x = new DilatedConv({ rank, filters: hidden, kernelSize: 1, relu: true, name: 'block6.1' }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.dropout({ rate: dropout, name: 'block6.3' }).apply(x) as tfl.SymbolicTensor;

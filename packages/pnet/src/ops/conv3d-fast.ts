@@ -17,10 +17,13 @@ export function conv3dFast(
   const [kd, kh, kw, , cout] = filter.shape;
   const [dd, dh, dw] = dilation;
   const [padBefore, padAfter] = samePads(kd, dd);
-  const xPadded = padBefore + padAfter > 0 ? tf.pad(x, [[0, 0], [padBefore, padAfter], [0, 0], [0, 0], [0, 0]]) : x;
+  // Depth taps are slices of a [N, D', H·W·C] view: contiguous rows, fast on every backend.
+  const plane = h * w * cin;
+  const xFlat = tf.reshape(x, [n, d, plane]);
+  const xPadded = padBefore + padAfter > 0 ? tf.pad(xFlat, [[0, 0], [padBefore, padAfter], [0, 0]]) : xFlat;
   let sum: tf.Tensor4D | undefined;
   for (let tap = 0; tap < kd; tap++) {
-    const slab = kd === 1 ? xPadded : tf.slice(xPadded, [0, tap * dd, 0, 0, 0], [n, d, h, w, cin]);
+    const slab = kd === 1 ? xPadded : tf.slice(xPadded, [0, tap * dd, 0], [n, d, plane]);
     const tapFilter = tf.reshape(tf.slice(filter, [tap, 0, 0, 0, 0], [1, kh, kw, cin, cout]), [kh, kw, cin, cout]);
     const y = conv2dFast(tf.reshape(slab, [n * d, h, w, cin]), tapFilter as tf.Tensor4D, [dh, dw]);
     sum = sum === undefined ? y : (tf.add(sum, y) as tf.Tensor4D);

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { ShapeError } from '../src/errors.js';
+import { predictVolume } from '../src/inference/predict-volume.js';
+import { receptiveFieldMargin } from '../src/inference/receptive-field.js';
+import { createPNet2D, createPNet3D } from '../src/models/pnet.js';
+import { maxAbsDiff, randomArray } from './reference.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+/** Whole-volume softmax prediction, the reference. */
+function whole(model: ReturnType<typeof createPNet3D>, data: Float32Array, shape: number[]): Float32Array {
+  return tf.tidy(() => tf.softmax(model.predict(tf.tensor(data, [1, ...shape])) as tf.Tensor).dataSync() as Float32Array);
+}
+
+describe('predictVolume', () => {
+  it('receptive-field margins of the P-Nets', () => {
+    expect(receptiveFieldMargin(createPNet3D({ inputChannels: 1, numClasses: 2 }))).toEqual([32, 91, 91]);
+    expect(receptiveFieldMargin(createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4 }))).toEqual([0, 90, 90]);
+  });
+
+  it('3D: equals the whole-volume prediction (default exact margin, with overlap)', async () => {
+    // A 3D P-Net with few channels keeps this fast; margins are what matter.
+    const model = createPNet3D({ inputChannels: 2, numClasses: 3, channels: 4 });
+    const shape = [40, 14, 12, 2];
+    const data = randomArray(shape.reduce((a, b) => a * b), 11);
+    const progress: number[] = [];
+    const out = await predictVolume(model, { data, shape }, { patchSize: [10, 8, 8], overlap: 0.25, onProgress: (d) => progress.push(d) });
+    expect(out.shape).toEqual([40, 14, 12, 3]);
+    const ref = whole(model, data, shape);
+    expect(maxAbsDiff(out.data, ref)).toBeLessThan(1e-5);
+    expect(progress.length).toBeGreaterThan(8);
+    expect(progress.at(-1)).toBe(progress.length);
+  });
+
+  it('3D: a margin below the receptive field is not exact (the margin matters)', async () => {
+    const model = createPNet3D({ inputChannels: 1, numClasses: 2, channels: 4 });
+    const shape = [40, 12, 12, 1];
+    const data = randomArray(shape.reduce((a, b) => a * b), 12);
+    const out = await predictVolume(model, { data, shape }, { patchSize: [10, 12, 12], margin: [2, 91, 91] });
+    expect(maxAbsDiff(out.data, whole(model, data, shape))).toBeGreaterThan(1e-4);
+  });
+
+  it('2D: equals the whole-image prediction', async () => {
+    const model = createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4 });
+    const shape = [200, 30, 1];
+    const data = randomArray(shape.reduce((a, b) => a * b), 13);
+    const out = await predictVolume(model, { data, shape }, { patchSize: [64, 30], overlap: 0.5 });
+    expect(out.shape).toEqual([200, 30, 2]);
+    expect(maxAbsDiff(out.data, whole(model, data, shape))).toBeLessThan(1e-5);
+  });
+
+  it('rejects a volume with the wrong channel count, naming the expected shape', async () => {
+    const model = createPNet3D({ inputChannels: 4, numClasses: 2, channels: 4 });
+    const bad = { data: new Float32Array(8 * 8 * 8), shape: [8, 8, 8, 1] };
+    await expect(predictVolume(model, bad, { patchSize: [8, 8, 8] })).rejects.toThrowError(
+      /volume must be float32 of shape \[D, H, W, 4\], got \[8, 8, 8, 1\]/,
+    );
+    await expect(predictVolume(model, { data: new Float32Array(10), shape: [8, 8, 8, 4] }, { patchSize: [8, 8, 8] })).rejects.toThrowError(
+      ShapeError,
+    );
+    await expect(
+      predictVolume(model, { data: new Float32Array(8 * 8 * 8 * 4), shape: [8, 8, 8, 4] }, { patchSize: [8, 8] }),
+    ).rejects.toThrowError(/patchSize must be 3 integers/);
+  });
+});
