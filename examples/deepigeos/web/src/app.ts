@@ -144,6 +144,8 @@ export function startApp(services: AppServices): void {
     const step =
       round === 0 ? `P-Net${timings.crfF === undefined ? '' : ' + CRF-Net(f)'}` : `R-Net${timings.crfFU === undefined ? '' : ' + CRF-Net(fu)'} (round ${round})`;
     logTimings(step, { ...timings });
+    // Machine-readable for tests and benchmarks.
+    status.dataset['lastTimings'] = JSON.stringify(timings);
     report(`${step}: ${workspace!.maskVoxels()} voxels segmented.`);
   }
 
