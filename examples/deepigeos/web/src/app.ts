@@ -187,6 +187,12 @@ export function startApp(services: AppServices): void {
     if (entry) report(entry.kind === 'stroke' ? 'Undid a scribble.' : 'Undid a refinement.');
     refresh();
   });
+  document.addEventListener('keydown', (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === 'z' && !buttons.undo.disabled) {
+      event.preventDefault();
+      buttons.undo.click();
+    }
+  });
   buttons.download.addEventListener('click', () =>
     run('Encoding the mask', async () => {
       const bytes = await services.encodeMask(workspace!.volume, workspace!.mask!);
