@@ -119,6 +119,13 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir))('web app in headless C
         await page.mouse.up();
         await waitIdle(page);
         expect(await statusNumber(page, 'background-seeds')).toBeGreaterThan(0);
+        // The view draws the seed in the background colour where the stroke passed.
+        const [px, py] = toPage(target.w, row);
+        const pixel = await canvas.evaluate(
+          (c: HTMLCanvasElement, [x, y]) => Array.from(c.getContext('2d')!.getImageData(x, y, 1, 1).data),
+          [Math.floor(px - box.x), Math.floor(py - box.y)],
+        );
+        expect(pixel).toEqual([40, 120, 255, 255]);
 
         await page.click('#refine');
         await waitIdle(page);
