@@ -42,19 +42,33 @@ export interface DatatypeInfo {
 
 /** NIfTI datatype codes, by nibabel's names. */
 export const NiftiDatatype = {
+  /** unsigned 8-bit */
   uint8: 2,
+  /** signed 16-bit */
   int16: 4,
+  /** signed 32-bit */
   int32: 8,
+  /** 32-bit float */
   float32: 16,
+  /** two float32 (re, im) */
   complex64: 32,
+  /** 64-bit float */
   float64: 64,
+  /** 3 bytes per voxel */
   rgb24: 128,
+  /** signed 8-bit */
   int8: 256,
+  /** unsigned 16-bit */
   uint16: 512,
+  /** unsigned 32-bit */
   uint32: 768,
+  /** signed 64-bit */
   int64: 1024,
+  /** unsigned 64-bit */
   uint64: 1280,
+  /** two float64 (re, im) */
   complex128: 1792,
+  /** 4 bytes per voxel */
   rgba32: 2304,
 } as const;
 

@@ -175,11 +175,19 @@ export function encodeNifti(image: NiftiImage, options: EncodeOptions = {}): Uin
   return concatBytes([head, body]);
 }
 
+/** Bytes of the two files of a `.hdr`/`.img` pair. */
+export interface NiftiPairBytes {
+  /** The `.hdr` file: header, extension flag and extensions. */
+  hdr: Uint8Array;
+  /** The `.img` file: voxel data only. */
+  img: Uint8Array;
+}
+
 /**
  * Encodes an image as a `.hdr`/`.img` pair (magic `ni1`/`ni2`, vox_offset 0).
  * @throws {@link NiftiArgumentError} when the image's fields are inconsistent.
  */
-export function encodeNiftiPair(image: NiftiImage, options: EncodeOptions = {}): { hdr: Uint8Array; img: Uint8Array } {
+export function encodeNiftiPair(image: NiftiImage, options: EncodeOptions = {}): NiftiPairBytes {
   const { head, body } = encodeParts(image, options, false);
   return { hdr: head, img: body.slice() };
 }

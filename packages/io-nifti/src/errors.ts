@@ -4,6 +4,7 @@
  * field and the expected value.
  */
 export class NiftiFormatError extends Error {
+  /** Always `NiftiFormatError`. */
   override name = 'NiftiFormatError';
 }
 
@@ -12,5 +13,6 @@ export class NiftiFormatError extends Error {
  * image whose data length does not match its dims). The message names the argument.
  */
 export class NiftiArgumentError extends Error {
+  /** Always `NiftiArgumentError`. */
   override name = 'NiftiArgumentError';
 }

@@ -8,49 +8,89 @@ import { NIFTI1_LAYOUT, NIFTI2_LAYOUT, readFields, writeFields } from './header-
  * (exact up to 2^53).
  */
 export interface NiftiHeader {
+  /** 348 (NIfTI-1) or 540 (NIfTI-2). */
   sizeof_hdr: number;
+  /** Unused Analyze field (NIfTI-1 only). */
   data_type: string;
+  /** Unused Analyze field (NIfTI-1 only). */
   db_name: string;
+  /** Unused Analyze field (NIfTI-1 only). */
   extents: number;
+  /** Unused Analyze field (NIfTI-1 only). */
   session_error: number;
+  /** Unused Analyze field (NIfTI-1 only). */
   regular: number;
+  /** Frequency, phase and slice voxel axes (2 bits each, 1-based, 0 = unknown). */
   dim_info: number;
   /** dim[0] = number of dimensions, dim[1..7] = sizes. */
   dim: number[];
+  /** First intent parameter. */
   intent_p1: number;
+  /** Second intent parameter. */
   intent_p2: number;
+  /** Third intent parameter. */
   intent_p3: number;
+  /** Meaning of the data (NIFTI_INTENT_* code). */
   intent_code: number;
+  /** NIfTI datatype code. */
   datatype: number;
+  /** Bits per voxel. */
   bitpix: number;
+  /** First slice index. */
   slice_start: number;
   /** pixdim[0] = qfac, pixdim[1..7] = voxel sizes / step sizes, exactly as stored. */
   pixdim: number[];
+  /** Byte offset of the voxels in the .nii (0 in a .hdr/.img pair). */
   vox_offset: number;
+  /** Data scaling slope (0 or NaN: no scaling). */
   scl_slope: number;
+  /** Data scaling intercept. */
   scl_inter: number;
+  /** Last slice index. */
   slice_end: number;
+  /** Slice timing order code. */
   slice_code: number;
+  /** Spatial (bits 0–2) and temporal (bits 3–5) units code. */
   xyzt_units: number;
+  /** Display window maximum. */
   cal_max: number;
+  /** Display window minimum. */
   cal_min: number;
+  /** Time to acquire one slice. */
   slice_duration: number;
+  /** Time axis shift. */
   toffset: number;
+  /** Unused Analyze field (NIfTI-1 only). */
   glmax: number;
+  /** Unused Analyze field (NIfTI-1 only). */
   glmin: number;
+  /** Free text, at most 80 characters. */
   descrip: string;
+  /** Auxiliary file name, at most 24 characters. */
   aux_file: string;
+  /** Meaning of the qform (0 unknown, 1 scanner, 2 aligned, 3 Talairach, 4 MNI, 5 template). */
   qform_code: number;
+  /** Meaning of the sform (same codes as qform_code). */
   sform_code: number;
+  /** Quaternion b of the qform rotation. */
   quatern_b: number;
+  /** Quaternion c of the qform rotation. */
   quatern_c: number;
+  /** Quaternion d of the qform rotation. */
   quatern_d: number;
+  /** qform x translation (mm). */
   qoffset_x: number;
+  /** qform y translation (mm). */
   qoffset_y: number;
+  /** qform z translation (mm). */
   qoffset_z: number;
+  /** First row of the sform affine. */
   srow_x: number[];
+  /** Second row of the sform affine. */
   srow_y: number[];
+  /** Third row of the sform affine. */
   srow_z: number[];
+  /** Name of the data's meaning, at most 16 characters. */
   intent_name: string;
   /** `n+1`, `ni1`, `n+2` or `ni2`. */
   magic: string;

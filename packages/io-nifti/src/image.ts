@@ -12,6 +12,14 @@ export interface NiftiExtension {
   data: Uint8Array;
 }
 
+/** Voxel value scaling: `value · slope + inter`. */
+export interface NiftiScaling {
+  /** scl_slope. */
+  slope: number;
+  /** scl_inter. */
+  inter: number;
+}
+
 /** Everything a {@link NiftiImage} is made of; see the class fields for meanings. */
 export type NiftiImageInit = Pick<
   NiftiImage,
@@ -86,7 +94,7 @@ export class NiftiImage {
   }
 
   /** Slope and intercept to apply, or null when scl_slope is 0 or not finite (no scaling). */
-  scaling(): { slope: number; inter: number } | null {
+  scaling(): NiftiScaling | null {
     const slope = this.header.scl_slope;
     const inter = this.header.scl_inter;
     if (slope === 0 || !Number.isFinite(slope)) return null;
