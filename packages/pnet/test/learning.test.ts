@@ -50,9 +50,9 @@ describe('learning on synthetic blobs (wasm)', () => {
   });
 
   it('3D P-Net reaches Dice > 0.9 on held-out volumes', async () => {
-    const model = createPNet3D({ inputChannels: 1, numClasses: 2, dropout: 0.1 });
+    const model = createPNet3D({ inputChannels: 1, numClasses: 2, channels: 8, dropout: 0.1 });
     const t0 = performance.now();
-    const r = await trainAndScore(model, [16, 16, 16], 200, 1, 3e-3);
+    const r = await trainAndScore(model, [12, 16, 16], 300, 1, 5e-3);
     console.log(`3D: dice ${r.dice.toFixed(3)} loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     expect(r.dice).toBeGreaterThan(0.9);
   });

@@ -1,0 +1,68 @@
+// Runs in Chromium (bundled by scripts/browser-test.mjs): backend choice, PyTorch parity, a few
+// training steps and an IndexedDB checkpoint round trip, all through the package source.
+import * as tf from '@tensorflow/tfjs-core';
+import { activeBackend, initBackend } from '../src/backend.js';
+import { createPNet3D } from '../src/models/pnet.js';
+import { importTorchStateDict } from '../src/torch/state-dict.js';
+import { readSafetensors } from '../src/torch/safetensors.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/training/checkpoint.js';
+import { trainStep } from '../src/training/train-step.js';
+
+
+async function fetchBytes(url: URL): Promise<Uint8Array> {
+  return new Uint8Array(await (await fetch(url)).arrayBuffer());
+}
+
+function tensorFrom(bytes: Uint8Array, key: string): tf.Tensor {
+  const t = readSafetensors(bytes).tensors.get(key)!;
+  return tf.tensor(t.data, t.shape);
+}
+
+export default async function run() {
+  // Literal URLs so the bundler emits the wasm files next to the bundle.
+  const backend = await initBackend(undefined, {
+    wasmPaths: {
+      'tfjs-backend-wasm.wasm': new URL('../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', import.meta.url).href,
+      'tfjs-backend-wasm-simd.wasm': new URL('../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', import.meta.url).href,
+      'tfjs-backend-wasm-threaded-simd.wasm': new URL(
+        '../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm',
+        import.meta.url,
+      ).href,
+    },
+  });
+  const model = createPNet3D({ inputChannels: 1, numClasses: 2 });
+  importTorchStateDict(model, await fetchBytes(new URL('./fixtures/pnet3d_c1.weights.safetensors', import.meta.url)));
+  const io = await fetchBytes(new URL('./fixtures/pnet3d_c1.io.safetensors', import.meta.url));
+  const t0 = performance.now();
+  const logits = (model.predict(tensorFrom(io, 'input')) as tf.Tensor).dataSync();
+  const forwardMs = performance.now() - t0;
+  const expected = tensorFrom(io, 'logits').dataSync();
+  let parityMaxDiff = 0;
+  for (let i = 0; i < expected.length; i++) parityMaxDiff = Math.max(parityMaxDiff, Math.abs(logits[i]! - expected[i]!));
+
+  // Training: repeated steps on one batch must lower the loss.
+  const small = createPNet3D({ inputChannels: 1, numClasses: 2, channels: 4, dropout: 0 });
+  const x = tf.randomNormal([1, 6, 8, 8, 1]);
+  const y = tf.reshape(tf.cast(tf.greater(x, 0), 'int32'), [1, 6, 8, 8]);
+  const optimizer = tf.train.adam(0.01);
+  const losses: number[] = [];
+  for (let i = 0; i < 15; i++) losses.push(await trainStep(small, optimizer, [x, y]));
+
+  await saveCheckpoint(small, 'indexeddb://pnet-browser-test');
+  const loaded = await loadCheckpoint('indexeddb://pnet-browser-test');
+  const a = (small.predict(x) as tf.Tensor).dataSync();
+  const b = (loaded.predict(x) as tf.Tensor).dataSync();
+  let checkpointMaxDiff = 0;
+  for (let i = 0; i < a.length; i++) checkpointMaxDiff = Math.max(checkpointMaxDiff, Math.abs(a[i]! - b[i]!));
+
+  return {
+    backend,
+    active: activeBackend(),
+    parityMaxDiff,
+    forwardMs,
+    firstLoss: losses[0]!,
+    lastLoss: losses[losses.length - 1]!,
+    checkpointMaxDiff,
+    userAgent: navigator.userAgent,
+  };
+}

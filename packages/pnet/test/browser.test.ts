@@ -1,0 +1,30 @@
+// The package bundles for browsers and behaves there as in Node (Debian Chromium, wasm backend).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, runInChromium } from '../../../scripts/browser-test.mjs';
+
+const entry = join(dirname(fileURLToPath(import.meta.url)), 'browser-entry.ts');
+
+describe.skipIf(!hasChromium())('in Chromium', () => {
+  it('picks the wasm backend, matches PyTorch logits, trains and checkpoints to IndexedDB', async () => {
+    const r = (await runInChromium({ entry, timeoutMs: 150_000 })) as {
+      backend: string;
+      active: string;
+      parityMaxDiff: number;
+      forwardMs: number;
+      firstLoss: number;
+      lastLoss: number;
+      checkpointMaxDiff: number;
+      userAgent: string;
+    };
+    console.log(`browser: backend ${r.backend}, 3D P-Net forward on 9×11×13 ${r.forwardMs.toFixed(0)} ms, loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}`);
+    expect(r.userAgent).toMatch(/Chrome/);
+    // No WebGL/WebGPU backend is imported here, so the browser order falls through to wasm.
+    expect(r.backend).toBe('wasm');
+    expect(r.active).toBe('wasm');
+    expect(r.parityMaxDiff).toBeLessThan(1e-4);
+    expect(r.lastLoss).toBeLessThan(r.firstLoss * 0.8);
+    expect(r.checkpointMaxDiff).toBe(0);
+  }, 200_000);
+});
