@@ -37,7 +37,7 @@ const FLOAT32_EXACT = new Set([2, 4, 16, 256, 512]);
  * `sform`/`sformCode` and `extensions`; every other field comes from `header`.
  */
 export class NiftiImage {
-  /** NIfTI format version the image was read from (and is written as by default). */
+  /** NIfTI format version the image was read from (writers use NIfTI-1 unless told otherwise or dims need 2). */
   version: 1 | 2;
   /** Every header field as stored in the file (see {@link NiftiHeader}). */
   header: NiftiHeader;

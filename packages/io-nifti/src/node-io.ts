@@ -10,7 +10,8 @@ import { concatBytes, type EncodeOptions, encodeParts } from './encode.js';
 import { NiftiArgumentError, NiftiFormatError } from './errors.js';
 import type { NiftiImage } from './image.js';
 import { type Deflater, type Inflater, isGzip, niftiFileSize } from './inflate.js';
-import { formatBytes } from './layout.js';
+import { dataLayout, formatBytes } from './layout.js';
+import { parseHeader } from './header.js';
 import { plainImageBytes, plainNiftiBytes, type ReadNiftiOptions } from './read.js';
 
 /** Options for {@link writeNifti}. */
@@ -53,8 +54,11 @@ async function readRange(fh: FileHandle, length: number): Promise<Uint8Array> {
   return out.subarray(0, pos);
 }
 
-/** File bytes; for an uncompressed single-file NIfTI only the bytes the header needs, checked against the size limit first. */
-async function readFileBytes(path: string, isHeaderFile: boolean, maxDataBytes?: number): Promise<Uint8Array> {
+/**
+ * File bytes. For uncompressed files `sizeFromPrefix` may say from the first bytes how many are
+ * needed (checking the size limit before anything large is allocated); gzipped files are read whole.
+ */
+async function readFileBytes(path: string, sizeFromPrefix: (prefix: Uint8Array) => number | undefined): Promise<Uint8Array> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -65,8 +69,8 @@ async function readFileBytes(path: string, isHeaderFile: boolean, maxDataBytes?:
     const { size } = await fh.stat();
     const prefix = await readRange(fh, Math.min(size, 544));
     let length = size;
-    if (isHeaderFile && !isGzip(prefix)) {
-      const needed = niftiFileSize(prefix, maxDataBytes);
+    if (!isGzip(prefix)) {
+      const needed = sizeFromPrefix(prefix);
       if (needed !== undefined && needed < size) length = needed;
     }
     if (length > 2 ** 32 - 1) throw new NiftiFormatError(`${path} is ${formatBytes(length)}: files over 4 GiB cannot be held in memory`);
@@ -108,12 +112,15 @@ async function pairPaths(path: string): Promise<{ hdr: string; img: string } | u
 export async function readNiftiFile(path: string, options: ReadNiftiOptions = {}): Promise<NiftiImage> {
   const pair = await pairPaths(path);
   const hdrPath = pair?.hdr ?? path;
-  const hdr = await withFileName(hdrPath, async () => plainNiftiBytes(await readFileBytes(hdrPath, true, options.maxDataBytes), inflateNode, options.maxDataBytes));
+  const max = options.maxDataBytes;
+  const hdr = await withFileName(hdrPath, async () => plainNiftiBytes(await readFileBytes(hdrPath, (prefix) => niftiFileSize(prefix, max)), inflateNode, max));
   const decodeOptions = { copy: options.copy ?? false, ...(options.maxDataBytes !== undefined ? { maxDataBytes: options.maxDataBytes } : {}) };
   if (!pair) return withFileName(path, async () => decodeNifti(hdr, decodeOptions));
   const imgPath = pair.img;
+  // Validate the header (and the size limit) before reading a possibly huge .img.
+  const layout = await withFileName(hdrPath, async () => dataLayout(parseHeader(hdr), max));
   return withFileName(imgPath, async () => {
-    const img = await plainImageBytes(await readFileBytes(imgPath, false), hdr, inflateNode, options.maxDataBytes);
+    const img = await plainImageBytes(await readFileBytes(imgPath, () => layout.dataOffset + layout.dataBytes), hdr, inflateNode, max);
     return decodeNifti(hdr, { ...decodeOptions, imageBytes: img });
   });
 }

@@ -54,6 +54,9 @@ describe('bad input gives a NiftiFormatError naming the problem', () => {
     });
     await expectFormatError(huge, /need 14\.90 GiB of voxel data, more than the 4\.00 GiB this reader holds in memory/);
     await expect(readNifti(NII, { maxDataBytes: 40 })).rejects.toThrow(/more than the 40 bytes/);
+    // By path, for single files and pairs, the limit is checked on the header alone.
+    await expect(readNifti(join(FIXTURES, 'dtype-int16-le.nii'), { maxDataBytes: 40 })).rejects.toThrow(/dtype-int16-le.nii: dims 4×3×2 of int16 need 48 bytes of voxel data, more than the 40 bytes/);
+    await expect(readNifti(join(FIXTURES, 'pair-v1.img'), { maxDataBytes: 100 })).rejects.toThrow(/pair-v1.hdr: dims 5×4×3 of int16 need 120 bytes/);
     const absurd = patched(NII2, (v) => v.setBigInt64(16 + 8, 2n ** 62n, true));
     await expectFormatError(absurd, /dim\[1\] is 4611686018427387904: larger than 2\^53/);
   });

@@ -17,6 +17,24 @@ describe('volumeFromNifti', () => {
     expect(volume.data[2 * h * w + 1 * w + 4]).toBe(image.data[4 + 5 * (1 + 4 * 2)]);
   });
 
+  it('options.copy detaches the data from the file buffer', async () => {
+    const bytes = new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(join(FIXTURES, 'orient-oblique.nii'))));
+    const view = await readNifti(bytes);
+    const copy = await readNifti(bytes, { copy: true });
+    expect(view.data.buffer).toBe(bytes.buffer);
+    expect(copy.data.buffer).not.toBe(bytes.buffer);
+    expect(copy.data).toEqual(view.data);
+  });
+
+  it('reads a Node Buffer at an odd offset inside a larger pool (misaligned data is copied, not misread)', async () => {
+    const file = await import('node:fs').then((fs) => fs.readFileSync(join(FIXTURES, 'dtype-float64-le.nii')));
+    const pooled = Buffer.concat([Buffer.alloc(3, 7), file, Buffer.alloc(5, 9)]).subarray(3, 3 + file.length);
+    const fromPool = await readNifti(pooled);
+    const direct = await readNifti(new Uint8Array(file));
+    expect(pooled.byteOffset % 8).not.toBe(0);
+    expect(Array.from(fromPool.data as Float64Array)).toEqual(Array.from(direct.data as Float64Array));
+  });
+
   it('applies scl_slope/scl_inter and converts to float32', async () => {
     const image = await readNifti(join(FIXTURES, 'scl-slope.nii'));
     const volume = volumeFromNifti(image);
