@@ -1,0 +1,99 @@
+// Benchmark: native and WASM builds of each method against a plain single-threaded C++ raster
+// scan (GeodisTK semantics) and a plain TypeScript raster scan, on a 181×217×181 head phantom and
+// a 512×512 slice, all in one run. Also reports each fast method's error against 'exact'.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { it } from 'vitest';
+import { loadBackend } from '../src/loader-node.js';
+import type { Backend, GeodesicMethod } from '../src/types.js';
+import { validateRequest } from '../src/validate.js';
+import { rasterReference } from '../test/reference.js';
+import { headPhantom } from './phantom.js';
+
+function timeBest(repeats: number, fn: () => unknown): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    fn();
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
+}
+
+/** Mean of |approx − exact| / exact over non-seed voxels. */
+function meanRelativeError(approx: Float32Array, exact: Float32Array): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < exact.length; i++) {
+    if (exact[i]! > 0) {
+      sum += Math.abs(approx[i]! - exact[i]!) / exact[i]!;
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+function plainCpp(image: Float32Array, seeds: Uint8Array, dims: number[], repeats: number) {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const work = mkdtempSync(join(tmpdir(), 'geodesic-bench-'));
+  try {
+    const exe = join(work, 'plain-raster');
+    execFileSync('g++', ['-std=c++17', '-O2', '-o', exe, join(here, 'plain-raster.cpp')]);
+    writeFileSync(join(work, 'img.f32'), image);
+    writeFileSync(join(work, 'seeds.u8'), seeds);
+    const out = execFileSync(exe, [join(work, 'img.f32'), join(work, 'seeds.u8'), join(work, 'out.f32'), ...dims.map(String), String(repeats)], {
+      encoding: 'utf8',
+    });
+    const buf = readFileSync(join(work, 'out.f32'));
+    return { seconds: Number(out.trim()), result: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function benchmark(label: string, dims: [number, number, number], repeats: number) {
+  const [D, H, W] = dims;
+  const { image, seeds } = headPhantom(D, H, W, 5);
+  const shape = (D === 1 ? [H, W] : [D, H, W]) as [number, number] | [number, number, number];
+  const backends: Backend[] = [await loadBackend('native'), await loadBackend('wasm')];
+  const plain = plainCpp(image, seeds, [D, H, W], repeats);
+  const rows: [string, number][] = [['C++ plain raster (g++ -O2, baseline)', plain.seconds]];
+  const tTs = timeBest(1, () => rasterReference({ image, seeds, dims }, 2, undefined, 'f64'));
+  rows.push(['TypeScript plain raster', tTs]);
+  const results = new Map<string, Float32Array>();
+  for (const b of backends) {
+    for (const method of ['raster', 'raster-causal', 'exact'] as GeodesicMethod[]) {
+      const request = validateRequest(image, seeds, shape, { method });
+      let out: Float32Array = new Float32Array(0);
+      const t = timeBest(method === 'exact' ? Math.min(repeats, 2) : repeats, () => {
+        out = b.compute(request);
+      });
+      rows.push([`${b.name} '${method}'`, t]);
+      results.set(`${b.name} ${method}`, out);
+    }
+  }
+  const nativeRaster = results.get('native raster')!;
+  const sameAsPlain = Buffer.from(nativeRaster.buffer).equals(Buffer.from(plain.result.buffer, plain.result.byteOffset, plain.result.byteLength));
+  const exact = results.get('native exact')!;
+  console.log(`\n${label}: ${dims.join('×')} (${(D * H * W / 1e6).toFixed(2)} M voxels), λ = 1, 2 iterations`);
+  console.log('method'.padEnd(42) + 'seconds'.padStart(9) + '  vs plain C++'.padStart(14) + '  vs TS'.padStart(9));
+  for (const [name, t] of rows) {
+    console.log(
+      name.padEnd(42) + t.toFixed(3).padStart(9) + `${(plain.seconds / t).toFixed(2)}×`.padStart(14) + `${(tTs / t).toFixed(1)}×`.padStart(9),
+    );
+  }
+  const wasmOverNative = (m: string) => rows.find(([n]) => n === `wasm '${m}'`)![1] / rows.find(([n]) => n === `native '${m}'`)![1];
+  console.log(`wasm/native time: raster ${wasmOverNative('raster').toFixed(2)}, raster-causal ${wasmOverNative('raster-causal').toFixed(2)}, exact ${wasmOverNative('exact').toFixed(2)}`);
+  console.log(`native 'raster' bit-identical to the plain C++ scan: ${sameAsPlain}`);
+  console.log(
+    `mean relative error vs exact: raster ${(100 * meanRelativeError(nativeRaster, exact)).toFixed(1)} %, raster-causal ${(100 * meanRelativeError(results.get('native raster-causal')!, exact)).toFixed(1)} %`,
+  );
+}
+
+it('geodesic benchmark', async () => {
+  await benchmark('2D slice', [1, 512, 512], 5);
+  await benchmark('3D head phantom', [181, 217, 181], 2);
+});
