@@ -121,7 +121,7 @@ export function toCanonical(image: NiftiImage): NiftiImage {
     pixdim,
     datatype: image.datatype,
     data: reorderData(image.data, dims, info.components, ornt),
-    extensions: image.extensions.map((e) => ({ code: e.code, data: e.data.slice() })),
+    extensions: image.extensions.map((e) => ({ code: e.code, data: new Uint8Array(e.data) })),
     qform,
     qformCode: image.qformCode,
     sform: multiply(image.sform, transform),

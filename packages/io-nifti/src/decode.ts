@@ -35,7 +35,7 @@ function readExtensions(bytes: Uint8Array, start: number, end: number, littleEnd
     // Like nibabel, keep the content without the trailing NUL padding.
     let contentEnd = pos + esize;
     while (contentEnd > pos + 8 && bytes[contentEnd - 1] === 0) contentEnd--;
-    out.push({ code, data: bytes.slice(pos + 8, contentEnd) });
+    out.push({ code, data: new Uint8Array(bytes.subarray(pos + 8, contentEnd)) });
     pos += esize;
   }
   return out;
@@ -61,7 +61,8 @@ function typedData(source: Uint8Array, layout: DataLayout, littleEndian: boolean
   if (!copy && nativeOrder && start % info.componentBytes === 0) {
     return new (info.ctor as typeof Uint8Array)(source.buffer as ArrayBuffer, start, length) as NiftiData;
   }
-  const bytes = source.slice(dataOffset, dataOffset + dataBytes);
+  // A copy even when `source` is a Node Buffer (whose slice() is a view).
+  const bytes = new Uint8Array(source.subarray(dataOffset, dataOffset + dataBytes));
   if (!nativeOrder) swapBytes(bytes, info.componentBytes);
   return new (info.ctor as typeof Uint8Array)(bytes.buffer, 0, length) as NiftiData;
 }
