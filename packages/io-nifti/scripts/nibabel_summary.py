@@ -30,7 +30,8 @@ def checksums(arr):
         total = sum(int(v) for v in flat)
         weighted = sum(int(v) * int(w) for v, w in zip(flat, weights))
         return number(total), number(weighted)
-    flat = flat.astype(np.float64)
+    # NaN voxels (common in float maps) count as 0, on both sides of the comparison.
+    flat = np.nan_to_num(flat.astype(np.float64), nan=0.0)
     return float(flat.sum()), float((flat * weights).sum())
 
 
@@ -56,7 +57,7 @@ def summary(path):
         slope, inter = hdr.get_slope_inter()
         out['slope'] = None if slope is None else float(slope)
         out['inter'] = None if inter is None else float(inter)
-        out['scaledSum'] = float(np.sum(img.get_fdata(dtype=np.float64)))
+        out['scaledSum'] = float(np.nansum(img.get_fdata(dtype=np.float64)))
     ornt = io_orientation(img.affine)
     canon = nb.as_closest_canonical(img)
     out['canonical'] = {

@@ -29,7 +29,7 @@ export interface Golden {
 
 export const golden: Record<string, Golden> = JSON.parse(readFileSync(join(FIXTURES, 'golden.json'), 'utf8'));
 
-/** Sum and weighted sum (weights 1..7 repeating over the flat component index), exact for integers. */
+/** Sum and weighted sum (weights 1..7 repeating over the flat component index; NaN as 0), exact for integers. */
 export function checksums(data: NiftiData): { sum: number | string; weightedSum: number | string } {
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     let sum = 0n;
@@ -44,8 +44,10 @@ export function checksums(data: NiftiData): { sum: number | string; weightedSum:
   let sum = 0;
   let weighted = 0;
   for (let i = 0; i < data.length; i++) {
-    sum += data[i]!;
-    weighted += data[i]! * ((i % 7) + 1);
+    // NaN counts as 0, as in scripts/nibabel_summary.py.
+    const v = Number.isNaN(data[i]) ? 0 : data[i]!;
+    sum += v;
+    weighted += v * ((i % 7) + 1);
   }
   return { sum, weightedSum: weighted };
 }
