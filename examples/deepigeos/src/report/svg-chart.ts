@@ -30,6 +30,13 @@ export function niceStep(span: number, target = 5): number {
   return nice * magnitude;
 }
 
+/** Axis range covering the values, widened to whole tick steps so the axes start and end on a tick. */
+function niceExtent(values: number[]): [number, number] {
+  const [lo, hi] = extent(values);
+  const step = niceStep(hi - lo);
+  return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];
+}
+
 /** Axis range covering the values, widened when all values are equal (or there are none). */
 function extent(values: number[]): [number, number] {
   const finite = values.filter(Number.isFinite);
@@ -65,8 +72,8 @@ export function renderLineChartSvg(series: readonly ChartSeries[], options: Line
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const all = series.flatMap((s) => s.points);
-  const [x0, x1] = extent(all.map((p) => p[0]));
-  const [y0, y1] = extent(all.map((p) => p[1]));
+  const [x0, x1] = niceExtent(all.map((p) => p[0]));
+  const [y0, y1] = niceExtent(all.map((p) => p[1]));
   const sx = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0)) * plotW;
   const sy = (y: number) => MARGIN.top + (1 - (y - y0) / (y1 - y0)) * plotH;
   const fmt = (v: number) => v.toFixed(2);

@@ -134,7 +134,7 @@ export function startApp(services: AppServices): void {
     for (const view of views) view.setVolume(volume.shape, volume.spacing);
     backendLabel.textContent = backend;
     status.dataset['backend'] = backend;
-    logTimings(`open ${name}`, { decode: t1 - t0, 'load networks': performance.now() - t1 });
+    logTimings(`open ${name}`, { decode: t1 - t0, 'prepare networks': performance.now() - t1 });
     report(`${name}: ${volume.shape.join(' × ')} voxels (D × H × W), spacing ${volume.spacing.join(' × ')} mm.`);
   }
 

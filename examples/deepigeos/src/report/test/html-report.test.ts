@@ -55,6 +55,17 @@ describe('SVG line chart', () => {
     expect(segments[0]![0]).toEqual(segments[0]![1]);
   });
 
+  it('widens the axes to whole tick steps (Dice 0.86..0.99 → 0.85..1 with ticks every 0.05)', () => {
+    const svg = renderLineChartSvg([{ name: 'dice', points: [[1, 0.86], [10, 0.99]] }], { title: 'Dice', xLabel: 'step' });
+    // x: 1..10 widens to 0..10 (step 2); y: 0.85 at the bottom (276), 1 at the top (32).
+    const [[first, last]] = pathPoints(svg, 'dice');
+    expect(first![0]).toBeCloseTo(56 + 568 / 10, 1);
+    expect(first![1]).toBeCloseTo(276 - (0.01 / 0.15) * 244, 1);
+    expect(last![0]).toBe(624);
+    expect(last![1]).toBeCloseTo(32 + (0.01 / 0.15) * 244, 1);
+    for (const tick of ['0.85', '0.9', '0.95', '1']) expect(svg).toContain(`>${tick}</text>`);
+  });
+
   it('labels nice ticks and escapes text', () => {
     const svg = renderLineChartSvg([{ name: 'a<b', points: [[0, 0], [100, 0.8]] }], { title: 'T&C', xLabel: 'x' });
     for (const tick of ['0', '20', '40', '60', '80', '100', '0.2', '0.4', '0.6', '0.8']) expect(svg).toContain(`>${tick}</text>`);
