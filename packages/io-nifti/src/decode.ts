@@ -1,4 +1,5 @@
 import { normalisedPixdim, qformMatrix, sformMatrix } from './affine.js';
+import { HOST_LITTLE_ENDIAN, swapBytes } from './byte-order.js';
 import type { DatatypeInfo, NiftiData } from './datatypes.js';
 import { NiftiFormatError } from './errors.js';
 import { type ParsedHeader, parseHeader } from './header.js';
@@ -15,8 +16,6 @@ export interface DecodeOptions {
   /** Copy voxel data even when a view on the input would do (default false). */
   copy?: boolean;
 }
-
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Extensions stored between `start` and `end` (a sequence of esize, ecode, content). */
 function readExtensions(bytes: Uint8Array, start: number, end: number, littleEndian: boolean): NiftiExtension[] {
@@ -39,17 +38,6 @@ function readExtensions(bytes: Uint8Array, start: number, end: number, littleEnd
     pos += esize;
   }
   return out;
-}
-
-function swapBytes(bytes: Uint8Array, unit: number): void {
-  if (unit === 1) return;
-  for (let i = 0; i + unit <= bytes.length; i += unit) {
-    for (let a = i, b = i + unit - 1; a < b; a++, b--) {
-      const t = bytes[a]!;
-      bytes[a] = bytes[b]!;
-      bytes[b] = t;
-    }
-  }
 }
 
 /** Voxels as a typed array: a view when aligned and native-endian, else an aligned (swapped) copy. */

@@ -1,5 +1,6 @@
 import { affineToQform, qformMatrix } from './affine.js';
 import { bytesPerVoxel, type DatatypeInfo, datatypeInfo } from './datatypes.js';
+import { HOST_LITTLE_ENDIAN, swapBytes } from './byte-order.js';
 import { NiftiArgumentError } from './errors.js';
 import { type NiftiHeader, writeHeader } from './header.js';
 import type { NiftiImage } from './image.js';
@@ -12,13 +13,15 @@ export interface EncodeOptions {
    * limit). Asking for 1 with such dimensions throws.
    */
   version?: 1 | 2;
+  /** Byte order of the file (default `'little'`; `'big'` for tools that need it). */
+  byteOrder?: 'little' | 'big';
 }
 
 /** The bytes of an encoded image: header (+ extensions) and voxel data, not yet concatenated. */
 export interface EncodedParts {
   /** Header, extension flag and extensions (for a single file: padded up to vox_offset). */
   head: Uint8Array;
-  /** Voxel data in little-endian order (a view on the image's data, not a copy). */
+  /** Voxel data in the file's byte order (a view on the image's data when no swap is needed). */
   body: Uint8Array;
 }
 
@@ -108,30 +111,40 @@ export function headerFromImage(image: NiftiImage): NiftiHeader {
   };
 }
 
+function byteOrderOption(order: EncodeOptions['byteOrder']): boolean {
+  if (order === undefined || order === 'little') return true;
+  if (order === 'big') return false;
+  throw new NiftiArgumentError(`options.byteOrder must be 'little' or 'big', got ${JSON.stringify(order)}`);
+}
+
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 function extensionBytes(image: NiftiImage): number {
   return image.extensions.reduce((sum, e) => sum + align16(8 + e.data.length), 0);
 }
 
-function writeExtensions(image: NiftiImage, bytes: Uint8Array, start: number): void {
+function writeExtensions(image: NiftiImage, bytes: Uint8Array, start: number, littleEndian: boolean): void {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (image.extensions.length > 0) bytes[start] = 1;
   let pos = start + 4;
   for (const [i, e] of image.extensions.entries()) {
     if (!(e.data instanceof Uint8Array) || !Number.isInteger(e.code)) throw new NiftiArgumentError(`image.extensions[${i}] must be { code: integer, data: Uint8Array }`);
     const esize = align16(8 + e.data.length);
-    v.setInt32(pos, esize, true);
-    v.setInt32(pos + 4, e.code, true);
+    v.setInt32(pos, esize, littleEndian);
+    v.setInt32(pos + 4, e.code, littleEndian);
     bytes.set(e.data, pos + 8);
     pos += esize;
   }
 }
 
-/** Voxel bytes as stored in memory (a view). Files are written little-endian, the byte order of every host Node and browsers run on. */
-function dataBytes(image: NiftiImage): Uint8Array {
+/** Voxel bytes in the file's byte order: a view of the data when that is the host's order, else a swapped copy. */
+function dataBytes(image: NiftiImage, info: DatatypeInfo, littleEndian: boolean): Uint8Array {
   const d = image.data;
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  const view = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  if (littleEndian === HOST_LITTLE_ENDIAN) return view;
+  const swapped = new Uint8Array(view);
+  swapBytes(swapped, info.componentBytes);
+  return swapped;
 }
 
 /**
@@ -148,9 +161,10 @@ export function encodeParts(image: NiftiImage, options: EncodeOptions = {}, sing
   const voxOffset = singleFile ? align16(headLength) : 0;
   const head = new Uint8Array(singleFile ? voxOffset : headLength);
   const header: NiftiHeader = { ...fromImage, sizeof_hdr: fixed, vox_offset: voxOffset, magic: `${singleFile ? 'n+' : 'ni'}${version}` };
-  writeHeader(header, version, head);
-  writeExtensions(image, head, fixed);
-  return { head, body: dataBytes(image) };
+  const littleEndian = byteOrderOption(options.byteOrder);
+  writeHeader(header, version, head, littleEndian);
+  writeExtensions(image, head, fixed, littleEndian);
+  return { head, body: dataBytes(image, imageDatatype(image.datatype), littleEndian) };
 }
 
 /** Concatenates byte arrays into one. */

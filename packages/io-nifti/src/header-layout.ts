@@ -117,13 +117,13 @@ function readValue(view: DataView, kind: Exclude<Kind, 'str'>, offset: number, l
   }
 }
 
-function writeValue(view: DataView, kind: Exclude<Kind, 'str'>, offset: number, value: number): void {
+function writeValue(view: DataView, kind: Exclude<Kind, 'str'>, offset: number, value: number, le: boolean): void {
   if (kind === 'u8') view.setUint8(offset, value);
-  else if (kind === 'i16') view.setInt16(offset, value, true);
-  else if (kind === 'i32') view.setInt32(offset, value, true);
-  else if (kind === 'f32') view.setFloat32(offset, value, true);
-  else if (kind === 'f64') view.setFloat64(offset, value, true);
-  else view.setBigInt64(offset, BigInt(Math.trunc(value)), true);
+  else if (kind === 'i16') view.setInt16(offset, value, le);
+  else if (kind === 'i32') view.setInt32(offset, value, le);
+  else if (kind === 'f32') view.setFloat32(offset, value, le);
+  else if (kind === 'f64') view.setFloat64(offset, value, le);
+  else view.setBigInt64(offset, BigInt(Math.trunc(value)), le);
 }
 
 function readString(bytes: Uint8Array, offset: number, length: number): string {
@@ -153,14 +153,14 @@ export function readFields(bytes: Uint8Array, layout: Layout, littleEndian: bool
   return header;
 }
 
-/** Writes every field of `layout` from `header`, little-endian, into `bytes` (zero-filled). */
-export function writeFields(bytes: Uint8Array, layout: Layout, header: NiftiHeader): void {
+/** Writes every field of `layout` from `header` into `bytes` (zero-filled) in the given byte order. */
+export function writeFields(bytes: Uint8Array, layout: Layout, header: NiftiHeader, littleEndian: boolean): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const values = header as unknown as Record<string, unknown>;
   for (const [name, [kind, offset, count]] of Object.entries(layout) as [string, Slot][]) {
     const value = values[name];
     if (kind === 'str') writeString(bytes, offset, count!, String(value ?? ''), name);
-    else if (count === undefined) writeValue(view, kind, offset, Number(value));
-    else for (let i = 0; i < count; i++) writeValue(view, kind, offset + i * SIZE[kind], (value as number[])[i] ?? 0);
+    else if (count === undefined) writeValue(view, kind, offset, Number(value), littleEndian);
+    else for (let i = 0; i < count; i++) writeValue(view, kind, offset + i * SIZE[kind], (value as number[])[i] ?? 0, littleEndian);
   }
 }

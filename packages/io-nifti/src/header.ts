@@ -209,11 +209,11 @@ export function emptyHeader(): NiftiHeader {
 }
 
 /**
- * Serialises a header (little-endian) into the first 348 (NIfTI-1) or 540 (NIfTI-2) bytes of
- * `bytes`, which must be zero-filled.
+ * Serialises a header into the first 348 (NIfTI-1) or 540 (NIfTI-2) bytes of `bytes`, which
+ * must be zero-filled.
  * @throws {@link NiftiArgumentError} when a string field is too long or not 8-bit.
  */
-export function writeHeader(header: NiftiHeader, version: 1 | 2, bytes: Uint8Array): void {
-  writeFields(bytes, version === 1 ? NIFTI1_LAYOUT : NIFTI2_LAYOUT, header);
+export function writeHeader(header: NiftiHeader, version: 1 | 2, bytes: Uint8Array, littleEndian = true): void {
+  writeFields(bytes, version === 1 ? NIFTI1_LAYOUT : NIFTI2_LAYOUT, header, littleEndian);
   if (version === 2) bytes.set(NIFTI2_MAGIC_TAIL, 8);
 }
