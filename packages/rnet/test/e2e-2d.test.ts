@@ -4,12 +4,13 @@ import { createRNet2D } from '../src/rnet.js';
 import { meanDice, trainPNet, trainRNet } from './helpers/e2e.js';
 import { blobCase } from './helpers/synthetic.js';
 
-// Synthetic task (helpers/synthetic.ts): two look-alike blobs, one of them (at random) the
-// target. P-Net cannot know which, so it scores about 0.5 on both; one round of simulated clicks
-// tells R-Net which blob, and only an edge-following (geodesic) map also tells it the blob's
-// extent — a Euclidean map around a click looks the same for a thin blob and a round one.
+// Synthetic task (helpers/synthetic.ts): two look-alike blobs 2–3 voxels apart, one of them
+// (at random) the target. P-Net cannot know which, so it scores about 0.5 on both; one round of
+// simulated clicks tells R-Net which blob, and only an edge-following (geodesic) map also tells
+// it where that blob ends — near the gap, a Euclidean map cannot separate it from its neighbour.
+// Measured here: P-Net ≈ 0.4–0.56 mean Dice, refined ≈ 0.93–0.98 (geodesic), 0.82–0.84 (Euclidean).
 const SHAPE: [number, number] = [32, 32];
-const TASK = { blobs: 2, minRadius: 3.5, maxRadius: 9, noise: 0.08 };
+const TASK = { blobs: 2, minRadius: 3, maxRadius: 10, maxGap: 3, noise: 0.08 };
 const BATCH = 8;
 const batchOf = (first: number) => Array.from({ length: BATCH }, (_, k) => blobCase(first + k, SHAPE, TASK));
 
@@ -17,21 +18,21 @@ describe('end to end on a synthetic 2D task', () => {
   it('one refinement round clearly beats P-Net, and geodesic maps beat Euclidean maps', async () => {
     await initBackend();
     const pnet = createPNet2D({ inputChannels: 1, numClasses: 2, channels: 8, dropout: 0 });
-    await trainPNet(pnet, (step) => batchOf(1_000 + step * BATCH), 80, 3e-3);
+    await trainPNet(pnet, (step) => batchOf(1_000 + step * BATCH), 40, 3e-3);
 
-    const heldOut = Array.from({ length: 24 }, (_, k) => blobCase(900_000 + k, SHAPE, TASK));
+    const heldOut = Array.from({ length: 16 }, (_, k) => blobCase(900_000 + k, SHAPE, TASK));
     const results: Record<string, { pnet: number; refined: number }> = {};
     for (const [name, lambda] of [
       ['geodesic', 1],
       ['euclidean', 0],
     ] as const) {
       const rnet = createRNet2D({ imageChannels: 1, channels: 8, dropout: 0 });
-      await trainRNet(rnet, pnet, (step) => batchOf(100_000 + step * BATCH), 150, 3e-3, { lambda });
+      await trainRNet(rnet, pnet, (step) => batchOf(100_000 + step * BATCH), 80, 3e-3, { lambda });
       results[name] = await meanDice(pnet, rnet, heldOut, { lambda });
     }
-    console.log('mean Dice on 24 held-out cases', JSON.stringify(results));
+    console.log('mean Dice on 16 held-out cases', JSON.stringify(results));
     const { geodesic, euclidean } = results as Record<'geodesic' | 'euclidean', { pnet: number; refined: number }>;
-    expect(geodesic.refined - geodesic.pnet).toBeGreaterThan(0.2);
-    expect(geodesic.refined - euclidean.refined).toBeGreaterThan(0.03);
+    expect(geodesic.refined - geodesic.pnet).toBeGreaterThan(0.25);
+    expect(geodesic.refined - euclidean.refined).toBeGreaterThan(0.05);
   }, 900_000);
 });

@@ -4,6 +4,7 @@ import type { GeodesicEncodingOptions } from '../../src/encode.js';
 import { evaluateRefinement } from '../../src/evaluate.js';
 import { InteractiveSession } from '../../src/session.js';
 import { rnetTrainingSample, stackTrainingSamples } from '../../src/training.js';
+import type { LossSpec } from '@deepigeos/pnet';
 import type { SyntheticCase } from './synthetic.js';
 import { predictForeground, train } from './train.js';
 
@@ -21,8 +22,14 @@ export function caseBatch(cases: SyntheticCase[]): [tf.Tensor, tf.Tensor] {
 }
 
 /** Trains P-Net on `steps` fresh batches of synthetic cases. */
-export async function trainPNet(pnet: LayersModel, makeCases: (step: number) => SyntheticCase[], steps: number, lr: number): Promise<void> {
-  await train(pnet, (step) => caseBatch(makeCases(step)), steps, lr);
+export async function trainPNet(
+  pnet: LayersModel,
+  makeCases: (step: number) => SyntheticCase[],
+  steps: number,
+  lr: number,
+  loss?: LossSpec,
+): Promise<void> {
+  await train(pnet, (step) => caseBatch(makeCases(step)), steps, lr, loss);
 }
 
 /**
@@ -38,6 +45,7 @@ export async function trainRNet(
   steps: number,
   lr: number,
   geodesic: GeodesicEncodingOptions,
+  loss?: LossSpec,
 ): Promise<void> {
   await train(
     rnet,
@@ -63,6 +71,7 @@ export async function trainRNet(
     },
     steps,
     lr,
+    loss,
   );
 }
 

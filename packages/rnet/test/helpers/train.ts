@@ -1,9 +1,9 @@
-import { trainStep } from '@deepigeos/pnet';
+import { type LossSpec, trainStep } from '@deepigeos/pnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 /**
- * Adam + `@deepigeos/pnet`'s `trainStep` (cross-entropy) over `steps` batches from `makeBatch`
+ * Adam + `@deepigeos/pnet`'s `trainStep` (cross-entropy by default) over `steps` batches from `makeBatch`
  * (`[inputs, class-index labels]`, disposed after use). Resolves to the last loss.
  */
 export async function train(
@@ -11,12 +11,13 @@ export async function train(
   makeBatch: (step: number) => [tf.Tensor, tf.Tensor] | Promise<[tf.Tensor, tf.Tensor]>,
   steps: number,
   learningRate: number,
+  loss: LossSpec = 'crossEntropy',
 ): Promise<number> {
   const optimizer = tf.train.adam(learningRate);
   let last = Number.NaN;
   for (let step = 0; step < steps; step++) {
     const batch = await makeBatch(step);
-    last = await trainStep(model, optimizer, batch);
+    last = await trainStep(model, optimizer, batch, { loss });
     tf.dispose(batch);
   }
   optimizer.dispose();
