@@ -3,14 +3,18 @@
  * exit statuses (2 = usage, config or dataset error; 130 = interrupted; 1 = other failure).
  * @module
  */
+import { demoCommand } from '../commands/demo.js';
+import { evaluateCommand } from '../commands/evaluate.js';
 import { InterruptedError } from '../commands/interrupt.js';
+import { segmentCommand } from '../commands/segment.js';
 import { synthCommand } from '../commands/synth.js';
 import { trainPNetCommand } from '../commands/train-pnet.js';
+import { trainRNetCommand } from '../commands/train-rnet.js';
 import { ConfigError, DatasetError, ShapeError, UsageError } from '../errors.js';
 import { type Command, commandHelp, parseCommandArgs } from './command.js';
 
 /** All sub-commands, in help order. */
-export const COMMANDS: Command[] = [synthCommand, trainPNetCommand];
+export const COMMANDS: Command[] = [synthCommand, trainPNetCommand, trainRNetCommand, evaluateCommand, segmentCommand, demoCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -31,10 +31,11 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   seed: { type: 'string', value: 'S', help: 'random seed (default 0)' },
   backend: { type: 'string', value: 'NAME', help: 'auto (default) | wasm | cpu' },
   'log-dir': { type: 'string', value: 'DIR', help: 'TensorBoard log root (default experiments/logs)' },
+  crf: { type: 'boolean', help: 'after training, pre-train a CRF-Net (f after P-Net, fu after R-Net) saved in <out>/crf' },
   resume: { type: 'boolean', help: 'continue the interrupted run in --out (its saved config; --epochs/--max-minutes may extend it)' },
 };
 
-const RESUME_OVERRIDES = ['epochs', 'max-minutes', 'backend'];
+const RESUME_OVERRIDES = ['epochs', 'max-minutes', 'backend', 'crf'];
 
 /** Copies the given flags into a raw config object (before validation). */
 function applyFlags(raw: Record<string, unknown>, flags: Flags, extra: (raw: Record<string, unknown>) => void): void {
@@ -63,6 +64,7 @@ function applyFlags(raw: Record<string, unknown>, flags: Flags, extra: (raw: Rec
   num('seed', 'seed', { integer: true });
   if (flags.has('backend')) raw['backend'] = flags.string('backend');
   if (flags.has('log-dir')) raw['logDir'] = flags.string('log-dir');
+  if (flags.bool('crf')) raw['crf'] = true;
   extra(raw);
 }
 

@@ -7,7 +7,7 @@
 import { NiftiImage, readNifti, toCanonical, volumeFromNifti } from '@deepigeos/io-nifti';
 import { DatasetError } from '../errors.js';
 import type { CaseRef } from './datasets.js';
-import { type Box, cropArray, nonZeroBox, resampleToSpacing, stridesOf, zScoreNonZero } from './preprocess.js';
+import { type Box, cropArray, nonZeroBox, resampleToShape, resampleToSpacing, stridesOf, zScoreNonZero } from './preprocess.js';
 import { readClassPng, readJpegRgb } from './voc.js';
 import { type Case, type ImageVolume, voxelCount } from './volume.js';
 
@@ -31,8 +31,8 @@ export interface CaseGeometry {
   reference?: NiftiImage;
   /** Whether the case was reoriented. */
   canonical: boolean;
-  /** Shape/spacing before resampling (after reorientation), if resampled. */
-  beforeResample?: { shape: number[]; spacing: number[] };
+  /** Shape/spacing before resampling (after reorientation) and the target spacing, if resampled. */
+  beforeResample?: { shape: number[]; spacing: number[]; target: number[] };
   /** Shape before cropping and the crop box, if cropped. */
   beforeCrop?: { shape: number[]; box: Box };
 }
@@ -138,7 +138,7 @@ export async function loadCase(ref: CaseRef, prep: PreprocessOptions): Promise<L
   }
   const geometry: CaseGeometry = { reference: first.source, canonical: prep.canonical };
   if (prep.spacing) {
-    geometry.beforeResample = { shape: [...image.shape], spacing: [...image.spacing] };
+    geometry.beforeResample = { shape: [...image.shape], spacing: [...image.spacing], target: [...prep.spacing] };
     const r = resampleToSpacing(image, prep.spacing, label);
     image = r.image;
     label = r.label;
@@ -186,21 +186,38 @@ export function maskToSource(mask: Uint8Array, geometry: CaseGeometry): Uint8Arr
     shape = geometry.beforeCrop.shape;
   }
   if (geometry.beforeResample) {
-    const cur = shape ?? geometry.beforeResample.shape;
-    const { shape: target, spacing } = geometry.beforeResample;
-    // Resample back with nearest neighbour by resampling to the original spacing and shape.
-    const im = { data: Float32Array.from(m), shape: cur, channels: 1, spacing: cur.map((s, a) => (target[a]! * spacing[a]!) / s) };
-    const back = resampleToSpacing(im, spacing, m).label!;
-    m = back.length === voxelCount(target) ? back : m;
+    const { shape: original, spacing, target } = geometry.beforeResample;
+    const cur = shape ?? original.map((s, a) => Math.max(1, Math.round((s * spacing[a]!) / target[a]!)));
+    m = resampleToShape({ data: new Float32Array(m.length), shape: cur, channels: 1, spacing: target }, original, m).label!;
   }
   const ref = geometry.reference;
   if (!geometry.canonical || !ref) return m;
   // Reorientation is a permutation of voxels: reorient an image of voxel indices to learn it.
-  const [nx, ny, nz] = ref.dims as [number, number, number];
-  const n = nx * ny * nz;
-  const index = new NiftiImage({ ...ref, dims: [nx, ny, nz], data: Int32Array.from({ length: n }, (_, i) => i), datatype: 8 });
-  const perm = toCanonical(index).data as Int32Array;
+  const n = m.length;
+  const perm = toCanonical(likeReference(ref, Int32Array.from({ length: n }, (_, i) => i))).data as Int32Array;
   const out = new Uint8Array(n);
   for (let k = 0; k < n; k++) out[perm[k]!] = m[k]!;
   return out;
+}
+
+/** A 3D image like the geometry's reference (first three dims) holding `data`, for reorientation. */
+function likeReference(ref: NiftiImage, data: Uint8Array | Int32Array): NiftiImage {
+  const [nx, ny, nz] = ref.dims as [number, number, number];
+  return new NiftiImage({ ...ref, dims: [nx, ny, nz ?? 1], data, datatype: data instanceof Uint8Array ? 2 : 8 });
+}
+
+/**
+ * Maps a mask on the source image's voxel grid (NIfTI order, x fastest) onto the loaded case's
+ * grid (reorientation, nearest-neighbour resampling, crop) — e.g. user seeds given in source
+ * voxel coordinates. The inverse of {@link maskToSource}.
+ */
+export function maskFromSource(mask: Uint8Array, geometry: CaseGeometry): Uint8Array {
+  let m = mask;
+  if (geometry.canonical && geometry.reference) m = toCanonical(likeReference(geometry.reference, mask)).data as Uint8Array;
+  if (geometry.beforeResample) {
+    const { shape, spacing, target } = geometry.beforeResample;
+    m = resampleToSpacing({ data: new Float32Array(m.length), shape, channels: 1, spacing }, target, m).label!;
+  }
+  if (geometry.beforeCrop) m = cropArray(m, geometry.beforeCrop.shape, 1, geometry.beforeCrop.box);
+  return m;
 }

@@ -174,6 +174,20 @@ export function resampleToSpacing(
     throw new ShapeError(`resample spacing must have ${image.shape.length} positive values, got [${target.join(', ')}]`);
   }
   const newShape = image.shape.map((s, a) => Math.max(1, Math.round((s * image.spacing[a]!) / target[a]!)));
+  const r = resampleToShape(image, newShape, label);
+  r.image.spacing = [...target];
+  return r;
+}
+
+/**
+ * Resamples an image (linear) and its label (nearest) to a new grid shape covering the same
+ * extent (voxel centres map to voxel centres); the spacing scales accordingly.
+ */
+export function resampleToShape(
+  image: ImageVolume,
+  newShape: readonly number[],
+  label?: Uint8Array,
+): { image: ImageVolume; label?: Uint8Array } {
   const scale = newShape.map((s, a) => image.shape[a]! / s);
   const inStr = stridesOf(image.shape);
   const n = voxelCount(newShape);
@@ -193,7 +207,7 @@ export function resampleToSpacing(
     if (label && outLabel) sampleAt(label, image.shape, inStr, 1, pos, 0, 0, outLabel, i);
   }
   const result: { image: ImageVolume; label?: Uint8Array } = {
-    image: { data, shape: newShape, channels: image.channels, spacing: [...target] },
+    image: { data, shape: [...newShape], channels: image.channels, spacing: image.spacing.map((sp, a) => sp * scale[a]!) },
   };
   if (outLabel) result.label = outLabel;
   return result;

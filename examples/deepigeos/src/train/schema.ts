@@ -62,6 +62,8 @@ const COMMON: Schema = {
   backend: { type: 'string', enum: ['auto', 'wasm', 'cpu'], default: 'auto', help: 'tfjs backend' },
   logDir: { type: 'string', default: 'experiments/logs', help: 'TensorBoard event files go to <logDir>/<run name>' },
   cacheCases: { type: 'integer', min: 1, default: 64, help: 'loaded cases kept in memory' },
+  crf: { type: 'boolean', default: false, help: 'after training, pre-train a CRF-Net (f for P-Net, fu for R-Net) saved in <out>/crf' },
+  crfSteps: { type: 'integer', min: 1, default: 60, help: 'Pairwise-Net pre-training steps when crf is enabled' },
   data: { type: 'object', fields: DATA_SCHEMA, help: 'dataset' },
   preprocess: { type: 'object', fields: PREPROCESS_SCHEMA, help: 'preprocessing' },
   augment: { type: 'object', fields: AUGMENT_SCHEMA, help: 'augmentation' },
@@ -76,8 +78,6 @@ export const TRAIN_RNET_SCHEMA: Schema = {
   pnet: { type: 'string', help: 'folder of the trained P-Net (flag --pnet)' },
   lambda: { type: 'number', min: 0, max: 1, default: 1, help: 'geodesic λ (1 = image-gradient geodesic, 0 = Euclidean)' },
   interactionMode: { type: 'string', enum: ['clicks', 'scribbles'], default: 'clicks', help: 'simulated user interaction' },
-  crf: { type: 'boolean', default: false, help: 'also train CRF-Net(fu) on top of the frozen R-Net' },
-  crfSteps: { type: 'integer', min: 1, default: 40, help: 'CRF-Net(fu) training steps when crf is enabled' },
 };
 
 /** The validated training configuration (both commands; R-Net keys optional). */
@@ -99,6 +99,8 @@ export interface TrainConfig {
   backend: 'auto' | 'wasm' | 'cpu';
   logDir: string;
   cacheCases: number;
+  crf: boolean;
+  crfSteps: number;
   data: {
     format: 'glob' | 'brats' | 'msd' | 'voc';
     images?: string;
@@ -128,8 +130,6 @@ export interface TrainConfig {
   pnet?: string;
   lambda?: number;
   interactionMode?: 'clicks' | 'scribbles';
-  crf?: boolean;
-  crfSteps?: number;
 }
 
 /** Patch side and width after dimension-dependent defaults. */

@@ -5,7 +5,6 @@
 import { createPNet2D, createPNet3D, initBackend } from '@deepigeos/pnet';
 import { dice } from '@deepigeos/rnet';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import '@tensorflow/tfjs-backend-wasm';
 import type { LabelledImage } from '../data/augment.js';
 import { splitCases } from '../data/datasets.js';
 import type { LoadedCase } from '../data/load.js';
@@ -13,6 +12,7 @@ import { ConfigError } from '../errors.js';
 import type { OverlayImage } from '../report/overlay.js';
 import { createRng } from '../rng.js';
 import { CaseCache, datasetCases } from './cases.js';
+import { trainCrfStage } from './crf.js';
 import { type LoopResult, runTraining } from './loop.js';
 import { drawSample, type SampleSpec, validationSamples } from './samples.js';
 import { resolvedSizes, type TrainConfig } from './schema.js';
@@ -118,7 +118,7 @@ export async function trainPNet(config: TrainConfig, options: TrainRunOptions): 
   const model = createPNet(config, first.image.channels);
   log(`P-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backend}`);
   try {
-    return await runTraining({
+    const result = await runTraining({
       model,
       config,
       out: options.out,
@@ -135,6 +135,8 @@ export async function trainPNet(config: TrainConfig, options: TrainRunOptions): 
         validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(m, s.image)),
       },
     });
+    if (config.crf && !result.interrupted) await trainCrfStage('f', train, config, options.out, log);
+    return result;
   } finally {
     model.dispose();
   }

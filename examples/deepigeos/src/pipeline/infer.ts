@@ -1,0 +1,95 @@
+/**
+ * Inference with trained networks on loaded cases: P-Net (+ CRF-Net(f)) on 2D images or 3D
+ * volumes (a 2D network runs slice by slice along its training slice axis), and interactive
+ * sessions (R-Net + CRF-Net(fu)) on one image or slice.
+ * @module
+ */
+import { crfStage, InteractiveSession } from '@deepigeos/rnet';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LabelledImage } from '../data/augment.js';
+import { extractSlice } from '../data/sampling.js';
+import type { ImageVolume } from '../data/volume.js';
+import type { TrainedNet } from './networks.js';
+
+/** Foreground probability of two-class logits as a flat array. */
+async function foreground(logits: tf.Tensor): Promise<Float32Array> {
+  const t = tf.tidy(() => {
+    const r = logits.rank;
+    return tf.reshape(tf.slice(tf.softmax(logits), [...new Array(r - 1).fill(0), 1], [...logits.shape.slice(0, -1), 1]), [-1]);
+  });
+  const data = Float32Array.from(await t.data());
+  t.dispose();
+  return data;
+}
+
+/** P-Net and, if the net has one, CRF-Net(f) probabilities of one image whose rank matches the net. */
+export async function pnetOnImage(net: TrainedNet, image: ImageVolume): Promise<{ pnet: Float32Array; crf?: Float32Array }> {
+  const x = tf.tensor(image.data, [1, ...image.shape, image.channels]);
+  const logits = tf.tidy(() => net.model.predict(x) as tf.Tensor);
+  try {
+    const pnet = await foreground(logits);
+    if (!net.crf) return { pnet };
+    const refined = await crfStage(net.crf)({ logits, image: x, spacing: image.spacing });
+    const crf = await foreground(refined);
+    refined.dispose();
+    return { pnet, crf };
+  } finally {
+    tf.dispose([x, logits]);
+  }
+}
+
+/** Writes slice `index` of a 2D probability map into a 3D array along `axis`. */
+function pasteSlice(target: Float32Array, shape: number[], axis: number, index: number, slice: Float32Array): void {
+  const strides = [shape[1]! * shape[2]!, shape[2]!, 1];
+  const keep = [0, 1, 2].filter((a) => a !== axis) as [number, number];
+  let k = 0;
+  for (let u = 0; u < shape[keep[0]]!; u++) {
+    for (let v = 0; v < shape[keep[1]]!; v++, k++) target[index * strides[axis]! + u * strides[keep[0]]! + v * strides[keep[1]]!] = slice[k]!;
+  }
+}
+
+/**
+ * P-Net (+ CRF-Net(f)) probabilities over a whole image: directly when ranks match, or slice by
+ * slice along the net's `sliceAxis` for a 2D net on a 3D volume.
+ */
+export async function pnetOnCase(net: TrainedNet, image: ImageVolume): Promise<{ pnet: Float32Array; crf?: Float32Array }> {
+  if (image.shape.length === net.config.dim) return pnetOnImage(net, image);
+  if (net.config.dim === 3) throw new RangeError(`a 3D P-Net cannot segment a ${image.shape.length}D image`);
+  const axis = net.config.sliceAxis;
+  const n = image.data.length / image.channels;
+  const pnet = new Float32Array(n);
+  const crf = net.crf ? new Float32Array(n) : undefined;
+  const empty = new Uint8Array(n);
+  for (let s = 0; s < image.shape[axis]!; s++) {
+    const slice = extractSlice({ image, label: empty }, axis, s).image;
+    const r = await pnetOnImage(net, slice);
+    pasteSlice(pnet, image.shape, axis, s, r.pnet);
+    if (crf && r.crf) pasteSlice(crf, image.shape, axis, s, r.crf);
+  }
+  return crf ? { pnet, crf } : { pnet };
+}
+
+/** An interactive session with the P-Net/R-Net pair and their CRF stages (if saved). */
+export function createSession(pnet: TrainedNet, rnet: TrainedNet): InteractiveSession {
+  return new InteractiveSession({
+    pnet: pnet.model,
+    rnet: rnet.model,
+    ...(pnet.crf ? { crfF: crfStage(pnet.crf) } : {}),
+    ...(rnet.crf ? { crfFU: crfStage(rnet.crf) } : {}),
+    geodesic: { lambda: rnet.config.lambda ?? 1 },
+  });
+}
+
+/**
+ * The slice along `axis` with the most foreground (the "key slice" used when a 2D pipeline is
+ * evaluated on 3D cases), as a 2D labelled image, with its index.
+ */
+export function keySlice(sample: LabelledImage, axis: 0 | 1 | 2): { slice: LabelledImage; index: number } {
+  const shape = sample.image.shape;
+  const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const counts = new Float64Array(shape[axis]!);
+  for (let i = 0; i < sample.label.length; i++) if (sample.label[i]) counts[Math.floor(i / stride) % shape[axis]!]!++;
+  let index = Math.floor(shape[axis]! / 2);
+  for (let s = 0; s < counts.length; s++) if (counts[s]! > counts[index]!) index = s;
+  return { slice: extractSlice(sample, axis, index), index };
+}

@@ -1,0 +1,102 @@
+/**
+ * `train-rnet`: R-Net on simulated interactions against a frozen P-Net (DeepIGeoS §3): each
+ * training sample is P-Net's probability on an (augmented) sample, a simulated user's clicks on
+ * its errors, the geodesic maps of those clicks, and the ground truth as target. Optionally the
+ * Pairwise-Net of a CRF-Net(fu) is pre-trained on the training data and saved in `out/crf`.
+ * @module
+ */
+import { initBackend } from '@deepigeos/pnet';
+import { createRNet2D, createRNet3D, rnetTrainingSample } from '@deepigeos/rnet';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { LabelledImage } from '../data/augment.js';
+import { ConfigError } from '../errors.js';
+import type { TrainedNet } from '../pipeline/networks.js';
+import { createRng, type Rng } from '../rng.js';
+import { type LoopResult, runTraining } from './loop.js';
+import { trainCrfStage } from './crf.js';
+import { drawSample, validationSamples } from './samples.js';
+import { resolvedSizes, type TrainConfig } from './schema.js';
+import { batchTensors, predictForeground } from './tensors.js';
+import { prepareData, sampleSpec, type TrainRunOptions, validateSegmentation } from './train-pnet.js';
+
+/** P-Net foreground probabilities of a batch of equally shaped samples, in one forward pass. */
+async function pnetProbabilities(pnet: tfl.LayersModel, samples: LabelledImage[]): Promise<Float32Array[]> {
+  const { x, y } = batchTensors(samples);
+  y.dispose();
+  const prob = tf.tidy(() => {
+    const p = tf.softmax(pnet.predict(x) as tf.Tensor);
+    const rank = p.rank;
+    return tf.slice(p, [...new Array(rank - 1).fill(0), 1], [...new Array(rank - 1).fill(-1), 1]);
+  });
+  x.dispose();
+  const all = (await prob.data()) as Float32Array;
+  prob.dispose();
+  const n = samples[0]!.label.length;
+  return samples.map((_, k) => all.slice(k * n, (k + 1) * n));
+}
+
+/** Turns samples into R-Net samples: [image, P-Net probability, G(fg), G(bg)] → ground truth. */
+async function toRNetSamples(pnet: TrainedNet, samples: LabelledImage[], rng: Rng, config: TrainConfig): Promise<LabelledImage[]> {
+  const probs = await pnetProbabilities(pnet.model, samples);
+  const out: LabelledImage[] = [];
+  for (let k = 0; k < samples.length; k++) {
+    const s = samples[k]!;
+    const r = await rnetTrainingSample({
+      image: s.image.data,
+      shape: s.image.shape as [number, number],
+      spacing: s.image.spacing,
+      channels: s.image.channels,
+      probability: probs[k]!,
+      groundTruth: s.label,
+      rng: () => rng.next(),
+      mode: config.interactionMode ?? 'clicks',
+      geodesic: { lambda: config.lambda ?? 1 },
+    });
+    out.push({ image: { ...s.image, data: r.input, channels: s.image.channels + 3 }, label: r.label });
+  }
+  return out;
+}
+
+/** Trains R-Net against a frozen P-Net; see `runTraining` for the outputs (+ `out/crf`). */
+export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: TrainRunOptions): Promise<LoopResult> {
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  if (pnet.config.dim !== config.dim) throw new ConfigError(`train-rnet --dim ${config.dim} differs from the P-Net's dim ${pnet.config.dim}`);
+  const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
+  const { train, validation } = await prepareData(config, log);
+  const spec = sampleSpec(config);
+  const imageChannels = (await train.get(0)).image.channels;
+  const { channels } = resolvedSizes(config);
+  const model = config.dim === 2
+    ? createRNet2D({ imageChannels, channels, dropout: config.dropout })
+    : createRNet3D({ imageChannels, channels, dropout: config.dropout });
+  log(`R-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backend}`);
+  // Validation inputs depend only on the frozen P-Net and a fixed RNG: encode them once.
+  const valRng = createRng(config.seed + 1);
+  const valRaw = validationSamples(validation, spec, valRng, config.validationSamples);
+  const valSamples: LabelledImage[] = [];
+  for (const s of valRaw) valSamples.push(...(await toRNetSamples(pnet, [s], valRng, config)));
+  try {
+    const result = await runTraining({
+      model,
+      config,
+      out: options.out,
+      resume: options.resume,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.stream ? { stream: options.stream } : {}),
+      ...(options.onStep ? { onStep: options.onStep } : {}),
+      task: {
+        drawBatch: async (rng) => {
+          const batch = [];
+          for (let b = 0; b < config.batch; b++) batch.push(drawSample(await train.get(rng.int(train.size)), spec, rng));
+          return toRNetSamples(pnet, batch, rng, config);
+        },
+        validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(m, s.image)),
+      },
+    });
+    if (config.crf && !result.interrupted) await trainCrfStage('fu', train, config, options.out, log);
+    return result;
+  } finally {
+    model.dispose();
+  }
+}
