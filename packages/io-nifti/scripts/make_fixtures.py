@@ -106,13 +106,18 @@ def scaling_files():
     names = []
     for tag, slope, inter in (('slope', 2.5, -3.0), ('zero', 0.0, 7.0), ('nan', math.nan, 1.0), ('interonly', 1.0, 100.0)):
         name = save(make(values(np.int16, (3, 3, 3)), OBLIQUE), f'scl-{tag}.nii')
-        # nibabel's writer chooses its own scaling (and refuses slope 0): patch the raw fields.
-        path = os.path.join(OUT, name)
-        raw = bytearray(open(path, 'rb').read())
-        struct.pack_into('<ff', raw, 112, slope, inter)
-        open(path, 'wb').write(bytes(raw))
+        patch(name, '<ff', 112, slope, inter)
         names.append(name)
     return names
+
+
+def patch(name, fmt, offset, *values):
+    """Overwrites raw little-endian header fields: nibabel's writer re-derives codes, scaling and
+    pixdims from the image affine and data, so unusual headers are written by patching."""
+    path = os.path.join(OUT, name)
+    raw = bytearray(open(path, 'rb').read())
+    struct.pack_into(fmt, raw, offset, *values)
+    open(path, 'wb').write(bytes(raw))
 
 
 def code_files():
@@ -121,15 +126,14 @@ def code_files():
     data = values(np.uint8, (2, 3, 2))
     for q in range(6):
         for s in range(6):
-            img = make(data, OBLIQUE, qcode=q, scode=s, qaffine=qaff)
-            hdr = img.header
+            # Saved with both forms coded (so nibabel keeps them), then codes set and the unused form zeroed.
+            name = save(make(data, OBLIQUE, qcode=1, scode=1, qaffine=qaff), f'codes-q{q}-s{s}.nii')
+            patch(name, '<hh', 252, q, s)
             if q == 0:
-                for f in ('quatern_b', 'quatern_c', 'quatern_d', 'qoffset_x', 'qoffset_y', 'qoffset_z'):
-                    hdr[f] = 0
+                patch(name, '<6f', 256, *[0.0] * 6)
             if s == 0:
-                for f in ('srow_x', 'srow_y', 'srow_z'):
-                    hdr[f] = 0
-            names.append(save(img, f'codes-q{q}-s{s}.nii'))
+                patch(name, '<12f', 280, *[0.0] * 12)
+            names.append(name)
     return names
 
 
@@ -172,15 +176,13 @@ def pixdim_files():
     names = []
     for tag, pixdim0, zooms in (('qfac0', 0.0, [1, 2, 3]), ('negative', 1.0, [-1.5, 2, -3]), ('zero', -1.0, [0, 2, 3])):
         name = save(make(values(np.int16, (3, 2, 2)), OBLIQUE, qcode=1, scode=0), f'pixdim-{tag}.nii')
-        # nibabel refuses to write such pixdims: patch the raw header.
-        path = os.path.join(OUT, name)
-        raw = bytearray(open(path, 'rb').read())
-        struct.pack_into('<4f', raw, 76, pixdim0, *zooms)
-        open(path, 'wb').write(bytes(raw))
+        patch(name, '<4f', 76, pixdim0, *zooms)
         names.append(name)
-    base = make(values(np.int16, (4, 3, 2)), OBLIQUE, qcode=0, scode=0)
-    base.header['pixdim'][1:4] = [2, 3, 4]
-    names.append(save(base, 'pixdim-base.nii'))
+    # Neither form coded: the base affine from pixdim applies.
+    name = save(make(values(np.int16, (4, 3, 2)), OBLIQUE), 'pixdim-base.nii')
+    patch(name, '<hh', 252, 0, 0)
+    patch(name, '<4f', 76, 1.0, 2.0, 3.0, 4.0)
+    names.append(name)
     return names
 
 

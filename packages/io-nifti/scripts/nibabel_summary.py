@@ -54,9 +54,9 @@ def summary(path):
     }
     if raw.dtype.kind in 'iuf':
         out['qform'] = hdr.get_qform().tolist()
-        slope, inter = hdr.get_slope_inter()
-        out['slope'] = None if slope is None else float(slope)
-        out['inter'] = None if inter is None else float(inter)
+        # nibabel moves the scaling from the header into the data proxy on loading.
+        out['slope'] = float(getattr(img.dataobj, 'slope', 1.0))
+        out['inter'] = float(getattr(img.dataobj, 'inter', 0.0))
         out['scaledSum'] = float(np.nansum(img.get_fdata(dtype=np.float64)))
     ornt = io_orientation(img.affine)
     canon = nb.as_closest_canonical(img)

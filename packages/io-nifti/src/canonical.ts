@@ -94,7 +94,8 @@ function reorientDimInfo(dimInfo: number, ornt: Orientation): number {
  * `as_closest_canonical`: voxel axes permuted and flipped so that i runs left→Right,
  * j posterior→Anterior, k inferior→Superior; data reordered and the affine updated so every
  * voxel keeps its world position. Both sform and qform are transformed and keep their codes
- * (nibabel instead resets them to aligned/unknown). Images already in RAS+ order are returned
+ * (nibabel instead resets them to aligned/unknown); an image with neither form coded gets its
+ * reoriented base affine as an aligned sform (code 2). Images already in RAS+ order are returned
  * as is. 1D/2D images are treated as having size-1 trailing axes.
  * @throws {@link NiftiArgumentError} when the affine has a zero column.
  */
@@ -110,7 +111,11 @@ export function toCanonical(image: NiftiImage): NiftiImage {
     newDims[axis] = dims[a]!;
     pixdim[axis + 1] = image.pixdim[a + 1]!;
   });
-  const qform = multiply(image.qform, transform);
+  // With neither form coded, the base affine was in use: it moves into the sform (code 2,
+  // aligned), as in nibabel, because the base affine of the new dims would not match.
+  const uncoded = image.sformCode === 0 && image.qformCode === 0;
+  const moved = multiply(image.affine, transform);
+  const qform = uncoded ? moved : multiply(image.qform, transform);
   const q = affineToQform(qform);
   pixdim[0] = q.qfac;
   const info = datatypeInfo(image.datatype);
@@ -124,8 +129,8 @@ export function toCanonical(image: NiftiImage): NiftiImage {
     extensions: image.extensions.map((e) => ({ code: e.code, data: new Uint8Array(e.data) })),
     qform,
     qformCode: image.qformCode,
-    sform: multiply(image.sform, transform),
-    sformCode: image.sformCode,
+    sform: uncoded ? moved.map((row) => row.slice()) : multiply(image.sform, transform),
+    sformCode: uncoded ? 2 : image.sformCode,
   });
   result.header = headerFromImage(result);
   return result;

@@ -93,6 +93,20 @@ export class NiftiImage {
     );
   }
 
+  /**
+   * Replaces the affine: both sform and qform become `affine` (the qform drops any shear, as
+   * NIfTI quaternions must); sformCode becomes 2 (aligned) if it was 0, qformCode is kept.
+   * Since the sform then has a code, `image.affine` returns exactly what was set.
+   */
+  set affine(affine: Matrix4) {
+    if (!Array.isArray(affine) || affine.length !== 4 || !affine.every((row) => Array.isArray(row) && row.length === 4 && row.every(Number.isFinite))) {
+      throw new NiftiArgumentError('affine must be a 4×4 array of finite numbers');
+    }
+    this.sform = affine.map((row) => row.slice());
+    this.qform = affine.map((row) => row.slice());
+    if (this.sformCode === 0) this.sformCode = 2;
+  }
+
   /** Slope and intercept to apply, or null when scl_slope is 0 or not finite (no scaling). */
   scaling(): NiftiScaling | null {
     const slope = this.header.scl_slope;

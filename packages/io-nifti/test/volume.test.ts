@@ -51,6 +51,29 @@ describe('volumeFromNifti', () => {
   });
 });
 
+describe('NiftiImage.affine', () => {
+  it('setting it updates both forms, and nibabel-style reading gives it back after a round trip', async () => {
+    const image = await readNifti(join(FIXTURES, 'codes-q1-s0.nii'));
+    const affine = [
+      [0, 0, 2, -10],
+      [-1.5, 0, 0, 20],
+      [0, 1, 0, -30],
+      [0, 0, 0, 1],
+    ];
+    image.affine = affine;
+    expect([image.qformCode, image.sformCode]).toEqual([1, 2]);
+    const back = decodeNifti(encodeNifti(image));
+    expect(back.affine).toEqual(affine);
+    // The qform (a rotation with zooms, no shear here) encodes the same matrix to float32 precision.
+    back.qform.flat().forEach((v, i) => {
+      expect(v).toBeCloseTo(affine.flat()[i]!, 5);
+    });
+    expect(() => {
+      image.affine = [[1, 0, 0]];
+    }).toThrow(/affine must be a 4×4 array/);
+  });
+});
+
 describe('niftiFromVolume', () => {
   it('a uint8 segmentation written like its source keeps the source geometry exactly', async () => {
     const source = await readNifti(join(FIXTURES, 'scl-slope.nii'));
