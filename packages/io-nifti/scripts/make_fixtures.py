@@ -150,6 +150,9 @@ def orientation_files():
     }
     for tag, aff in cases.items():
         names.append(save(make(values(np.float32, (5, 4, 3)), aff), f'orient-{tag}.nii'))
+    # Multi-component and 64-bit voxels must move as whole voxels when reoriented.
+    for tag, dtype in (('rgb24', RGB), ('complex64', np.complex64), ('int64', np.int64)):
+        names.append(save(make(values(dtype, (3, 4, 2)), PERMUTED), f'orient-permuted-{tag}.nii'))
     return names
 
 
