@@ -13,10 +13,11 @@ export class InterruptedError extends Error {
 /** Runs a training function with a SIGINT → abort bridge and prints the outcome. */
 export async function runInterruptible(out: string, train: (signal: AbortSignal) => Promise<LoopResult>): Promise<void> {
   const ac = new AbortController();
+  const force = () => process.exit(130);
   const onSigint = () => {
     process.stderr.write('\ninterrupt: saving a checkpoint before stopping (Ctrl-C again to force)…\n');
     ac.abort();
-    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGINT', force);
   };
   process.once('SIGINT', onSigint);
   try {
@@ -29,5 +30,6 @@ export async function runInterruptible(out: string, train: (signal: AbortSignal)
     if (r.interrupted) throw new InterruptedError(`interrupted; continue with --resume --out ${out}`);
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGINT', force);
   }
 }

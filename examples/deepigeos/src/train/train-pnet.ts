@@ -15,6 +15,7 @@ import { CaseCache, datasetCases } from './cases.js';
 import { trainCrfStage } from './crf.js';
 import { type LoopResult, runTraining } from './loop.js';
 import { drawSample, type SampleSpec, validationSamples } from './samples.js';
+import { seedKernels } from './seeded-init.js';
 import { resolvedSizes, type TrainConfig } from './schema.js';
 import { predictForeground, threshold } from './tensors.js';
 
@@ -116,6 +117,7 @@ export async function trainPNet(config: TrainConfig, options: TrainRunOptions): 
   const valSamples = validationSamples(validation, spec, createRng(config.seed + 1), config.validationSamples);
   const first = await train.get(0);
   const model = createPNet(config, first.image.channels);
+  seedKernels(model, createRng(config.seed + 3));
   log(`P-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backend}`);
   try {
     const result = await runTraining({

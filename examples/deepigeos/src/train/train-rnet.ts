@@ -16,6 +16,7 @@ import { createRng, type Rng } from '../rng.js';
 import { type LoopResult, runTraining } from './loop.js';
 import { trainCrfStage } from './crf.js';
 import { drawSample, validationSamples } from './samples.js';
+import { seedKernels } from './seeded-init.js';
 import { resolvedSizes, type TrainConfig } from './schema.js';
 import { batchTensors, predictForeground } from './tensors.js';
 import { prepareData, sampleSpec, type TrainRunOptions, validateSegmentation } from './train-pnet.js';
@@ -70,6 +71,7 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
   const model = config.dim === 2
     ? createRNet2D({ imageChannels, channels, dropout: config.dropout })
     : createRNet3D({ imageChannels, channels, dropout: config.dropout });
+  seedKernels(model, createRng(config.seed + 3));
   log(`R-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backend}`);
   // Validation inputs depend only on the frozen P-Net and a fixed RNG: encode them once.
   const valRng = createRng(config.seed + 1);

@@ -1,0 +1,213 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readNifti } from '@deepigeos/io-nifti';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { COMMANDS, main } from '../src/cli/main.js';
+import { InterruptedError, runInterruptible } from '../src/commands/interrupt.js';
+import { writeBratsPhantoms } from '../src/data/phantom.js';
+import { readEventFile } from '../src/report/event-writer.js';
+import { parseMetricsJsonl } from '../src/report/metrics-log.js';
+import { validateConfig } from '../src/config.js';
+import { TRAIN_PNET_SCHEMA, type TrainConfig } from '../src/train/schema.js';
+import { trainPNet } from '../src/train/train-pnet.js';
+
+let dir: string;
+let images: string;
+let labels: string;
+const tiny = ['--patch', '16', '--channels', '4', '--batch', '2', '--steps-per-epoch', '2'];
+
+/** Runs the CLI in-process, capturing stdout/stderr. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'deepigeos-cli-'));
+  process.chdir(dir);
+  await writeBratsPhantoms(join(dir, 'data'), { cases: 4, shape: [8, 32, 32], seed: 11 });
+  images = join(dir, 'data/*/*_flair.nii.gz');
+  labels = join(dir, 'data/*/*_seg.nii.gz');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('help and usage', () => {
+  it('prints --help for every command and exits 0', async () => {
+    for (const c of COMMANDS) {
+      const r = await cli(c.name, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`Usage: deepigeos ${c.name}`);
+    }
+    const top = await cli('--help');
+    expect(top.code).toBe(0);
+    for (const c of COMMANDS) expect(top.out).toContain(c.name);
+  });
+  it('rejects unknown commands and flags with status 2', async () => {
+    expect((await cli('trian-pnet')).err).toMatch(/unknown command "trian-pnet"/);
+    const r = await cli('train-pnet', '--epoch', '3');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--epoch/);
+    const bad = await cli('train-pnet', '--images', images, '--labels', labels, '--out', 'x', '--dim', '4');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--dim must be an integer ≥ 2 ≤ 3, got "4"/);
+  });
+});
+
+describe('train → evaluate → segment on tiny phantoms', () => {
+  it('trains P-Net and R-Net, evaluates with rounds and segments with seeds', async () => {
+    const p = await cli('train-pnet', '--images', images, '--labels', labels, '--dim', '2', '--out', 'pnet', '--epochs', '2', ...tiny, '--crf');
+    expect(p.err).not.toMatch(/Error/);
+    expect(p.code).toBe(0);
+    for (const f of ['config.json', 'best/model.json', 'model/weights.bin', 'checkpoint/state.json', 'crf/model.json', 'metrics.jsonl', 'report.html']) {
+      expect(existsSync(join(dir, 'pnet', f))).toBe(true);
+    }
+    const config = JSON.parse(readFileSync(join(dir, 'pnet/config.json'), 'utf8'));
+    expect(config.patch).toBe(16);
+    expect(config.data.images).toBe(images);
+    // JSONL log and TensorBoard events agree (float32 in the event file).
+    const rows = parseMetricsJsonl(readFileSync(join(dir, 'pnet/metrics.jsonl'), 'utf8'));
+    const losses = rows.filter((r) => typeof r['loss'] === 'number');
+    expect(losses).toHaveLength(4);
+    const logdir = join(dir, 'experiments/logs/pnet');
+    const events = readdirSync(logdir).flatMap((f) => readEventFile(join(logdir, f)));
+    const tbLoss = events.filter((e) => 'train/loss' in e.scalars);
+    expect(tbLoss.map((e) => e.step)).toEqual([1, 2, 3, 4]);
+    for (const [i, e] of tbLoss.entries()) expect(e.scalars['train/loss']).toBeCloseTo(losses[i]!['loss'] as number, 5);
+    expect(events.some((e) => 'val/dice' in e.scalars)).toBe(true);
+    expect(readFileSync(join(dir, 'pnet/report.html'), 'utf8')).toContain('<svg');
+
+    const r = await cli('train-rnet', '--images', images, '--labels', labels, '--pnet', 'pnet', '--out', 'rnet', '--epochs', '1', ...tiny, '--crf');
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, 'rnet/crf/model.json'))).toBe(true);
+
+    const ev = await cli('evaluate', '--images', images, '--labels', labels, '--pnet', 'pnet', '--rnet', 'rnet', '--rounds', '2', '--json', 'eval/result.json');
+    expect(ev.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'eval/result.json'), 'utf8'));
+    expect(report.cases).toHaveLength(4);
+    for (const s of [report.mean.pnet, report.mean.pnetCrf, ...report.mean.rounds]) {
+      expect(s.dice).toBeGreaterThanOrEqual(0);
+      expect(s.dice).toBeLessThanOrEqual(1);
+    }
+    expect(report.mean.rounds).toHaveLength(2);
+    expect(report.cases[0].rounds[0]).toHaveProperty('fgSeeds');
+    // The mean is the mean of the cases.
+    const meanP = report.cases.reduce((a: number, c: { pnet: { dice: number } }) => a + c.pnet.dice, 0) / 4;
+    expect(report.mean.pnet.dice).toBeCloseTo(meanP, 10);
+
+    const image = join(dir, 'data/Phantom_002/Phantom_002_flair.nii.gz');
+    const seg = await cli('segment', image, '--pnet', 'pnet', '--out', 'out/seg.nii.gz', '--png', 'out/png');
+    expect(seg.code).toBe(0);
+    const src = await readNifti(image);
+    const mask = await readNifti(join(dir, 'out/seg.nii.gz'));
+    expect(mask.dims).toEqual(src.dims);
+    expect(mask.affine).toEqual(src.affine);
+    expect(mask.sformCode).toBe(src.sformCode);
+    expect(readdirSync(join(dir, 'out/png')).length).toBe(1);
+
+    writeFileSync(join(dir, 'seeds.json'), JSON.stringify({ fg: [[16, 16, 4]], bg: [[1, 1, 4]] }));
+    const refined = await cli('segment', image, '--pnet', 'pnet', '--rnet', 'rnet', '--seeds', 'seeds.json', '--out', 'out/refined.nii.gz');
+    expect(refined.code).toBe(0);
+    const rm = await readNifti(join(dir, 'out/refined.nii.gz'));
+    expect(rm.affine).toEqual(src.affine);
+    // CRF-Net(fu) clamps seeds: the foreground seed is foreground, the background seed is not.
+    const at = (i: number, j: number, k: number) => (rm.data as Uint8Array)[i + j * 32 + k * 32 * 32];
+    expect(at(16, 16, 4)).toBe(1);
+    expect(at(1, 1, 4)).toBe(0);
+
+    writeFileSync(join(dir, 'bad-seeds.json'), JSON.stringify({ fg: [[40, 1, 1]] }));
+    const outside = await cli('segment', image, '--pnet', 'pnet', '--rnet', 'rnet', '--seeds', 'bad-seeds.json', '--out', 'out/x.nii.gz');
+    expect(outside.code).toBe(2);
+    expect(outside.err).toMatch(/fg\[0\] = \[40,1,1\] is not an integer voxel/);
+    expect(existsSync(join(dir, 'out/x.nii.gz'))).toBe(false);
+  }, 240_000);
+});
+
+describe('resume', () => {
+  it('an interrupted and resumed run ends with the same weights as an uninterrupted one', async () => {
+    const base = validateConfig(
+      { data: { images, labels }, epochs: 2, stepsPerEpoch: 3, patch: 16, channels: 4, batch: 2, dropout: 0, logDir: join(dir, 'logs') },
+      TRAIN_PNET_SCHEMA,
+    ) as unknown as TrainConfig;
+    const quiet = { log: () => {}, stream: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream };
+    await trainPNet(base, { out: join(dir, 'full'), resume: false, ...quiet });
+    const ac = new AbortController();
+    const first = await trainPNet(base, { out: join(dir, 'part'), resume: false, signal: ac.signal, onStep: (s) => s === 2 && ac.abort(), ...quiet });
+    expect(first.interrupted).toBe(true);
+    expect(first.steps).toBe(2);
+    const r = await cli('train-pnet', '--resume', '--out', join(dir, 'part'));
+    expect(r.code).toBe(0);
+    const full = new Float32Array(readFileSync(join(dir, 'full/model/weights.bin')).buffer.slice(0));
+    const part = new Float32Array(readFileSync(join(dir, 'part/model/weights.bin')).buffer.slice(0));
+    expect(part.length).toBe(full.length);
+    let maxDiff = 0;
+    for (let i = 0; i < full.length; i++) maxDiff = Math.max(maxDiff, Math.abs(full[i]! - part[i]!));
+    expect(maxDiff).toBeLessThan(1e-5);
+    const state = (d: string) => JSON.parse(readFileSync(join(dir, d, 'checkpoint/state.json'), 'utf8'));
+    expect(state('part').step).toBe(6);
+    expect(state('part').rngState).toBe(state('full').rngState);
+    // Resuming needs a checkpoint; starting over an existing run needs --resume.
+    expect((await cli('train-pnet', '--resume', '--out', join(dir, 'nothing'))).err).toMatch(/has no checkpoint to resume/);
+    const again = await cli('train-pnet', '--images', images, '--labels', labels, '--out', join(dir, 'full'));
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already holds a training run; pass --resume/);
+  }, 240_000);
+
+  it('Ctrl-C aborts the run through the signal and reports an interruption', async () => {
+    const before = process.listenerCount('SIGINT');
+    const result = runInterruptible(join(dir, 'x'), async (signal) => {
+      process.emit('SIGINT');
+      expect(signal.aborted).toBe(true);
+      return { steps: 1, bestDice: 0.5, interrupted: true, timedOut: false, samplesPerSecond: 1 };
+    });
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    await expect(result).rejects.toBeInstanceOf(InterruptedError);
+    o.mockRestore();
+    e.mockRestore();
+    expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+});
+
+describe('bad input leaves nothing behind', () => {
+  it('bad config: unknown key → status 2, message names it, no output folder', async () => {
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ epochs: 1, learning_rate: 0.1 }));
+    const r = await cli('train-pnet', '--config', 'bad.json', '--images', images, '--labels', labels, '--out', 'bad-out');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad\.json: unknown key "learning_rate"/);
+    expect(existsSync(join(dir, 'bad-out'))).toBe(false);
+    writeFileSync(join(dir, 'bad2.json'), JSON.stringify({ batch: 'four' }));
+    expect((await cli('train-pnet', '--config', 'bad2.json', '--images', images, '--labels', labels, '--out', 'bad-out')).err).toMatch(/batch must be a finite number/);
+  });
+  it('missing files → status 2, no output folder', async () => {
+    const r = await cli('train-pnet', '--images', join(dir, 'nope/*.nii.gz'), '--labels', labels, '--out', 'missing-out', ...tiny);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--images: no files match/);
+    expect(existsSync(join(dir, 'missing-out'))).toBe(false);
+    const s = await cli('segment', join(dir, 'nope.nii.gz'), '--pnet', 'pnet', '--out', 'o.nii.gz');
+    expect(s.code).toBe(2);
+    expect(s.err).toMatch(/nope\.nii\.gz does not exist/);
+  });
+  it('mismatched image/label shapes → status 2 naming both files, no output folder', async () => {
+    await writeBratsPhantoms(join(dir, 'odd'), { cases: 1, shape: [8, 32, 30], seed: 99, prefix: 'Phantom' });
+    const r = await cli('train-pnet', '--images', images, '--labels', `${join(dir, 'odd')}/*/*_seg.nii.gz`, '--out', 'odd-out', ...tiny);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/(cannot pair|is 8×32×30 but image)/);
+    expect(existsSync(join(dir, 'odd-out'))).toBe(false);
+  });
+});
