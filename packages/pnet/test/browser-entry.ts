@@ -44,9 +44,9 @@ export default async function run() {
   const small = createPNet3D({ inputChannels: 1, numClasses: 2, channels: 4, dropout: 0 });
   const x = tf.randomNormal([1, 6, 8, 8, 1]);
   const y = tf.reshape(tf.cast(tf.greater(x, 0), 'int32'), [1, 6, 8, 8]);
-  const optimizer = tf.train.adam(0.01);
+  const optimizer = tf.train.adam(0.02);
   const losses: number[] = [];
-  for (let i = 0; i < 15; i++) losses.push(await trainStep(small, optimizer, [x, y]));
+  for (let i = 0; i < 25; i++) losses.push(await trainStep(small, optimizer, [x, y]));
 
   await saveCheckpoint(small, 'indexeddb://pnet-browser-test');
   const loaded = await loadCheckpoint('indexeddb://pnet-browser-test');
