@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatShape, ShapeError } from '../errors.js';
 import { receptiveFieldMargin } from './receptive-field.js';
+import { mainThreadPredictor, workerPredictor } from './window-predictor.js';
 import { type Box, blendWeights, copyWindow, patchGrid } from './windows.js';
 
 /** A channels-last volume `[D, H, W, C]` (or image `[H, W, C]` for 2D models) as a flat array. */
@@ -26,6 +27,12 @@ export interface PredictVolumeOptions {
   output?: 'probabilities' | 'logits';
   /** Called after each patch with (patches done, total patches). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Node only: number of worker threads, each running the model on its own backend (the active
+   * one) on a share of the windows. Default 1 (the calling thread). Needs the built package
+   * (`dist/`), as workers load `predict-worker.js`.
+   */
+  workers?: number;
 }
 
 /**
@@ -67,29 +74,35 @@ export async function predictVolume(
   const overlap = options.overlap ?? 0;
   if (!(overlap >= 0 && overlap < 1)) throw new ShapeError(`${fn}: overlap must be in [0, 1), got ${overlap}`);
 
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new ShapeError(`${fn}: workers must be a positive integer, got ${workers}`);
+  const outputKind = options.output ?? 'probabilities';
+  const predictor =
+    workers > 1 ? await workerPredictor(model, outputKind, workers, tf.getBackend()) : mainThreadPredictor(model, outputKind);
+
   const cores = patchGrid(spatial, patch, overlap);
-  let classes = 0;
-  let sum = new Float32Array(0);
+  const classes = model.outputs[0]!.shape.at(-1)!;
+  const sum = new Float32Array(voxels * classes);
   const weightSum = new Float32Array(voxels);
-  for (let p = 0; p < cores.length; p++) {
-    const core = cores[p]!;
-    const start = core.start.map((s, i) => Math.max(0, s - margin[i]!));
-    const end = core.start.map((s, i) => Math.min(spatial[i]!, s + core.size[i]! + margin[i]!));
-    const window: Box = { start, size: end.map((e, i) => e - start[i]!) };
-    const windowData = copyWindow(input.data, spatial, channels, window);
-    const out = tf.tidy(() => {
+  let next = 0;
+  let done = 0;
+  // Each lane takes the next core until none is left; one lane per window allowed in flight.
+  const lane = async () => {
+    while (next < cores.length) {
+      const core = cores[next++]!;
+      const start = core.start.map((s, i) => Math.max(0, s - margin[i]!));
+      const end = core.start.map((s, i) => Math.min(spatial[i]!, s + core.size[i]! + margin[i]!));
+      const window: Box = { start, size: end.map((e, i) => e - start[i]!) };
       const shape = is2D ? [1, window.size[1]!, window.size[2]!, channels] : [1, ...window.size, channels];
-      const logits = model.predict(tf.tensor(windowData, shape)) as tf.Tensor;
-      return options.output === 'logits' ? logits : tf.softmax(logits);
-    });
-    const values = (await out.data()) as Float32Array;
-    out.dispose();
-    if (classes === 0) {
-      classes = values.length / window.size.reduce((a, b) => a * b);
-      sum = new Float32Array(voxels * classes);
+      const values = await predictor.predict(copyWindow(input.data, spatial, channels, window), shape);
+      accumulate(values, window, core, blendWeights(core, spatial, patch, overlap), spatial, classes, sum, weightSum);
+      options.onProgress?.(++done, cores.length);
     }
-    accumulate(values, window, core, blendWeights(core, spatial, patch, overlap), spatial, classes, sum, weightSum);
-    options.onProgress?.(p + 1, cores.length);
+  };
+  try {
+    await Promise.all(Array.from({ length: predictor.concurrency }, lane));
+  } finally {
+    await predictor.close();
   }
   for (let v = 0; v < voxels; v++) {
     const w = weightSum[v]!;
