@@ -10,4 +10,4 @@ export { isGzip } from './inflate.js';
 export { DEFAULT_MAX_DATA_BYTES } from './layout.js';
 export type { Matrix4 } from './matrix.js';
 export type { ReadNiftiOptions } from './read.js';
-export { niftiFromVolume, type Volume, volumeFromNifti } from './volume.js';
+export { niftiFromVolume, type Volume, type VolumeInput, volumeFromNifti } from './volume.js';

@@ -18,7 +18,7 @@ export interface DecodeOptions {
 }
 
 /** Extensions stored between `start` and `end` (a sequence of esize, ecode, content). */
-function readExtensions(bytes: Uint8Array, start: number, end: number, littleEndian: boolean): NiftiExtension[] {
+export function readExtensions(bytes: Uint8Array, start: number, end: number, littleEndian: boolean): NiftiExtension[] {
   // Four bytes after the header: extension[0] ≠ 0 means extensions follow.
   if (end < start + 4 || bytes[start] === 0) return [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -41,7 +41,7 @@ function readExtensions(bytes: Uint8Array, start: number, end: number, littleEnd
 }
 
 /** Voxels as a typed array: a view when aligned and native-endian, else an aligned (swapped) copy. */
-function typedData(source: Uint8Array, layout: DataLayout, littleEndian: boolean, copy: boolean): NiftiData {
+export function typedData(source: Uint8Array, layout: DataLayout, littleEndian: boolean, copy: boolean): NiftiData {
   const { info, dataOffset, dataBytes } = layout;
   const length = dataBytes / info.componentBytes;
   const start = source.byteOffset + dataOffset;

@@ -1,6 +1,7 @@
 import { affineToQform, qformMatrix } from './affine.js';
 import { bytesPerVoxel, type DatatypeInfo, datatypeInfo } from './datatypes.js';
 import { HOST_LITTLE_ENDIAN, swapBytes } from './byte-order.js';
+import { concatBytes } from './bytes.js';
 import { NiftiArgumentError } from './errors.js';
 import { type NiftiHeader, writeHeader } from './header.js';
 import type { NiftiImage } from './image.js';
@@ -165,17 +166,6 @@ export function encodeParts(image: NiftiImage, options: EncodeOptions = {}, sing
   writeHeader(header, version, head, littleEndian);
   writeExtensions(image, head, fixed, littleEndian);
   return { head, body: dataBytes(image, imageDatatype(image.datatype), littleEndian) };
-}
-
-/** Concatenates byte arrays into one. */
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
 }
 
 /**

@@ -10,6 +10,7 @@ import { deflateNode, inflateNode, readNiftiFile, type WriteNiftiOptions, writeN
 import { type ReadNiftiOptions, readNiftiBytes } from './read.js';
 
 export * from './common.js';
+export { readNiftiFrames } from './frames.js';
 export type { EncodeGzipOptions } from './gzip-encode.js';
 export type { WriteNiftiOptions } from './node-io.js';
 

@@ -1,3 +1,4 @@
+import { concatBytes } from './bytes.js';
 import { NiftiFormatError } from './errors.js';
 import { detectVersion, parseHeader } from './header.js';
 import { dataLayout, formatBytes } from './layout.js';
@@ -31,15 +32,8 @@ export function niftiFileSize(prefix: Uint8Array, maxDataBytes?: number): number
   return layout.dataOffset + layout.dataBytes;
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
-  return out;
+function concat(chunks: Uint8Array[]): Uint8Array {
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
 }
 
 /**
@@ -61,7 +55,7 @@ export async function inflateSized(compressed: Uint8Array, inflate: Inflater, si
         pending.push(chunk);
         pendingBytes += chunk.length;
         if (pendingBytes > bound) break;
-        const size = sizeFromPrefix(concat(pending, pendingBytes));
+        const size = sizeFromPrefix(concat(pending));
         if (size === undefined || size === Number.POSITIVE_INFINITY) continue;
         if (size > bound) {
           throw new NiftiFormatError(`header needs ${formatBytes(size)}, but a gzip file of ${formatBytes(compressed.length)} cannot hold more than ${formatBytes(bound)}`);
@@ -83,6 +77,6 @@ export async function inflateSized(compressed: Uint8Array, inflate: Inflater, si
     if (err instanceof NiftiFormatError) throw err;
     throw new NiftiFormatError(`corrupt gzip data: ${(err as Error)?.message ?? String(err)}`);
   }
-  if (!out) return concat(pending, pendingBytes).subarray(0, Math.min(pendingBytes, bound));
+  if (!out) return concat(pending).subarray(0, Math.min(pendingBytes, bound));
   return out.subarray(0, filled);
 }

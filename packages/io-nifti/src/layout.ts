@@ -43,25 +43,40 @@ function validateOffset(parsed: ParsedHeader): number {
   return offset;
 }
 
+/** The effective size limit: `maxDataBytes` capped at {@link DEFAULT_MAX_DATA_BYTES}. */
+export function sizeLimit(maxDataBytes?: number): number {
+  return Math.min(maxDataBytes ?? DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_DATA_BYTES);
+}
+
+/**
+ * Validates dims, datatype and vox_offset and computes the data layout, without a size limit.
+ * @throws {@link NiftiFormatError} naming the offending field.
+ */
+export function unlimitedLayout(parsed: ParsedHeader): DataLayout {
+  const dims = validateDims(parsed.header.dim);
+  const info = datatypeInfo(parsed.header.datatype);
+  const dataOffset = validateOffset(parsed);
+  const voxelCount = dims.reduce((a, b) => a * b, 1);
+  const dataBytes = voxelCount * bytesPerVoxel(info);
+  if (!Number.isSafeInteger(dataBytes)) throw new NiftiFormatError(`dims ${dims.join('×')} of ${info.name} need more than 2^53 bytes: no file can hold that`);
+  return { dims, info, voxelCount, dataBytes, dataOffset };
+}
+
 /**
  * Validates dims, datatype and vox_offset and computes the data layout.
  * @param maxDataBytes refuse volumes whose voxel data exceed this many bytes.
  * @throws {@link NiftiFormatError} naming the offending field.
  */
 export function dataLayout(parsed: ParsedHeader, maxDataBytes?: number): DataLayout {
-  const limit = Math.min(maxDataBytes ?? DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_DATA_BYTES);
-  const dims = validateDims(parsed.header.dim);
-  const info = datatypeInfo(parsed.header.datatype);
-  const dataOffset = validateOffset(parsed);
-  const voxelCount = dims.reduce((a, b) => a * b, 1);
-  const dataBytes = voxelCount * bytesPerVoxel(info);
-  if (!Number.isSafeInteger(dataBytes) || dataBytes > limit) {
-    throw new NiftiFormatError(
-      `dims ${dims.join('×')} of ${info.name} need ${formatBytes(dataBytes)} of voxel data, more than the ${formatBytes(limit)} ` +
-        'this reader holds in memory (streaming reads are not supported; crop or split the volume)',
-    );
+  const layout = unlimitedLayout(parsed);
+  const limit = sizeLimit(maxDataBytes);
+  if (layout.dataBytes > limit) {
+    const { dims, info } = layout;
+    // 4D+ files whose single 3D frames fit can still be streamed frame by frame.
+    const hint = dims.length > 3 ? 'read it frame by frame with readNiftiFrames (Node), or crop or split it' : 'crop or split the volume';
+    throw new NiftiFormatError(`dims ${dims.join('×')} of ${info.name} need ${formatBytes(layout.dataBytes)} of voxel data, more than the ${formatBytes(limit)} this reader holds in memory; ${hint}`);
   }
-  return { dims, info, voxelCount, dataBytes, dataOffset };
+  return layout;
 }
 
 /** Human-readable byte count for error messages. */

@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, createGunzip } from 'node:zlib';
 import { decodeNifti } from './decode.js';
 import { checkedLevel } from './gzip-encode.js';
-import { concatBytes, type EncodeOptions, encodeParts } from './encode.js';
+import { concatBytes } from './bytes.js';
+import { type EncodeOptions, encodeParts } from './encode.js';
 import { NiftiArgumentError, NiftiFormatError } from './errors.js';
 import type { NiftiImage } from './image.js';
 import { type Deflater, type Inflater, isGzip, niftiFileSize } from './inflate.js';
@@ -91,7 +92,7 @@ async function exists(path: string): Promise<boolean> {
 const PAIR_PATTERN = /\.(hdr|img)(\.gz)?$/i;
 
 /** The header and image paths of a `.hdr`/`.img` pair, trying each extension's case and an optional .gz. */
-async function pairPaths(path: string): Promise<{ hdr: string; img: string } | undefined> {
+export async function pairPaths(path: string): Promise<{ hdr: string; img: string } | undefined> {
   const match = PAIR_PATTERN.exec(path);
   if (!match) return undefined;
   const stem = path.slice(0, match.index);
@@ -126,7 +127,7 @@ export async function readNiftiFile(path: string, options: ReadNiftiOptions = {}
 }
 
 /** Prefixes format errors with the file they concern. */
-async function withFileName<T>(path: string, run: () => Promise<T>): Promise<T> {
+export async function withFileName<T>(path: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {

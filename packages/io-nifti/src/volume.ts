@@ -20,6 +20,9 @@ export interface Volume<T extends NiftiData = Float32Array> {
   affine: Matrix4;
 }
 
+/** What {@link niftiFromVolume} needs: data and shape; spacing and affine are optional. */
+export type VolumeInput = Pick<Volume<NiftiData>, 'data' | 'shape'> & Partial<Pick<Volume<NiftiData>, 'spacing' | 'affine'>>;
+
 /**
  * The image as a float32 {@link Volume} with scl_slope/scl_inter applied. Float32 data without
  * scaling is not copied (the volume shares memory with the image). 2D images become `D = 1`.
@@ -47,7 +50,7 @@ export function volumeFromNifti(image: NiftiImage): Volume {
  * The datatype follows the data's typed array (Uint8Array labels → uint8, Float32Array → float32).
  * @throws {@link NiftiArgumentError} when shape, data length or `like`'s dims disagree.
  */
-export function niftiFromVolume(volume: Volume<NiftiData>, like?: NiftiImage): NiftiImage {
+export function niftiFromVolume(volume: VolumeInput, like?: NiftiImage): NiftiImage {
   const { data, shape } = volume;
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1)) {
     throw new NiftiArgumentError(`volume.shape must be [D, H, W] of whole numbers ≥ 1, got ${JSON.stringify(shape)}`);
@@ -84,7 +87,7 @@ function fromLike(like: NiftiImage, dims: number[]): NiftiImage {
   });
 }
 
-function fromScratch(volume: Volume<NiftiData>, dims: number[]): NiftiImage {
+function fromScratch(volume: VolumeInput, dims: number[]): NiftiImage {
   const spacing = volume.spacing ?? [1, 1, 1];
   if (!Array.isArray(spacing) || spacing.length !== 3 || !spacing.every((s) => Number.isFinite(s) && s > 0)) {
     throw new NiftiArgumentError(`volume.spacing must be [sz, sy, sx] of positive numbers, got ${JSON.stringify(spacing)}`);

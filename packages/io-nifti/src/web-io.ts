@@ -1,4 +1,4 @@
-import { concatBytes } from './encode.js';
+import { concatBytes } from './bytes.js';
 import type { Deflater, Inflater } from './inflate.js';
 
 async function* readAll(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {

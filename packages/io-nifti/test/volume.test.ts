@@ -93,7 +93,7 @@ describe('niftiFromVolume', () => {
 
   it('without a reference image: affine from volume.affine or spacing, codes aligned', () => {
     const data = new Float32Array(24).map((_, i) => i);
-    const img = decodeNifti(encodeNifti(niftiFromVolume({ data, shape: [2, 3, 4], spacing: [3, 2, 1], affine: undefined as never })));
+    const img = decodeNifti(encodeNifti(niftiFromVolume({ data, shape: [2, 3, 4], spacing: [3, 2, 1] })));
     expect(img.dims).toEqual([4, 3, 2]);
     expect(img.affine).toEqual([
       [1, 0, 0, 0],
