@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, layers, type Shape } from '@tensorflow/tfjs-layers';
 import { ArgumentError, ShapeError, requireInteger, requirePositive } from './errors.js';
-import { localMessage } from './local-message.js';
+import { localMessenger } from './local-message.js';
 import { meanField } from './mean-field.js';
 import { type PairwiseWeights, pairwiseWeightMap } from './pairwise-net.js';
 import { checkCrfInputs, checkSeeds, resolveSpacing } from './validate.js';
@@ -174,11 +174,11 @@ export class CrfNetF extends layers.Layer {
 
   /** Mean field with the Pairwise-Net potential; `clamp` constrains Q (CRF-Net(fu)). */
   protected refine(unaries: tf.Tensor, image: tf.Tensor, training: boolean, clamp?: (q: tf.Tensor) => tf.Tensor): tf.Tensor {
-    const weights = pairwiseWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved, this.windowSize);
+    const weights = pairwiseWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved);
     return meanField({
       unaries,
       iterations: this.iterations(training),
-      message: (q) => localMessage(weights, q, this.offsets!),
+      message: localMessenger(weights, this.offsets!),
       compatibility: this.compatibility!.read(),
       ...(clamp ? { clamp } : {}),
     });

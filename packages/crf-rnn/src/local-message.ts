@@ -3,78 +3,69 @@
 // written as typed-array loops behind tf.customGrad. A chain of tfjs pad/slice ops would copy
 // the label map once per offset and per iteration (slow on wasm, see DESIGN.md §4).
 import * as tf from '@tensorflow/tfjs-core';
+import { type NeighbourRuns, neighbourRuns } from './neighbourhood.js';
 import type { WindowOffsets } from './window.js';
 
-/** Geometry shared by the forward and backward loops. */
-interface Geometry {
-  batch: number;
-  /** Spatial size as `[D, H, W]` (D = 1 in 2D). */
-  dhw: [number, number, number];
-  labels: number;
-  window: WindowOffsets;
-}
-
-/**
- * Calls `run(k, start, length, delta)` for every row segment of positions whose neighbour
- * at offset k lies inside the volume; `delta` is the flat index step to that neighbour.
- */
-function forEachValidRun(g: Geometry, run: (k: number, start: number, length: number, delta: number) => void): void {
-  const [depth, height, width] = g.dhw;
-  const { rank, count, offsets } = g.window;
-  for (let k = 0; k < count; k++) {
-    const dz = rank === 3 ? offsets[k * rank]! : 0;
-    const dy = offsets[k * rank + rank - 2]!;
-    const dx = offsets[k * rank + rank - 1]!;
-    const delta = (dz * height + dy) * width + dx;
-    const x0 = Math.max(0, -dx);
-    const x1 = Math.min(width, width - dx);
-    if (x1 <= x0) continue;
-    for (let z = Math.max(0, -dz); z < Math.min(depth, depth - dz); z++) {
-      for (let y = Math.max(0, -dy); y < Math.min(height, height - dy); y++) {
-        run(k, (z * height + y) * width + x0, x1 - x0, delta);
-      }
+/** Visits runs block by block (all offsets of a row block before the next) so the output stays in cache. */
+function forEachBlockRun(runs: NeighbourRuns, count: number, visit: (k: number, r: number) => void): void {
+  for (let b = 0; b < runs.blocks; b++) {
+    for (let k = 0; k < count; k++) {
+      for (let r = runs.blockRun[k * runs.blocks + b]!, e = runs.blockRun[k * runs.blocks + b + 1]!; r < e; r++) visit(k, r);
     }
   }
 }
 
-function forward(g: Geometry, w: Float32Array, q: Float32Array): Float32Array {
-  const voxels = g.dhw[0] * g.dhw[1] * g.dhw[2];
-  const L = g.labels;
-  const inv = 1 / g.window.count;
-  const out = new Float32Array(g.batch * voxels * L);
-  for (let n = 0; n < g.batch; n++) {
-    const qBase = n * voxels;
-    forEachValidRun(g, (k, start, length, delta) => {
-      const wBase = (k * g.batch + n) * voxels;
-      for (let x = start; x < start + length; x++) {
+function forward(runs: NeighbourRuns, batch: number, labels: number, count: number, w: Float32Array, q: Float32Array): Float32Array {
+  const V = runs.voxels;
+  const inv = 1 / count;
+  const out = new Float32Array(batch * V * labels);
+  for (let n = 0; n < batch; n++) {
+    forEachBlockRun(runs, count, (k, r) => {
+      const wBase = (k * batch + n) * V;
+      const shift = runs.delta[k]! * labels;
+      const end = runs.end[r]!;
+      if (labels === 2) {
+        for (let x = runs.start[r]!, o = (n * V + x) * 2; x < end; x++, o += 2) {
+          const wx = w[wBase + x]! * inv;
+          out[o] += wx * q[o + shift]!;
+          out[o + 1] += wx * q[o + shift + 1]!;
+        }
+        return;
+      }
+      for (let x = runs.start[r]!; x < end; x++) {
         const wx = w[wBase + x]! * inv;
-        const o = (qBase + x) * L;
-        const s = (qBase + x + delta) * L;
-        for (let l = 0; l < L; l++) out[o + l]! += wx * q[s + l]!;
+        const o = (n * V + x) * labels;
+        for (let l = 0; l < labels; l++) out[o + l]! += wx * q[o + shift + l]!;
       }
     });
   }
   return out;
 }
 
-function backward(g: Geometry, w: Float32Array, q: Float32Array, dm: Float32Array): [Float32Array, Float32Array] {
-  const voxels = g.dhw[0] * g.dhw[1] * g.dhw[2];
-  const L = g.labels;
-  const inv = 1 / g.window.count;
+function backward(
+  runs: NeighbourRuns,
+  batch: number,
+  labels: number,
+  count: number,
+  w: Float32Array,
+  q: Float32Array,
+  dm: Float32Array,
+): [Float32Array, Float32Array] {
+  const V = runs.voxels;
+  const inv = 1 / count;
   const dw = new Float32Array(w.length);
   const dq = new Float32Array(q.length);
-  for (let n = 0; n < g.batch; n++) {
-    const qBase = n * voxels;
-    forEachValidRun(g, (k, start, length, delta) => {
-      const wBase = (k * g.batch + n) * voxels;
-      for (let x = start; x < start + length; x++) {
-        const o = (qBase + x) * L;
-        const s = (qBase + x + delta) * L;
+  for (let n = 0; n < batch; n++) {
+    forEachBlockRun(runs, count, (k, r) => {
+      const wBase = (k * batch + n) * V;
+      const shift = runs.delta[k]! * labels;
+      for (let x = runs.start[r]!, e = runs.end[r]!; x < e; x++) {
+        const o = (n * V + x) * labels;
         const wx = w[wBase + x]! * inv;
         let acc = 0;
-        for (let l = 0; l < L; l++) {
-          acc += dm[o + l]! * q[s + l]!;
-          dq[s + l]! += wx * dm[o + l]!;
+        for (let l = 0; l < labels; l++) {
+          acc += dm[o + l]! * q[o + shift + l]!;
+          dq[o + shift + l]! += wx * dm[o + l]!;
         }
         dw[wBase + x] = acc * inv;
       }
@@ -84,37 +75,52 @@ function backward(g: Geometry, w: Float32Array, q: Float32Array, dm: Float32Arra
 }
 
 /**
- * Differentiable local message passing. `weights` has shape `[K, N, V]` (offset-major, V = number
- * of voxels), `q` has shape `[N, ...spatial, L]`; returns the averaged message of `q`'s shape.
- * Gradients flow to both `weights` and `q`.
+ * Differentiable local message passing with fixed per-voxel weights. `weights` are chunks of
+ * shape `[K_c, N·V]` whose concatenation along the first axis is `[K, N·V]` (offset-major,
+ * V = voxels per image); the returned function maps `q` (`[N, ...spatial, L]`) to the averaged
+ * message of the same shape. The weights are read into one typed array once, on first use, and
+ * shared by every call (every mean-field iteration) and every backward pass. Gradients flow to
+ * `q` and to every weight chunk.
  */
-export function localMessage(weights: tf.Tensor, q: tf.Tensor, window: WindowOffsets): tf.Tensor {
-  const shape = q.shape;
-  const spatial = shape.slice(1, -1);
-  const g: Geometry = {
-    batch: shape[0]!,
-    dhw: spatial.length === 3 ? [spatial[0]!, spatial[1]!, spatial[2]!] : [1, spatial[0]!, spatial[1]!],
-    labels: shape[shape.length - 1]!,
-    window,
+export function localMessenger(weights: tf.Tensor[], window: WindowOffsets): (q: tf.Tensor) => tf.Tensor {
+  let cached: Float32Array | null = null;
+  const weightData = () => {
+    if (cached === null) {
+      cached = new Float32Array(weights.reduce((s, w) => s + w.size, 0));
+      let at = 0;
+      for (const w of weights) {
+        cached.set(w.dataSync() as Float32Array, at);
+        at += w.size;
+      }
+    }
+    return cached;
   };
-  const op = tf.customGrad((wIn, qIn, save) => {
-    const wt = wIn as tf.Tensor;
-    const qt = qIn as tf.Tensor;
-    (save as tf.GradSaveFunc)([wt, qt]);
-    const value = tf.tensor(forward(g, wt.dataSync() as Float32Array, qt.dataSync() as Float32Array), shape);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [ws, qs] = saved as [tf.Tensor, tf.Tensor];
-        const [dw, dq] = backward(
-          g,
-          ws.dataSync() as Float32Array,
-          qs.dataSync() as Float32Array,
-          dy.dataSync() as Float32Array,
-        );
-        return [tf.tensor(dw, ws.shape), tf.tensor(dq, qs.shape)];
-      },
-    };
-  });
-  return op(weights, q);
+  let runs: NeighbourRuns | null = null;
+  return (q: tf.Tensor) => {
+    const shape = q.shape;
+    const batch = shape[0]!;
+    const labels = shape[shape.length - 1]!;
+    runs ??= neighbourRuns(shape.slice(1, -1), window);
+    const geometry = runs;
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const qt = args[0] as tf.Tensor;
+      (args[args.length - 1] as tf.GradSaveFunc)([qt]);
+      const value = tf.tensor(forward(geometry, batch, labels, window.count, weightData(), qt.dataSync() as Float32Array), shape);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const qData = saved[0]!.dataSync() as Float32Array;
+          const [dw, dq] = backward(geometry, batch, labels, window.count, weightData(), qData, dy.dataSync() as Float32Array);
+          const grads = [tf.tensor(dq, shape)];
+          let at = 0;
+          for (const w of weights) {
+            grads.push(tf.tensor(dw.subarray(at, at + w.size), w.shape));
+            at += w.size;
+          }
+          return grads;
+        },
+      };
+    });
+    return op(q, ...weights);
+  };
 }

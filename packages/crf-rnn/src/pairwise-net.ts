@@ -2,6 +2,7 @@
 // difference I(x+o) − I(x) and the physical offset o·spacing of a voxel pair to a pairwise weight
 // in (0, 1) (a sigmoid, so pre-training can target "same label or not").
 import * as tf from '@tensorflow/tfjs-core';
+import { type NeighbourRuns, neighbourRuns } from './neighbourhood.js';
 import type { WindowOffsets } from './window.js';
 
 /** Weights of the Pairwise-Net: `kernels[0]` is `[C + S, H1]` (feature rows first), the last is `[Hk, 1]`. */
@@ -23,55 +24,89 @@ export function pairwiseLogits(w: PairwiseWeights, input: tf.Tensor): tf.Tensor 
   return h;
 }
 
-/** Physical offsets (offset × spacing) of offsets `k0..k1`, each repeated for `voxels` rows: `[(k1−k0)·voxels, S]`. */
-function offsetColumns(window: WindowOffsets, spacing: readonly number[], k0: number, k1: number, voxels: number): tf.Tensor {
-  const rank = window.rank;
-  const data = new Float32Array((k1 - k0) * voxels * rank);
-  for (let k = k0; k < k1; k++) {
-    for (let a = 0; a < rank; a++) {
-      const value = window.offsets[k * rank + a]! * spacing[a]!;
-      for (let v = 0; v < voxels; v++) data[((k - k0) * voxels + v) * rank + a] = value;
+/**
+ * Pairwise-Net inputs for offsets `k0..k1−1`: rows ordered (offset, image, voxel), each
+ * `[I(x + o) − I(x), o·spacing]` (`C + S` columns; the difference is 0 where x + o is outside,
+ * those pairs are skipped by the message). Built in one typed-array pass; the gradient to the
+ * image is scattered back in one pass (tfjs slice/concat chains are slow on wasm, DESIGN.md §4).
+ */
+function pairInputs(
+  image: tf.Tensor,
+  runs: NeighbourRuns,
+  window: WindowOffsets,
+  spacing: readonly number[],
+  k0: number,
+  k1: number,
+): tf.Tensor {
+  const batch = image.shape[0]!;
+  const C = image.shape[image.shape.length - 1]!;
+  const S = window.rank;
+  const V = runs.voxels;
+  const cols = C + S;
+  const rows = (k1 - k0) * batch * V;
+  /** Calls visit(row, voxel, neighbour) for every valid pair; voxel indices are batch-flat. */
+  const forEachPair = (visit: (row: number, voxel: number, neighbour: number) => void) => {
+    for (let k = k0; k < k1; k++) {
+      for (let n = 0; n < batch; n++) {
+        const rowBase = ((k - k0) * batch + n) * V;
+        for (let r = runs.firstRun[k]!; r < runs.firstRun[k + 1]!; r++) {
+          for (let x = runs.start[r]!, e = runs.end[r]!; x < e; x++) visit(rowBase + x, n * V + x, n * V + x + runs.delta[k]!);
+        }
+      }
     }
-  }
-  return tf.tensor2d(data, [(k1 - k0) * voxels, rank]);
-}
-
-/** `image` shifted so that position x holds I(x + o); outside the volume it is 0 (masked later). */
-function shifted(padded: tf.Tensor, offset: Int32Array, half: number[], shape: number[]): tf.Tensor {
-  const begin = [0, ...Array.from(offset, (o, a) => half[a]! + o), 0];
-  return tf.slice(padded, begin, shape);
+  };
+  const op = tf.customGrad((img) => {
+    const data = (img as tf.Tensor).dataSync() as Float32Array;
+    const out = new Float32Array(rows * cols);
+    for (let k = k0; k < k1; k++) {
+      for (let a = 0; a < S; a++) {
+        const value = window.offsets[k * S + a]! * spacing[a]!;
+        for (let row = (k - k0) * batch * V; row < (k - k0 + 1) * batch * V; row++) out[row * cols + C + a] = value;
+      }
+    }
+    forEachPair((row, voxel, neighbour) => {
+      for (let c = 0; c < C; c++) out[row * cols + c] = data[neighbour * C + c]! - data[voxel * C + c]!;
+    });
+    return {
+      value: tf.tensor2d(out, [rows, cols]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const dImage = new Float32Array(batch * V * C);
+        forEachPair((row, voxel, neighbour) => {
+          for (let c = 0; c < C; c++) {
+            dImage[neighbour * C + c]! += g[row * cols + c]!;
+            dImage[voxel * C + c]! -= g[row * cols + c]!;
+          }
+        });
+        return tf.tensor(dImage, image.shape);
+      },
+    };
+  });
+  return op(image);
 }
 
 /**
- * Pairwise weights of every voxel and window offset, `[K, N, V]` (offset-major, as
- * `localMessage` expects). Computed in chunks of offsets to bound memory; differentiable with
- * respect to the Pairwise-Net weights and the image.
+ * Pairwise weights of every voxel and window offset as chunks `[K_c, N·V]` that concatenate
+ * (offset-major) to `[K, N·V]`, as {@link localMessenger} expects. Each chunk is computed in its
+ * own tidy scope so large volumes keep only the weights, not the hidden activations (tensors the
+ * gradient tape needs are kept by tfjs). Differentiable w.r.t. the Pairwise-Net weights and the image.
  */
 export function pairwiseWeightMap(
   w: PairwiseWeights,
   image: tf.Tensor,
   window: WindowOffsets,
   spacing: readonly number[],
-  windowSize: readonly number[],
-): tf.Tensor {
-  const shape = image.shape;
-  const channels = shape[shape.length - 1]!;
-  const voxels = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  const half = windowSize.map((s) => (s - 1) / 2);
-  const padded = tf.pad(image, [[0, 0], ...half.map((h): [number, number] => [h, h]), [0, 0]]);
+): tf.Tensor[] {
+  const voxels = image.size / image.shape[image.shape.length - 1]!;
+  const runs = neighbourRuns(image.shape.slice(1, -1), window);
   const hidden = Math.max(...w.kernels.map((k) => k.shape[1]!));
   const chunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / (voxels * hidden)));
   const parts: tf.Tensor[] = [];
   for (let k0 = 0; k0 < window.count; k0 += chunk) {
     const k1 = Math.min(window.count, k0 + chunk);
-    const diffs: tf.Tensor[] = [];
-    for (let k = k0; k < k1; k++) {
-      const o = window.offsets.subarray(k * window.rank, (k + 1) * window.rank);
-      diffs.push(tf.reshape(tf.sub(shifted(padded, o, half, shape), image), [voxels, channels]));
-    }
-    const input = tf.concat([...diffs.length === 1 ? diffs : [tf.concat(diffs, 0)], offsetColumns(window, spacing, k0, k1, voxels)], 1);
-    parts.push(tf.reshape(tf.sigmoid(pairwiseLogits(w, input)), [k1 - k0, voxels]));
+    parts.push(
+      tf.tidy(() => tf.reshape(tf.sigmoid(pairwiseLogits(w, pairInputs(image, runs, window, spacing, k0, k1))), [k1 - k0, voxels])),
+    );
   }
-  const all = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
-  return tf.reshape(all, [window.count, shape[0]!, voxels / shape[0]!]);
+  return parts;
 }
