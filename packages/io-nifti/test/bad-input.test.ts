@@ -1,10 +1,11 @@
 // Bad input must fail with a NiftiFormatError that names the problem, never crash, hang,
 // return wrong data or allocate more than the file justifies.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { NiftiArgumentError, NiftiFormatError, readNifti } from '../src/index.js';
+import { NiftiArgumentError, NiftiFormatError, readNifti, readNiftiFrames } from '../src/index.js';
 import { FIXTURES } from './helpers.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
@@ -147,5 +148,30 @@ describe('fuzzing: thousands of mutated files', () => {
     expect(failures).toBeGreaterThan(500);
     expect(successes).toBeGreaterThan(100);
     expect(performance.now() - start).toBeLessThan(60_000);
+  }, 120_000);
+
+  it('readNiftiFrames on mutated files: only NiftiFormatError, never more frames than the file holds', async () => {
+    const rand = mulberry32(777);
+    const dir = mkdtempSync(join(tmpdir(), 'io-nifti-fuzz-'));
+    try {
+      let failures = 0;
+      for (let round = 0; round < 300; round++) {
+        const name = ['shape-5d.nii', 'shape-4d.nii.gz', 'container-v2.nii'][round % 3]!;
+        const bytes = mutate(fixture(name), rand);
+        const path = join(dir, `m${round % 3}${name.slice(name.indexOf('.'))}`);
+        writeFileSync(path, bytes);
+        try {
+          let voxels = 0;
+          for await (const frame of readNiftiFrames(path)) voxels += frame.data.byteLength;
+          expect(voxels).toBeLessThanOrEqual(name.endsWith('.gz') ? bytes.length * 1032 + 1024 : bytes.length);
+        } catch (err) {
+          if (!(err instanceof NiftiFormatError)) throw new Error(`round ${round}: ${String(err)} is not a NiftiFormatError`);
+          failures++;
+        }
+      }
+      expect(failures).toBeGreaterThan(50);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
