@@ -27,6 +27,11 @@ export interface PhantomOptions {
   noise?: number;
   /** Strength of the smooth multiplicative bias field (std of its log coefficients); default 0.15. */
   biasField?: number;
+  /**
+   * Maximum number of lesion look-alikes: small oedema-bright blobs that are not tumour (label 0),
+   * like the white-matter hyperintensities that make FLAIR segmentation hard; default 3.
+   */
+  distractors?: number;
 }
 
 /** A generated phantom: four modalities and a BraTS label map (0, 1 necrosis, 2 oedema, 4 enhancing). */
@@ -43,7 +48,8 @@ export interface Phantom {
   seg: Uint8Array;
 }
 
-// Mean intensity per modality of the tissue classes gm, wm, csf, oedema, necrosis, enhancing.
+// Mean intensity per modality of the tissue classes gm, wm, csf, oedema, necrosis, enhancing
+// (class 6, lesion look-alikes, borrows the oedema contrast).
 const CONTRAST: Record<BratsModality, number[]> = {
   flair: [550, 450, 100, 950, 500, 800],
   t1: [450, 650, 150, 400, 200, 500],
@@ -112,6 +118,12 @@ export function generatePhantom(options: PhantomOptions = {}): Phantom {
     r: [brainR[0]! * 0.3, brainR[1]! * 0.3, brainR[2]! * 0.1],
   }));
   const lesion = randomLesion(rng, brainC, brainR);
+  const mimics: Blob[] = Array.from({ length: rng.int((options.distractors ?? 3) + 1) }, () => ({
+    c: brainC.map((c, a) => c + rng.uniform(-0.6, 0.6) * brainR[a]!) as [number, number, number],
+    r: brainR.map((r) => r * rng.uniform(0.08, 0.16)) as [number, number, number],
+  }));
+  // Lesion contrast varies between cases, as it does between patients and scanners.
+  const lesionGain = rng.uniform(0.75, 1.05);
   const coef = Array.from({ length: 10 }, () => rng.normal() * biasStd);
 
   const seg = new Uint8Array(n);
@@ -131,7 +143,8 @@ export function generatePhantom(options: PhantomOptions = {}): Phantom {
         } else if (e < 1) {
           seg[i] = 2;
           tissue[i] = 3;
-        } else if (blobDistance(ventricles, z, y, x) < 1) tissue[i] = 2;
+        } else if (mimics.length && blobDistance(mimics, z, y, x) < 1) tissue[i] = 6;
+        else if (blobDistance(ventricles, z, y, x) < 1) tissue[i] = 2;
         else tissue[i] = b < 0.75 ? 1 : 0;
       }
     }
@@ -148,7 +161,8 @@ export function generatePhantom(options: PhantomOptions = {}): Phantom {
           if (t < 0) continue;
           const bias = biasFieldAt(coef, z / D - 0.5, y / H - 0.5, x / W - 0.5);
           // Keep brain voxels strictly positive so "non-zero" still means "inside the brain".
-          out[i] = Math.max(1, means[t]! * bias + rng.normal() * noise * 650);
+          const mean = t === 6 ? means[3]! * 0.95 : t >= 3 ? means[t]! * lesionGain + means[0]! * (1 - lesionGain) : means[t]!;
+          out[i] = Math.max(1, mean * bias + rng.normal() * noise * 650);
         }
       }
     }
