@@ -1,10 +1,9 @@
-import { normalisedPixdim, qformMatrix, sformMatrix } from './affine.js';
+import { baseAffine, normalisedPixdim, qformMatrix, sformMatrix } from './affine.js';
 import { HOST_LITTLE_ENDIAN, swapBytes } from './byte-order.js';
 import type { DatatypeInfo, NiftiData } from './datatypes.js';
 import { NiftiFormatError } from './errors.js';
 import { type ParsedHeader, parseHeader } from './header.js';
 import { NiftiImage, type NiftiExtension } from './image.js';
-import { baseAffine } from './affine.js';
 import { type DataLayout, dataLayout, formatBytes } from './layout.js';
 
 /** Options for decoding NIfTI bytes. */

@@ -1,6 +1,6 @@
 import { concatBytes } from './bytes.js';
 import { NiftiFormatError } from './errors.js';
-import { detectVersion, parseHeader } from './header.js';
+import { detectVersion, headerSize, parseHeader } from './header.js';
 import { dataLayout, formatBytes } from './layout.js';
 
 /** True when bytes start with the gzip magic number (1F 8B). */
@@ -25,7 +25,7 @@ const MAX_DEFLATE_RATIO = 1032;
 export function niftiFileSize(prefix: Uint8Array, maxDataBytes?: number): number | undefined {
   if (prefix.length < 4) return undefined;
   const { version } = detectVersion(prefix);
-  if (prefix.length < (version === 1 ? 348 : 540)) return undefined;
+  if (prefix.length < headerSize(version)) return undefined;
   const parsed = parseHeader(prefix);
   if (!parsed.singleFile) return Number.POSITIVE_INFINITY;
   const layout = dataLayout(parsed, maxDataBytes);
