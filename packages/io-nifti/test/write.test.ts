@@ -189,6 +189,18 @@ describe('encoders', () => {
     await expect(writeNifti(join(work, 'x.nii.gz'), image, { level: 12 })).rejects.toThrow(/options.level must be an integer 0–9/);
   });
 
+  it('detects gzip from content, not the name, and accepts upper-case extensions', async () => {
+    const gz = readFileSync(join(FIXTURES, 'container-v1.nii.gz'));
+    const misnamed = join(work, 'really-gzipped.nii');
+    await import('node:fs').then((fs) => fs.writeFileSync(misnamed, gz));
+    const expected = await readNifti(join(FIXTURES, 'container-v1.nii'));
+    expect((await readNifti(misnamed)).data).toEqual(expected.data);
+    const upper = join(work, 'UPPER.NII.GZ');
+    await writeNifti(upper, expected);
+    expect(readFileSync(upper)[0]).toBe(0x1f);
+    expect((await readNifti(upper)).data).toEqual(expected.data);
+  });
+
   it('writes atomically: a failed write leaves no file and no temporary', async () => {
     const image = await readNifti(join(FIXTURES, 'dtype-int16-le.nii'));
     const missingDir = join(work, 'no-such-dir', 'out.nii');
