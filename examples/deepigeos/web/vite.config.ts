@@ -4,14 +4,16 @@ import { defineConfig } from 'vite';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
 /**
- * Folder with the networks (`<name>/model.json` + `weights.bin`) and `sample/*.nii.gz` built into
- * the app: the committed weights by default, or your own via DEEPIGEOS_WEB_ASSETS=/abs/path.
+ * Built into the app: the trained networks (`<name>/model.json`, `weights.bin`, `config.json`,
+ * optional `crf/`) and the sample volume(s) — the committed ones by default, or your own via
+ * DEEPIGEOS_WEB_WEIGHTS=/abs/path and DEEPIGEOS_WEB_SAMPLE=/abs/path.
  */
-const assetsDir = process.env['DEEPIGEOS_WEB_ASSETS'] ?? fileURLToPath(new URL('../weights', import.meta.url));
+const weightsDir = process.env['DEEPIGEOS_WEB_WEIGHTS'] ?? fileURLToPath(new URL('../weights', import.meta.url));
+const sampleDir = process.env['DEEPIGEOS_WEB_SAMPLE'] ?? fileURLToPath(new URL('../sample', import.meta.url));
 
 export default defineConfig({
   root: webRoot,
-  resolve: { alias: { '@deepigeos-web-assets': assetsDir } },
+  resolve: { alias: { '@deepigeos-web-weights': weightsDir, '@deepigeos-web-sample': sampleDir } },
   // Relative asset URLs: the built site works from any folder or static host.
   base: './',
   build: {
@@ -21,5 +23,8 @@ export default defineConfig({
     // The networks and the sample are fetched at run time; the tfjs bundle itself is large.
     chunkSizeWarningLimit: 4096,
   },
-  server: { fs: { allow: [fileURLToPath(new URL('../../..', import.meta.url)), assetsDir] } },
+  // @deepigeos/pnet's Node worker-thread predictor matches Vite's web-worker pattern; ES format lets
+  // it bundle (the app never starts it: Node worker threads are not used in browsers).
+  worker: { format: 'es' },
+  server: { fs: { allow: [fileURLToPath(new URL('../../..', import.meta.url)), weightsDir, sampleDir] } },
 });

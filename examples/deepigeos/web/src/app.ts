@@ -15,6 +15,8 @@ export interface PreparedSession {
   networkInput: Float32Array;
   /** tfjs backend that runs the networks (e.g. 'wasm'). */
   backend: string;
+  /** Which networks run, for the status line (e.g. '2D P-Net + R-Net, per axial slice'). */
+  networks: string;
 }
 
 /** What the app needs from the outside: loaders for volumes, networks and mask files. */
@@ -128,11 +130,11 @@ export function startApp(services: AppServices): void {
     const t0 = performance.now();
     const volume = await services.loadVolume(bytes, name);
     const t1 = performance.now();
-    const { session, networkInput, backend } = await services.prepareSession(volume);
+    const { session, networkInput, backend, networks } = await services.prepareSession(volume);
     workspace = new Workspace(volume, session, networkInput);
     displayWindow = intensityWindow(volume.data);
     for (const view of views) view.setVolume(volume.shape, volume.spacing);
-    backendLabel.textContent = backend;
+    backendLabel.textContent = `${backend} (${networks})`;
     status.dataset['backend'] = backend;
     logTimings(`open ${name}`, { decode: t1 - t0, 'prepare networks': performance.now() - t1 });
     report(`${name}: ${volume.shape.join(' × ')} voxels (D × H × W), spacing ${volume.spacing.join(' × ')} mm.`);

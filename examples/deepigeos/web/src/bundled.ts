@@ -1,29 +1,47 @@
-// Assets built into the app: the sample volume and the pretrained networks (tfjs layers format:
-// model.json + weights.bin per network) from the folder vite.config.ts aliases as
-// '@deepigeos-web-assets' (examples/deepigeos/weights unless DEEPIGEOS_WEB_ASSETS says otherwise).
+// Assets built into the app (see vite.config.ts): the trained networks as written by
+// `deepigeos train-pnet` / `train-rnet` (`<name>/model.json` + `weights.bin` + `config.json`,
+// optionally `<name>/crf/` with the CRF-Net layer) and the sample volume(s).
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** A bundled network: its model.json content and the URL of its weights file. */
+/** A bundled tfjs layers model: its model.json content and the URL of its weights file. */
 export interface BundledModel {
   modelJson: { modelTopology: tf.io.ModelJSON['modelTopology']; weightsManifest: tf.io.WeightsManifestConfig };
   weightsUrl: string;
 }
 
-const modelJsons = import.meta.glob<BundledModel['modelJson']>('@deepigeos-web-assets/*/model.json', { eager: true, import: 'default' });
-const weightUrls = import.meta.glob<string>('@deepigeos-web-assets/*/weights.bin', { eager: true, query: '?url', import: 'default' });
-const sampleUrls = import.meta.glob<string>('@deepigeos-web-assets/sample/*.nii.gz', { eager: true, query: '?url', import: 'default' });
-
-/** Names of the bundled networks (folder names, e.g. 'pnet-3d'). */
-export function bundledModelNames(): string[] {
-  return Object.keys(modelJsons).map((path) => path.split('/').at(-2)!);
+/** The training configuration fields the app uses. */
+export interface BundledConfig {
+  dim: 2 | 3;
+  sliceAxis?: number;
+  /** Geodesic λ the R-Net was trained with (default 1). */
+  lambda?: number;
+  preprocess?: { cropMargin?: number };
 }
 
-/** The bundled network `name`, or undefined when it is not bundled. */
+const modelJsons = import.meta.glob<BundledModel['modelJson']>('@deepigeos-web-weights/**/model.json', { eager: true, import: 'default' });
+const weightUrls = import.meta.glob<string>('@deepigeos-web-weights/**/weights.bin', { eager: true, query: '?url', import: 'default' });
+const configs = import.meta.glob<BundledConfig>('@deepigeos-web-weights/*/config.json', { eager: true, import: 'default' });
+const sampleUrls = import.meta.glob<string>('@deepigeos-web-sample/**/*.nii.gz', { eager: true, query: '?url', import: 'default' });
+
+function find<T>(files: Record<string, T>, suffix: string): T | undefined {
+  return Object.entries(files).find(([path]) => path.endsWith(suffix))?.[1];
+}
+
+/** Folders with a bundled model (e.g. 'pnet2d', 'pnet2d/crf'). */
+export function bundledModelNames(): string[] {
+  return Object.keys(modelJsons).map((path) => path.replace(/^.*?weights\//, '').replace(/\/model\.json$/, ''));
+}
+
+/** The bundled model in folder `name` (e.g. 'pnet2d' or 'pnet2d/crf'), or undefined. */
 export function bundledModel(name: string): BundledModel | undefined {
-  const find = <T>(files: Record<string, T>, file: string) => Object.entries(files).find(([path]) => path.endsWith(`/${name}/${file}`))?.[1];
-  const modelJson = find(modelJsons, 'model.json');
-  const weightsUrl = find(weightUrls, 'weights.bin');
+  const modelJson = find(modelJsons, `/${name}/model.json`);
+  const weightsUrl = find(weightUrls, `/${name}/weights.bin`);
   return modelJson && weightsUrl ? { modelJson, weightsUrl } : undefined;
+}
+
+/** The training configuration saved next to bundled model `name`, or undefined. */
+export function bundledConfig(name: string): BundledConfig | undefined {
+  return find(configs, `/${name}/config.json`);
 }
 
 /** URL and file name of the bundled sample image (the first `*.nii.gz` that is not a label map). */

@@ -4,7 +4,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { CrfNetF } from '@deepigeos/crf-rnn';
 import { initBackend } from '@deepigeos/pnet';
-import { type CrfStage, crfStage, InteractiveSession } from '@deepigeos/rnet';
+import { type CrfStage, crfStage, InteractiveSession, type InteractiveSessionOptions } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -12,7 +12,8 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { nonZeroBox, zScoreNonZero } from '../../src/data/preprocess.js';
 import type { PreparedSession } from './app.js';
-import { type BundledModel, bundledModel, bundledModelNames } from './bundled.js';
+import { type BundledModel, bundledConfig, bundledModel, bundledModelNames } from './bundled.js';
+import { SliceSessions } from './slice-sessions.js';
 import type { ViewVolume } from './workspace.js';
 
 /** Raised when a bundled network is missing or cannot be loaded. */
@@ -35,20 +36,27 @@ async function loadModel(name: string, model: BundledModel | undefined): Promise
   );
 }
 
-/** The CRF layer (CrfNetF, or its subclass CrfNetFU) of a bundled CRF model, as a session stage. */
+/** The CRF layer (CrfNetF, or its subclass CrfNetFU) saved in `<name>/crf/`, as a session stage. */
 async function loadCrf(name: string): Promise<CrfStage | undefined> {
-  const bundled = bundledModel(name);
+  const bundled = bundledModel(`${name}/crf`);
   if (!bundled) return undefined;
-  const layer = (await loadModel(name, bundled)).layers.find((l) => l instanceof CrfNetF);
-  if (!layer) throw new ModelLoadError(`the bundled ${name} model has no CrfNetF/CrfNetFU layer`);
+  const layer = (await loadModel(`${name}/crf`, bundled)).layers.find((l) => l instanceof CrfNetF);
+  if (!layer) throw new ModelLoadError(`the bundled ${name}/crf model has no CrfNetF/CrfNetFU layer`);
   return crfStage(layer as CrfNetF);
 }
 
+/** The bundled P-Net/R-Net pair: 3D if bundled, else 2D (run slice by slice). */
+function choosePair(): { pnet: string; rnet: string; dim: 2 | 3 } {
+  for (const dim of [3, 2] as const) {
+    if (bundledModel(`pnet${dim}d`) && bundledModel(`rnet${dim}d`)) return { pnet: `pnet${dim}d`, rnet: `rnet${dim}d`, dim };
+  }
+  throw new ModelLoadError(`the app was built without a P-Net/R-Net pair (pnet3d + rnet3d or pnet2d + rnet2d); bundled: ${bundledModelNames().join(', ') || 'none'}`);
+}
+
 interface Networks {
-  pnet: tfl.LayersModel;
-  rnet: tfl.LayersModel;
-  crfF: CrfStage | undefined;
-  crfFU: CrfStage | undefined;
+  options: InteractiveSessionOptions;
+  dim: 2 | 3;
+  cropMargin: number;
   backend: string;
 }
 
@@ -56,9 +64,9 @@ let networks: Promise<Networks> | undefined;
 
 /**
  * Initialises the tfjs backend (`?backend=cpu` in the page URL forces one; default wasm, then
- * cpu) and loads the bundled 3D P-Net, R-Net and, when bundled, CRF-Net(f) and CRF-Net(fu) once.
+ * cpu) and loads the bundled P-Net, R-Net and their CRF-Net(f)/(fu) (when saved) once.
  */
-function loadNetworks(): NonNullable<typeof networks> {
+function loadNetworks(): Promise<Networks> {
   networks ??= (async () => {
     const requested = new URLSearchParams(location.search).get('backend') ?? undefined;
     const backend = await initBackend(requested, {
@@ -68,29 +76,42 @@ function loadNetworks(): NonNullable<typeof networks> {
         'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
       },
     });
+    const pair = choosePair();
+    const pnetConfig = bundledConfig(pair.pnet);
+    if (pair.dim === 2 && (pnetConfig?.sliceAxis ?? 0) !== 0) {
+      throw new ModelLoadError(`the bundled 2D P-Net was trained on slices along axis ${pnetConfig?.sliceAxis}; the web app runs 2D networks on axial slices (axis 0)`);
+    }
     const [pnet, rnet, crfF, crfFU] = await Promise.all([
-      loadModel('pnet-3d', bundledModel('pnet-3d')),
-      loadModel('rnet-3d', bundledModel('rnet-3d')),
-      loadCrf('crf-f-3d'),
-      loadCrf('crf-fu-3d'),
+      loadModel(pair.pnet, bundledModel(pair.pnet)),
+      loadModel(pair.rnet, bundledModel(pair.rnet)),
+      loadCrf(pair.pnet),
+      loadCrf(pair.rnet),
     ]);
-    return { pnet, rnet, crfF, crfFU, backend };
+    const options: InteractiveSessionOptions = {
+      pnet,
+      rnet,
+      ...(crfF ? { crfF } : {}),
+      ...(crfFU ? { crfFU } : {}),
+      geodesic: { lambda: bundledConfig(pair.rnet)?.lambda ?? 1 },
+    };
+    return { options, dim: pair.dim, cropMargin: pnetConfig?.preprocess?.cropMargin ?? 0, backend };
   })();
   return networks;
 }
 
-/** Loads the networks (first call only) and prepares a session for `volume`. */
+/**
+ * Loads the networks (first call only) and prepares a session for `volume` with the training
+ * preprocessing (z-score over the non-zero voxels). 3D networks run on the non-zero bounding box
+ * (grown by the training crop margin); 2D networks run on every axial slice.
+ */
 export async function prepareSession(volume: ViewVolume): Promise<PreparedSession> {
-  const { pnet, rnet, crfF, crfFU, backend } = await loadNetworks();
+  const { options, dim, cropMargin, backend } = await loadNetworks();
   const image = { data: volume.data, shape: [...volume.shape], channels: 1, spacing: [...volume.spacing] };
-  // As in training: z-score over the non-zero (brain) voxels, networks run on their bounding box.
-  const box = nonZeroBox(image);
-  const session = new InteractiveSession({
-    pnet,
-    rnet,
-    ...(crfF ? { crfF } : {}),
-    ...(crfFU ? { crfFU } : {}),
-    roi: { start: box.start, size: box.end.map((e, a) => e - box.start[a]!) },
-  });
-  return { session, networkInput: zScoreNonZero(image).data, backend };
+  const networkInput = zScoreNonZero(image).data;
+  const crfs = [options.crfF && 'CRF-Net(f)', options.crfFU && 'CRF-Net(fu)'].filter(Boolean);
+  const networks = `${dim}D P-Net + R-Net${crfs.length ? ` + ${crfs.join(' + ')}` : ''}${dim === 2 ? ', per axial slice' : ''}`;
+  if (dim === 2) return { session: new SliceSessions(() => new InteractiveSession(options)), networkInput, backend, networks };
+  const box = nonZeroBox(image, cropMargin);
+  const roi = { start: box.start, size: box.end.map((e, a) => e - box.start[a]!) };
+  return { session: new InteractiveSession({ ...options, roi }), networkInput, backend, networks };
 }

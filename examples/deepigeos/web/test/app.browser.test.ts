@@ -10,15 +10,17 @@ import { describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium, serveStatic } from '../../../../scripts/browser-test.mjs';
 
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sampleDir = join(webRoot, '..', 'weights', 'sample');
+const sampleDir = process.env['DEEPIGEOS_WEB_SAMPLE'] ?? join(webRoot, '..', 'sample');
+/** Path of the bundled sample's image (`seg` false) or label map (`seg` true). */
+const sampleFile = (seg: boolean) =>
+  join(sampleDir, (readdirSync(sampleDir, { recursive: true }) as string[]).find((f) => f.endsWith('.nii.gz') && f.endsWith('_seg.nii.gz') === seg)!);
 const screenshotDir = join(webRoot, 'test-output');
 
 type Page = import('playwright-core').Page;
 
 /** The axial slice with the most label voxels and the label's centroid (h, w) on it. */
 async function tumourTarget(): Promise<{ shape: number[]; slice: number; h: number; w: number; labelVoxels: number }> {
-  const segFile = readdirSync(sampleDir).find((f) => f.endsWith('_seg.nii.gz'))!;
-  const seg = volumeFromNifti(toCanonical(await readNifti(join(sampleDir, segFile))));
+  const seg = volumeFromNifti(toCanonical(await readNifti(sampleFile(true))));
   const [D, H, W] = seg.shape;
   let best = { slice: 0, count: -1, h: 0, w: 0 };
   let labelVoxels = 0;
@@ -75,7 +77,7 @@ async function statusNumber(page: Page, key: string): Promise<number> {
   return Number(await page.locator('#status').getAttribute(`data-${key}`));
 }
 
-// Needs Debian's Chromium and the bundled weights + sample (committed with the CLI's training runs).
+// Needs Debian's Chromium and the bundled sample (the networks come with it, from examples/deepigeos/weights).
 describe.skipIf(!hasChromium() || !existsSync(sampleDir))('web app in headless Chromium', () => {
   it('loads the sample, segments, refines a scribble, undoes, downloads aligned masks, opens files', async () => {
     const work = mkdtempSync(join(tmpdir(), 'deepigeos-web-'));
@@ -99,8 +101,7 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir))('web app in headless C
         await waitIdle(page);
         const afterPnet = await statusNumber(page, 'mask-voxels');
         expect(afterPnet).toBeGreaterThan(0);
-        const sampleFile = readdirSync(sampleDir).find((f) => f.endsWith('.nii.gz') && !f.endsWith('_seg.nii.gz'))!;
-        const source = await readNifti(join(sampleDir, sampleFile));
+        const source = await readNifti(sampleFile(false));
         const pnetMask = await downloadMask(page, work);
 
         // A background scribble through the lesion's centre on its largest axial slice.
