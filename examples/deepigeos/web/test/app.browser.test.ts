@@ -77,8 +77,10 @@ async function statusNumber(page: Page, key: string): Promise<number> {
   return Number(await page.locator('#status').getAttribute(`data-${key}`));
 }
 
-// Needs Debian's Chromium and the bundled sample (the networks come with it, from examples/deepigeos/weights).
-describe.skipIf(!hasChromium() || !existsSync(sampleDir))('web app in headless Chromium', () => {
+// Needs Debian's Chromium, the bundled sample and bundled networks (a P-Net/R-Net pair in weights/).
+const weightsDir = process.env['DEEPIGEOS_WEB_WEIGHTS'] ?? join(webRoot, '..', 'weights');
+const hasNetworks = ['2d', '3d'].some((dim) => existsSync(join(weightsDir, `pnet${dim}`, 'model.json')) && existsSync(join(weightsDir, `rnet${dim}`, 'model.json')));
+describe.skipIf(!hasChromium() || !existsSync(sampleDir) || !hasNetworks)('web app in headless Chromium', () => {
   it('loads the sample, segments, refines a scribble, undoes, downloads aligned masks, opens files', async () => {
     const work = mkdtempSync(join(tmpdir(), 'deepigeos-web-'));
     try {
