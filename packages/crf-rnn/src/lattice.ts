@@ -127,9 +127,11 @@ export function createLattice(features: Float32Array, n: number, d: number): Lat
   const invStd = Math.sqrt(2 / 3) * d1;
   for (let k = 0; k < d; k++) scale[k] = invStd / Math.sqrt((k + 1) * (k + 2));
 
-  const table = new KeyTable(d, Math.min(n * d1, 1 << 22));
+  // Start small: the vertex count is usually far below n·(d+1); the table grows by rehashing.
+  const table = new KeyTable(d, 1024);
   const vertexOf = new Int32Array(n * d1);
   const weightOf = new Float32Array(n * d1);
+  const sliceWeight = new Float32Array(n * d1);
   const elevated = new Float64Array(d1);
   const rem0 = new Int32Array(d1);
   const rank = new Int32Array(d1);
@@ -148,7 +150,7 @@ export function createLattice(features: Float32Array, n: number, d: number): Lat
     // Nearest remainder-0 lattice point (all coordinates multiples of d+1).
     let sum = 0;
     for (let j = 0; j < d1; j++) {
-      const r = Math.round(elevated[j]! / d1);
+      const r = Math.floor(elevated[j]! / d1 + 0.5);
       rem0[j] = r * d1;
       sum += r;
     }
@@ -208,6 +210,65 @@ export function createLattice(features: Float32Array, n: number, d: number): Lat
     }
   }
   const outScale = gaussianScale(d);
+  for (let j = 0; j < n * d1; j++) sliceWeight[j] = weightOf[j]! * outScale;
+  // Missing neighbours point at vertex m, a zero row, so the blur needs no branches.
+  for (let j = 0; j < neighbours.length; j++) if (neighbours[j]! < 0) neighbours[j] = m;
+
+  /** Splat: accumulate each point's values onto its simplex vertices (row m stays zero). */
+  const splat = (values: Float32Array, ch: number): Float32Array => {
+    const grid = new Float32Array((m + 1) * ch);
+    for (let i = 0, p = 0; i < n; i++, p += d1) {
+      if (ch === 2) {
+        const v0 = values[2 * i]!;
+        const v1 = values[2 * i + 1]!;
+        for (let r = p; r < p + d1; r++) {
+          const at = 2 * vertexOf[r]!;
+          grid[at]! += weightOf[r]! * v0;
+          grid[at + 1]! += weightOf[r]! * v1;
+        }
+        continue;
+      }
+      for (let r = p; r < p + d1; r++) {
+        const w = weightOf[r]!;
+        const at = vertexOf[r]! * ch;
+        for (let c = 0; c < ch; c++) grid[at + c]! += w * values[i * ch + c]!;
+      }
+    }
+    return grid;
+  };
+  /** One [½ 1 ½] blur along lattice direction `axis`. */
+  const blurAxis = (grid: Float32Array, next: Float32Array, axis: number, ch: number): void => {
+    const base = axis * m * 2;
+    for (let v = 0; v < m; v++) {
+      const a = neighbours[base + 2 * v]! * ch;
+      const b = neighbours[base + 2 * v + 1]! * ch;
+      for (let c = 0, at = v * ch; c < ch; c++, at++) next[at] = grid[at]! + 0.5 * (grid[a + c]! + grid[b + c]!);
+    }
+  };
+  /** Slice: interpolate the blurred vertices back at each point (weights pre-scaled). */
+  const slice = (grid: Float32Array, ch: number): Float32Array => {
+    const out = new Float32Array(n * ch);
+    for (let i = 0, p = 0; i < n; i++, p += d1) {
+      if (ch === 2) {
+        let s0 = 0;
+        let s1 = 0;
+        for (let r = p; r < p + d1; r++) {
+          const at = 2 * vertexOf[r]!;
+          s0 += sliceWeight[r]! * grid[at]!;
+          s1 += sliceWeight[r]! * grid[at + 1]!;
+        }
+        out[2 * i] = s0;
+        out[2 * i + 1] = s1;
+        continue;
+      }
+      for (let c = 0; c < ch; c++) {
+        let sum = 0;
+        for (let r = p; r < p + d1; r++) sum += sliceWeight[r]! * grid[vertexOf[r]! * ch + c]!;
+        out[i * ch + c] = sum;
+      }
+    }
+    return out;
+  };
 
   return {
     n,
@@ -220,41 +281,16 @@ export function createLattice(features: Float32Array, n: number, d: number): Lat
           `filter: values must be a Float32Array of length n*channels = ${n * channels}, got ${values?.length}`,
         );
       }
-      let grid = new Float32Array(m * channels);
-      let next = new Float32Array(m * channels);
-      for (let i = 0; i < n; i++) {
-        for (let r = 0; r < d1; r++) {
-          const w = weightOf[i * d1 + r]!;
-          const at = vertexOf[i * d1 + r]! * channels;
-          for (let c = 0; c < channels; c++) grid[at + c]! += w * values[i * channels + c]!;
-        }
-      }
       const reverse = options?.reverse === true;
+      let grid: Float32Array = splat(values, channels);
+      let next: Float32Array = new Float32Array(grid.length);
       for (let step = 0; step < d1; step++) {
-        const axis = reverse ? d - step : step;
-        for (let v = 0; v < m; v++) {
-          const n1 = neighbours[(axis * m + v) * 2]!;
-          const n2 = neighbours[(axis * m + v) * 2 + 1]!;
-          const at = v * channels;
-          for (let c = 0; c < channels; c++) {
-            const a = n1 >= 0 ? grid[n1 * channels + c]! : 0;
-            const b = n2 >= 0 ? grid[n2 * channels + c]! : 0;
-            next[at + c] = grid[at + c]! + 0.5 * (a + b);
-          }
-        }
+        blurAxis(grid, next, reverse ? d - step : step, channels);
         const swap = grid;
         grid = next;
         next = swap;
       }
-      const out = new Float32Array(n * channels);
-      for (let i = 0; i < n; i++) {
-        for (let r = 0; r < d1; r++) {
-          const w = weightOf[i * d1 + r]! * outScale;
-          const at = vertexOf[i * d1 + r]! * channels;
-          for (let c = 0; c < channels; c++) out[i * channels + c]! += w * grid[at + c]!;
-        }
-      }
-      return out;
+      return slice(grid, channels);
     },
   };
 }

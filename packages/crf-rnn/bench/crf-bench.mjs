@@ -1,0 +1,188 @@
+// Benchmarks of @deepigeos/crf-rnn (run `npm run bench -w @deepigeos/crf-rnn`; uses dist/).
+//  1. Permutohedral lattice: TypeScript vs a plain C++ baseline (bench/permutohedral.cpp, -O2,
+//     compiled here, not shipped) on the same features, side by side with the ratio.
+//  2. Time per mean-field iteration and per backward pass of CrfNetF and DenseCrf, 2D 256² and
+//     3D 96³, 2 labels, on the wasm and cpu tfjs backends.
+//  3. One CRF-Net(fu) inference (default 10 iterations, 3×5×5 window) on a 3D 96³ ROI.
+// Pass `--quick` to shrink every size (smoke run), `--only=lattice|layers|fu` to run one section.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-layers';
+import { createLattice, crfNetF, crfNetFU, denseCrf } from '../dist/index.js';
+import { gaussianFeatures } from '../dist/dense-crf.js';
+import { mulberry32 } from '../dist/random.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const size2d = quick ? 64 : 256;
+const size3d = quick ? 24 : 96;
+const work = mkdtempSync(join(tmpdir(), 'crf-bench-'));
+
+/** A smooth sphere/disk phantom plus noise, values in about [0, 1]. */
+function phantom(spatial, seed) {
+  const random = mulberry32(seed);
+  const n = spatial.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let rest = i;
+    let r2 = 0;
+    for (let a = spatial.length - 1; a >= 0; a--) {
+      const c = (rest % spatial[a]) / spatial[a] - 0.5;
+      rest = Math.floor(rest / spatial[a]);
+      r2 += c * c;
+    }
+    data[i] = (r2 < 0.09 ? 0.7 : 0.3) + 0.1 * (random() - 0.5);
+  }
+  return data;
+}
+
+function best(fn, repeats = 3) {
+  let min = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    fn();
+    min = Math.min(min, performance.now() - t);
+  }
+  return min;
+}
+
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+// ---------- 1. lattice vs C++ ----------
+function latticeSection() {
+  const binary = join(work, 'permutohedral');
+  execFileSync('g++', ['-O2', '-std=c++17', '-o', binary, join(here, 'permutohedral.cpp')]);
+  const cases = [
+    { name: `2D ${size2d}² appearance (d=3)`, spatial: [size2d, size2d], theta: 10, thetaI: 0.1 },
+    { name: `2D ${size2d}² smoothness (d=2)`, spatial: [size2d, size2d], theta: 3, thetaI: null },
+    { name: `3D ${size3d}³ appearance (d=4)`, spatial: [size3d, size3d, size3d], theta: 10, thetaI: 0.1 },
+    { name: `3D ${size3d}³ smoothness (d=3)`, spatial: [size3d, size3d, size3d], theta: 3, thetaI: null },
+  ];
+  console.log('\n## Permutohedral lattice, 2 channels: TypeScript vs plain C++ (-O2), best of 3');
+  console.log('| case | vertices | TS build | C++ build | build ratio | TS filter | C++ filter | filter ratio | max rel diff |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  // Warm the JIT on a small lattice so the first case is not charged for compilation.
+  const warm = gaussianFeatures(phantom([32, 32], 9), [32, 32], 1, [1, 1], 3, 0.1);
+  createLattice(warm.features, 1024, warm.d).filter(new Float32Array(2048), 2);
+  for (const c of cases) {
+    const image = phantom(c.spatial, 1);
+    const { features, d } = gaussianFeatures(image, c.spatial, 1, c.spatial.map(() => 1), c.theta, c.thetaI);
+    const n = image.length;
+    const values = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 ? image[i >> 1] : 1 - image[i >> 1]));
+    let lattice;
+    const tsBuild = best(() => {
+      lattice = createLattice(features, n, d);
+    }, 2);
+    let tsOut;
+    const tsFilter = best(() => {
+      tsOut = lattice.filter(values, 2);
+    });
+    const input = join(work, 'in.bin');
+    const output = join(work, 'out.bin');
+    const header = new Int32Array([n, d, 2]);
+    writeFileSync(input, Buffer.concat([Buffer.from(header.buffer), Buffer.from(features.buffer), Buffer.from(values.buffer)]));
+    const [cppBuild, cppFilter, vertices] = execFileSync(binary, [input, output, '3'], { encoding: 'utf8' }).trim().split(' ').map(Number);
+    const cppOut = new Float32Array(readFileSync(output).buffer.slice(0));
+    let diff = 0;
+    for (let i = 0; i < cppOut.length; i++) diff = Math.max(diff, Math.abs(cppOut[i] - tsOut[i]) / Math.max(1e-6, Math.abs(cppOut[i])));
+    if (vertices !== lattice.vertexCount) throw new Error(`vertex count differs: C++ ${vertices}, TS ${lattice.vertexCount}`);
+    console.log(
+      `| ${c.name} | ${vertices} | ${fmt(tsBuild)} | ${fmt(cppBuild)} | ${(tsBuild / cppBuild).toFixed(2)}× | ${fmt(tsFilter)} | ${fmt(cppFilter)} | ${(tsFilter / cppFilter).toFixed(2)}× | ${diff.toExponential(1)} |`,
+    );
+  }
+}
+
+// ---------- 2. layers per iteration / backward ----------
+function inputs(spatial, seed) {
+  const image = tf.tensor(phantom(spatial, seed), [1, ...spatial, 1]);
+  const random = mulberry32(seed + 1);
+  const n = spatial.reduce((a, b) => a * b, 1);
+  const logits = new Float32Array(n * 2);
+  const img = image.dataSync();
+  for (let i = 0; i < n; i++) logits[i * 2 + 1] = (img[i] - 0.5) * 6 + (random() - 0.5) * 3;
+  return { unaries: tf.tensor(logits, [1, ...spatial, 2]), image };
+}
+
+function layerTimes(make, spatial, withBackward) {
+  const { unaries, image } = inputs(spatial, 3);
+  // Per iteration = slope between 1 and 6 iterations (best of 3 each); setup = the rest.
+  const one = make({ inferenceIterations: 1, trainIterations: 2 });
+  const six = make({ inferenceIterations: 6 });
+  const run = (layer) => tf.tidy(() => layer.apply([unaries, image]).dataSync());
+  run(one);
+  run(six);
+  const t1 = best(() => run(one));
+  const t6 = best(() => run(six));
+  const perIteration = (t6 - t1) / 5;
+  let backward = null;
+  if (withBackward) {
+    const forward2 = best(() => tf.tidy(() => one.apply([unaries, image], { training: true }).dataSync()), 1);
+    const total = best(
+      () =>
+        tf.tidy(() => {
+          const { grads } = tf.variableGrads(() => tf.sum(tf.square(one.apply([unaries, image], { training: true }))));
+          for (const g of Object.values(grads)) g.dataSync();
+        }),
+      1,
+    );
+    backward = total - forward2;
+  }
+  tf.dispose([unaries, image]);
+  return { perIteration, setup: t1 - perIteration, backward };
+}
+
+async function layerSection() {
+  console.log('\n## Mean-field layers, 2 labels, 1 image channel (setup = lattice or Pairwise-Net, once per call)');
+  console.log('| backend | layer | input | setup | per iteration | backward (2-iteration unroll, all grads) |');
+  console.log('|---|---|---|---|---|---|');
+  const small3d = Math.max(16, size3d / 2);
+  const plan = [
+    { layer: 'DenseCrf', make: (o) => denseCrf({ thetaAlpha: 10, thetaBeta: 0.1, thetaGamma: 3, ...o }), spatial: [size2d, size2d], backward: true },
+    { layer: 'DenseCrf', make: (o) => denseCrf({ thetaAlpha: 10, thetaBeta: 0.1, thetaGamma: 3, ...o }), spatial: [size3d, size3d, size3d], backward: true },
+    { layer: 'CrfNetF 5×5', make: (o) => crfNetF(o), spatial: [size2d, size2d], backward: true },
+    { layer: 'CrfNetF 3×5×5', make: (o) => crfNetF(o), spatial: [size3d, size3d, size3d], backward: false, backends: ['wasm'] },
+    // Training keeps every Pairwise-Net activation (74 offsets × voxels × hidden): bench it on 48³.
+    { layer: 'CrfNetF 3×5×5', make: (o) => crfNetF(o), spatial: [small3d, small3d, small3d], backward: true },
+  ];
+  for (const backend of ['wasm', 'cpu']) {
+    await tf.setBackend(backend);
+    for (const p of plan) {
+      if (p.backends && !p.backends.includes(backend)) continue;
+      const t = layerTimes(p.make, p.spatial, p.backward);
+      console.log(
+        `| ${backend} | ${p.layer} | ${p.spatial.join('×')} | ${fmt(t.setup)} | ${fmt(t.perIteration)} | ${t.backward === null ? 'not run (memory)' : fmt(t.backward)} |`,
+      );
+    }
+  }
+}
+
+// ---------- 3. CRF-Net(fu) on a 96³ ROI ----------
+async function fuSection() {
+  await tf.setBackend('wasm');
+  const spatial = [size3d, size3d, size3d];
+  const { unaries, image } = inputs(spatial, 5);
+  const n = spatial.reduce((a, b) => a * b, 1);
+  const fg = new Float32Array(n);
+  const bg = new Float32Array(n);
+  for (let i = 0; i < n; i += 997) (i % 2 ? fg : bg)[i] = 1;
+  const seeds = [tf.tensor(fg, [1, ...spatial, 1]), tf.tensor(bg, [1, ...spatial, 1])];
+  const layer = crfNetFU({ spacing: [2, 1, 1] });
+  const total = best(() => tf.tidy(() => layer.apply([unaries, image, ...seeds]).dataSync()), 2);
+  console.log(`\n## CRF-Net(fu) inference, ${spatial.join('×')} ROI, 10 iterations, 3×5×5 window, wasm: ${fmt(total)} (goal < 2 s)`);
+}
+
+try {
+  console.log(`crf-rnn bench${quick ? ' (quick)' : ''}: Node ${process.version}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  if (!only || only === 'lattice') latticeSection();
+  if (!only || only === 'layers') await layerSection();
+  if (!only || only === 'fu') await fuSection();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
