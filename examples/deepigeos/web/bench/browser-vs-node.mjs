@@ -1,51 +1,71 @@
-// Same volume, same bundled networks, same session steps: the web app in headless Chromium (its
-// production build, tfjs wasm backend) against Node (tfjs wasm backend). Prints median stage
-// times and the browser/Node ratio. Needs `npm run build` (packages and examples dist).
+// The web app in headless Chromium (its production build, tfjs wasm backend) against the CLI's
+// Node pipeline (tfjs wasm backend) on the same bundled sample and networks:
+//   segment: P-Net (+ CRF-Net(f)) over the whole volume (2D networks: every axial slice);
+//   refine:  R-Net (+ CRF-Net(fu)) after one background stroke (2D: on that stroke's slice).
+// Prints median stage times (ms) and the Chromium/Node ratio. Needs `npm run build` first.
 //   node web/bench/browser-vs-node.mjs [repeats]        (from examples/deepigeos)
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNifti, toCanonical, volumeFromNifti } from '@deepigeos/io-nifti';
 import { initBackend } from '@deepigeos/pnet';
-import { InteractiveSession } from '@deepigeos/rnet';
 import { build } from 'vite';
 import { launchChromium, serveStatic } from '../../../../scripts/browser-test.mjs';
-import { nonZeroBox, zScoreNonZero } from '../../dist/data/preprocess.js';
-import { loadModel } from '../../dist/train/model-io.js';
+import { zScoreNonZero } from '../../dist/data/preprocess.js';
+import { createSession } from '../../dist/pipeline/infer.js';
+import { loadTrainedNet } from '../../dist/pipeline/networks.js';
+import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../../dist/train/schema.js';
 
 const repeats = Number(process.argv[2] ?? 3);
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const assets = process.env.DEEPIGEOS_WEB_ASSETS ?? join(webRoot, '..', 'weights');
-const sampleFile = readdirSync(join(assets, 'sample')).find((f) => f.endsWith('.nii.gz') && !f.endsWith('_seg.nii.gz'));
+const weights = join(webRoot, '..', 'weights');
+const sampleDir = join(webRoot, '..', 'sample');
+const samplePath = join(sampleDir, readdirSync(sampleDir, { recursive: true }).find((f) => f.endsWith('.nii.gz') && !f.endsWith('_seg.nii.gz')));
+const dim = existsSync(join(weights, 'pnet3d', 'model.json')) ? 3 : 2;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const sumStages = (all) => all.reduce((acc, t) => {
+  for (const [k, v] of Object.entries(t)) if (v !== undefined) acc[k] = (acc[k] ?? 0) + v;
+  return acc;
+}, {});
 
-// Background seeds: a 7-voxel line through the middle of the volume's middle axial slice.
-const volume = volumeFromNifti(toCanonical(await readNifti(join(assets, 'sample', sampleFile))));
+const volume = volumeFromNifti(toCanonical(await readNifti(samplePath)));
 const [D, H, W] = volume.shape;
-const seedLine = Array.from({ length: 7 }, (_, k) => [Math.floor(D / 2), Math.floor(H / 2), Math.floor(W / 2) - 3 + k]);
+const image = zScoreNonZero({ data: volume.data, shape: [...volume.shape], channels: 1, spacing: [...volume.spacing] }).data;
+// The stroke: across the middle row of the middle axial slice, 45 % → 55 % of the width.
+const strokeSlice = Math.floor(D / 2);
+const strokeRow = Math.floor(H / 2);
+const strokeCols = [Math.floor(0.45 * W), Math.ceil(0.55 * W)];
 
 async function inNode() {
   const backend = await initBackend('wasm');
-  const [pnet, rnet] = await Promise.all([loadModel(join(assets, 'pnet-3d')), loadModel(join(assets, 'rnet-3d'))]);
-  const image = { data: volume.data, shape: [...volume.shape], channels: 1, spacing: [...volume.spacing] };
-  const box = nonZeroBox(image);
-  const session = new InteractiveSession({ pnet, rnet, roi: { start: box.start, size: box.end.map((e, a) => e - box.start[a]) } });
+  const pnet = await loadTrainedNet(join(weights, `pnet${dim}d`), 'pnet', TRAIN_PNET_SCHEMA);
+  const rnet = await loadTrainedNet(join(weights, `rnet${dim}d`), 'rnet', TRAIN_RNET_SCHEMA);
   const runs = { segment: [], refine: [] };
+  const seeds = [];
+  for (let w = strokeCols[0]; w <= strokeCols[1]; w++) seeds.push(dim === 3 ? [strokeSlice, H - 1 - strokeRow, w] : [H - 1 - strokeRow, w]);
   for (let r = 0; r < repeats; r++) {
-    runs.segment.push((await session.segment({ data: zScoreNonZero(image).data, shape: volume.shape, spacing: volume.spacing })).timings);
-    await session.addSeeds('bg', seedLine);
-    runs.refine.push((await session.refine()).timings);
+    const perSlice = [];
+    let strokeSession;
+    for (let d = 0; d < (dim === 3 ? 1 : D); d++) {
+      const session = createSession(pnet, rnet);
+      const input = dim === 3 ? { data: image, shape: [D, H, W], spacing: volume.spacing } : { data: image.subarray(d * H * W, (d + 1) * H * W), shape: [H, W], spacing: volume.spacing.slice(1) };
+      perSlice.push((await session.segment(input)).timings);
+      if (dim === 3 || d === strokeSlice) strokeSession = session;
+    }
+    runs.segment.push(sumStages(perSlice));
+    await strokeSession.addSeeds('bg', seeds);
+    runs.refine.push((await strokeSession.refine()).timings);
   }
   return { backend, runs };
 }
 
 async function inChromium() {
   const work = mkdtempSync(join(tmpdir(), 'deepigeos-web-bench-'));
-  const server = { close() {} };
+  let server;
   try {
     await build({ configFile: join(webRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir: join(work, 'site') } });
-    Object.assign(server, await serveStatic(join(work, 'site')));
+    server = await serveStatic(join(work, 'site'));
     const browser = await launchChromium();
     try {
       const page = await browser.context.newPage();
@@ -55,17 +75,19 @@ async function inChromium() {
       await page.click('#load-sample');
       await idle();
       const backend = await page.locator('#status').getAttribute('data-backend');
+      await page.locator('figure[data-plane="axial"] input[type="range"]').fill(String(strokeSlice));
+      await page.check('input[name="brush"][value="background"]');
+      await page.locator('#brush-radius').fill('0');
+      const b = await page.locator('figure[data-plane="axial"] canvas').boundingBox();
+      const at = (col) => [b.x + ((col + 0.5) / W) * b.width, b.y + ((strokeRow + 0.5) / H) * b.height];
       const runs = { segment: [], refine: [] };
-      const axial = page.locator('figure[data-plane="axial"] canvas');
       for (let r = 0; r < repeats; r++) {
         await page.click('#segment');
         await idle();
         runs.segment.push(await timings());
-        await page.check('input[name="brush"][value="background"]');
-        const b = await axial.boundingBox();
-        await page.mouse.move(b.x + b.width * 0.45, b.y + b.height / 2);
+        await page.mouse.move(...at(strokeCols[0]));
         await page.mouse.down();
-        await page.mouse.move(b.x + b.width * 0.55, b.y + b.height / 2, { steps: 5 });
+        await page.mouse.move(...at(strokeCols[1]), { steps: 8 });
         await page.mouse.up();
         await idle();
         await page.click('#refine');
@@ -77,25 +99,24 @@ async function inChromium() {
       await browser.close();
     }
   } finally {
-    server.close();
+    server?.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 const node = await inNode();
 const chromium = await inChromium();
-console.log(`volume ${sampleFile}: ${volume.shape.join('×')} voxels; ${repeats} repeats, medians in ms`);
+console.log(`${samplePath.split('/').at(-1)}: ${D}×${H}×${W} voxels, ${dim}D networks${dim === 2 ? ' per axial slice' : ''}; ${repeats} repeats, medians in ms`);
 console.log(`backends: Chromium ${chromium.backend}, Node ${node.backend}`);
-console.log('stage            Chromium      Node   Chromium/Node');
+console.log('stage               Chromium      Node   Chromium/Node');
 for (const [step, stages] of [
   ['segment', ['pnet', 'crfF', 'total']],
   ['refine', ['encode', 'rnet', 'crfFU', 'total']],
 ]) {
   for (const stage of stages) {
-    const b = chromium.runs[step].map((t) => t[stage]).filter((v) => v !== undefined);
+    const c = chromium.runs[step].map((t) => t[stage]).filter((v) => v !== undefined);
     const n = node.runs[step].map((t) => t[stage]).filter((v) => v !== undefined);
-    if (b.length === 0 || n.length === 0) continue;
-    const label = `${step}.${stage}`.padEnd(16);
-    console.log(`${label} ${median(b).toFixed(0).padStart(8)} ${median(n).toFixed(0).padStart(9)} ${(median(b) / median(n)).toFixed(2).padStart(14)}`);
+    if (c.length === 0 || n.length === 0) continue;
+    console.log(`${`${step}.${stage}`.padEnd(18)} ${median(c).toFixed(0).padStart(9)} ${median(n).toFixed(0).padStart(9)} ${(median(c) / median(n)).toFixed(2).padStart(15)}`);
   }
 }
