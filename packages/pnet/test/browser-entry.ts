@@ -1,12 +1,17 @@
 // Runs in Chromium (bundled by scripts/browser-test.mjs): backend choice, PyTorch parity, a few
-// training steps and an IndexedDB checkpoint round trip, all through the package source.
+// training steps and an IndexedDB checkpoint round trip, all through the built package.
 import * as tf from '@tensorflow/tfjs-core';
-import { activeBackend, initBackend } from '../src/backend.js';
-import { createPNet3D } from '../src/models/pnet.js';
-import { importTorchStateDict } from '../src/torch/state-dict.js';
-import { readSafetensors } from '../src/torch/safetensors.js';
-import { loadCheckpoint, saveCheckpoint } from '../src/training/checkpoint.js';
-import { trainStep } from '../src/training/train-step.js';
+// The built package index, as users' bundlers see it (run `npm run build` first; browser.test.ts does).
+import {
+  activeBackend,
+  createPNet3D,
+  importTorchStateDict,
+  initBackend,
+  loadCheckpoint,
+  readSafetensors,
+  saveCheckpoint,
+  trainStep,
+} from '../dist/index.js';
 
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {

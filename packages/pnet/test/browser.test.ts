@@ -1,13 +1,15 @@
 // The package bundles for browsers and behaves there as in Node (Debian Chromium, wasm backend).
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasChromium, runInChromium } from '../../../scripts/browser-test.mjs';
+import { packageDir } from './fixtures.js';
 
-const entry = join(dirname(fileURLToPath(import.meta.url)), 'browser-entry.ts');
+const entry = join(packageDir, 'test', 'browser-entry.ts');
 
 describe.skipIf(!hasChromium())('in Chromium', () => {
-  it('picks the wasm backend, matches PyTorch logits, trains and checkpoints to IndexedDB', async () => {
+  it('the built package bundles (Vite), picks the wasm backend, matches PyTorch logits, trains and checkpoints to IndexedDB', async () => {
+    execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     const r = (await runInChromium({ entry, timeoutMs: 150_000 })) as {
       backend: string;
       active: string;

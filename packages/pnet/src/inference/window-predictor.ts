@@ -70,8 +70,11 @@ export async function workerPredictor(
   const pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void; worker: number }>();
   const busy = new Array<number>(count).fill(0);
   let nextId = 0;
+  // The URL is built outside `new Worker(...)` on purpose: bundlers (Vite) treat
+  // `new Worker(new URL(...))` as a browser worker and would bundle this Node-only script.
+  const workerUrl = new URL('./predict-worker.js', import.meta.url);
   const workers = Array.from({ length: count }, (_, i) => {
-    const worker = new Worker(new URL('./predict-worker.js', import.meta.url), { workerData: { artifacts, output, backend } });
+    const worker = new Worker(workerUrl, { workerData: { artifacts, output, backend } });
     worker.on('message', (msg: { id: number; values?: Float32Array; error?: string }) => {
       const job = pending.get(msg.id)!;
       pending.delete(msg.id);
