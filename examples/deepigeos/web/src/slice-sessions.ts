@@ -39,6 +39,7 @@ export class SliceSessions implements SessionLike {
   /** @param createSession makes a fresh 2D session (e.g. `() => new InteractiveSession({...2D nets})`) */
   constructor(private readonly createSession: () => SliceSession) {}
 
+  /** Runs P-Net (+ CRF-Net(f)) on every axial slice in a fresh 2D session; clears seeds and history. */
   async segment(volume: Volume): Promise<SessionResult> {
     if (volume.shape.length !== 3) throw new ViewerInputError(`slice-wise sessions need a [D, H, W] volume; got shape ${JSON.stringify(volume.shape)}`);
     if ((volume.channels ?? 1) !== 1) throw new ViewerInputError('slice-wise sessions support one image channel');
@@ -60,6 +61,7 @@ export class SliceSessions implements SessionLike {
     return this.latest;
   }
 
+  /** Adds a seed mask over the volume to the sessions of the slices it touches (one undo step). */
   async addSeeds(label: 'fg' | 'bg', seeds: ArrayLike<number>): Promise<void> {
     const [D, H, W] = this.shape;
     if (this.sessions.length === 0) throw new ViewerInputError('addSeeds() needs a segmentation: call segment(volume) first');
@@ -77,6 +79,7 @@ export class SliceSessions implements SessionLike {
     for (const d of touched) this.pending.add(d);
   }
 
+  /** Refines every slice that received seeds since its last refinement (one undo step). */
   async refine(): Promise<SessionResult> {
     if (!this.latest) throw new ViewerInputError('refine() needs a segmentation: call segment(volume) first');
     const slices = [...this.pending].sort((a, b) => a - b);
@@ -93,6 +96,7 @@ export class SliceSessions implements SessionLike {
     return this.latest;
   }
 
+  /** Reverts the last `addSeeds` or `refine` on the slices it touched; false when there is nothing to undo. */
   undo(): boolean {
     const step = this.steps.pop();
     if (!step) return false;
