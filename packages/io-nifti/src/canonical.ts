@@ -64,14 +64,20 @@ function reorderData(data: NiftiData, dims: number[], components: number, ornt: 
   const frames = data.length / frameSize;
   const [n0, n1, n2] = outDims as [number, number, number];
   const [s0, s1, s2] = step as [number, number, number];
+  // Indexed as Float64Array only for the type checker: the loops copy elements of any array type.
+  const src = data as Float64Array;
+  const dst = out as Float64Array;
   let o = 0;
   for (let f = 0; f < frames; f++) {
     const base = f * frameSize + start;
     for (let k = 0; k < n2; k++) {
       for (let j = 0; j < n1; j++) {
-        let src = base + k * s2 + j * s1;
-        for (let i = 0; i < n0; i++, src += s0) {
-          for (let c = 0; c < components; c++) (out as Float64Array)[o++] = (data as Float64Array)[src + c]!;
+        let from = base + k * s2 + j * s1;
+        if (components === 1) {
+          // The common scalar case without the component loop.
+          for (let i = 0; i < n0; i++, from += s0) dst[o++] = src[from]!;
+        } else {
+          for (let i = 0; i < n0; i++, from += s0) for (let c = 0; c < components; c++) dst[o++] = src[from + c]!;
         }
       }
     }
