@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeNifti, encodeNifti, encodeNiftiGzip, encodeNiftiPair, NiftiArgumentError, readNifti, toCanonical, writeNifti } from '../src/index.js';
+import { decodeNifti, encodeNifti, encodeNiftiGzip, encodeNiftiPair, NiftiArgumentError, niftiFromVolume, readNifti, toCanonical, writeNifti } from '../src/index.js';
 import { checksums, expectMatrixClose, expectSameSum, FIXTURES, type Golden, golden } from './helpers.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -121,6 +121,33 @@ function safeScaledSum(image: Awaited<ReturnType<typeof readNifti>>): number | u
     return undefined;
   }
 }
+
+describe('qform from an arbitrary affine', () => {
+  it.skipIf(!hasNibabel)("matches nibabel's set_qform (zooms, qfac, shear removal) for oblique, mirrored and sheared affines", async () => {
+    const affines = [
+      golden['orient-oblique.nii']!.affine,
+      golden['orient-oblique-negdet.nii']!.affine,
+      golden['orient-sheared.nii']!.affine,
+      golden['orient-pir.nii']!.affine,
+    ];
+    const script = [
+      'import json, sys, numpy as np, nibabel as nb',
+      'out = []',
+      'for a in json.loads(sys.argv[1]):',
+      '    h = nb.Nifti1Header(); h.set_qform(np.array(a), code=1)',
+      '    out.append(h.get_qform().tolist())',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const expected: number[][][] = JSON.parse(execFileSync(PYTHON, ['-c', script, JSON.stringify(affines)], { encoding: 'utf8' }));
+    for (const [i, affine] of affines.entries()) {
+      const image = niftiFromVolume({ data: new Float32Array(8), shape: [2, 2, 2], affine });
+      const back = decodeNifti(encodeNifti(image));
+      // float32 storage of the quaternion on both sides.
+      expectMatrixClose(back.qform, expected[i]!, 2e-6 * 8, `qform of affine ${i}`);
+      expectMatrixClose(back.sform, affine, 1e-5, `sform of affine ${i}`);
+    }
+  });
+});
 
 describe('encoders', () => {
   it('encodeNifti bytes decode to the same header fields and data, and keep the quaternion exactly', async () => {
