@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readNifti } from '@deepigeos/io-nifti';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { COMMANDS, main } from '../src/cli/main.js';
@@ -12,6 +13,7 @@ import { validateConfig } from '../src/config.js';
 import { TRAIN_PNET_SCHEMA, type TrainConfig } from '../src/train/schema.js';
 import { trainPNet } from '../src/train/train-pnet.js';
 
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 let dir: string;
 let images: string;
 let labels: string;
@@ -136,6 +138,22 @@ describe('train → evaluate → segment on tiny phantoms', () => {
     expect(outside.err).toMatch(/fg\[0\] = \[40,1,1\] is not an integer voxel/);
     expect(existsSync(join(dir, 'out/x.nii.gz'))).toBe(false);
   }, 240_000);
+});
+
+describe('PASCAL VOC: RGB 2D P-Net on one class', () => {
+  it('trains and evaluates on the VOC layout', async () => {
+    const root = join(fixtures, 'voc');
+    const t = await cli('train-pnet', '--dataset', 'voc', '--root', root, '--class', '1', '--dim', '2', '--out', 'voc', '--epochs', '1', ...tiny);
+    expect(t.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'voc/config.json'), 'utf8')).data.classIndex).toBe(1);
+    const e = await cli('evaluate', '--dataset', 'voc', '--root', root, '--image-set', 'train', '--pnet', 'voc', '--json', 'voc-eval.json');
+    expect(e.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'voc-eval.json'), 'utf8'));
+    expect(report.cases.map((c: { region: string }) => c.region)).toEqual(['image', 'image']);
+    const missing = await cli('evaluate', '--dataset', 'voc', '--root', root, '--pnet', 'voc');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/missing image list .*val\.txt/);
+  }, 120_000);
 });
 
 describe('resume', () => {

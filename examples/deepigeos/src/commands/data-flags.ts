@@ -9,9 +9,9 @@ import { validateConfig } from '../config.js';
 import { DATA_SCHEMA, type TrainConfig } from '../train/schema.js';
 import { TRAIN_FLAGS } from './train-options.js';
 
-/** `--images`, `--labels`, `--dataset`, `--root`, `--modalities`, `--class`. */
+/** `--images`, `--labels`, `--dataset`, `--root`, `--modalities`, `--class`, `--image-set`. */
 export const DATA_FLAGS: Record<string, FlagSpec> = Object.fromEntries(
-  ['images', 'labels', 'dataset', 'root', 'modalities', 'class'].map((k) => [k, TRAIN_FLAGS[k]!]),
+  ['images', 'labels', 'dataset', 'root', 'modalities', 'class', 'image-set'].map((k) => [k, TRAIN_FLAGS[k]!]),
 );
 
 /** Dataset settings from flags, inheriting label values/modalities/class from the trained net. */
@@ -20,7 +20,7 @@ export function dataFromFlags(flags: Flags, trained: TrainConfig['data']): Train
     format: flags.string('dataset') ?? (flags.has('images') ? 'glob' : trained.format),
     modalities: flags.has('modalities') ? flags.required('modalities').split(',').map((m) => m.trim()) : trained.modalities,
     classIndex: flags.number('class', { integer: true, min: 1, max: 20 }) ?? trained.classIndex,
-    imageSet: trained.format === 'voc' ? 'val' : trained.imageSet,
+    imageSet: flags.string('image-set') ?? (trained.format === 'voc' ? 'val' : trained.imageSet),
     foreground: trained.foreground ?? null,
     channels: trained.channels ?? null,
   };

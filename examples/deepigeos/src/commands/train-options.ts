@@ -18,6 +18,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   root: { type: 'string', value: 'DIR', help: 'dataset root for --dataset brats|msd|voc' },
   modalities: { type: 'string', value: 'LIST', help: 'BraTS modalities as channels, comma-separated (default flair)' },
   class: { type: 'string', value: 'K', help: 'VOC class index used as foreground (default 1 = aeroplane)' },
+  'image-set': { type: 'string', value: 'NAME', help: 'VOC ImageSets/Segmentation list (default train; evaluate: val)' },
   dim: { type: 'string', value: '2|3', help: '2D (slices) or 3D (volume patches) network (default 2)' },
   out: { type: 'string', value: 'DIR', help: 'output folder (model, best, checkpoint, config.json, metrics.jsonl, report.html)' },
   config: { type: 'string', value: 'FILE', help: 'JSON config file (keys below); flags override it' },
@@ -52,6 +53,7 @@ function applyFlags(raw: Record<string, unknown>, flags: Flags, extra: (raw: Rec
   if (flags.has('dataset')) data['format'] = flags.string('dataset');
   if (flags.has('root')) data['root'] = flags.string('root');
   if (flags.has('modalities')) data['modalities'] = flags.required('modalities').split(',').map((m) => m.trim());
+  if (flags.has('image-set')) data['imageSet'] = flags.string('image-set');
   if (flags.has('class')) data['classIndex'] = flags.number('class', { integer: true, min: 1, max: 20 });
   num('dim', 'dim', { integer: true, min: 2, max: 3 });
   num('epochs', 'epochs', { integer: true, min: 1 });
