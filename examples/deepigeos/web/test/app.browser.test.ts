@@ -5,9 +5,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeNiftiGzip, type NiftiImage, niftiFromVolume, readNifti, toCanonical, volumeFromNifti } from '@deepigeos/io-nifti';
+import { createRNet3D } from '@deepigeos/rnet';
+import { createPNet3D } from '@deepigeos/pnet';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
 import { build } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium, serveStatic } from '../../../../scripts/browser-test.mjs';
+import { saveModel } from '../../src/train/model-io.js';
 
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sampleDir = process.env['DEEPIGEOS_WEB_SAMPLE'] ?? join(webRoot, '..', 'sample');
@@ -73,6 +78,48 @@ function flipX(data: ArrayLike<number>, nx: number): number[] {
   return Array.from({ length: data.length }, (_, k) => data[k - (k % nx) + (nx - 1 - (k % nx))]!);
 }
 
+/** Builds the app (optionally with other networks) and opens it in Chromium; `use` drives the page. */
+async function withApp(work: string, weights: string | undefined, use: (page: Page) => Promise<void>): Promise<void> {
+  const before = process.env['DEEPIGEOS_WEB_WEIGHTS'];
+  if (weights) process.env['DEEPIGEOS_WEB_WEIGHTS'] = weights;
+  try {
+    await build({ configFile: join(webRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir: join(work, 'site'), emptyOutDir: true } });
+  } finally {
+    if (before === undefined) delete process.env['DEEPIGEOS_WEB_WEIGHTS'];
+    else process.env['DEEPIGEOS_WEB_WEIGHTS'] = before;
+  }
+  const server = await serveStatic(join(work, 'site'));
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.setViewportSize({ width: 1100, height: 720 });
+    await page.goto(server.url);
+    await use(page);
+    expect(pageErrors).toEqual([]);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+/** Drags the brush along row `row` of the axial view from column `from` to `to` (slice pixels). */
+async function strokeAxial(page: Page, label: 'foreground' | 'background', slice: number, row: number, from: number, to: number, shape: readonly number[]) {
+  const [, H, W] = shape as [number, number, number];
+  await page.locator('figure[data-plane="axial"] input[type="range"]').fill(String(slice));
+  await page.check(`input[name="brush"][value="${label}"]`);
+  const canvas = page.locator('figure[data-plane="axial"] canvas');
+  const box = (await canvas.boundingBox())!;
+  const toPage = (col: number) => [box.x + ((col + 0.5) / W) * box.width, box.y + ((row + 0.5) / H) * box.height] as const;
+  await page.mouse.move(...toPage(from));
+  await page.mouse.down();
+  await page.mouse.move(...toPage(to), { steps: 2 * Math.abs(to - from) });
+  await page.mouse.up();
+  await waitIdle(page);
+  return { canvas, box, toPage };
+}
+
 async function statusNumber(page: Page, key: string): Promise<number> {
   return Number(await page.locator('#status').getAttribute(`data-${key}`));
 }
@@ -84,16 +131,7 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir) || !hasNetworks)('web a
   it('loads the sample, segments, refines a scribble, undoes, downloads aligned masks, opens files', async () => {
     const work = mkdtempSync(join(tmpdir(), 'deepigeos-web-'));
     try {
-      await build({ configFile: join(webRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir: join(work, 'site'), emptyOutDir: true } });
-      const server = await serveStatic(join(work, 'site'));
-      const browser = await launchChromium();
-      try {
-        const page = await browser.context.newPage();
-        const pageErrors: string[] = [];
-        page.on('pageerror', (e) => pageErrors.push(String(e)));
-        await page.setViewportSize({ width: 1100, height: 720 });
-        await page.goto(server.url);
-
+      await withApp(work, undefined, async (page) => {
         await page.click('#load-sample');
         await waitIdle(page);
         const backend = await page.locator('#status').getAttribute('data-backend');
@@ -108,22 +146,12 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir) || !hasNetworks)('web a
 
         // A background scribble through the lesion's centre on its largest axial slice.
         const target = await tumourTarget();
-        const [, H, W] = target.shape;
-        await page.locator('figure[data-plane="axial"] input[type="range"]').fill(String(target.slice));
-        await page.check('input[name="brush"][value="background"]');
-        const canvas = page.locator('figure[data-plane="axial"] canvas');
-        const box = (await canvas.boundingBox())!;
-        const toPage = (col: number, row: number) => [box.x + ((col + 0.5) / W) * box.width, box.y + ((row + 0.5) / H) * box.height] as const;
+        const [, H, W] = target.shape as [number, number, number];
         const row = H - 1 - target.h;
-        await page.mouse.move(...toPage(target.w - 3, row));
-        await page.mouse.down();
-        await page.mouse.move(...toPage(target.w, row), { steps: 4 });
-        await page.mouse.move(...toPage(target.w + 3, row), { steps: 4 });
-        await page.mouse.up();
-        await waitIdle(page);
+        const { canvas, box, toPage } = await strokeAxial(page, 'background', target.slice, row, target.w - 3, target.w + 3, target.shape);
         expect(await statusNumber(page, 'background-seeds')).toBeGreaterThan(0);
         // The view draws the seed in the background colour where the stroke passed.
-        const [px, py] = toPage(target.w, row);
+        const [px, py] = toPage(target.w);
         const pixel = await canvas.evaluate(
           (c: HTMLCanvasElement, [x, y]) => Array.from(c.getContext('2d')!.getImageData(x, y, 1, 1).data),
           [Math.floor(px - box.x), Math.floor(py - box.y)],
@@ -141,7 +169,10 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir) || !hasNetworks)('web a
         const mask = await downloadMask(page, work);
         expect(mask.dims).toEqual(source.dims);
         expect(mask.affine).toEqual(source.affine);
-        expect(Array.from(mask.data as Uint8Array).reduce((a, b) => a + b, 0)).toBe(afterRefine);
+        const maskData = mask.data as Uint8Array;
+        expect(maskData.reduce((a, b) => a + b, 0)).toBe(afterRefine);
+        // Seeds are hard constraints: the stroke's voxels are background in the saved mask.
+        for (let w = target.w - 3; w <= target.w + 3; w++) expect(maskData[(target.slice * H + target.h) * W + w]).toBe(0);
 
         await page.click('#undo');
         expect(await statusNumber(page, 'mask-voxels')).toBe(afterPnet);
@@ -171,11 +202,47 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir) || !hasNetworks)('web a
 
         const timings = (await page.locator('#timings li').allTextContents()).join('\n');
         console.log(`backend ${backend}; P-Net mask ${afterPnet} voxels, refined ${afterRefine}\n${timings}`);
-        expect(pageErrors).toEqual([]);
-      } finally {
-        await browser.close();
-        server.close();
+      });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('runs 3D networks on the volume: one session with an ROI, seeds kept as hard constraints', async () => {
+    // Untrained (randomly initialised) 3D P-Net/R-Net of the paper's architecture: this checks the
+    // 3D code path (ROI session, 3D seeds, download), not segmentation quality.
+    const work = mkdtempSync(join(tmpdir(), 'deepigeos-web3d-'));
+    try {
+      await tf.setBackend('cpu');
+      for (const [name, model] of [
+        ['pnet3d', createPNet3D({ inputChannels: 1, numClasses: 2 })],
+        ['rnet3d', createRNet3D({ imageChannels: 1 })],
+      ] as const) {
+        await saveModel(model, join(work, 'weights', name));
+        writeFileSync(join(work, 'weights', name, 'config.json'), JSON.stringify({ dim: 3, preprocess: { cropMargin: 2 } }));
       }
+      await withApp(work, join(work, 'weights'), async (page) => {
+        await page.click('#load-sample');
+        await waitIdle(page);
+        expect(await page.locator('#backend').textContent()).toBe('wasm (3D P-Net + R-Net)');
+        await page.click('#segment');
+        await waitIdle(page);
+        const target = await tumourTarget();
+        const [, H, W] = target.shape as [number, number, number];
+        const row = H - 1 - target.h;
+        await page.locator('#brush-radius').fill('0');
+        await strokeAxial(page, 'foreground', target.slice, row, target.w - 4, target.w - 1, target.shape);
+        await strokeAxial(page, 'background', target.slice, row, target.w + 1, target.w + 4, target.shape);
+        await page.click('#refine');
+        await waitIdle(page);
+        const timings = JSON.parse((await page.locator('#status').getAttribute('data-last-timings'))!);
+        expect(Object.keys(timings).sort()).toEqual(['encode', 'rnet', 'total']);
+        const mask = (await downloadMask(page, work)).data as Uint8Array;
+        for (let k = 1; k <= 4; k++) {
+          expect(mask[(target.slice * H + target.h) * W + target.w - k]).toBe(1);
+          expect(mask[(target.slice * H + target.h) * W + target.w + k]).toBe(0);
+        }
+      });
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
