@@ -5,20 +5,24 @@
 
 /** A shape, length or spacing does not match what the call expects. */
 export class ShapeError extends Error {
+  /** Always `'ShapeError'`. */
   override readonly name = 'ShapeError';
 }
 
 /** Seeds are malformed or lie outside the image. */
 export class SeedError extends Error {
+  /** Always `'SeedError'`. */
   override readonly name = 'SeedError';
 }
 
 /** An option has an invalid value (wrong type, out of range, unknown mode). */
 export class OptionError extends Error {
+  /** Always `'OptionError'`. */
   override readonly name = 'OptionError';
 }
 
 /** An {@link InteractiveSession} method was called in a state where it cannot run. */
 export class SessionStateError extends Error {
+  /** Always `'SessionStateError'`. */
   override readonly name = 'SessionStateError';
 }

@@ -24,7 +24,12 @@ export interface EvaluateRefinementOptions {
 /** Metrics of one refinement round. */
 export interface RoundMetrics {
   /** Seeds the simulated user added this round. */
-  seedsAdded: { fg: number; bg: number };
+  seedsAdded: {
+    /** Foreground seed voxels. */
+    fg: number;
+    /** Background seed voxels. */
+    bg: number;
+  };
   /** After R-Net alone (before CRF-Net(fu) and the hard seed constraint). */
   rnet: SegmentationMetrics;
   /** After CRF-Net(fu), when the session has one. */

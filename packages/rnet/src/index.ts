@@ -3,7 +3,9 @@
  * encoding, simulated users, the interactive refinement session and evaluation metrics.
  * @packageDocumentation
  */
-export { activeBackend, initBackend } from '@deepigeos/pnet';
+// Re-exported so `@deepigeos/rnet` alone gives the whole pipeline.
+export { CrfNetF, type CrfNetFOptions, CrfNetFU, type CrfNetFUOptions, crfNetF, crfNetFU } from '@deepigeos/crf-rnn';
+export { activeBackend, createPNet2D, createPNet3D, initBackend, loadCheckpoint, saveCheckpoint, trainStep } from '@deepigeos/pnet';
 export { type Components, type Connectivity, labelComponents } from './components.js';
 export { crfStage } from './crf.js';
 export { euclideanDistanceTransform } from './edt.js';

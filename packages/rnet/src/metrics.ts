@@ -84,7 +84,12 @@ export function surfaceDistances(
   groundTruth: ArrayLike<number>,
   shape: GridShape,
   spacing?: Spacing,
-): { predictionToTruth: Float64Array; truthToPrediction: Float64Array } {
+): {
+  /** Per surface voxel of `prediction`: distance to the nearest surface voxel of `groundTruth`. */
+  predictionToTruth: Float64Array;
+  /** Per surface voxel of `groundTruth`: distance to the nearest surface voxel of `prediction`. */
+  truthToPrediction: Float64Array;
+} {
   const size = shapeSize(shape);
   const sp = resolveSpacing(spacing, shape);
   const surfA = surfaceMask(binarize(prediction, size, 'prediction'), shape);

@@ -6,6 +6,7 @@ import { ShapeError } from './errors.js';
  * tfjs-layers `LayersModel` from `@deepigeos/pnet` (P-Net, R-Net) fits.
  */
 export interface SegmentationNetwork {
+  /** Inference-mode forward pass: `[1, ...spatial, C]` → logits `[1, ...spatial, 2]`. */
   predict(x: tf.Tensor): tf.Tensor | tf.Tensor[];
 }
 

@@ -6,7 +6,9 @@ import type { GridShape } from './grid.js';
  * (`[h, w]` or `[d, h, w]`).
  */
 export interface Roi {
+  /** First voxel of the box per axis (inclusive). */
   start: readonly number[];
+  /** Extent of the box per axis, in voxels. */
   size: readonly number[];
 }
 

@@ -158,17 +158,17 @@ export class InteractiveSession {
     const started = performance.now();
     const x = this.roiImageTensor();
     const [logits, pnetMs] = await timed(() => tf.tidy(() => predictLogits(this.options.pnet, x, 'pnet')));
-    const timings: StageTimings = { pnet: pnetMs, total: 0 };
+    const stages: Omit<StageTimings, 'total'> = { pnet: pnetMs };
     const networkProbability = await foregroundProbability(logits);
     let crfProbability: Float32Array | undefined;
     if (this.options.crfF) {
       const [refined, crfMs] = await timed(() => this.options.crfF!({ logits, image: x, spacing }));
       crfProbability = await foregroundProbability(refined);
       refined.dispose();
-      timings.crfF = crfMs;
+      stages.crfF = crfMs;
     }
     tf.dispose([x, logits]);
-    timings.total = performance.now() - started;
+    const timings: StageTimings = { ...stages, total: performance.now() - started };
     this.current = {
       result: this.makeResult(networkProbability, crfProbability, 0, timings),
       fg: new Uint8Array(size),
@@ -226,10 +226,10 @@ export class InteractiveSession {
         ...(this.options.geodesic === undefined ? {} : { geodesic: this.options.geodesic }),
       }),
     );
-    const timings: StageTimings = { encode: encodeMs, total: 0 };
+    const stages: Omit<StageTimings, 'total'> = { encode: encodeMs };
     const x = tf.tensor(encoded, [1, ...volume.roiShape, volume.channels + 3], 'float32');
     const [logits, rnetMs] = await timed(() => tf.tidy(() => predictLogits(this.options.rnet, x, 'rnet')));
-    timings.rnet = rnetMs;
+    stages.rnet = rnetMs;
     x.dispose();
     const networkProbability = await foregroundProbability(logits);
     let crfProbability: Float32Array | undefined;
@@ -241,10 +241,10 @@ export class InteractiveSession {
       const [refined, crfMs] = await timed(() => this.options.crfFU!({ logits, image, spacing: volume.spacing, fgSeeds, bgSeeds }));
       crfProbability = await foregroundProbability(refined);
       tf.dispose([image, fgSeeds, bgSeeds, refined]);
-      timings.crfFU = crfMs;
+      stages.crfFU = crfMs;
     }
     logits.dispose();
-    timings.total = performance.now() - started;
+    const timings: StageTimings = { ...stages, total: performance.now() - started };
     const result = this.makeResult(networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg });
     this.history.push(current);
     this.current = { result, fg: current.fg, bg: current.bg };
@@ -274,7 +274,12 @@ export class InteractiveSession {
   }
 
   /** All seeds so far as masks over the whole volume. */
-  seeds(): { fg: Uint8Array; bg: Uint8Array } {
+  seeds(): {
+    /** Foreground seed mask. */
+    fg: Uint8Array;
+    /** Background seed mask. */
+    bg: Uint8Array;
+  } {
     const { current } = this.requireSegmented('seeds');
     return { fg: current.fg.slice(), bg: current.bg.slice() };
   }

@@ -33,8 +33,9 @@ export interface RNetTrainingSample {
   input: Float32Array;
   /** Target label per voxel (0/1). */
   label: Uint8Array;
-  /** Seeds the simulated user placed. */
+  /** Foreground seeds the simulated user placed (mask). */
   fgSeeds: Uint8Array;
+  /** Background seeds the simulated user placed (mask). */
   bgSeeds: Uint8Array;
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRNet2D } from '../src/rnet.js';
 import { meanDice, trainPNet, trainRNet } from './helpers/e2e.js';
 import { blobCase } from './helpers/synthetic.js';
+import { seedWeights } from './helpers/train.js';
 
 // Synthetic task (helpers/synthetic.ts): two look-alike blobs 2–3 voxels apart, one of them
 // (at random) the target. P-Net cannot know which, so it scores about 0.5 on both; one round of
@@ -12,12 +13,15 @@ import { blobCase } from './helpers/synthetic.js';
 const SHAPE: [number, number] = [32, 32];
 const TASK = { blobs: 2, minRadius: 3, maxRadius: 10, maxGap: 3, noise: 0.08 };
 const BATCH = 8;
+// Seeded weights make the run reproducible (RNET_E2E_SEED overrides, to check other seeds).
+const WEIGHT_SEED = Number(process.env.RNET_E2E_SEED ?? 1);
 const batchOf = (first: number) => Array.from({ length: BATCH }, (_, k) => blobCase(first + k, SHAPE, TASK));
 
 describe('end to end on a synthetic 2D task', () => {
   it('one refinement round clearly beats P-Net, and geodesic maps beat Euclidean maps', async () => {
     await initBackend();
     const pnet = createPNet2D({ inputChannels: 1, numClasses: 2, channels: 8, dropout: 0 });
+    seedWeights(pnet, WEIGHT_SEED);
     await trainPNet(pnet, (step) => batchOf(1_000 + step * BATCH), 40, 3e-3);
 
     const heldOut = Array.from({ length: 16 }, (_, k) => blobCase(900_000 + k, SHAPE, TASK));
@@ -27,6 +31,7 @@ describe('end to end on a synthetic 2D task', () => {
       ['euclidean', 0],
     ] as const) {
       const rnet = createRNet2D({ imageChannels: 1, channels: 8, dropout: 0 });
+      seedWeights(rnet, WEIGHT_SEED + 100); // same initial R-Net for both encodings
       await trainRNet(rnet, pnet, (step) => batchOf(100_000 + step * BATCH), 80, 3e-3, { lambda });
       results[name] = await meanDice(pnet, rnet, heldOut, { lambda });
     }

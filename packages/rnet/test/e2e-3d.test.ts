@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRNet3D } from '../src/rnet.js';
 import { meanDice, trainPNet, trainRNet } from './helpers/e2e.js';
 import { blobCase } from './helpers/synthetic.js';
+import { seedWeights } from './helpers/train.js';
 
 // The 2D task of e2e-2d.test.ts in 3D: two look-alike ellipsoids, one of them the target.
 // Tiny volumes and networks keep it CI-sized (3D training on the wasm backend is slow; Dice in
@@ -13,17 +14,22 @@ const TASK = { blobs: 2, minRadius: 2.5, maxRadius: 6, noise: 0.08 };
 const BATCH = 2;
 const batchOf = (first: number) => Array.from({ length: BATCH }, (_, k) => blobCase(first + k, SHAPE, TASK));
 const NET = { channels: 4, compressChannels: 2, dropout: 0 };
+// Seeded weights make the run reproducible. Measured with weight seeds 1, 2, 3: P-Net mean Dice
+// 0, 0, 0.11 → refined 0.92, 0.64, 0.72 (the test uses seed 1; the assertion holds for all three).
+const WEIGHT_SEED = Number(process.env.RNET_E2E_SEED ?? 1);
 
 describe('end to end on a synthetic 3D task', () => {
   it('one refinement round with 3D R-Net clearly beats 3D P-Net', async () => {
     await initBackend();
     const pnet = createPNet3D({ inputChannels: 1, numClasses: 2, ...NET });
-    await trainPNet(pnet, (step) => batchOf(1_000 + step * BATCH), 6, 1e-2, 'crossEntropy+dice');
+    seedWeights(pnet, WEIGHT_SEED);
+    await trainPNet(pnet, (step) => batchOf(1_000 + step * BATCH), 6, 5e-3, 'crossEntropy+dice');
     const rnet = createRNet3D({ imageChannels: 1, ...NET });
-    await trainRNet(rnet, pnet, (step) => batchOf(100_000 + step * BATCH), 32, 1e-2, { lambda: 1 }, 'crossEntropy+dice');
+    seedWeights(rnet, WEIGHT_SEED + 100);
+    await trainRNet(rnet, pnet, (step) => batchOf(100_000 + step * BATCH), 60, 5e-3, { lambda: 1 }, 'crossEntropy+dice');
     const heldOut = Array.from({ length: 6 }, (_, k) => blobCase(900_000 + k, SHAPE, TASK));
     const dice = await meanDice(pnet, rnet, heldOut, { lambda: 1 });
     console.log('3D mean Dice on 6 held-out volumes', JSON.stringify(dice));
-    expect(dice.refined - dice.pnet).toBeGreaterThan(0.2);
+    expect(dice.refined - dice.pnet).toBeGreaterThan(0.4);
   }, 900_000);
 });

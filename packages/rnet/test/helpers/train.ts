@@ -1,4 +1,5 @@
 import { type LossSpec, trainStep } from '@deepigeos/pnet';
+import { createRng } from '../../src/rng.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
@@ -33,4 +34,21 @@ export async function predictForeground(model: LayersModel, x: tf.Tensor): Promi
   const data = Float32Array.from(await out.data());
   out.dispose();
   return data;
+}
+
+/**
+ * Re-initialises every kernel (rank ≥ 2) with He-normal values from a seeded generator, so
+ * training runs are reproducible (tfjs-layers initialisers draw unseeded random numbers).
+ */
+export function seedWeights(model: LayersModel, seed: number): void {
+  const rng = createRng(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const values = model.getWeights().map((w) => {
+    if (w.rank < 2) return w.clone();
+    const fanIn = w.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const std = Math.sqrt(2 / fanIn);
+    return tf.tensor(Float32Array.from({ length: w.size }, () => normal() * std), w.shape);
+  });
+  model.setWeights(values);
+  tf.dispose(values);
 }

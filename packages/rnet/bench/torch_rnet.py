@@ -1,0 +1,43 @@
+"""PyTorch side of bench/refine-bench.mjs: times the reference R-Net forward pass (the P-Net
+reference of packages/pnet/scripts/torch_pnet.py with 4 input channels) on CPU with one thread.
+Prints one JSON line {name: seconds} (median of `repeats`)."""
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "pnet", "scripts"))
+from torch_pnet import PNet2DRef, PNet3DRef  # noqa: E402
+
+
+def median_time(fn, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def main(spec, repeats):
+    torch.set_num_threads(1)
+    out = {}
+    for item in spec:
+        dims = item["shape"]
+        net = PNet3DRef(4, 16, 2) if len(dims) == 3 else PNet2DRef(4, 64, 2, 128)
+        net.eval()
+        x = torch.randn(1, 4, *dims)
+
+        def run():
+            with torch.no_grad():
+                net(x)
+
+        out[item["name"]] = median_time(run, repeats)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.argv[1]), int(sys.argv[2]))
