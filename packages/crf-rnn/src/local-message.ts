@@ -75,20 +75,23 @@ function backward(
 }
 
 /**
- * Differentiable local message passing with fixed per-voxel weights. `weights` are chunks of
+ * Differentiable local message passing with fixed per-voxel weights. `weights` are a plain
+ * `[K·N·V]` array (no gradient) or chunks of
  * shape `[K_c, N·V]` whose concatenation along the first axis is `[K, N·V]` (offset-major,
  * V = voxels per image); the returned function maps `q` (`[N, ...spatial, L]`) to the averaged
  * message of the same shape. The weights are read into one typed array once, on first use, and
  * shared by every call (every mean-field iteration) and every backward pass. Gradients flow to
  * `q` and to every weight chunk.
  */
-export function localMessenger(weights: tf.Tensor[], window: WindowOffsets): (q: tf.Tensor) => tf.Tensor {
-  let cached: Float32Array | null = null;
+export function localMessenger(weights: tf.Tensor[] | Float32Array, window: WindowOffsets): (q: tf.Tensor) => tf.Tensor {
+  // Plain arrays (the tabulated inference path) carry no gradient: only q is an op input.
+  let cached: Float32Array | null = weights instanceof Float32Array ? weights : null;
+  const weightTensors = weights instanceof Float32Array ? [] : weights;
   const weightData = () => {
     if (cached === null) {
-      cached = new Float32Array(weights.reduce((s, w) => s + w.size, 0));
+      cached = new Float32Array(weightTensors.reduce((s, w) => s + w.size, 0));
       let at = 0;
-      for (const w of weights) {
+      for (const w of weightTensors) {
         cached.set(w.dataSync() as Float32Array, at);
         at += w.size;
       }
@@ -113,7 +116,7 @@ export function localMessenger(weights: tf.Tensor[], window: WindowOffsets): (q:
           const [dw, dq] = backward(geometry, batch, labels, window.count, weightData(), qData, dy.dataSync() as Float32Array);
           const grads = [tf.tensor(dq, shape)];
           let at = 0;
-          for (const w of weights) {
+          for (const w of weightTensors) {
             grads.push(tf.tensor(dw.subarray(at, at + w.size), w.shape));
             at += w.size;
           }
@@ -121,6 +124,6 @@ export function localMessenger(weights: tf.Tensor[], window: WindowOffsets): (q:
         },
       };
     });
-    return op(q, ...weights);
+    return op(q, ...weightTensors);
   };
 }

@@ -110,3 +110,61 @@ export function pairwiseWeightMap(
   }
   return parts;
 }
+
+/**
+ * Inference fast path for single-channel images: for each window offset the Pairwise-Net is a
+ * function of the intensity difference alone, so it is evaluated once on `bins + 1` differences
+ * spanning ±(max − min) of the image and linearly interpolated per voxel pair. Returns the
+ * weights `[K, N·V]` as a plain array (no gradient). Interpolation error is bounded by the
+ * Pairwise-Net's curvature over one bin (tested against the exact path to 1e-3).
+ */
+export function tabulatedWeightMap(
+  w: PairwiseWeights,
+  image: tf.Tensor,
+  window: WindowOffsets,
+  spacing: readonly number[],
+  bins: number,
+): Float32Array {
+  const data = image.dataSync() as Float32Array;
+  const batch = image.shape[0]!;
+  const runs = neighbourRuns(image.shape.slice(1, -1), window);
+  const V = runs.voxels;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of data) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  const range = Math.max(hi - lo, 1e-6);
+  const S = window.rank;
+  // Table rows (offset k, bin b): input [−range + 2·range·b/bins, o_k·spacing].
+  const rows = window.count * (bins + 1);
+  const input = new Float32Array(rows * (1 + S));
+  for (let k = 0; k < window.count; k++) {
+    for (let b = 0; b <= bins; b++) {
+      const row = k * (bins + 1) + b;
+      input[row * (1 + S)] = -range + (2 * range * b) / bins;
+      for (let a = 0; a < S; a++) input[row * (1 + S) + 1 + a] = window.offsets[k * S + a]! * spacing[a]!;
+    }
+  }
+  const table = tf.tidy(() => tf.sigmoid(pairwiseLogits(w, tf.tensor2d(input, [rows, 1 + S]))).dataSync() as Float32Array);
+  const out = new Float32Array(window.count * batch * V);
+  const toBin = bins / (2 * range);
+  for (let k = 0; k < window.count; k++) {
+    const t0 = k * (bins + 1);
+    const delta = runs.delta[k]!;
+    for (let n = 0; n < batch; n++) {
+      const base = (k * batch + n) * V;
+      const img = n * V;
+      for (let r = runs.firstRun[k]!; r < runs.firstRun[k + 1]!; r++) {
+        for (let x = runs.start[r]!, e = runs.end[r]!; x < e; x++) {
+          const pos = (data[img + x + delta]! - data[img + x]! + range) * toBin;
+          const b = Math.min(bins - 1, Math.floor(pos));
+          const f = pos - b;
+          out[base + x] = table[t0 + b]! * (1 - f) + table[t0 + b + 1]! * f;
+        }
+      }
+    }
+  }
+  return out;
+}

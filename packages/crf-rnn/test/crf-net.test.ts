@@ -31,7 +31,7 @@ describe('CrfNetF: mean field against a direct dense implementation', () => {
     it(c.name, () => {
       const unaries = randomTensor([1, ...c.shape, c.labels], 1);
       const image = randomTensor([1, ...c.shape, c.channels], 2);
-      const layer = crfNetF({ window: c.window, spacing: c.spacing, inferenceIterations: 4 });
+      const layer = crfNetF({ window: c.window, spacing: c.spacing, inferenceIterations: 4, tableBins: 0 });
       layer.apply([unaries, image]);
       randomiseWeights(layer, 5);
       const got = (layer.apply([unaries, image]) as tf.Tensor).dataSync();
@@ -43,6 +43,30 @@ describe('CrfNetF: mean field against a direct dense implementation', () => {
       let worst = 0;
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
       expect(worst).toBeLessThan(1e-4);
+    });
+  }
+});
+
+describe('CrfNetF: tabulated Pairwise-Net (single-channel inference fast path)', () => {
+  for (const shape of [[32, 40], [8, 16, 16]]) {
+    it(`${shape.length}D: equals the exact path to 1e-3 and is used only outside training`, () => {
+      const unaries = randomTensor([2, ...shape, 2], 1);
+      const image = randomTensor([2, ...shape, 1], 2, 3);
+      const exact = crfNetF({ tableBins: 0 });
+      const fast = crfNetF();
+      exact.apply([unaries, image]);
+      fast.apply([unaries, image]);
+      randomiseWeights(exact, 3, 1);
+      fast.setWeights(exact.getWeights());
+      const a = (exact.apply([unaries, image]) as tf.Tensor).dataSync();
+      const b = (fast.apply([unaries, image]) as tf.Tensor).dataSync();
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+      expect(worst).toBeLessThan(1e-3);
+      expect(worst).toBeGreaterThan(0); // the table really was used
+      // Under a gradient tape the exact path runs, so image and weight gradients exist.
+      const [gImage] = tf.grads((x: tf.Tensor) => tf.sum(fast.apply([unaries, x]) as tf.Tensor))([image]);
+      expect(tf.max(tf.abs(gImage!)).dataSync()[0]).toBeGreaterThan(0);
     });
   }
 });
