@@ -23,8 +23,5 @@ export default defineConfig({
     // The networks and the sample are fetched at run time; the tfjs bundle itself is large.
     chunkSizeWarningLimit: 4096,
   },
-  // @deepigeos/pnet's Node worker-thread predictor matches Vite's web-worker pattern; ES format lets
-  // it bundle (the app never starts it: Node worker threads are not used in browsers).
-  worker: { format: 'es' },
   server: { fs: { allow: [fileURLToPath(new URL('../../..', import.meta.url)), weightsDir, sampleDir] } },
 });
