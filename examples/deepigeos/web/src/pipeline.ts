@@ -95,7 +95,11 @@ function loadNetworks(): Promise<Networks> {
       geodesic: { lambda: bundledConfig(pair.rnet)?.lambda ?? 1 },
     };
     return { options, dim: pair.dim, cropMargin: pnetConfig?.preprocess?.cropMargin ?? 0, backend };
-  })();
+  })().catch((error: unknown) => {
+    // Let the next volume try again (e.g. after a network hiccup fetching the weights).
+    networks = undefined;
+    throw error;
+  });
   return networks;
 }
 
