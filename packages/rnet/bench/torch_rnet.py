@@ -4,22 +4,14 @@ Prints one JSON line {name: seconds} (median of `repeats`)."""
 import json
 import os
 import sys
-import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "pnet", "scripts"))
+PNET = os.path.join(os.path.dirname(__file__), "..", "..", "pnet")
+sys.path.insert(0, os.path.join(PNET, "scripts"))
+sys.path.insert(0, os.path.join(PNET, "bench"))
+from torch_bench import median_time  # noqa: E402
 from torch_pnet import PNet2DRef, PNet3DRef  # noqa: E402
-
-
-def median_time(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
 
 
 def main(spec, repeats):
