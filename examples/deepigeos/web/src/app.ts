@@ -5,7 +5,7 @@ import { intensityWindow } from './intensity.js';
 import { renderSliceRgba } from './render.js';
 import { type BrushLabel, SeedLabel } from './scribbles.js';
 import { SliceView, type StrokePhase } from './slice-view.js';
-import { extractSlice, PLANES, sliceGeometry } from './slices.js';
+import { extractSlice, PLANES, sliceGeometry, sliceToVoxel, voxelToSlice } from './slices.js';
 import { type SessionLike, type ViewVolume, Workspace } from './workspace.js';
 
 /** A session ready for one volume, and what it runs on. */
@@ -61,7 +61,10 @@ export function startApp(services: AppServices): void {
       ? SeedLabel.background
       : SeedLabel.foreground;
 
-  const views = PLANES.map((plane) => new SliceView(plane, element('views'), onStroke, (v) => drawView(v)));
+  const views = PLANES.map((plane) => new SliceView(plane, element('views'), onStroke, () => drawViews(), onNavigate));
+
+  /** The voxel where the three views cut each other: (axial, coronal, sagittal) slice = (d, h, w). */
+  const cursor = (): [number, number, number] => [views[0]!.slice, views[1]!.slice, views[2]!.slice];
 
   function drawView(view: SliceView): void {
     if (!workspace) return;
@@ -77,11 +80,24 @@ export function startApp(services: AppServices): void {
         seeds: extractSlice(workspace.scribbles.labels, shape, view.plane, view.slice),
         ...(mask ? { mask: extractSlice(mask, shape, view.plane, view.slice) } : {}),
       }),
+      voxelToSlice(shape, view.plane, cursor()),
     );
   }
 
-  function refresh(): void {
+  function drawViews(): void {
     for (const view of views) drawView(view);
+  }
+
+  /** Alt+click: show the clicked voxel in the other two views. */
+  function onNavigate(view: SliceView, col: number, row: number): void {
+    if (!workspace) return;
+    const voxel = sliceToVoxel(workspace.volume.shape, view.plane, view.slice, col, row);
+    for (const [axis, v] of views.entries()) v.setSlice(voxel[axis]!);
+    drawViews();
+  }
+
+  function refresh(): void {
+    drawViews();
     const ws = workspace;
     const fg = ws?.seedCount(SeedLabel.foreground) ?? 0;
     const bg = ws?.seedCount(SeedLabel.background) ?? 0;

@@ -9,6 +9,12 @@ export type StrokePhase = 'start' | 'move' | 'end';
 /** Receives strokes in slice pixel coordinates. */
 export type StrokeHandler = (phase: StrokePhase, view: SliceView, col: number, row: number) => void;
 
+/** Receives Alt+clicks (navigate the other views to this pixel) in slice pixel coordinates. */
+export type NavigateHandler = (view: SliceView, col: number, row: number) => void;
+
+/** Length of the crosshair ticks on the canvas border, in CSS pixels. */
+const TICK = 8;
+
 /** Longest side of a view on screen, in CSS pixels. */
 const VIEW_SIZE = 300;
 
@@ -26,6 +32,7 @@ export class SliceView {
     parent: HTMLElement,
     private readonly onStroke: StrokeHandler,
     private readonly onSliceChange: (view: SliceView) => void,
+    private readonly onNavigate: NavigateHandler,
   ) {
     const figure = document.createElement('figure');
     figure.className = 'view';
@@ -66,28 +73,59 @@ export class SliceView {
     this.canvas.height = Math.round(physicalH * scale);
   }
 
-  /** Draws RGBA pixels of the current slice, scaled without smoothing. */
-  draw(rgba: Uint8ClampedArray): void {
+  /** Sets the slice shown (clamped to the volume). */
+  setSlice(slice: number): void {
+    this.slider.value = String(slice);
+  }
+
+  /**
+   * Draws RGBA pixels of the current slice, scaled without smoothing, with yellow ticks on the
+   * border marking pixel column `cross.col` and row `cross.row` (where the other views cut).
+   */
+  draw(rgba: Uint8ClampedArray, cross?: { col: number; row: number }): void {
     const g = this.geometry;
     if (!g) return;
     this.buffer.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), g.width, g.height), 0, 0);
     const ctx = this.canvas.getContext('2d')!;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.buffer, 0, 0, this.canvas.width, this.canvas.height);
+    if (cross) {
+      // Ticks on the border only, so the image itself is never covered.
+      const x = ((cross.col + 0.5) / g.width) * this.canvas.width;
+      const y = ((cross.row + 0.5) / g.height) * this.canvas.height;
+      ctx.strokeStyle = '#ffd400';
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      for (const [x0, y0, x1, y1] of [
+        [x, 0, x, TICK],
+        [x, this.canvas.height - TICK, x, this.canvas.height],
+        [0, y, TICK, y],
+        [this.canvas.width - TICK, y, this.canvas.width, y],
+      ] as const) {
+        ctx.moveTo(x0, y0);
+        ctx.lineTo(x1, y1);
+      }
+      ctx.stroke();
+    }
     this.caption.textContent = `${this.plane} ${this.slice + 1}/${g.depth}`;
   }
 
   private pointer(event: PointerEvent, phase: StrokePhase): void {
     const g = this.geometry;
     if (!g) return;
+    const rect = this.canvas.getBoundingClientRect();
+    const col = Math.floor(((event.clientX - rect.left) / rect.width) * g.width);
+    const row = Math.floor(((event.clientY - rect.top) / rect.height) * g.height);
+    if (phase === 'start' && event.altKey) {
+      this.onNavigate(this, Math.min(g.width - 1, Math.max(0, col)), Math.min(g.height - 1, Math.max(0, row)));
+      event.preventDefault();
+      return;
+    }
     if (phase === 'start') {
       this.drawing = true;
       this.canvas.setPointerCapture?.(event.pointerId);
     } else if (!this.drawing) return;
     if (phase === 'end') this.drawing = false;
-    const rect = this.canvas.getBoundingClientRect();
-    const col = Math.floor(((event.clientX - rect.left) / rect.width) * g.width);
-    const row = Math.floor(((event.clientY - rect.top) / rect.height) * g.height);
     this.onStroke(phase, this, col, row);
     event.preventDefault();
   }

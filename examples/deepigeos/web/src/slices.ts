@@ -58,6 +58,12 @@ export function sliceToVoxel(shape: VolumeShape, plane: Plane, slice: number, co
   return voxel;
 }
 
+/** Where voxel `[d, h, w]` appears in `plane`'s views: its slice and pixel (inverse of {@link sliceToVoxel}). */
+export function voxelToSlice(shape: VolumeShape, plane: Plane, voxel: readonly [number, number, number]): { slice: number; col: number; row: number } {
+  const [fixed, colAxis, rowAxis] = planeAxes(plane);
+  return { slice: voxel[fixed]!, col: voxel[colAxis]!, row: shape[rowAxis]! - 1 - voxel[rowAxis]! };
+}
+
 function checkSlice(shape: VolumeShape, plane: Plane, slice: number): void {
   const depth = shape[planeAxes(plane)[0]]!;
   if (!Number.isInteger(slice) || slice < 0 || slice >= depth) {

@@ -149,7 +149,8 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir) || !hasNetworks)('web a
         const [, H, W] = target.shape as [number, number, number];
         const row = H - 1 - target.h;
         const { canvas, box, toPage } = await strokeAxial(page, 'background', target.slice, row, target.w - 3, target.w + 3, target.shape);
-        expect(await statusNumber(page, 'background-seeds')).toBeGreaterThan(0);
+        const strokeSeeds = await statusNumber(page, 'background-seeds');
+        expect(strokeSeeds).toBeGreaterThan(0);
         // The view draws the seed in the background colour where the stroke passed.
         const [px, py] = toPage(target.w);
         const pixel = await canvas.evaluate(
@@ -157,6 +158,13 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir) || !hasNetworks)('web a
           [Math.floor(px - box.x), Math.floor(py - box.y)],
         );
         expect(pixel).toEqual([40, 120, 255, 255]);
+        // Alt+click navigates: the coronal and sagittal views jump to the clicked voxel's h and w.
+        await page.keyboard.down('Alt');
+        await page.mouse.click(px, py);
+        await page.keyboard.up('Alt');
+        expect(await page.locator('figure[data-plane="coronal"] input[type="range"]').inputValue()).toBe(String(target.h));
+        expect(await page.locator('figure[data-plane="sagittal"] input[type="range"]').inputValue()).toBe(String(target.w));
+        expect(await statusNumber(page, 'background-seeds')).toBe(strokeSeeds);
 
         await page.click('#refine');
         await waitIdle(page);

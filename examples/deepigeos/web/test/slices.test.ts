@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ViewerInputError } from '../src/errors.js';
 import { intensityWindow } from '../src/intensity.js';
-import { extractSlice, PLANES, sliceGeometry, sliceToVoxel, type VolumeShape } from '../src/slices.js';
+import { extractSlice, PLANES, sliceGeometry, sliceToVoxel, type VolumeShape, voxelToSlice } from '../src/slices.js';
 
 const shape: VolumeShape = [3, 4, 5];
 // Each voxel stores its own flat index d·20 + h·5 + w, so a slice shows where it sampled.
@@ -65,5 +65,18 @@ describe('intensity window', () => {
     expect(intensityWindow(new Float32Array(10))).toEqual([0, 1]);
     expect(intensityWindow(Float32Array.of(Number.NaN, 2, 4), 0, 100)).toEqual([2, 4]);
     expect(intensityWindow(new Float32Array(0))).toEqual([0, 1]);
+  });
+});
+
+describe('voxel ↔ slice pixel', () => {
+  it('voxelToSlice inverts sliceToVoxel for every pixel of every plane (brute force)', () => {
+    for (const plane of PLANES) {
+      const g = sliceGeometry(shape, [1, 1, 1], plane);
+      for (let s = 0; s < g.depth; s++) {
+        for (let row = 0; row < g.height; row++) {
+          for (let col = 0; col < g.width; col++) expect(voxelToSlice(shape, plane, sliceToVoxel(shape, plane, s, col, row))).toEqual({ slice: s, col, row });
+        }
+      }
+    }
   });
 });
