@@ -27,8 +27,24 @@ export function asDhw(spatial: readonly number[]): [number, number, number] {
   return spatial.length === 3 ? [spatial[0]!, spatial[1]!, spatial[2]!] : [1, spatial[0]!, spatial[1]!];
 }
 
-/** Builds the valid row segments of `window` over a volume of spatial shape `spatial`. */
+// The last few geometries: one layer call builds its runs for the weights and for the messages.
+const recent = new WeakMap<WindowOffsets, Map<string, NeighbourRuns>>();
+
+/** Valid row segments of `window` over a volume of spatial shape `spatial` (memoised per window). */
 export function neighbourRuns(spatial: readonly number[], window: WindowOffsets): NeighbourRuns {
+  const key = spatial.join('x');
+  let byShape = recent.get(window);
+  if (byShape === undefined) recent.set(window, (byShape = new Map()));
+  let runs = byShape.get(key);
+  if (runs === undefined) {
+    if (byShape.size >= 4) byShape.clear();
+    runs = buildRuns(spatial, window);
+    byShape.set(key, runs);
+  }
+  return runs;
+}
+
+function buildRuns(spatial: readonly number[], window: WindowOffsets): NeighbourRuns {
   const [depth, height, width] = asDhw(spatial);
   const { rank, count, offsets } = window;
   const delta = new Int32Array(count);

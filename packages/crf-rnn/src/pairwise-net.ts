@@ -149,7 +149,9 @@ export function tabulatedWeightMap(
   }
   const table = tf.tidy(() => tf.sigmoid(pairwiseLogits(w, tf.tensor2d(input, [rows, 1 + S]))).dataSync() as Float32Array);
   const out = new Float32Array(window.count * batch * V);
-  const toBin = bins / (2 * range);
+  // Intensities in bin units, so a pair's table position is a difference plus a constant.
+  const scaled = Float32Array.from(data, (v) => ((v - lo) * bins) / (2 * range));
+  const centre = bins / 2;
   for (let k = 0; k < window.count; k++) {
     const t0 = k * (bins + 1);
     const delta = runs.delta[k]!;
@@ -158,8 +160,8 @@ export function tabulatedWeightMap(
       const img = n * V;
       for (let r = runs.firstRun[k]!; r < runs.firstRun[k + 1]!; r++) {
         for (let x = runs.start[r]!, e = runs.end[r]!; x < e; x++) {
-          const pos = (data[img + x + delta]! - data[img + x]! + range) * toBin;
-          const b = Math.min(bins - 1, Math.floor(pos));
+          const pos = scaled[img + x + delta]! - scaled[img + x]! + centre;
+          const b = Math.min(bins - 1, Math.max(0, Math.floor(pos)));
           const f = pos - b;
           out[base + x] = table[t0 + b]! * (1 - f) + table[t0 + b + 1]! * f;
         }
