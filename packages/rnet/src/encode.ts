@@ -43,6 +43,34 @@ export interface EncodeInteractionsOptions {
   bgSeeds: SeedInput;
   /** Distance map options. */
   geodesic?: GeodesicEncodingOptions;
+  /**
+   * Reuses a seed set's distance map when the same image, options and seeds come again (e.g.
+   * only background seeds changed since the last refinement). See {@link DistanceMapCache}.
+   */
+  cache?: DistanceMapCache;
+}
+
+/**
+ * Remembers the last normalised distance map per seed label, keyed by the image (by identity),
+ * the encoding options and the seed mask, so an unchanged seed set is not recomputed.
+ */
+export class DistanceMapCache {
+  private readonly entries = new Map<'fg' | 'bg', { image: Float32Array; key: string; seeds: Uint8Array; map: Float32Array }>();
+
+  /** The cached map for `label` if image, options and seeds match, else `compute()` (then cached). */
+  get(label: 'fg' | 'bg', image: Float32Array, key: string, seeds: Uint8Array, compute: () => Float32Array): Float32Array {
+    const hit = this.entries.get(label);
+    if (hit && hit.image === image && hit.key === key && sameMask(hit.seeds, seeds)) return hit.map;
+    const map = compute();
+    this.entries.set(label, { image, key, seeds: seeds.slice(), map });
+    return map;
+  }
+}
+
+function sameMask(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Resolved {@link GeodesicEncodingOptions}. */
@@ -95,7 +123,8 @@ export function seedDistanceMap(
     channels,
     ...(encoding.method === undefined ? {} : { method: encoding.method }),
   });
-  return normalizeDistance(Float32Array.from(distance), true, encoding.normalization, encoding.sigma);
+  // geodesicDistance returns a fresh array: normalise it in place.
+  return normalizeDistance(distance, true, encoding.normalization, encoding.sigma);
 }
 
 /**
@@ -116,10 +145,15 @@ export async function encodeInteractionsData(options: EncodeInteractionsOptions)
   const encoding = resolveEncoding(options.geodesic);
   const fg = toSeedMask(options.fgSeeds, shape, 'fgSeeds');
   const bg = toSeedMask(options.bgSeeds, shape, 'bgSeeds');
-  const image = Float32Array.from(options.image);
+  // Typed-array `from` goes through the iterator protocol (slow); copy only non-float32 input.
+  const image = options.image instanceof Float32Array ? options.image : new Float32Array(options.image);
   await ready(); // loads the geodesic backend (native addon or WebAssembly) once
-  const gFg = seedDistanceMap(image, fg, shape, spacing, channels, encoding);
-  const gBg = seedDistanceMap(image, bg, shape, spacing, channels, encoding);
+  const compute = (seeds: Uint8Array) => () => seedDistanceMap(image, seeds, shape, spacing, channels, encoding);
+  const key = JSON.stringify([shape, spacing, channels, encoding]);
+  const map = (label: 'fg' | 'bg', seeds: Uint8Array) =>
+    options.cache ? options.cache.get(label, image, key, seeds, compute(seeds)) : compute(seeds)();
+  const gFg = map('fg', fg);
+  const gBg = map('bg', bg);
   const stride = channels + 3;
   const out = new Float32Array(size * stride);
   for (let i = 0; i < size; i++) {

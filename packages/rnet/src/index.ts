@@ -10,6 +10,7 @@ export { type Components, type Connectivity, labelComponents } from './component
 export { crfStage } from './crf.js';
 export { euclideanDistanceTransform } from './edt.js';
 export {
+  DistanceMapCache,
   type EncodeInteractionsOptions,
   encodeInteractions,
   encodeInteractionsData,

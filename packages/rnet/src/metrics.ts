@@ -98,14 +98,14 @@ export function surfaceDistances(
     const dt = euclideanDistanceTransform(to, shape, sp);
     const out: number[] = [];
     for (let i = 0; i < size; i++) if (from[i] !== 0) out.push(dt[i]!);
-    return Float64Array.from(out);
+    return new Float64Array(out);
   };
   return { predictionToTruth: directed(surfA, surfB), truthToPrediction: directed(surfB, surfA) };
 }
 
 /** Percentile with linear interpolation between order statistics (numpy's default rule). */
 export function percentile(values: ArrayLike<number>, q: number): number {
-  const sorted = Float64Array.from(values).sort();
+  const sorted = new Float64Array(values).sort();
   if (sorted.length === 0) return Number.NaN;
   const pos = (q / 100) * (sorted.length - 1);
   const lo = Math.floor(pos);

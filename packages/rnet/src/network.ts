@@ -30,5 +30,5 @@ export async function foregroundProbability(logits: tf.Tensor): Promise<Float32A
   });
   const data = (await fg.data()) as Float32Array;
   fg.dispose();
-  return Float32Array.from(data);
+  return new Float32Array(data);
 }

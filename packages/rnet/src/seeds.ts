@@ -26,7 +26,8 @@ export function toSeedMask(seeds: SeedInput, shape: GridShape, name = 'seeds'): 
     if (seeds.length !== size) {
       throw new SeedError(`${name} as a mask must have ${size} values (one per voxel of shape ${JSON.stringify(shape)}); got ${seeds.length}`);
     }
-    for (let i = 0; i < size; i++) mask[i] = seeds[i] ? 1 : 0;
+    const values = seeds as ArrayLike<number>;
+    for (let i = 0; i < size; i++) mask[i] = values[i] ? 1 : 0;
     return mask;
   }
   seeds.forEach((point, k) => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { encodeInteractionsData, type GeodesicEncodingOptions, resolveEncoding } from './encode.js';
+import { DistanceMapCache, encodeInteractionsData, type GeodesicEncodingOptions, resolveEncoding } from './encode.js';
 import { OptionError, SeedError, SessionStateError } from './errors.js';
 import { checkLength, type GridShape, resolveSpacing, type Spacing, shapeSize } from './grid.js';
 import { foregroundProbability, predictLogits, type SegmentationNetwork } from './network.js';
@@ -120,7 +120,17 @@ async function timed<T>(work: () => T | Promise<T>): Promise<[T, number]> {
  */
 export class InteractiveSession {
   private readonly options: InteractiveSessionOptions;
-  private volume?: { image: Float32Array; shape: GridShape; spacing: number[]; channels: number; roi: Roi; roiShape: GridShape };
+  private volume?: {
+    image: Float32Array;
+    /** The image cropped to the ROI (the same array each refinement, so distance maps can be cached). */
+    roiImage: Float32Array;
+    shape: GridShape;
+    spacing: number[];
+    channels: number;
+    roi: Roi;
+    roiShape: GridShape;
+  };
+  private mapCache = new DistanceMapCache();
   private current?: Snapshot;
   private readonly history: Snapshot[] = [];
 
@@ -151,9 +161,11 @@ export class InteractiveSession {
     checkLength(volume.data, size, 'volume.data', channels);
     const spacing = resolveSpacing(volume.spacing, shape, 'volume.spacing');
     const roi = validateRoi(this.options.roi ?? { start: shape.map(() => 0), size: [...shape] }, shape, 'roi');
-    const image = Float32Array.from(volume.data);
-    this.volume = { image, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
+    const image = new Float32Array(volume.data);
+    const roiImage = cropToRoi(image, shape, roi, channels);
+    this.volume = { image, roiImage, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
     this.history.length = 0;
+    this.mapCache = new DistanceMapCache();
 
     const started = performance.now();
     const x = this.roiImageTensor();
@@ -216,13 +228,14 @@ export class InteractiveSession {
     const bg = crop(current.bg);
     const [encoded, encodeMs] = await timed(() =>
       encodeInteractionsData({
-        image: crop(volume.image),
+        image: volume.roiImage,
         shape: volume.roiShape,
         spacing: volume.spacing,
         channels: volume.channels,
         probability: crop(current.result.probability),
         fgSeeds: fg,
         bgSeeds: bg,
+        cache: this.mapCache,
         ...(this.options.geodesic === undefined ? {} : { geodesic: this.options.geodesic }),
       }),
     );
@@ -291,7 +304,7 @@ export class InteractiveSession {
 
   private roiImageTensor(): tf.Tensor {
     const v = this.volume!;
-    return tf.tensor(cropToRoi(v.image, v.shape, v.roi, v.channels), [1, ...v.roiShape, v.channels], 'float32');
+    return tf.tensor(v.roiImage, [1, ...v.roiShape, v.channels], 'float32');
   }
 
   /** Pastes ROI probabilities into full-size arrays and applies the seeds as hard constraints. */

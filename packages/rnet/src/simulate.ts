@@ -67,7 +67,7 @@ export function resolveRng(rng: Rng | number | undefined): Rng {
 
 /** Picks `k` distinct voxels of a region uniformly (partial Fisher–Yates shuffle). */
 function sampleVoxels(region: Int32Array, k: number, rng: Rng): Int32Array {
-  const pool = Int32Array.from(region);
+  const pool = region.slice();
   const take = Math.min(k, pool.length);
   for (let i = 0; i < take; i++) {
     const j = i + randomInt(rng, pool.length - i);

@@ -1,7 +1,7 @@
 import { geodesicDistance, ready } from '@deepigeos/geodesic';
 import { initBackend } from '@deepigeos/pnet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeInteractions, encodeInteractionsData } from '../src/encode.js';
+import { DistanceMapCache, encodeInteractions, encodeInteractionsData } from '../src/encode.js';
 import { OptionError, SeedError, ShapeError } from '../src/errors.js';
 import { channel } from './helpers/fake-networks.js';
 
@@ -92,6 +92,34 @@ describe('encodeInteractions', () => {
     expect(channel(data, 5, 1)[7]).toBeCloseTo(img[15]!, 6);
     expect(channel(data, 5, 2)[0]).toBe(0.25);
     expect(channel(data, 5, 3)[1 * 20 + 2 * 5 + 2]).toBe(0);
+  });
+
+  it('reuses cached maps only for the same image, options and seeds', async () => {
+    const cache = new DistanceMapCache();
+    let computed = 0;
+    const compute = () => {
+      computed++;
+      return new Float32Array(4);
+    };
+    const img = new Float32Array(4);
+    const a = cache.get('fg', img, 'k', Uint8Array.of(1, 0, 0, 0), compute);
+    expect(cache.get('fg', img, 'k', Uint8Array.of(1, 0, 0, 0), compute)).toBe(a);
+    expect(computed).toBe(1);
+    cache.get('fg', img, 'k', Uint8Array.of(1, 1, 0, 0), compute); // new seeds
+    cache.get('fg', img, 'other', Uint8Array.of(1, 1, 0, 0), compute); // new options
+    cache.get('fg', img.slice(), 'other', Uint8Array.of(1, 1, 0, 0), compute); // new image
+    cache.get('bg', img, 'other', Uint8Array.of(1, 1, 0, 0), compute); // other label
+    expect(computed).toBe(5);
+
+    // Through encodeInteractionsData: cached and uncached encodings are identical, and a
+    // change of λ or seeds is not served from the cache.
+    const run = (fgSeeds: number[][], lambda: number, withCache: boolean) =>
+      encodeInteractionsData({ image, shape: [H, H], probability, fgSeeds, bgSeeds: [[0, 0]], geodesic: { lambda }, ...(withCache ? { cache: encCache } : {}) });
+    const encCache = new DistanceMapCache();
+    expect(await run([[5, 5]], 1, true)).toEqual(await run([[5, 5]], 1, false));
+    expect(await run([[5, 5]], 1, true)).toEqual(await run([[5, 5]], 1, false));
+    expect(await run([[5, 5]], 0, true)).toEqual(await run([[5, 5]], 0, false));
+    expect(await run([[9, 9]], 0, true)).toEqual(await run([[9, 9]], 0, false));
   });
 
   it('rejects shape mismatches, seeds outside the volume and bad options', async () => {
