@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { labelComponents } from '../src/components.js';
 import { OptionError, ShapeError } from '../src/errors.js';
+import type { GridShape } from '../src/grid.js';
+import { createRng } from '../src/rng.js';
 import { simulateInteractions } from '../src/simulate.js';
 
 /** Paints axis-aligned boxes [lo, hi) into a mask of the given shape. */
@@ -19,7 +21,47 @@ function boxes(shape: number[], list: [number[], number[]][]): Uint8Array {
   return m;
 }
 
+/** Reference labelling: union-find over all voxel pairs within the neighbourhood (brute force). */
+function unionFindSizes(mask: Uint8Array, shape: number[], full: boolean): number[] {
+  const parent = Array.from(mask, (_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  const coords = (i: number) => {
+    const c: number[] = [];
+    for (let a = shape.length - 1; a >= 0; a--) {
+      c.unshift(i % shape[a]!);
+      i = Math.floor(i / shape[a]!);
+    }
+    return c;
+  };
+  for (let i = 0; i < mask.length; i++) {
+    for (let j = i + 1; j < mask.length; j++) {
+      if (!mask[i] || !mask[j]) continue;
+      const d = coords(i).map((v, k) => Math.abs(v - coords(j)[k]!));
+      const touch = full ? Math.max(...d) === 1 : d.reduce((a, b) => a + b, 0) === 1;
+      if (touch) parent[find(i)] = find(j);
+    }
+  }
+  const sizes = new Map<number, number>();
+  for (let i = 0; i < mask.length; i++) if (mask[i]) sizes.set(find(i), (sizes.get(find(i)) ?? 0) + 1);
+  return [...sizes.values()].sort((a, b) => a - b);
+}
+
 describe('labelComponents', () => {
+  it('matches brute-force union-find on random 2D and 3D masks', () => {
+    const shapes: GridShape[] = [
+      [9, 11],
+      [4, 6, 7],
+    ];
+    for (const shape of shapes) {
+      const rng = createRng(shape.length);
+      const mask = Uint8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (rng() < 0.45 ? 1 : 0));
+      for (const full of [false, true]) {
+        const { voxels } = labelComponents(mask, shape, full ? 'full' : 'face');
+        expect(voxels.map((v) => v.length).sort((a, b) => a - b)).toEqual(unionFindSizes(mask, [...shape], full));
+      }
+    }
+  });
+
   it('separates diagonal neighbours with face connectivity and joins them with full', () => {
     const m = Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]);
     expect(labelComponents(m, [3, 3], 'face').voxels.length).toBe(3);
