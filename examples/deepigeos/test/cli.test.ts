@@ -186,6 +186,13 @@ describe('resume', () => {
     expect(again.err).toMatch(/already holds a training run; pass --resume/);
   }, 240_000);
 
+  it('--max-minutes stops cleanly with a validated best checkpoint', async () => {
+    const r = await cli('train-pnet', '--images', images, '--labels', labels, '--out', 'timed', '--max-minutes', '0', ...tiny);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/stopped at the time limit after 0 steps/);
+    for (const f of ['best/model.json', 'model/model.json', 'checkpoint/state.json']) expect(existsSync(join(dir, 'timed', f))).toBe(true);
+  }, 60_000);
+
   it('Ctrl-C aborts the run through the signal and reports an interruption', async () => {
     const before = process.listenerCount('SIGINT');
     const result = runInterruptible(join(dir, 'x'), async (signal) => {

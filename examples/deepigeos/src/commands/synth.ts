@@ -10,12 +10,16 @@ import { UsageError } from '../errors.js';
 export const synthCommand: Command = {
   name: 'synth',
   summary: 'Generate synthetic brain phantoms with tumour-like lesions (bias field, noise) as NIfTI in the BraTS 2021 layout.',
-  usage: '--out DIR [--cases N] [--seed S] [--shape D,H,W]',
+  usage: '--out DIR [--cases N] [--seed S] [--shape D,H,W] [--noise X] [--bias-field X] [--distractors N] [--prefix NAME]',
   flags: {
     out: { type: 'string', value: 'DIR', help: 'output folder (one sub-folder per case)' },
     cases: { type: 'string', value: 'N', help: 'number of cases (default 8)' },
     seed: { type: 'string', value: 'S', help: 'seed of the first case; case k uses S + k (default 0)' },
     shape: { type: 'string', value: 'D,H,W', help: 'volume shape (default 32,64,64)' },
+    noise: { type: 'string', value: 'X', help: 'Gaussian noise std relative to white matter (default 0.04)' },
+    'bias-field': { type: 'string', value: 'X', help: 'bias field strength, std of its log coefficients (default 0.15)' },
+    distractors: { type: 'string', value: 'N', help: 'maximum lesion look-alikes per case (default 3)' },
+    prefix: { type: 'string', value: 'NAME', help: 'case name prefix (default Phantom): <prefix>_001, …' },
   },
   async run(flags) {
     const out = flags.required('out');
@@ -28,6 +32,10 @@ export const synthCommand: Command = {
       cases: flags.number('cases', { integer: true, min: 1, max: 10000 }) ?? 8,
       seed: flags.number('seed', { integer: true }) ?? 0,
       shape: shape as [number, number, number],
+      noise: flags.number('noise', { min: 0, max: 10 }) ?? 0.04,
+      biasField: flags.number('bias-field', { min: 0, max: 5 }) ?? 0.15,
+      distractors: flags.number('distractors', { integer: true, min: 0, max: 50 }) ?? 3,
+      prefix: flags.string('prefix') ?? 'Phantom',
     });
     process.stdout.write(`wrote ${names.length} cases to ${out} (${names[0]} … ${names[names.length - 1]})\n`);
   },

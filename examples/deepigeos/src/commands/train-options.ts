@@ -33,7 +33,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   backend: { type: 'string', value: 'NAME', help: 'auto (default) | wasm | cpu' },
   'log-dir': { type: 'string', value: 'DIR', help: 'TensorBoard log root (default experiments/logs)' },
   crf: { type: 'boolean', help: 'after training, pre-train a CRF-Net (f after P-Net, fu after R-Net) saved in <out>/crf' },
-  resume: { type: 'boolean', help: 'continue the interrupted run in --out (its saved config; --epochs/--max-minutes may extend it)' },
+  resume: { type: 'boolean', help: 'continue the interrupted run in --out with its saved config (--epochs, --max-minutes, --backend, --crf may change)' },
 };
 
 const RESUME_OVERRIDES = ['epochs', 'max-minutes', 'backend', 'crf'];

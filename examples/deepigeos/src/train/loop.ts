@@ -131,7 +131,7 @@ export async function runTraining(opts: LoopOptions): Promise<LoopResult> {
         interrupted = true;
         break;
       }
-      if (Date.now() - started > budgetMs) {
+      if (Date.now() - started >= budgetMs) {
         timedOut = true;
         break;
       }
