@@ -16,7 +16,7 @@ const cases = {
   wasm: [
     { name: '3D P-Net forward', net: '3d', mode: 'forward', shape: [96, 96, 96] },
     { name: '2D P-Net forward', net: '2d', mode: 'forward', shape: [256, 256] },
-    { name: '3D P-Net train step', net: '3d', mode: 'train', shape: [64, 64, 64] },
+    { name: '3D P-Net train step', net: '3d', mode: 'train', shape: [48, 48, 48] },
     { name: '2D P-Net train step', net: '2d', mode: 'train', shape: [256, 256] },
   ],
   cpu: [

@@ -10,7 +10,7 @@ export { BackendError, ShapeError, StateDictError } from './errors.js';
 // Fast trainable ops (shared with @deepigeos/crf-rnn and @deepigeos/rnet)
 export { type BatchMoments, batchNormInference, batchNormTraining } from './ops/batch-norm.js';
 export { channelConcat } from './ops/channel-concat.js';
-export { conv2dFast, samePads } from './ops/conv2d-fast.js';
+export { conv2dFast, type FusedEpilogue, samePads } from './ops/conv2d-fast.js';
 export { conv3dFast } from './ops/conv3d-fast.js';
 export { dilatedConv } from './ops/dilated-conv.js';
 // Layers

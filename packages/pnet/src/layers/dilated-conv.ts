@@ -88,8 +88,7 @@ export class DilatedConv extends tfl.layers.Layer {
       const x = singleTensor(inputs, this.name);
       checkInputShape(x.shape, this.rank, this.kernel?.shape[this.rank] ?? undefined, this.name);
       checkFloat32(x, this.name);
-      const y = dilatedConv(x, this.kernel!.read(), this.bias?.read(), this.dilationRate);
-      return this.relu ? tf.relu(y) : y;
+      return dilatedConv(x, this.kernel!.read(), this.bias?.read(), this.dilationRate, this.relu);
     });
   }
 

@@ -125,11 +125,13 @@ export class PNetBlock extends tfl.layers.Layer {
       checkFloat32(x, this.name);
       const training = kwargs['training'] === true;
       this.convs.forEach((layer, i) => {
-        x = dilatedConv(x, layer.kernel.read(), layer.bias.read(), this.layerGeometry(i).dilation);
-        if (layer.batchNorm !== undefined) {
-          x = applyBatchNorm(x, layer.batchNorm, training, { momentum: this.momentum, epsilon: this.epsilon });
+        const { dilation } = this.layerGeometry(i);
+        if (layer.batchNorm === undefined) {
+          x = dilatedConv(x, layer.kernel.read(), layer.bias.read(), dilation, true);
+        } else {
+          x = dilatedConv(x, layer.kernel.read(), layer.bias.read(), dilation);
+          x = tf.relu(applyBatchNorm(x, layer.batchNorm, training, { momentum: this.momentum, epsilon: this.epsilon }));
         }
-        x = tf.relu(x);
       });
       return x;
     });

@@ -13,68 +13,122 @@ export function samePads(kernel: number, dilation: number): [number, number] {
   return [before, total - before];
 }
 
-type ExplicitPadding4D = [[number, number], [number, number], [number, number], [number, number]];
+function forwardPads(kernel: [number, number], dilation: [number, number]): Pads2D {
+  return [samePads(kernel[0], dilation[0]), samePads(kernel[1], dilation[1])];
+}
 
-function explicit(p: Pads2D): ExplicitPadding4D {
-  return [[0, 0], p[0], p[1], [0, 0]];
+/** Optional parts of {@link conv2dFast} fused into the convolution kernel. */
+export interface FusedEpilogue {
+  /** Per-output-channel bias `[Cout]`. */
+  bias?: tf.Tensor1D;
+  /** Apply ReLU to the result. */
+  relu?: boolean;
 }
 
 /**
- * Stride-1 'same' conv2d (NHWC, filter [kh, kw, Cin, Cout]) whose gradients are themselves forward
- * conv2d calls, so training stays on the fast kernels of every backend: wasm has no
- * Conv2DBackpropFilter and a slow conv2dTranspose, and no backend differentiates dilation > 1.
+ * One stride-1 'same' conv2d call with fused bias/ReLU. With `mirrored`, the padding is the
+ * forward padding mirrored: the full correlation that computes an input gradient.
+ * @internal
+ */
+export function fusedConv(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  dilation: [number, number],
+  kernel: [number, number],
+  bias: tf.Tensor | undefined,
+  relu: boolean,
+  mirrored = false,
+): tf.Tensor4D {
+  const pointwise = kernel[0] === 1 && kernel[1] === 1;
+  const p = forwardPads(kernel, dilation);
+  const pads: Pads2D = mirrored
+    ? [
+        [p[0][1], p[0][0]],
+        [p[1][1], p[1][0]],
+      ]
+    : p;
+  return tf.fused.conv2d({
+    x,
+    filter,
+    strides: 1,
+    pad: pointwise ? 'valid' : [[0, 0], pads[0], pads[1], [0, 0]],
+    dataFormat: 'NHWC',
+    dilations: pointwise ? 1 : dilation,
+    bias,
+    activation: relu ? 'relu' : 'linear',
+  });
+}
+
+/** The filter that turns a forward conv into its input gradient: rotated 180°, in/out swapped. @internal */
+export function inputGradientFilter(filter: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]));
+}
+
+/**
+ * Filter gradient `[kh, kw, Cin, Cout]` of a stride-1 'same' conv2d as one forward conv: the padded
+ * input transposed to [Cin, H', W', N] convolved ('valid', strides = dilation) with dy transposed
+ * to [H, W, N, Cout]. @internal
+ */
+export function filterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, dilation: [number, number], kernel: [number, number]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const p = forwardPads(kernel, dilation);
+    const xPadded = kernel[0] === 1 && kernel[1] === 1 ? x : tf.pad(x, [[0, 0], p[0], p[1], [0, 0]]);
+    const xT = tf.transpose(xPadded, [3, 1, 2, 0]) as tf.Tensor4D;
+    const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+    return tf.transpose(tf.conv2d(xT, dyT, dilation, 'valid'), [1, 2, 0, 3]);
+  });
+}
+
+/**
+ * Stride-1 'same' conv2d (NHWC, filter [kh, kw, Cin, Cout]) with optional fused bias and ReLU,
+ * whose gradients are themselves forward conv2d calls, so training stays on the fast kernels of
+ * every backend: wasm has no Conv2DBackpropFilter and a slow conv2dTranspose, and no backend
+ * differentiates dilation > 1.
  *
  * - input gradient: dy convolved with the 180°-rotated filter (in/out channels swapped), same
  *   dilation, the mirrored padding;
  * - filter gradient: the padded input transposed to [Cin, H', W', N] convolved ('valid', strides
- *   = dilation) with dy transposed to [H, W, N, Cout], giving [Cin, kh, kw, Cout].
+ *   = dilation) with dy transposed to [H, W, N, Cout], giving [Cin, kh, kw, Cout];
+ * - bias gradient: dy summed over N, H, W; ReLU masks dy where the output is 0.
  */
-export function conv2dFast(x: tf.Tensor4D, filter: tf.Tensor4D, dilation: [number, number] = [1, 1]): tf.Tensor4D {
-  return fastConvFor(filter.shape[0], filter.shape[1], dilation)(x, filter) as tf.Tensor4D;
+export function conv2dFast(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  dilation: [number, number] = [1, 1],
+  epilogue: FusedEpilogue = {},
+): tf.Tensor4D {
+  const conv = fastConvFor([filter.shape[0], filter.shape[1]], dilation, epilogue.bias !== undefined, epilogue.relu === true);
+  return (epilogue.bias === undefined ? conv(x, filter) : conv(x, filter, epilogue.bias)) as tf.Tensor4D;
 }
 
-type Conv = (x: tf.Tensor, filter: tf.Tensor) => tf.Tensor;
+type Conv = (...inputs: tf.Tensor[]) => tf.Tensor;
 const cache = new Map<string, Conv>();
 
-function fastConvFor(kh: number, kw: number, dilation: [number, number]): Conv {
-  const key = `${kh},${kw},${dilation[0]},${dilation[1]}`;
+function fastConvFor(kernel: [number, number], dilation: [number, number], hasBias: boolean, relu: boolean): Conv {
+  const key = `${kernel.join(',')},${dilation.join(',')},${hasBias},${relu}`;
   let conv = cache.get(key);
   if (conv === undefined) {
-    conv = makeFastConv(kh, kw, dilation);
+    conv = makeFastConv(kernel, dilation, hasBias, relu);
     cache.set(key, conv);
   }
   return conv;
 }
 
-function makeFastConv(kh: number, kw: number, dilation: [number, number]): Conv {
-  const [dh, dw] = dilation;
-  const pads: Pads2D = [samePads(kh, dh), samePads(kw, dw)];
-  // Full correlation of dy needs d·(k−1) − pad on each side: the forward pads, mirrored.
-  const backPads: Pads2D = [
-    [pads[0][1], pads[0][0]],
-    [pads[1][1], pads[1][0]],
-  ];
-  const pointwise = kh === 1 && kw === 1;
+function makeFastConv(kernel: [number, number], dilation: [number, number], hasBias: boolean, relu: boolean): Conv {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, filter, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const x4 = x as tf.Tensor4D;
-    const f4 = filter as tf.Tensor4D;
-    save([x4, f4]);
-    const value = pointwise ? tf.conv2d(x4, f4, 1, 'valid') : tf.conv2d(x4, f4, 1, explicit(pads), 'NHWC', [dh, dw]);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const dy4 = dy as tf.Tensor4D;
-      const flipped = tf.transpose(tf.reverse(fs, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-      const dx = pointwise
-        ? tf.conv2d(dy4, flipped, 1, 'valid')
-        : tf.conv2d(dy4, flipped, 1, explicit(backPads), 'NHWC', [dh, dw]);
-      const xPadded = pointwise ? xs : tf.pad(xs, explicit(pads));
-      const xT = tf.transpose(xPadded, [3, 1, 2, 0]) as tf.Tensor4D;
-      const dyT = tf.transpose(dy4, [1, 2, 0, 3]) as tf.Tensor4D;
-      const dwT = tf.conv2d(xT, dyT, [dh, dw], 'valid');
-      const df = tf.transpose(dwT, [1, 2, 0, 3]);
-      return [dx, df];
-    };
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const x = args[0] as tf.Tensor4D;
+    const filter = args[1] as tf.Tensor4D;
+    const value = fusedConv(x, filter, dilation, kernel, hasBias ? (args[2] as tf.Tensor) : undefined, relu);
+    save(relu ? [x, filter, value] : [x, filter]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [xs, fs, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D | undefined];
+        const g = (relu ? tf.mul(dy, tf.step(ys!)) : dy) as tf.Tensor4D;
+        const dx = fusedConv(g, inputGradientFilter(fs), dilation, kernel, undefined, false, true);
+        const df = filterGradient(xs, g, dilation, kernel);
+        return hasBias ? [dx, df, tf.sum(g, [0, 1, 2])] : [dx, df];
+      });
     return { value, gradFunc };
   }) as Conv;
 }

@@ -1,32 +1,126 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2dFast, samePads } from './conv2d-fast.js';
+import { conv2dFast, type FusedEpilogue, filterGradient, fusedConv, inputGradientFilter, samePads } from './conv2d-fast.js';
 
 /**
- * Stride-1 'same' conv3d (NDHWC, filter [kd, kh, kw, Cin, Cout], dilation [dd, dh, dw]) expressed
- * through 2D convolutions: each kernel-depth tap is one {@link conv2dFast} over all depth slices
- * batched together (shifted by tap·dd in depth), and the taps are summed. tfjs' own Conv3D is a
- * plain loop on wasm (50× slower on a 96³ stack, DESIGN.md §4); conv2d runs on XNNPACK. The
- * gradient follows from conv2dFast's and the slice/reshape/add gradients.
+ * Stride-1 'same' conv3d (NDHWC, filter [kd, kh, kw, Cin, Cout], dilation [dd, dh, dw]) with
+ * optional bias and ReLU, expressed through 2D convolutions: each kernel-depth tap is one conv2d
+ * over all depth slices batched together (shifted by tap·dd in depth), and the taps are summed.
+ * tfjs' own Conv3D is a plain loop on wasm (50× slower on a 96³ stack, DESIGN.md §4); conv2d runs
+ * on XNNPACK. In-plane kernels (kd = 1) are a single fused {@link conv2dFast}.
+ *
+ * For kd > 1 the op is one custom-gradient unit: the forward frees each tap's slab as soon as it
+ * is used and the tape keeps only x, the filter and (with ReLU) the output, so memory stays a
+ * few activations per layer; the backward recomputes the slabs.
  */
 export function conv3dFast(
   x: tf.Tensor5D,
   filter: tf.Tensor5D,
   dilation: [number, number, number] = [1, 1, 1],
+  epilogue: FusedEpilogue = {},
 ): tf.Tensor5D {
   const [n, d, h, w, cin] = x.shape;
   const [kd, kh, kw, , cout] = filter.shape;
-  const [dd, dh, dw] = dilation;
-  const [padBefore, padAfter] = samePads(kd, dd);
-  // Depth taps are slices of a [N, D', H·W·C] view: contiguous rows, fast on every backend.
-  const plane = h * w * cin;
-  const xFlat = tf.reshape(x, [n, d, plane]);
-  const xPadded = padBefore + padAfter > 0 ? tf.pad(xFlat, [[0, 0], [padBefore, padAfter], [0, 0]]) : xFlat;
-  let sum: tf.Tensor4D | undefined;
-  for (let tap = 0; tap < kd; tap++) {
-    const slab = kd === 1 ? xPadded : tf.slice(xPadded, [0, tap * dd, 0], [n, d, plane]);
-    const tapFilter = tf.reshape(tf.slice(filter, [tap, 0, 0, 0, 0], [1, kh, kw, cin, cout]), [kh, kw, cin, cout]);
-    const y = conv2dFast(tf.reshape(slab, [n * d, h, w, cin]), tapFilter as tf.Tensor4D, [dh, dw]);
-    sum = sum === undefined ? y : (tf.add(sum, y) as tf.Tensor4D);
+  if (kd === 1) {
+    const y = conv2dFast(tf.reshape(x, [n * d, h, w, cin]), tf.reshape(filter, [kh, kw, cin, cout]), [dilation[1], dilation[2]], epilogue);
+    return tf.reshape(y, [n, d, h, w, cout]);
   }
-  return tf.reshape(sum!, [n, d, h, w, cout]);
+  const op = depthTapConv(dilation, epilogue.bias !== undefined, epilogue.relu === true);
+  return (epilogue.bias === undefined ? op(x, filter) : op(x, filter, epilogue.bias)) as tf.Tensor5D;
+}
+
+/** Depth-padded `[N, D + pads, H·W·C]` view of x (contiguous rows, so taps are cheap slices). */
+function padDepth(x: tf.Tensor, pads: [number, number]): tf.Tensor3D {
+  const [n, d, h, w, c] = x.shape as [number, number, number, number, number];
+  return tf.tidy(() => tf.pad(tf.reshape(x, [n, d, h * w * c]), [[0, 0], pads, [0, 0]]));
+}
+
+/** Tap `t` of the padded view as a conv2d batch `[N·D, H, W, C]`. */
+function slab(xPadded: tf.Tensor3D, shape: number[], offset: number): tf.Tensor4D {
+  const [n, d, h, w, c] = shape as [number, number, number, number, number];
+  return tf.tidy(() => tf.reshape(tf.slice(xPadded, [0, offset, 0], [n, d, h * w * c]), [n * d, h, w, c]));
+}
+
+/** Filter of depth tap `t` as `[kh, kw, Cin, Cout]`. */
+function tapFilter(filter: tf.Tensor, t: number): tf.Tensor4D {
+  const [, kh, kw, cin, cout] = filter.shape as [number, number, number, number, number];
+  return tf.tidy(() => tf.reshape(tf.slice(filter, [t, 0, 0, 0, 0], [1, kh, kw, cin, cout]), [kh, kw, cin, cout]));
+}
+
+/** Replaces `acc` by `acc + y`, freeing both inputs. */
+function accumulate(acc: tf.Tensor | undefined, y: tf.Tensor): tf.Tensor {
+  if (acc === undefined) return y;
+  const sum = tf.add(acc, y);
+  acc.dispose();
+  y.dispose();
+  return sum;
+}
+
+type Conv = (...inputs: tf.Tensor[]) => tf.Tensor;
+const cache = new Map<string, Conv>();
+
+function depthTapConv(dilation: [number, number, number], hasBias: boolean, relu: boolean): Conv {
+  const key = `${dilation.join(',')},${hasBias},${relu}`;
+  let op = cache.get(key);
+  if (op === undefined) {
+    op = makeDepthTapConv(dilation, hasBias, relu);
+    cache.set(key, op);
+  }
+  return op;
+}
+
+function makeDepthTapConv(dilation: [number, number, number], hasBias: boolean, relu: boolean): Conv {
+  const [dd, dh, dw] = dilation;
+  const inPlane: [number, number] = [dh, dw];
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const x = args[0] as tf.Tensor5D;
+    const filter = args[1] as tf.Tensor5D;
+    const bias = hasBias ? (args[2] as tf.Tensor1D) : undefined;
+    const [n, d, h, w] = x.shape;
+    const [kd, kh, kw, , cout] = filter.shape;
+    const pads = samePads(kd, dd);
+    const xPadded = padDepth(x, pads);
+    let sum: tf.Tensor | undefined;
+    for (let t = 0; t < kd; t++) {
+      const s = slab(xPadded, x.shape, t * dd);
+      const f = tapFilter(filter, t);
+      // The bias rides on the first tap; ReLU can only follow the sum.
+      sum = accumulate(sum, fusedConv(s, f, inPlane, [kh, kw], t === 0 ? bias : undefined, false));
+      s.dispose();
+      f.dispose();
+    }
+    xPadded.dispose();
+    const flat = relu ? tf.relu(sum!) : sum!;
+    const value = tf.reshape(flat, [n, d, h, w, cout]);
+    if (flat !== sum) sum!.dispose();
+    flat.dispose();
+    save(relu ? [x, filter, value] : [x, filter]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [xs, fs, ys] = saved as [tf.Tensor5D, tf.Tensor5D, tf.Tensor5D | undefined];
+        const g5 = relu ? tf.mul(dy, tf.step(ys!)) : dy;
+        const g = tf.reshape(g5, [n * d, h, w, cout]) as tf.Tensor4D;
+        const xp = padDepth(xs, pads);
+        const total = pads[0] + pads[1];
+        let dxPadded: tf.Tensor | undefined;
+        const filterGrads: tf.Tensor[] = [];
+        for (let t = 0; t < kd; t++) {
+          const f = tapFilter(fs, t);
+          // Input gradient of this tap, placed back at its depth offset in the padded volume.
+          const dSlab = tf.tidy(() => {
+            const ds = fusedConv(g, inputGradientFilter(f), inPlane, [kh, kw], undefined, false, true);
+            return tf.pad(tf.reshape(ds, [n, d, -1]), [[0, 0], [t * dd, total - t * dd], [0, 0]]);
+          });
+          dxPadded = accumulate(dxPadded, dSlab);
+          const s = slab(xp, xs.shape, t * dd);
+          filterGrads.push(filterGradient(s, g, inPlane, [kh, kw]));
+          s.dispose();
+          f.dispose();
+        }
+        const dx = tf.reshape(tf.slice(dxPadded!, [0, pads[0], 0], [n, d, -1]), xs.shape);
+        const df = tf.stack(filterGrads);
+        return hasBias ? [dx, df, tf.sum(g, [0, 1, 2])] : [dx, df];
+      });
+    return { value, gradFunc };
+  }) as Conv;
 }
