@@ -2,7 +2,8 @@
 // full-size networks on the tfjs wasm backend (one thread in Node), split by stage, for a 2D 256²
 // slice and a 3D 96³ ROI. Side by side in the same run: the issue's goals, and PyTorch 1.13 CPU
 // (1 thread, Debian /usr/bin/python3) running the same R-Net forward pass.
-//   npm run bench -w @deepigeos/rnet      (BENCH_REPEATS=n, BENCH_3D=0 to skip the 3D case)
+//   npm run bench -w @deepigeos/rnet      (BENCH_REPEATS=n for 2D (default 3), BENCH_REPEATS_3D=n
+//   (default 1; one 3D refinement takes about a minute here), BENCH_3D=0 to skip the 3D case)
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { InteractiveSession, createPNet2D, createPNet3D, createRNet2D, createRNe
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const repeats3d = Number(process.env.BENCH_REPEATS_3D ?? 1);
 
 /** A bright sphere/disc with noise; seeds: a few fg clicks inside, bg clicks outside. */
 function phantom(shape) {
@@ -29,7 +31,7 @@ function phantom(shape) {
   return data;
 }
 
-async function benchCase({ name, shape, roi, goalMs, net }) {
+async function benchCase({ name, shape, roi, goalMs, net, repeats }) {
   const spacing = shape.map(() => 1);
   const is3d = shape.length === 3;
   const session = new InteractiveSession({
@@ -58,19 +60,19 @@ async function benchCase({ name, shape, roi, goalMs, net }) {
 }
 
 const backend = await initBackend();
-const cases = [{ name: '2D 256²', shape: [256, 256], goalMs: 300, net: [256, 256] }];
+const cases = [{ name: '2D 256²', shape: [256, 256], goalMs: 300, net: [256, 256], repeats }];
 if (process.env.BENCH_3D !== '0') {
-  cases.push({ name: '3D 96³ ROI of 112×128×128', shape: [112, 128, 128], roi: { start: [8, 16, 16], size: [96, 96, 96] }, goalMs: 5000, net: [96, 96, 96] });
+  cases.push({ name: '3D 96³ ROI of 112×128×128', shape: [112, 128, 128], roi: { start: [8, 16, 16], size: [96, 96, 96] }, goalMs: 5000, net: [96, 96, 96], repeats: repeats3d });
 }
 const results = [];
 for (const c of cases) results.push(await benchCase(c));
 
 const torchSpec = results.map((r) => ({ name: r.name, shape: r.net }));
-const torch = spawnSync('/usr/bin/python3', [join(here, 'torch_rnet.py'), JSON.stringify(torchSpec), String(repeats)], { encoding: 'utf8' });
+const torch = spawnSync('/usr/bin/python3', [join(here, 'torch_rnet.py'), JSON.stringify(torchSpec), String(Math.max(1, repeats3d))], { encoding: 'utf8' });
 const torchTimes = torch.status === 0 ? JSON.parse(torch.stdout.trim().split('\n').pop()) : {};
 if (torch.status !== 0) console.error('PyTorch baseline unavailable:', torch.stderr.slice(-400));
 
-console.log(`tfjs backend: ${backend} (1 thread), median of ${repeats} refinements, full-size R-Net + CRF-Net(fu) (10 iterations)`);
+console.log(`tfjs backend: ${backend} (1 thread), median of ${repeats} (2D) / ${repeats3d} (3D) refinements, full-size R-Net + CRF-Net(fu) (10 iterations)`);
 console.log('case | encode (geodesic ×2) | R-Net | CRF-Net(fu) | total | goal | total/goal | PyTorch R-Net fwd | tfjs/PyTorch R-Net');
 for (const r of results) {
   const t = r.stages;
