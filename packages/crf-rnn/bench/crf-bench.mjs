@@ -110,54 +110,71 @@ function inputs(spatial, seed) {
   return { unaries: tf.tensor(logits, [1, ...spatial, 2]), image };
 }
 
+/**
+ * Per-iteration costs as slopes (so the once-per-call setup and its noise cancel): forward from
+ * 1 vs 11 inference iterations; a training step (forward + all gradients) from 1 vs 6 training
+ * iterations. Backward per iteration = training-step slope − forward slope. Best of 2 each.
+ */
 function layerTimes(make, spatial, withBackward) {
   const { unaries, image } = inputs(spatial, 3);
-  // Per iteration = slope between 1 and 6 iterations (best of 3 each); setup = the rest.
-  const one = make({ inferenceIterations: 1, trainIterations: 2 });
-  const six = make({ inferenceIterations: 6 });
-  const run = (layer) => tf.tidy(() => layer.apply([unaries, image]).dataSync());
-  run(one);
-  run(six);
-  const t1 = best(() => run(one));
-  const t6 = best(() => run(six));
-  const perIteration = (t6 - t1) / 5;
+  const forward = (iterations) => {
+    const layer = make({ inferenceIterations: iterations });
+    const run = () => tf.tidy(() => layer.apply([unaries, image]).dataSync());
+    run();
+    return best(run, 2);
+  };
+  const trainingStep = (iterations) => {
+    const layer = make({ trainIterations: iterations, inferenceIterations: 1 });
+    tf.tidy(() => layer.apply([unaries, image])); // builds the weights outside the gradient tape
+    const run = () =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply([unaries, image], { training: true }), unaries)));
+        for (const g of Object.values(grads)) g.dataSync();
+      });
+    run();
+    return best(run, 2);
+  };
+  const f1 = forward(1);
+  const perIteration = (forward(11) - f1) / 10;
   let backward = null;
+  let step5 = null;
   if (withBackward) {
-    const forward2 = best(() => tf.tidy(() => one.apply([unaries, image], { training: true }).dataSync()), 1);
-    const total = best(
-      () =>
-        tf.tidy(() => {
-          const { grads } = tf.variableGrads(() => tf.sum(tf.square(one.apply([unaries, image], { training: true }))));
-          for (const g of Object.values(grads)) g.dataSync();
-        }),
-      1,
-    );
-    backward = total - forward2;
+    const s1 = trainingStep(1);
+    const s6 = trainingStep(6);
+    backward = (s6 - s1) / 5 - perIteration;
+    step5 = s1 + ((s6 - s1) * 4) / 5;
   }
   tf.dispose([unaries, image]);
-  return { perIteration, setup: t1 - perIteration, backward };
+  return { perIteration, setup: f1 - perIteration, backward, step5 };
 }
 
 async function layerSection() {
   console.log('\n## Mean-field layers, 2 labels, 1 image channel (setup = lattice or Pairwise-Net, once per call)');
-  console.log('| backend | layer | input | setup | per iteration | backward (2-iteration unroll, all grads) |');
-  console.log('|---|---|---|---|---|---|');
-  const small3d = Math.max(16, size3d / 2);
+  console.log('| backend | layer | input | setup (once per call) | forward / iteration | backward / iteration | training step, 5 iterations |');
+  console.log('|---|---|---|---|---|---|---|');
+  const small3d = Math.max(16, size3d / 3);
   const plan = [
     { layer: 'DenseCrf', make: (o) => denseCrf({ thetaAlpha: 10, thetaBeta: 0.1, thetaGamma: 3, ...o }), spatial: [size2d, size2d], backward: true },
     { layer: 'DenseCrf', make: (o) => denseCrf({ thetaAlpha: 10, thetaBeta: 0.1, thetaGamma: 3, ...o }), spatial: [size3d, size3d, size3d], backward: true },
     { layer: 'CrfNetF 5×5', make: (o) => crfNetF(o), spatial: [size2d, size2d], backward: true },
     { layer: 'CrfNetF 3×5×5', make: (o) => crfNetF(o), spatial: [size3d, size3d, size3d], backward: false, backends: ['wasm'] },
-    // Training keeps every Pairwise-Net activation (74 offsets × voxels × hidden): bench it on 48³.
+    // Training keeps every Pairwise-Net activation (74 offsets × voxels × 29 floats; 1 GB at 48³,
+    // beyond the wasm heap): bench the 3D backward on 32³.
     { layer: 'CrfNetF 3×5×5', make: (o) => crfNetF(o), spatial: [small3d, small3d, small3d], backward: true },
   ];
   for (const backend of ['wasm', 'cpu']) {
     await tf.setBackend(backend);
     for (const p of plan) {
       if (p.backends && !p.backends.includes(backend)) continue;
-      const t = layerTimes(p.make, p.spatial, p.backward);
+      let t;
+      try {
+        t = layerTimes(p.make, p.spatial, p.backward);
+      } catch (e) {
+        console.log(`| ${backend} | ${p.layer} | ${p.spatial.join('×')} | failed: ${String(e).slice(0, 80)} | | | |`);
+        continue;
+      }
       console.log(
-        `| ${backend} | ${p.layer} | ${p.spatial.join('×')} | ${fmt(t.setup)} | ${fmt(t.perIteration)} | ${t.backward === null ? 'not run (memory)' : fmt(t.backward)} |`,
+        `| ${backend} | ${p.layer} | ${p.spatial.join('×')} | ${fmt(t.setup)} | ${fmt(t.perIteration)} | ${t.backward === null ? 'not run (memory)' : fmt(t.backward)} | ${t.step5 === null ? '' : fmt(t.step5)} |`,
       );
     }
   }
