@@ -137,3 +137,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
     }
   });
 }
+
+describe('conv3dFast inference in depth chunks', () => {
+  for (const c of cases.filter((k) => k.name.startsWith('3D') && k.k[0]! > 1)) {
+    it(`${c.name}: chunked (no gradient tape) equals the brute-force reference, with bias and ReLU`, async () => {
+      await initBackend('wasm');
+      const wShape = [...c.k, c.x[4]!, c.cout];
+      const xData = randomArray(c.x.reduce((a, b) => a * b), 14);
+      const wData = randomArray(wShape.reduce((a, b) => a * b), 15);
+      const bias = randomArray(c.cout, 16);
+      const ref = bruteConv3d(xData, c.x, wData, wShape, c.dil).map((v, i) => Math.max(0, v + bias[i % c.cout]!));
+      const [, , h, w, cin] = c.x as number[];
+      for (const rows of [1, 2, 3]) {
+        const x = tf.tensor5d(xData, c.x as [number, number, number, number, number]);
+        const k = tf.tensor5d(wData, wShape as [number, number, number, number, number]);
+        const epilogue = { bias: tf.tensor1d(bias), relu: true };
+        const y = conv3dFast(x, k, c.dil as [number, number, number], epilogue, rows * c.x[0]! * h! * w! * Math.max(cin!, c.cout));
+        expect(maxAbsDiff(y.dataSync(), ref), `chunk of ${rows} rows`).toBeLessThan(1e-5 * Math.max(1, maxAbs(ref)));
+      }
+    });
+  }
+});

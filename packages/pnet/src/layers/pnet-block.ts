@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ShapeError } from '../errors.js';
 import { dilatedConv } from '../ops/dilated-conv.js';
+import { isRecordingGradients } from '../ops/recording.js';
 import { addBatchNormWeights, applyBatchNorm, type BatchNormSettings, type BatchNormVariables } from './batch-norm.js';
 import {
   checkFloat32,
@@ -120,18 +121,26 @@ export class PNetBlock extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => {
-      let x = singleTensor(inputs, this.name);
-      checkInputShape(x.shape, this.rank, this.convs[0]?.kernel.shape[this.rank] ?? undefined, this.name);
-      checkFloat32(x, this.name);
+      const input = singleTensor(inputs, this.name);
+      checkInputShape(input.shape, this.rank, this.convs[0]?.kernel.shape[this.rank] ?? undefined, this.name);
+      checkFloat32(input, this.name);
       const training = kwargs['training'] === true;
+      // Without a gradient tape, each layer's input is freed as soon as its output exists
+      // (tidy would keep them all until the block ends: several volume-sized tensors).
+      const freeEarly = !isRecordingGradients();
+      let x = input;
       this.convs.forEach((layer, i) => {
         const { dilation } = this.layerGeometry(i);
+        let y: tf.Tensor;
         if (layer.batchNorm === undefined) {
-          x = dilatedConv(x, layer.kernel.read(), layer.bias.read(), dilation, true);
+          y = dilatedConv(x, layer.kernel.read(), layer.bias.read(), dilation, true);
         } else {
-          x = dilatedConv(x, layer.kernel.read(), layer.bias.read(), dilation);
-          x = tf.relu(applyBatchNorm(x, layer.batchNorm, training, { momentum: this.momentum, epsilon: this.epsilon }));
+          const z = dilatedConv(x, layer.kernel.read(), layer.bias.read(), dilation);
+          y = tf.relu(applyBatchNorm(z, layer.batchNorm, training, { momentum: this.momentum, epsilon: this.epsilon }));
+          if (freeEarly) z.dispose();
         }
+        if (freeEarly && x !== input) x.dispose();
+        x = y;
       });
       return x;
     });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isRecordingGradients } from './recording.js';
 import { conv2dFast, type FusedEpilogue, filterGradient, fusedConv, inputGradientFilter, samePads } from './conv2d-fast.js';
 
 /**
@@ -8,7 +9,9 @@ import { conv2dFast, type FusedEpilogue, filterGradient, fusedConv, inputGradien
  * tfjs' own Conv3D is a plain loop on wasm (50× slower on a 96³ stack, DESIGN.md §4); conv2d runs
  * on XNNPACK. In-plane kernels (kd = 1) are a single fused {@link conv2dFast}.
  *
- * For kd > 1 the op is one custom-gradient unit: the forward frees each tap's slab as soon as it
+ * Without a gradient tape (inference), kd > 1 convolutions run in depth chunks of at most
+ * `inferenceChunkValues` values (default 16 M, 64 MB) so temporaries stay small on large volumes.
+ * Under a tape the op is one custom-gradient unit: the forward frees each tap's slab as soon as it
  * is used and the tape keeps only x, the filter and (with ReLU) the output, so memory stays a
  * few activations per layer; the backward recomputes the slabs.
  */
@@ -17,6 +20,7 @@ export function conv3dFast(
   filter: tf.Tensor5D,
   dilation: [number, number, number] = [1, 1, 1],
   epilogue: FusedEpilogue = {},
+  inferenceChunkValues = INFERENCE_CHUNK_VALUES,
 ): tf.Tensor5D {
   const [n, d, h, w, cin] = x.shape;
   const [kd, kh, kw, , cout] = filter.shape;
@@ -24,8 +28,65 @@ export function conv3dFast(
     const y = conv2dFast(tf.reshape(x, [n * d, h, w, cin]), tf.reshape(filter, [kh, kw, cin, cout]), [dilation[1], dilation[2]], epilogue);
     return tf.reshape(y, [n, d, h, w, cout]);
   }
+  if (!isRecordingGradients() && n * d > 1) {
+    const chunk = Math.max(1, Math.floor(inferenceChunkValues / (n * h * w * Math.max(cin, cout))));
+    if (chunk < d) return chunkedInference(x, filter, dilation, epilogue, chunk);
+  }
   const op = depthTapConv(dilation, epilogue.bias !== undefined, epilogue.relu === true);
   return (epilogue.bias === undefined ? op(x, filter) : op(x, filter, epilogue.bias)) as tf.Tensor5D;
+}
+
+/** Values per depth chunk in inference (16 M floats = 64 MB): bounds the op's temporaries. */
+const INFERENCE_CHUNK_VALUES = 16 * 2 ** 20;
+
+/**
+ * Inference without a gradient tape: the output is computed `chunk` depth slices at a time from
+ * the input slices it needs (plus the dilated halo), so the temporaries stay a few chunk-sized
+ * tensors instead of several copies of the whole activation.
+ */
+function chunkedInference(
+  x: tf.Tensor5D,
+  filter: tf.Tensor5D,
+  dilation: [number, number, number],
+  epilogue: FusedEpilogue,
+  chunk: number,
+): tf.Tensor5D {
+  const [n, d, h, w, cin] = x.shape;
+  const [kd, kh, kw, , cout] = filter.shape;
+  const dd = dilation[0];
+  const [before, after] = samePads(kd, dd);
+  const parts: tf.Tensor[] = [];
+  for (let z0 = 0; z0 < d; z0 += chunk) {
+    const z1 = Math.min(d, z0 + chunk);
+    const rows = z1 - z0;
+    parts.push(
+      tf.tidy(() => {
+        // Input rows [z0 − before, z1 + after), zero where they leave the volume (as 'same'
+        // padding sees them); output row z sums the taps at rows z + t·dd of this window.
+        const lo = Math.max(0, z0 - before);
+        const hi = Math.min(d, z1 + after);
+        const window = tf.pad(tf.slice(x, [0, lo, 0, 0, 0], [n, hi - lo, h, w, cin]), [
+          [0, 0],
+          [lo - (z0 - before), z1 + after - hi],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ]);
+        let sum: tf.Tensor | undefined;
+        for (let t = 0; t < kd; t++) {
+          const slab = tf.reshape(tf.slice(window, [0, t * dd, 0, 0, 0], [n, rows, h, w, cin]), [n * rows, h, w, cin]) as tf.Tensor4D;
+          const y = fusedConv(slab, tapFilter(filter, t), [dilation[1], dilation[2]], [kh, kw], t === 0 ? epilogue.bias : undefined, false);
+          sum = accumulate(sum, y);
+          slab.dispose();
+        }
+        const out = epilogue.relu === true ? tf.relu(sum!) : sum!;
+        return tf.reshape(out, [n, rows, h, w, cout]);
+      }),
+    );
+  }
+  const out = tf.concat(parts, 1) as tf.Tensor5D;
+  tf.dispose(parts);
+  return out;
 }
 
 /** Depth-padded `[N, D + pads, H·W·C]` view of x (contiguous rows, so taps are cheap slices). */
