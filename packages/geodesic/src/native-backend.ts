@@ -1,22 +1,9 @@
 import { createRequire } from 'node:module';
 import { GeodesicBackendError, GeodesicRangeError } from './errors.js';
-import type { Backend, GeodesicRequest } from './types.js';
+import { type Backend, type CoreScalars, coreScalars, type GeodesicRequest } from './types.js';
 
 interface Addon {
-  compute(
-    image: Float32Array,
-    seeds: Uint8Array,
-    depth: number,
-    height: number,
-    width: number,
-    channels: number,
-    sd: number,
-    sh: number,
-    sw: number,
-    lambda: number,
-    iterations: number,
-    method: number,
-  ): Float32Array;
+  compute(image: Float32Array, seeds: Uint8Array, ...scalars: CoreScalars): Float32Array;
   abiVersion: number;
 }
 
@@ -45,20 +32,7 @@ export function loadNativeBackend(): Backend {
       name: 'native',
       compute(r: GeodesicRequest): Float32Array {
         try {
-          return addon.compute(
-            r.image,
-            r.seeds,
-            r.depth,
-            r.height,
-            r.width,
-            r.channels,
-            r.spacing[0],
-            r.spacing[1],
-            r.spacing[2],
-            r.lambda,
-            r.iterations,
-            r.methodCode,
-          );
+          return addon.compute(r.image, r.seeds, ...coreScalars(r));
         } catch (error) {
           // The addon validates on its own too; report its findings in the package's error type.
           if (error instanceof RangeError) throw new GeodesicRangeError('native', error.message);

@@ -44,6 +44,17 @@ export interface GeodesicRequest {
   methodCode: number;
 }
 
+/**
+ * The numeric arguments both compiled bindings take after their buffers, in order:
+ * depth, height, width, channels, sd, sh, sw, lambda, iterations, method code. @internal
+ */
+export type CoreScalars = [number, number, number, number, number, number, number, number, number, number];
+
+/** A request's scalars in binding order. @internal */
+export function coreScalars(r: GeodesicRequest): CoreScalars {
+  return [r.depth, r.height, r.width, r.channels, r.spacing[0], r.spacing[1], r.spacing[2], r.lambda, r.iterations, r.methodCode];
+}
+
 /** A loaded backend. @internal */
 export interface Backend {
   readonly name: BackendName;

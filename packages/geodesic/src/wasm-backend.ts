@@ -1,26 +1,12 @@
 import { GeodesicBackendError, GeodesicRangeError } from './errors.js';
-import type { Backend, GeodesicRequest } from './types.js';
+import { type Backend, type CoreScalars, coreScalars, type GeodesicRequest } from './types.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
   _initialize(): void;
   geodesic_alloc(bytes: number): number;
   geodesic_free(ptr: number): void;
-  geodesic_compute(
-    image: number,
-    seeds: number,
-    out: number,
-    depth: number,
-    height: number,
-    width: number,
-    channels: number,
-    sd: number,
-    sh: number,
-    sw: number,
-    lambda: number,
-    iterations: number,
-    method: number,
-  ): number;
+  geodesic_compute(image: number, seeds: number, out: number, ...scalars: CoreScalars): number;
 }
 
 /** Core status codes (geodesic::Status) → the argument they blame. */
@@ -86,21 +72,7 @@ export async function createWasmBackend(bytes: BufferSource): Promise<Backend> {
         // Views are taken after all allocations: growing the memory detaches older buffers.
         new Float32Array(wasm.memory.buffer, imagePtr, r.image.length).set(r.image);
         new Uint8Array(wasm.memory.buffer, seedsPtr, voxels).set(r.seeds);
-        const status = wasm.geodesic_compute(
-          imagePtr,
-          seedsPtr,
-          outPtr,
-          r.depth,
-          r.height,
-          r.width,
-          r.channels,
-          r.spacing[0],
-          r.spacing[1],
-          r.spacing[2],
-          r.lambda,
-          r.iterations,
-          r.methodCode,
-        );
+        const status = wasm.geodesic_compute(imagePtr, seedsPtr, outPtr, ...coreScalars(r));
         if (status !== 0) {
           throw new GeodesicRangeError(STATUS_ARGUMENT[status] ?? 'arguments', `rejected by the wasm core (status ${status})`);
         }

@@ -185,19 +185,14 @@ void dijkstra(const Params& p, Cells& cells, const std::vector<uint32_t>& starts
   }
 }
 
-/** Lanes (0, 2, 4, 6) / (1, 3, 5, 7) of the concatenation of a and b. */
-inline v4f even_lanes(v4f a, v4f b) {
+/** Splits interleaved pairs: even = lanes (0, 2, 4, 6), odd = lanes (1, 3, 5, 7) of a ++ b. */
+inline void deinterleave(v4f a, v4f b, v4f* even, v4f* odd) {
 #if defined(__clang__)
-  return __builtin_shufflevector(a, b, 0, 2, 4, 6);
+  *even = __builtin_shufflevector(a, b, 0, 2, 4, 6);
+  *odd = __builtin_shufflevector(a, b, 1, 3, 5, 7);
 #else
-  return __builtin_shuffle(a, b, v4i{0, 2, 4, 6});
-#endif
-}
-inline v4f odd_lanes(v4f a, v4f b) {
-#if defined(__clang__)
-  return __builtin_shufflevector(a, b, 1, 3, 5, 7);
-#else
-  return __builtin_shuffle(a, b, v4i{1, 3, 5, 7});
+  *even = __builtin_shuffle(a, b, v4i{0, 2, 4, 6});
+  *odd = __builtin_shuffle(a, b, v4i{1, 3, 5, 7});
 #endif
 }
 
@@ -239,14 +234,14 @@ class SingleChannelCells {
     const v4i abs_mask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
     for (const RowGroup& g : groups_) {
       const int64_t base = u + g.offset;
-      const v4f lo = load4(&data_[2 * base]);
-      const v4f hi = load4(&data_[2 * base + 4]);
-      const v4f delta = odd_lanes(lo, hi) - vu;
+      v4f qdist, qimage;
+      deinterleave(load4(&data_[2 * base]), load4(&data_[2 * base + 4]), &qdist, &qimage);
+      const v4f delta = qimage - vu;
       // |delta| by clearing the sign bits (vector casts reinterpret the bits).
       const v4f diff = (v4f)((v4i)delta & abs_mask);
       const v4f speed = one_minus_lambda_ + lambda_ / (diff + eps);
       const v4f cand = vdu + g.local_dist / speed;
-      const v4i better = (cand < even_lanes(lo, hi)) & g.valid;
+      const v4i better = (cand < qdist) & g.valid;
       if ((better[0] | better[1] | better[2]) == 0) continue;
       for (int lane = 0; lane < 3; ++lane) {
         if (better[lane] != 0) {
