@@ -4,8 +4,11 @@
  * @packageDocumentation
  */
 import { GeodesicBackendError } from './errors.js';
-import { readyOnce } from './state.js';
-import { createWasmBackend } from './wasm-backend.js';
+import { backend, readyOnce } from './state.js';
+import type { GeodesicOptions, Shape } from './types.js';
+import { validateRequest } from './validate.js';
+import { fetchWasmBackend } from './wasm-fetch.js';
+import { WorkerClient, type WorkerReply } from './worker-protocol.js';
 
 export { GeodesicBackendError, GeodesicRangeError, GeodesicTypeError } from './errors.js';
 export { normalizeExp, normalizeZScore } from './normalize.js';
@@ -13,14 +16,41 @@ export { seedsFromPoints, seedsFromStrokes, type SeedOptions } from './seeds.js'
 export { backend, geodesicDistance } from './state.js';
 export type { BackendName, GeodesicMethod, GeodesicOptions, Shape } from './types.js';
 
-/**
- * Loads the WebAssembly backend (fetched next to this module; bundlers that understand
- * `new URL('…', import.meta.url)`, such as Vite and webpack 5, copy it). Idempotent.
- */
+/** Loads the WebAssembly backend (fetched next to this module). Idempotent. */
 export function ready(): Promise<void> {
-  return readyOnce(async () => {
-    const response = await fetch(new URL('../wasm/geodesic.wasm', import.meta.url));
-    if (!response.ok) throw new GeodesicBackendError(`geodesic.wasm: HTTP ${response.status} from ${response.url}`);
-    return createWasmBackend(await response.arrayBuffer());
-  });
+  return readyOnce(fetchWasmBackend);
+}
+
+let client: WorkerClient | undefined;
+
+function getClient(): WorkerClient {
+  if (client !== undefined) return client;
+  const worker = new Worker(new URL('./worker-browser.js', import.meta.url), { type: 'module' });
+  const c = new WorkerClient(worker);
+  worker.onmessage = (event: MessageEvent<WorkerReply>) => c.receive(event.data);
+  worker.onerror = (event) => {
+    c.failAll(new GeodesicBackendError(`geodesic worker failed: ${event.message}`));
+    client = undefined;
+  };
+  client = c;
+  return c;
+}
+
+/**
+ * Like {@link geodesicDistance}, but computed in a Web Worker (one shared worker, requests run in
+ * order) so the page stays responsive. Input is validated first; the arrays are copied.
+ * @throws (rejects with) the same error classes as {@link geodesicDistance}.
+ */
+export function geodesicDistanceAsync(
+  image: Float32Array,
+  seeds: Uint8Array,
+  shape: Shape,
+  options?: GeodesicOptions,
+): Promise<Float32Array> {
+  try {
+    const request = validateRequest(image, seeds, shape, options);
+    return getClient().run(backend(), request);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -1,6 +1,6 @@
 // Runs in headless Chromium: imports the package by name, so the bundler picks the 'browser'
 // export condition (WASM only, no Node built-ins).
-import { backend, geodesicDistance, ready } from '@deepigeos/geodesic';
+import { backend, geodesicDistance, geodesicDistanceAsync, ready } from '@deepigeos/geodesic';
 
 export default async function run() {
   await ready();
@@ -13,6 +13,8 @@ export default async function run() {
   const exact = geodesicDistance(image, seeds, [H, W], { method: 'exact' });
   const raster = geodesicDistance(image, seeds, [H, W], { method: 'raster' });
   const ms = performance.now() - t0;
+  const viaWorker = await geodesicDistanceAsync(image, seeds, [H, W], { method: 'exact' });
+  const workerEqual = viaWorker.every((v, i) => Object.is(v, exact[i]));
   return {
     backend: backend(),
     corner: chamfer[H * W - 1],
@@ -20,5 +22,6 @@ export default async function run() {
     rasterSum: raster.reduce((a, b) => a + b, 0),
     exactHead: Array.from(exact.subarray(0, 64)),
     ms,
+    workerEqual,
   };
 }

@@ -7,8 +7,9 @@ import { validateRequest } from '../../src/validate.js';
 
 it('computes in Chromium through the browser export condition, equal to Node', async () => {
   const entry = fileURLToPath(new URL('./browser-entry.ts', import.meta.url));
-  const r = (await runInChromium({ entry })) as { backend: string; corner: number; exactSum: number; rasterSum: number; exactHead: number[] };
+  const r = (await runInChromium({ entry })) as { backend: string; corner: number; exactSum: number; rasterSum: number; exactHead: number[]; workerEqual: boolean };
   expect(r.backend).toBe('wasm');
+  expect(r.workerEqual).toBe(true); // geodesicDistanceAsync in a Web Worker
   expect(r.corner).toBeCloseTo(63 * Math.SQRT2, 3); // float32 sum of 63 steps
   const [H, W] = [64, 64];
   const image = new Float32Array(H * W).map((_, i) => ((i * 37) % 11) * 3);
