@@ -19,7 +19,8 @@ def main(spec, repeats):
     out = {}
     for item in spec:
         dims = item["shape"]
-        net = PNet3DRef(4, 16, 2) if len(dims) == 3 else PNet2DRef(4, 64, 2, 128)
+        c = item["channels"]
+        net = PNet3DRef(4, c, 2) if len(dims) == 3 else PNet2DRef(4, c, 2, 2 * c)
         net.eval()
         x = torch.randn(1, 4, *dims)
 
