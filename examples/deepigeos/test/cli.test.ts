@@ -140,6 +140,25 @@ describe('train → evaluate → segment on tiny phantoms', () => {
   }, 240_000);
 });
 
+describe('demo with the bundled weights and sample', () => {
+  it('prints Dice per stage and writes masks aligned with the sample plus PNG overlays', async () => {
+    const r = await cli('demo', '--out', 'demo-out', '--rounds', '2');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/P-Net\s+Dice [01]\.\d{4}/);
+    expect(r.out).toMatch(/\+ CRF-Net\(f\)\s+Dice [01]\.\d{4}/);
+    const sample = await readNifti(join(fixtures, '../../sample/Phantom_demo/Phantom_demo_flair.nii.gz'));
+    const masks = readdirSync(join(dir, 'demo-out')).filter((f) => f.endsWith('_seg.nii.gz'));
+    expect(masks).toContain('pnet_seg.nii.gz');
+    for (const f of masks) {
+      const m = await readNifti(join(dir, 'demo-out', f));
+      expect(m.affine).toEqual(sample.affine);
+      expect(m.dims).toEqual(sample.dims);
+    }
+    expect(readdirSync(join(dir, 'demo-out/png')).length).toBe(masks.length);
+  }, 120_000);
+});
+
 describe('PASCAL VOC: RGB 2D P-Net on one class', () => {
   it('trains and evaluates on the VOC layout', async () => {
     const root = join(fixtures, 'voc');

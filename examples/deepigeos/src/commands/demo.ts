@@ -28,9 +28,11 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'Run P-Net → CRF-Net(f) → simulated clicks → R-Net → CRF-Net(fu) on the bundled sample with the bundled weights; prints Dice and timings, writes NIfTI and PNG results.',
   usage: '[--out DIR] [--rounds R] [--dim 2|3] [--image FILE --label FILE] [--weights DIR] [--seed S]',
+  details: () =>
+    'Each round the simulated user clicks on the current errors by the paper\'s rule (one click per started 100 voxels of every\nconnected error region of ≥ 30 voxels); R-Net then refines the latest result with all clicks so far.',
   flags: {
     out: { type: 'string', value: 'DIR', help: 'output folder (default demo-output)' },
-    rounds: { type: 'string', value: 'R', help: 'simulated refinement rounds (default 2)' },
+    rounds: { type: 'string', value: 'R', help: 'simulated refinement rounds (default 3)' },
     dim: { type: 'string', value: '2|3', help: 'pipeline: 2 = 2D nets on the key axial slice (default), 3 = 3D nets on the volume' },
     image: { type: 'string', value: 'FILE', help: 'image to use instead of the bundled sample (needs --label)' },
     label: { type: 'string', value: 'FILE', help: 'its reference segmentation (for Dice and the simulated user)' },
@@ -41,7 +43,7 @@ export const demoCommand: Command = {
   async run(flags) {
     const started = performance.now();
     const dim = (flags.number('dim', { choices: [2, 3] }) ?? 2) as 2 | 3;
-    const rounds = flags.number('rounds', { integer: true, min: 0, max: 20 }) ?? 2;
+    const rounds = flags.number('rounds', { integer: true, min: 0, max: 20 }) ?? 3;
     const out = flags.string('out') ?? 'demo-output';
     const weights = flags.string('weights') ?? join(PACKAGE_DIR, 'weights');
     const image = flags.string('image') ?? join(PACKAGE_DIR, 'sample', 'Phantom_demo', 'Phantom_demo_flair.nii.gz');
@@ -77,14 +79,10 @@ export const demoCommand: Command = {
       const { fgSeeds, bgSeeds } = simulateInteractions({ prediction: result.mask, groundTruth: truth, shape: volume.shape, rng: seed + r });
       const nf = fgSeeds.reduce((a, b) => a + b, 0);
       const nb = bgSeeds.reduce((a, b) => a + b, 0);
-      if (nf + nb === 0) {
-        say(`round ${r}: the simulated user finds no error region of 30 voxels or more; stopping`);
-        break;
-      }
       await session.addSeeds('fg', fgSeeds);
       await session.addSeeds('bg', bgSeeds);
       result = await session.refine();
-      say(`round ${r}: ${nf} foreground + ${nb} background clicks`);
+      say(`round ${r}: ${nf} foreground + ${nb} background clicks${nf + nb ? '' : ' (no error region of ≥ 30 voxels; R-Net refines the latest result)'}`);
       say(`  R-Net         Dice ${score(result.networkProbability).toFixed(4)}   encode ${ms(result.timings.encode)}, R-Net ${ms(result.timings.rnet)}`);
       if (result.crfProbability) say(`  + CRF-Net(fu) Dice ${score(result.probability).toFixed(4)}   ${ms(result.timings.crfFU)}`);
       stages.push({ name: `round${r}`, mask: result.mask });
