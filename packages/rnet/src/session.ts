@@ -102,6 +102,28 @@ async function timed<T>(work: () => T | Promise<T>): Promise<[T, number]> {
   return [value, performance.now() - start];
 }
 
+/** The ROI image as a `[1, ...roiShape, channels]` tensor. */
+function imageTensor(v: { roiImage: Float32Array; roiShape: GridShape; channels: number }): tf.Tensor {
+  return tf.tensor(v.roiImage, [1, ...v.roiShape, v.channels], 'float32');
+}
+
+/**
+ * Network forward pass and the download of its foreground probability, timed together so the
+ * stage time is right on asynchronous (GPU) backends too. The caller disposes the logits.
+ */
+async function runNetwork(network: SegmentationNetwork, x: tf.Tensor, name: string): Promise<[tf.Tensor, Float32Array]> {
+  const logits = tf.tidy(() => predictLogits(network, x, name));
+  return [logits, await foregroundProbability(logits)];
+}
+
+/** A CRF stage and the download of its foreground probability. */
+async function runCrf(stage: CrfStage, input: CrfStageInput): Promise<Float32Array> {
+  const refined = await stage(input);
+  const probability = await foregroundProbability(refined);
+  refined.dispose();
+  return probability;
+}
+
 /**
  * The DeepIGeoS interactive loop on one 2D image or 3D volume, in Node or the browser:
  *
@@ -163,24 +185,24 @@ export class InteractiveSession {
     const roi = validateRoi(this.options.roi ?? { start: shape.map(() => 0), size: [...shape] }, shape, 'roi');
     const image = new Float32Array(volume.data);
     const roiImage = cropToRoi(image, shape, roi, channels);
-    this.volume = { image, roiImage, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
-    this.history.length = 0;
-    this.mapCache = new DistanceMapCache();
+    const state = { image, roiImage, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
 
     const started = performance.now();
-    const x = this.roiImageTensor();
-    const [logits, pnetMs] = await timed(() => tf.tidy(() => predictLogits(this.options.pnet, x, 'pnet')));
+    const x = imageTensor(state);
+    const [[logits, networkProbability], pnetMs] = await timed(() => runNetwork(this.options.pnet, x, 'pnet'));
     const stages: Omit<StageTimings, 'total'> = { pnet: pnetMs };
-    const networkProbability = await foregroundProbability(logits);
     let crfProbability: Float32Array | undefined;
     if (this.options.crfF) {
-      const [refined, crfMs] = await timed(() => this.options.crfF!({ logits, image: x, spacing }));
-      crfProbability = await foregroundProbability(refined);
-      refined.dispose();
+      const [probability, crfMs] = await timed(() => runCrf(this.options.crfF!, { logits, image: x, spacing }));
+      crfProbability = probability;
       stages.crfF = crfMs;
     }
     tf.dispose([x, logits]);
     const timings: StageTimings = { ...stages, total: performance.now() - started };
+    // Commit the new volume only once everything ran, so a failure leaves the session as it was.
+    this.volume = state;
+    this.history.length = 0;
+    this.mapCache = new DistanceMapCache();
     this.current = {
       result: this.makeResult(networkProbability, crfProbability, 0, timings),
       fg: new Uint8Array(size),
@@ -241,19 +263,18 @@ export class InteractiveSession {
     );
     const stages: Omit<StageTimings, 'total'> = { encode: encodeMs };
     const x = tf.tensor(encoded, [1, ...volume.roiShape, volume.channels + 3], 'float32');
-    const [logits, rnetMs] = await timed(() => tf.tidy(() => predictLogits(this.options.rnet, x, 'rnet')));
+    const [[logits, networkProbability], rnetMs] = await timed(() => runNetwork(this.options.rnet, x, 'rnet'));
     stages.rnet = rnetMs;
     x.dispose();
-    const networkProbability = await foregroundProbability(logits);
     let crfProbability: Float32Array | undefined;
     if (this.options.crfFU) {
-      const image = this.roiImageTensor();
+      const image = imageTensor(volume);
       const seedShape = [1, ...volume.roiShape, 1];
       const fgSeeds = tf.tensor(fg, seedShape, 'float32');
       const bgSeeds = tf.tensor(bg, seedShape, 'float32');
-      const [refined, crfMs] = await timed(() => this.options.crfFU!({ logits, image, spacing: volume.spacing, fgSeeds, bgSeeds }));
-      crfProbability = await foregroundProbability(refined);
-      tf.dispose([image, fgSeeds, bgSeeds, refined]);
+      const [probability, crfMs] = await timed(() => runCrf(this.options.crfFU!, { logits, image, spacing: volume.spacing, fgSeeds, bgSeeds }));
+      crfProbability = probability;
+      tf.dispose([image, fgSeeds, bgSeeds]);
       stages.crfFU = crfMs;
     }
     logits.dispose();
@@ -300,11 +321,6 @@ export class InteractiveSession {
   private requireSegmented(method: string): { volume: NonNullable<InteractiveSession['volume']>; current: Snapshot } {
     if (!this.volume || !this.current) throw new SessionStateError(`${method}() needs a segmentation: call segment(volume) first`);
     return { volume: this.volume, current: this.current };
-  }
-
-  private roiImageTensor(): tf.Tensor {
-    const v = this.volume!;
-    return tf.tensor(v.roiImage, [1, ...v.roiShape, v.channels], 'float32');
   }
 
   /** Pastes ROI probabilities into full-size arrays and applies the seeds as hard constraints. */

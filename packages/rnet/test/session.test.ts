@@ -1,5 +1,6 @@
 import { crfNetF, crfNetFU } from '@deepigeos/crf-rnn';
 import { initBackend } from '@deepigeos/pnet';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crfStage } from '../src/crf.js';
 import { OptionError, SeedError, SessionStateError, ShapeError } from '../src/errors.js';
@@ -99,6 +100,20 @@ describe('InteractiveSession', () => {
       expect(r.mask[h! * 24 + w!]).toBe(0);
     }
     expect(r.timings.crfFU).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a failed segment() leaves the previous image, result and seeds in place', async () => {
+    const inner = new ThresholdNet();
+    // Fails on 5×5 inputs, like a network that rejects an input size.
+    const picky = { predict: (x: Parameters<ThresholdNet['predict']>[0]) => (x.shape[1] === 5 ? inner.predict(tf.zeros([1, 4, 4, 1])) : inner.predict(x)) };
+    const session = new InteractiveSession({ pnet: picky, rnet: new SeedPullNet() });
+    const first = await session.segment(volume);
+    await session.addSeeds('fg', [[4, 4]]);
+    await expect(session.segment({ data: new Float32Array(25), shape: [5, 5] })).rejects.toThrow(/pnet must output two-class logits/);
+    expect(session.result().probability).toEqual(first.probability);
+    expect(session.seeds().fg[4 * 24 + 4]).toBe(1);
+    await session.refine(); // still the 24×24 image
+    expect(session.result().probability.length).toBe(576);
   });
 
   it('a later seed of the other label replaces an earlier one', async () => {
