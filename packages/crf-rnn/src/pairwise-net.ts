@@ -3,6 +3,7 @@
 // in (0, 1) (a sigmoid, so pre-training can target "same label or not").
 import * as tf from '@tensorflow/tfjs-core';
 import { type NeighbourRuns, neighbourRuns } from './neighbourhood.js';
+import { forEachVoxel, padVolume, paddedGeometry } from './padded.js';
 import type { WindowOffsets } from './window.js';
 
 /** Weights of the Pairwise-Net: `kernels[0]` is `[C + S, H1]` (feature rows first), the last is `[Hk, 1]`. */
@@ -115,7 +116,7 @@ export function pairwiseWeightMap(
  * Inference fast path for single-channel images: for each window offset the Pairwise-Net is a
  * function of the intensity difference alone, so it is evaluated once on `bins + 1` differences
  * spanning ±(max − min) of the image and linearly interpolated per voxel pair. Returns the
- * weights `[K, N·V]` as a plain array (no gradient). Interpolation error is bounded by the
+ * weights voxel-major, `[N·V·K]`, as a plain array (no gradient). Interpolation error is bounded by the
  * Pairwise-Net's curvature over one bin (tested against the exact path to 1e-3).
  */
 export function tabulatedWeightMap(
@@ -127,8 +128,7 @@ export function tabulatedWeightMap(
 ): Float32Array {
   const data = image.dataSync() as Float32Array;
   const batch = image.shape[0]!;
-  const runs = neighbourRuns(image.shape.slice(1, -1), window);
-  const V = runs.voxels;
+  const V = data.length / batch;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const v of data) {
@@ -148,25 +148,26 @@ export function tabulatedWeightMap(
     }
   }
   const table = tf.tidy(() => tf.sigmoid(pairwiseLogits(w, tf.tensor2d(input, [rows, 1 + S]))).dataSync() as Float32Array);
-  const out = new Float32Array(window.count * batch * V);
-  // Intensities in bin units, so a pair's table position is a difference plus a constant.
+  // Voxel-major output; intensities in bin units so a pair's table position is a difference
+  // plus a constant. Neighbours outside the volume read the padding (their weight is unused).
+  const K = window.count;
+  const out = new Float32Array(batch * V * K);
   const scaled = Float32Array.from(data, (v) => ((v - lo) * bins) / (2 * range));
   const centre = bins / 2;
-  for (let k = 0; k < window.count; k++) {
-    const t0 = k * (bins + 1);
-    const delta = runs.delta[k]!;
-    for (let n = 0; n < batch; n++) {
-      const base = (k * batch + n) * V;
-      const img = n * V;
-      for (let r = runs.firstRun[k]!; r < runs.firstRun[k + 1]!; r++) {
-        for (let x = runs.start[r]!, e = runs.end[r]!; x < e; x++) {
-          const pos = scaled[img + x + delta]! - scaled[img + x]! + centre;
-          const b = Math.min(bins - 1, Math.max(0, Math.floor(pos)));
-          const f = pos - b;
-          out[base + x] = table[t0 + b]! * (1 - f) + table[t0 + b + 1]! * f;
-        }
+  const g = paddedGeometry(image.shape.slice(1, -1), window);
+  for (let n = 0; n < batch; n++) {
+    const sp = padVolume(g, scaled, n * V, 1);
+    forEachVoxel(g, (v, p) => {
+      const self = scaled[n * V + v]!;
+      const row = (n * V + v) * K;
+      for (let k = 0; k < K; k++) {
+        const pos = sp[p + g.delta[k]!]! - self + centre;
+        const b = Math.min(bins - 1, Math.max(0, Math.floor(pos)));
+        const f = pos - b;
+        const t = k * (bins + 1) + b;
+        out[row + k] = table[t]! * (1 - f) + table[t + 1]! * f;
       }
-    }
+    });
   }
   return out;
 }
