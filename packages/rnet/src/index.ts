@@ -27,6 +27,7 @@ export type { GridShape, Spacing } from './grid.js';
 export {
   assd,
   dice,
+  type Hd95Pooling,
   hausdorff95,
   iou,
   percentile,

@@ -1,4 +1,5 @@
 import { euclideanDistanceTransform } from './edt.js';
+import { OptionError } from './errors.js';
 import { asVolumeShape, binarize, type GridShape, resolveSpacing, type Spacing, shapeSize } from './grid.js';
 
 /** Overlap and surface-distance scores of a segmentation against a reference. */
@@ -9,7 +10,7 @@ export interface SegmentationMetrics {
   iou: number;
   /** Average symmetric surface distance in spacing units (see {@link surfaceDistances}). */
   assd: number;
-  /** 95th-percentile Hausdorff distance in spacing units (see {@link hausdorff95}). */
+  /** 95th-percentile Hausdorff distance in spacing units (see {@link hausdorff95}; pooled by default). */
   hd95: number;
 }
 
@@ -126,11 +127,29 @@ function assdFrom(ab: Float64Array, ba: Float64Array): number {
   return sum / (ab.length + ba.length);
 }
 
+/**
+ * How HD95 combines the two directions: `'pooled'` (default) takes the 95th percentile of both
+ * directed distance sets pooled together (medpy's `hd95`); `'maxDirected'` takes the larger of
+ * the two directed 95th percentiles (MONAI's `compute_hausdorff_distance(percentile=95)`).
+ */
+export type Hd95Pooling = 'pooled' | 'maxDirected';
+
 /** HD95 from directed distances, with the same empty-mask rule as {@link assdFrom}. */
-function hd95From(ab: Float64Array, ba: Float64Array): number {
+function hd95From(ab: Float64Array, ba: Float64Array, pooling: Hd95Pooling): number {
   if (ab.length === 0 && ba.length === 0) return 0;
   if (ab.length === 0 || ba.length === 0) return Number.POSITIVE_INFINITY;
-  return Math.max(percentile(ab, 95), percentile(ba, 95));
+  if (pooling === 'maxDirected') return Math.max(percentile(ab, 95), percentile(ba, 95));
+  const both = new Float64Array(ab.length + ba.length);
+  both.set(ab);
+  both.set(ba, ab.length);
+  return percentile(both, 95);
+}
+
+function checkPooling(pooling: unknown): Hd95Pooling {
+  if (pooling !== 'pooled' && pooling !== 'maxDirected') {
+    throw new OptionError(`pooling must be 'pooled' or 'maxDirected'; got ${JSON.stringify(pooling)}`);
+  }
+  return pooling;
 }
 
 /**
@@ -144,26 +163,36 @@ export function assd(prediction: ArrayLike<number>, groundTruth: ArrayLike<numbe
 }
 
 /**
- * 95th-percentile Hausdorff distance: the larger of the two directed 95th percentiles (medpy's
- * `hd95`, MONAI's `percentile=95`). Both masks empty → 0; exactly one empty → `Infinity`.
+ * 95th-percentile Hausdorff distance of the surface distances (numpy's linear percentile),
+ * combined over both directions as `pooling` says (default `'pooled'`, medpy's definition; see
+ * {@link Hd95Pooling}). Both masks empty → 0; exactly one empty → `Infinity`.
  */
-export function hausdorff95(prediction: ArrayLike<number>, groundTruth: ArrayLike<number>, shape: GridShape, spacing?: Spacing): number {
+export function hausdorff95(
+  prediction: ArrayLike<number>,
+  groundTruth: ArrayLike<number>,
+  shape: GridShape,
+  spacing?: Spacing,
+  pooling: Hd95Pooling = 'pooled',
+): number {
+  const mode = checkPooling(pooling);
   const { predictionToTruth, truthToPrediction } = surfaceDistances(prediction, groundTruth, shape, spacing);
-  return hd95From(predictionToTruth, truthToPrediction);
+  return hd95From(predictionToTruth, truthToPrediction, mode);
 }
 
-/** Dice, IoU, ASSD and HD95 of `prediction` against `groundTruth` in one call. */
+/** Dice, IoU, ASSD and HD95 (with `pooling`, default `'pooled'`) of `prediction` against `groundTruth`. */
 export function segmentationMetrics(
   prediction: ArrayLike<number>,
   groundTruth: ArrayLike<number>,
   shape: GridShape,
   spacing?: Spacing,
+  pooling: Hd95Pooling = 'pooled',
 ): SegmentationMetrics {
+  const mode = checkPooling(pooling);
   const { predictionToTruth, truthToPrediction } = surfaceDistances(prediction, groundTruth, shape, spacing);
   return {
     dice: dice(prediction, groundTruth, shape),
     iou: iou(prediction, groundTruth, shape),
     assd: assdFrom(predictionToTruth, truthToPrediction),
-    hd95: hd95From(predictionToTruth, truthToPrediction),
+    hd95: hd95From(predictionToTruth, truthToPrediction, mode),
   };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { euclideanDistanceTransform } from '../src/edt.js';
 import { ShapeError } from '../src/errors.js';
@@ -145,8 +146,11 @@ describe('surface distances, ASSD and HD95', () => {
     expect([...predictionToTruth].sort()).toEqual([0, 0, 0, 0, 1, 2, 2, 2]);
     expect([...truthToPrediction].sort()).toEqual([0, 0, 0, 0, 1, 2, 2, 2]);
     expect(assd(a, b, shape, [1, 2])).toBeCloseTo(7 / 8, 12);
-    // 95th percentile of [0×4, 1, 2×3] with linear interpolation: position 6.65 → 2.
+    // Pooled 95th percentile of [0×8, 1×2, 2×6] (16 values, linear): position 14.25 → 2. Each
+    // direction alone, [0×4, 1, 2×3]: position 6.65 → 2.
     expect(hausdorff95(a, b, shape, [1, 2])).toBe(2);
+    expect(hausdorff95(a, b, shape, [1, 2], 'maxDirected')).toBe(2);
+    expect(() => hausdorff95(a, b, shape, [1, 2], 'max' as 'pooled')).toThrow(/pooling must be 'pooled' or 'maxDirected'/);
   });
   it('equal brute force on random 2D and 3D shapes with spacing', () => {
     const cases: [Shape, number[]][] = [
@@ -164,11 +168,33 @@ describe('surface distances, ASSD and HD95', () => {
         const m = segmentationMetrics(a, b, shape, spacing);
         const pooled = [...ab, ...ba];
         expect(m.assd).toBeCloseTo(pooled.reduce((x, y) => x + y, 0) / pooled.length, 9);
-        expect(m.hd95).toBeCloseTo(Math.max(npPercentile(ab, 95), npPercentile(ba, 95)), 9);
+        expect(m.hd95).toBeCloseTo(npPercentile(pooled, 95), 9);
+        expect(hausdorff95(a, b, shape, spacing, 'maxDirected')).toBeCloseTo(Math.max(npPercentile(ab, 95), npPercentile(ba, 95)), 9);
         expect(m.assd).toBeGreaterThan(0);
       }
     }
   });
+  it('equal scipy (medpy-style erosion + distance_transform_edt) on 2D and 3D masks', () => {
+    // Golden values from test/fixtures/make_metrics_golden.py (numpy/scipy).
+    const golden = JSON.parse(readFileSync(new URL('./fixtures/metrics_golden.json', import.meta.url), 'utf8')) as {
+      shape: Shape;
+      spacing: number[];
+      a: number[];
+      b: number[];
+      dice: number;
+      assd: number;
+      hd95_pooled: number;
+      hd95_max_directed: number;
+    }[];
+    for (const g of golden) {
+      const m = segmentationMetrics(g.a, g.b, g.shape, g.spacing);
+      expect(m.dice).toBeCloseTo(g.dice, 12);
+      expect(m.assd).toBeCloseTo(g.assd, 9);
+      expect(m.hd95).toBeCloseTo(g.hd95_pooled, 9);
+      expect(hausdorff95(g.a, g.b, g.shape, g.spacing, 'maxDirected')).toBeCloseTo(g.hd95_max_directed, 9);
+    }
+  });
+
   it('follow the documented empty-mask convention', () => {
     const empty = new Uint8Array(16);
     const one = new Uint8Array(16);
