@@ -63,11 +63,11 @@ function timeTorch(threads, items) {
 const rows = [];
 for (const backend of ['wasm', 'cpu']) {
   await initBackend(backend);
-  const items = cases[backend];
-  const torch1 = timeTorch(1, items);
-  const torch2 = timeTorch(2, items);
-  for (const item of items) {
+  for (const item of cases[backend]) {
+    // PyTorch and tfjs back to back per case, so a changing machine load hits both alike.
+    const torch1 = timeTorch(1, [item]);
     const t = await timeTfjs(item);
+    const torch2 = timeTorch(2, [item]);
     rows.push({ backend, ...item, tfjs: t, torch1: torch1[item.name], torch2: torch2[item.name] });
     const r = rows.at(-1);
     console.log(

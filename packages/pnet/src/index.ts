@@ -15,7 +15,7 @@ export { conv3dFast } from './ops/conv3d-fast.js';
 export { dilatedConv } from './ops/dilated-conv.js';
 // Layers
 export { BatchNormND, type BatchNormNDArgs, type BatchNormSettings, type BatchNormVariables } from './layers/batch-norm.js';
-export { ChannelConcat } from './layers/channel-concat.js';
+export { ChannelConcat, type ChannelConcatArgs } from './layers/channel-concat.js';
 export type { SpatialRank } from './layers/common.js';
 export { DilatedConv, type DilatedConvArgs } from './layers/dilated-conv.js';
 export { PNetBlock, type PNetBlockArgs, type PNetBlockLayerWeights } from './layers/pnet-block.js';

@@ -4,6 +4,16 @@ import { formatShape, ShapeError } from '../errors.js';
 import { channelConcat } from '../ops/channel-concat.js';
 import type { LayerArgs } from './common.js';
 
+/** Constructor arguments of {@link ChannelConcat}. */
+export interface ChannelConcatArgs extends LayerArgs {
+  /**
+   * Concatenate the inputs in reverse order. tfjs-layers' executor computes a node's inputs
+   * last-first, so a graph that lists its branches last-first (and sets this flag) has earlier
+   * branches computed, and their large intermediates freed, first. Default false.
+   */
+  reverse?: boolean;
+}
+
 /**
  * Concatenates its inputs along the channel (last) axis, with a gradient that stays fast on the
  * wasm backend ({@link channelConcat}). Inputs must agree on every other axis.
@@ -11,9 +21,15 @@ import type { LayerArgs } from './common.js';
 export class ChannelConcat extends tfl.layers.Layer {
   /** @internal */
   static readonly className = 'ChannelConcat';
+  readonly reverse: boolean;
 
-  constructor(args: LayerArgs = {}) {
+  constructor(args: ChannelConcatArgs = {}) {
     super(args);
+    this.reverse = args.reverse ?? false;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), reverse: this.reverse };
   }
 
   override computeOutputShape(inputShape: (number | null)[] | (number | null)[][]): (number | null)[] {
@@ -33,7 +49,7 @@ export class ChannelConcat extends tfl.layers.Layer {
           throw new ShapeError(`${this.name}: inputs must agree on all but the last axis, got ${list.map((x) => formatShape(x.shape)).join(' and ')}`);
         }
       }
-      return channelConcat(list);
+      return channelConcat(this.reverse ? [...list].reverse() : list);
     });
   }
 }

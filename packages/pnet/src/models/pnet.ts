@@ -99,7 +99,9 @@ function classifier(
   dropout: number,
   finalKernel: number[],
 ): tfl.SymbolicTensor {
-  let x = new ChannelConcat({ name: 'concat' }).apply(features) as tfl.SymbolicTensor;
+  // Branches listed last-first (reverse: true restores the order): tfjs-layers then runs block 1
+  // and its compression before block 2, …, so each block's output is freed early in inference.
+  let x = new ChannelConcat({ name: 'concat', reverse: true }).apply([...features].reverse()) as tfl.SymbolicTensor;
   x = tfl.layers.dropout({ rate: dropout, name: 'block6.0' }).apply(x) as tfl.SymbolicTensor;
   x = new DilatedConv({ rank, filters: hidden, kernelSize: 1, relu: true, name: 'block6.1' }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.dropout({ rate: dropout, name: 'block6.3' }).apply(x) as tfl.SymbolicTensor;

@@ -25,8 +25,11 @@ export function conv3dFast(
   const [n, d, h, w, cin] = x.shape;
   const [kd, kh, kw, , cout] = filter.shape;
   if (kd === 1) {
-    const y = conv2dFast(tf.reshape(x, [n * d, h, w, cin]), tf.reshape(filter, [kh, kw, cin, cout]), [dilation[1], dilation[2]], epilogue);
-    return tf.reshape(y, [n, d, h, w, cout]);
+    // tidy frees the 4D views at once: a live view would keep the activation's memory alive.
+    return tf.tidy(() => {
+      const y = conv2dFast(tf.reshape(x, [n * d, h, w, cin]), tf.reshape(filter, [kh, kw, cin, cout]), [dilation[1], dilation[2]], epilogue);
+      return tf.reshape(y, [n, d, h, w, cout]);
+    });
   }
   if (!isRecordingGradients() && n * d > 1) {
     const chunk = Math.max(1, Math.floor(inferenceChunkValues / (n * h * w * Math.max(cin, cout))));
@@ -37,7 +40,7 @@ export function conv3dFast(
 }
 
 /** Values per depth chunk in inference (16 M floats = 64 MB): bounds the op's temporaries. */
-const INFERENCE_CHUNK_VALUES = 16 * 2 ** 20;
+const INFERENCE_CHUNK_VALUES = 4 * 2 ** 20;
 
 /**
  * Inference without a gradient tape: the output is computed `chunk` depth slices at a time from
@@ -54,32 +57,37 @@ function chunkedInference(
   const [n, d, h, w, cin] = x.shape;
   const [kd, kh, kw, , cout] = filter.shape;
   const dd = dilation[0];
-  const [before, after] = samePads(kd, dd);
+  const [before] = samePads(kd, dd);
   const parts: tf.Tensor[] = [];
   for (let z0 = 0; z0 < d; z0 += chunk) {
     const z1 = Math.min(d, z0 + chunk);
     const rows = z1 - z0;
     parts.push(
       tf.tidy(() => {
-        // Input rows [z0 − before, z1 + after), zero where they leave the volume (as 'same'
-        // padding sees them); output row z sums the taps at rows z + t·dd of this window.
-        const lo = Math.max(0, z0 - before);
-        const hi = Math.min(d, z1 + after);
-        const window = tf.pad(tf.slice(x, [0, lo, 0, 0, 0], [n, hi - lo, h, w, cin]), [
-          [0, 0],
-          [lo - (z0 - before), z1 + after - hi],
-          [0, 0],
-          [0, 0],
-          [0, 0],
-        ]);
+        // Output row z sums tap t at input row z + t·dd − before; rows outside the volume are
+        // the zeros of 'same' padding. Each tap reads only its `rows` input rows.
         let sum: tf.Tensor | undefined;
         for (let t = 0; t < kd; t++) {
-          const slab = tf.reshape(tf.slice(window, [0, t * dd, 0, 0, 0], [n, rows, h, w, cin]), [n * rows, h, w, cin]) as tf.Tensor4D;
-          const y = fusedConv(slab, tapFilter(filter, t), [dilation[1], dilation[2]], [kh, kw], t === 0 ? epilogue.bias : undefined, false);
+          const src = z0 + t * dd - before;
+          const lo = Math.max(0, src);
+          const hi = Math.min(d, src + rows);
+          if (hi <= lo) continue; // this tap sees only padding for the whole chunk
+          let slab: tf.Tensor = tf.slice(x, [0, lo, 0, 0, 0], [n, hi - lo, h, w, cin]);
+          if (hi - lo < rows) slab = tf.pad(slab, [[0, 0], [lo - src, src + rows - hi], [0, 0], [0, 0], [0, 0]]);
+          const y = fusedConv(
+            tf.reshape(slab, [n * rows, h, w, cin]) as tf.Tensor4D,
+            tapFilter(filter, t),
+            [dilation[1], dilation[2]],
+            [kh, kw],
+            undefined,
+            false,
+          );
           sum = accumulate(sum, y);
-          slab.dispose();
         }
-        const out = epilogue.relu === true ? tf.relu(sum!) : sum!;
+        // (Only a large even-kernel dilation can leave every tap outside: the result is zeros.)
+        const total = sum ?? tf.zeros([n * rows, h, w, cout]);
+        const biased = epilogue.bias === undefined ? total : tf.add(total, epilogue.bias);
+        const out = epilogue.relu === true ? tf.relu(biased) : biased;
         return tf.reshape(out, [n, rows, h, w, cout]);
       }),
     );
