@@ -140,6 +140,23 @@ describe('train → evaluate → segment on tiny phantoms', () => {
   }, 240_000);
 });
 
+describe('3D pipeline', () => {
+  it('trains tiny 3D P-Net and R-Net and evaluates a refinement round on volumes', async () => {
+    const tiny3d = ['--dim', '3', '--patch', '12', '--channels', '2', '--batch', '1', '--steps-per-epoch', '1', '--epochs', '1'];
+    expect((await cli('train-pnet', '--images', images, '--labels', labels, '--out', 'p3', ...tiny3d)).code).toBe(0);
+    expect((await cli('train-rnet', '--images', images, '--labels', labels, '--pnet', 'p3', '--out', 'r3', ...tiny3d)).code).toBe(0);
+    const e = await cli('evaluate', '--images', images, '--labels', labels, '--pnet', 'p3', '--rnet', 'r3', '--rounds', '1', '--json', 'e3.json');
+    expect(e.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'e3.json'), 'utf8'));
+    expect(report.cases[0].region).toBe('volume');
+    expect(report.mean.rounds).toHaveLength(1);
+    const mismatch = await cli('train-rnet', '--images', images, '--labels', labels, '--pnet', 'p3', '--dim', '2', '--out', 'r2', ...tiny);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.err).toMatch(/--dim 2 differs from the P-Net's dim 3/);
+    expect(existsSync(join(dir, 'r2'))).toBe(false);
+  }, 180_000);
+});
+
 describe('demo with the bundled weights and sample', () => {
   it('prints Dice per stage and writes masks aligned with the sample plus PNG overlays', async () => {
     const r = await cli('demo', '--out', 'demo-out', '--rounds', '2');

@@ -25,7 +25,7 @@ async function foreground(logits: tf.Tensor): Promise<Float32Array> {
 /** P-Net and, if the net has one, CRF-Net(f) probabilities of one image whose rank matches the net. */
 export async function pnetOnImage(net: TrainedNet, image: ImageVolume): Promise<{ pnet: Float32Array; crf?: Float32Array }> {
   const x = tf.tensor(image.data, [1, ...image.shape, image.channels]);
-  const logits = tf.tidy(() => net.model.predict(x) as tf.Tensor);
+  const logits = tf.tidy(() => net.network.predict(x) as tf.Tensor);
   try {
     const pnet = await foreground(logits);
     if (!net.crf) return { pnet };
@@ -72,8 +72,8 @@ export async function pnetOnCase(net: TrainedNet, image: ImageVolume): Promise<{
 /** An interactive session with the P-Net/R-Net pair and their CRF stages (if saved). */
 export function createSession(pnet: TrainedNet, rnet: TrainedNet): InteractiveSession {
   return new InteractiveSession({
-    pnet: pnet.model,
-    rnet: rnet.model,
+    pnet: pnet.network,
+    rnet: rnet.network,
     ...(pnet.crf ? { crfF: crfStage(pnet.crf) } : {}),
     ...(rnet.crf ? { crfFU: crfStage(rnet.crf) } : {}),
     geodesic: { lambda: rnet.config.lambda ?? 1 },

@@ -12,7 +12,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Schema, validateConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { loadModel } from '../train/model-io.js';
-import type { TrainConfig } from '../train/schema.js';
+import { resolvedSizes, type TrainConfig } from '../train/schema.js';
+import { type Predictor, tiledPredictor } from './tiled.js';
 
 /** A trained network with the configuration it was trained with. */
 export interface TrainedNet {
@@ -20,8 +21,15 @@ export interface TrainedNet {
   config: TrainConfig;
   /** The model folder actually loaded. */
   modelDir: string;
+  /** What inference should call: the model, or for 3D nets its patch-wise wrapper (see `tiled.ts`). */
+  network: Predictor;
   /** CRF-Net layer saved next to the network (CRF-Net(f) for P-Net, CRF-Net(fu) for R-Net). */
   crf?: CrfNetF;
+}
+
+/** The network to run at inference: 3D nets window by window at their training patch size. */
+export function inferenceNetwork(model: tfl.LayersModel, config: TrainConfig): Predictor {
+  return config.dim === 3 ? tiledPredictor(model, resolvedSizes(config).patch) : model;
 }
 
 /** The folder holding `model.json` for a run folder or model folder. */
@@ -39,7 +47,7 @@ export async function loadTrainedNet(dir: string, flag: string, schema: Schema):
   if (!configFile) throw new UsageError(`${flag} ${dir}: no config.json (written by the training command) next to the model`);
   const config = validateConfig(JSON.parse(readFileSync(configFile, 'utf8')), schema, configFile) as unknown as TrainConfig;
   const model = await loadModel(modelDir);
-  const net: TrainedNet = { model, config, modelDir };
+  const net: TrainedNet = { model, config, modelDir, network: inferenceNetwork(model, config) };
   const crfDir = join(dir, 'crf');
   if (existsSync(join(crfDir, 'model.json'))) {
     const wrapper = await loadModel(crfDir);

@@ -4,9 +4,9 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LabelledImage } from '../data/augment.js';
 import type { ImageVolume } from '../data/volume.js';
+import type { Predictor } from '../pipeline/tiled.js';
 
 /** Stacks equally shaped samples into `x [N, ...shape, C]` (float32) and `y [N, ...shape]` (int32 class indices). */
 export function batchTensors(samples: LabelledImage[]): { x: tf.Tensor; y: tf.Tensor } {
@@ -26,7 +26,7 @@ export function batchTensors(samples: LabelledImage[]): { x: tf.Tensor; y: tf.Te
  * Foreground probability (softmax channel 1 of a 2-class network) for one image, as a
  * Float32Array over its voxels.
  */
-export async function predictForeground(model: tfl.LayersModel, image: ImageVolume): Promise<Float32Array> {
+export async function predictForeground(model: Predictor, image: ImageVolume): Promise<Float32Array> {
   const out = tf.tidy(() => {
     const x = tf.tensor(image.data, [1, ...image.shape, image.channels]);
     const logits = model.predict(x) as tf.Tensor;

@@ -10,6 +10,7 @@ import { splitCases } from '../data/datasets.js';
 import type { LoadedCase } from '../data/load.js';
 import { ConfigError } from '../errors.js';
 import type { OverlayImage } from '../report/overlay.js';
+import { inferenceNetwork } from '../pipeline/networks.js';
 import { createRng } from '../rng.js';
 import { CaseCache, datasetCases } from './cases.js';
 import { trainCrfStage } from './crf.js';
@@ -134,7 +135,7 @@ export async function trainPNet(config: TrainConfig, options: TrainRunOptions): 
           for (let b = 0; b < config.batch; b++) batch.push(drawSample(await train.get(rng.int(train.size)), spec, rng));
           return batch;
         },
-        validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(m, s.image)),
+        validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(inferenceNetwork(m, config), s.image)),
       },
     });
     if (config.crf && !result.interrupted) await trainCrfStage('f', train, config, options.out, log);

@@ -8,10 +8,10 @@
 import { initBackend } from '@deepigeos/pnet';
 import { createRNet2D, createRNet3D, rnetTrainingSample } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LabelledImage } from '../data/augment.js';
 import { ConfigError } from '../errors.js';
-import type { TrainedNet } from '../pipeline/networks.js';
+import { inferenceNetwork, type TrainedNet } from '../pipeline/networks.js';
+import type { Predictor } from '../pipeline/tiled.js';
 import { createRng, type Rng } from '../rng.js';
 import { type LoopResult, runTraining } from './loop.js';
 import { trainCrfStage } from './crf.js';
@@ -22,11 +22,12 @@ import { batchTensors, predictForeground } from './tensors.js';
 import { prepareData, sampleSpec, type TrainRunOptions, validateSegmentation } from './train-pnet.js';
 
 /** P-Net foreground probabilities of a batch of equally shaped samples, in one forward pass. */
-async function pnetProbabilities(pnet: tfl.LayersModel, samples: LabelledImage[]): Promise<Float32Array[]> {
+async function pnetProbabilities(pnet: Predictor, samples: LabelledImage[]): Promise<Float32Array[]> {
   const { x, y } = batchTensors(samples);
   y.dispose();
   const prob = tf.tidy(() => {
-    const p = tf.softmax(pnet.predict(x) as tf.Tensor);
+    const out = pnet.predict(x);
+    const p = tf.softmax(Array.isArray(out) ? out[0]! : out);
     const rank = p.rank;
     return tf.slice(p, [...new Array(rank - 1).fill(0), 1], [...new Array(rank - 1).fill(-1), 1]);
   });
@@ -39,7 +40,7 @@ async function pnetProbabilities(pnet: tfl.LayersModel, samples: LabelledImage[]
 
 /** Turns samples into R-Net samples: [image, P-Net probability, G(fg), G(bg)] → ground truth. */
 async function toRNetSamples(pnet: TrainedNet, samples: LabelledImage[], rng: Rng, config: TrainConfig): Promise<LabelledImage[]> {
-  const probs = await pnetProbabilities(pnet.model, samples);
+  const probs = await pnetProbabilities(pnet.network, samples);
   const out: LabelledImage[] = [];
   for (let k = 0; k < samples.length; k++) {
     const s = samples[k]!;
@@ -93,7 +94,7 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
           for (let b = 0; b < config.batch; b++) batch.push(drawSample(await train.get(rng.int(train.size)), spec, rng));
           return toRNetSamples(pnet, batch, rng, config);
         },
-        validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(m, s.image)),
+        validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(inferenceNetwork(m, config), s.image)),
       },
     });
     if (config.crf && !result.interrupted) await trainCrfStage('fu', train, config, options.out, log);
