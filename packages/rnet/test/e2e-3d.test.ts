@@ -13,9 +13,10 @@ const SHAPE: [number, number, number] = [8, 16, 16];
 const TASK = { blobs: 2, minRadius: 2.5, maxRadius: 6, noise: 0.08 };
 const BATCH = 2;
 const batchOf = (first: number) => Array.from({ length: BATCH }, (_, k) => blobCase(first + k, SHAPE, TASK));
-const NET = { channels: 4, compressChannels: 2, dropout: 0 };
+const NET = { channels: 8, compressChannels: 4, dropout: 0 };
 // Seeded weights make the run reproducible. Measured with weight seeds 1, 2, 3: P-Net mean Dice
-// 0, 0, 0.11 → refined 0.92, 0.64, 0.72 (the test uses seed 1; the assertion holds for all three).
+// 0, 0, 0 → refined 0.87, 0.84, 0.87 (the test uses seed 1; the assertion holds for all three).
+// (4-channel nets were too narrow: some seeds collapsed to all-background.)
 const WEIGHT_SEED = Number(process.env.RNET_E2E_SEED ?? 1);
 
 describe('end to end on a synthetic 3D task', () => {
@@ -30,6 +31,6 @@ describe('end to end on a synthetic 3D task', () => {
     const heldOut = Array.from({ length: 6 }, (_, k) => blobCase(900_000 + k, SHAPE, TASK));
     const dice = await meanDice(pnet, rnet, heldOut, { lambda: 1 });
     console.log('3D mean Dice on 6 held-out volumes', JSON.stringify(dice));
-    expect(dice.refined - dice.pnet).toBeGreaterThan(0.4);
+    expect(dice.refined - dice.pnet).toBeGreaterThan(0.5);
   }, 900_000);
 });
