@@ -13,7 +13,7 @@ describe('patch-wise 3D inference', () => {
     await tf.setBackend('cpu');
     // A voxel-wise "network": logits = [x, 2x + 1]; windows must stitch back exactly.
     const net = { predict: (x: tf.Tensor) => tf.concat([x, tf.add(tf.mul(x, 2), 1)], -1) };
-    const x = tf.randomNormal([1, 7, 13, 9, 1]);
+    const x = tf.randomNormal([2, 7, 13, 9, 1]);
     const whole = await (net.predict(x) as tf.Tensor).data();
     const tiled = await (tiledPredictor(net, 4).predict(x) as tf.Tensor).data();
     expect(tiled.length).toBe(whole.length);

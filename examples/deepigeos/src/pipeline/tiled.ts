@@ -24,42 +24,51 @@ export function windowStarts(size: number, patch: number): number[] {
 }
 
 /**
- * Wraps a 3D network so `predict([1, D, H, W, C])` runs on `patch`³ windows and returns the
- * averaged logits `[1, D, H, W, L]`.
+ * Wraps a 3D network so `predict([N, D, H, W, C])` runs on `patch`³ windows and returns the
+ * averaged logits `[N, D, H, W, L]` (volumes no larger than a window go through in one call).
  */
 export function tiledPredictor(model: Predictor, patch: number): Predictor {
+  const run = (t: tf.Tensor): tf.Tensor => {
+    const r = model.predict(t);
+    return Array.isArray(r) ? r[0]! : r;
+  };
   return {
     predict(x: tf.Tensor): tf.Tensor {
-      const [, D, H, W] = x.shape as [number, number, number, number, number];
+      const [N, D, H, W] = x.shape as [number, number, number, number, number];
+      if (D <= patch && H <= patch && W <= patch) return run(x);
       let out: Float32Array | undefined;
       let labels = 0;
       const count = new Float32Array(D * H * W);
+      const size = [Math.min(patch, D), Math.min(patch, H), Math.min(patch, W)] as const;
+      const windowVoxels = size[0] * size[1] * size[2];
       for (const z of windowStarts(D, patch)) {
         for (const y of windowStarts(H, patch)) {
           for (const w of windowStarts(W, patch)) {
-            const size = [Math.min(patch, D), Math.min(patch, H), Math.min(patch, W)] as const;
-            const logits = tf.tidy(() => {
-              const r = model.predict(tf.slice(x, [0, z, y, w, 0], [1, size[0], size[1], size[2], -1]));
-              return Array.isArray(r) ? r[0]! : r;
-            });
+            const logits = tf.tidy(() => run(tf.slice(x, [0, z, y, w, 0], [N, size[0], size[1], size[2], -1])));
             const v = logits.dataSync() as Float32Array;
             labels = logits.shape[4]!;
             logits.dispose();
-            out ??= new Float32Array(D * H * W * labels);
+            out ??= new Float32Array(N * D * H * W * labels);
             for (let a = 0, k = 0; a < size[0]; a++) {
               for (let b = 0; b < size[1]; b++) {
                 for (let c = 0; c < size[2]; c++, k++) {
                   const i = ((z + a) * H + (y + b)) * W + (w + c);
                   count[i]!++;
-                  for (let l = 0; l < labels; l++) out[i * labels + l]! += v[k * labels + l]!;
+                  for (let n = 0; n < N; n++) {
+                    const o = (n * D * H * W + i) * labels;
+                    const src = (n * windowVoxels + k) * labels;
+                    for (let l = 0; l < labels; l++) out[o + l]! += v[src + l]!;
+                  }
                 }
               }
             }
           }
         }
       }
-      for (let i = 0; i < count.length; i++) for (let l = 0; l < labels; l++) out![i * labels + l]! /= count[i]!;
-      return tf.tensor(out!, [1, D, H, W, labels]);
+      for (let n = 0; n < N; n++) {
+        for (let i = 0; i < count.length; i++) for (let l = 0; l < labels; l++) out![(n * D * H * W + i) * labels + l]! /= count[i]!;
+      }
+      return tf.tensor(out!, [N, D, H, W, labels]);
     },
   };
 }
