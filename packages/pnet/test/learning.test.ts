@@ -12,7 +12,7 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
-/** Deterministic He-uniform kernels (tfjs' initializers are unseeded), so the test is reproducible. */
+/** Deterministic He-uniform kernels (tfjs' initializers are unseeded); with dropout 0 and seeded data the whole run is reproducible. */
 function seedKernels(model: tfl.LayersModel, seed: number): void {
   model.weights.forEach((w, i) => {
     if (!w.name.includes('kernel')) return;
@@ -55,7 +55,7 @@ async function trainAndScore(
 
 describe('learning on synthetic blobs (wasm)', () => {
   it('2D P-Net reaches Dice > 0.9 on held-out images', async () => {
-    const model = createPNet2D({ inputChannels: 1, numClasses: 2, channels: 8, dropout: 0.1 });
+    const model = createPNet2D({ inputChannels: 1, numClasses: 2, channels: 8, dropout: 0 });
     const t0 = performance.now();
     const r = await trainAndScore(model, [32, 32], 200, 4, 3e-3);
     console.log(`2D: dice ${r.dice.toFixed(3)} loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -63,9 +63,9 @@ describe('learning on synthetic blobs (wasm)', () => {
   });
 
   it('3D P-Net reaches Dice > 0.9 on held-out volumes', async () => {
-    const model = createPNet3D({ inputChannels: 1, numClasses: 2, channels: 8, dropout: 0.1 });
+    const model = createPNet3D({ inputChannels: 1, numClasses: 2, channels: 8, dropout: 0 });
     const t0 = performance.now();
-    const r = await trainAndScore(model, [12, 16, 16], 250, 1, 5e-3);
+    const r = await trainAndScore(model, [12, 16, 16], 175, 1, 5e-3);
     console.log(`3D: dice ${r.dice.toFixed(3)} loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     expect(r.dice).toBeGreaterThan(0.9);
   });
