@@ -53,7 +53,8 @@ function best(fn, repeats = 3) {
   return min;
 }
 
-const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+// A slope or difference below zero means the quantity drowned in timing noise (loaded machine).
+const fmt = (ms) => (ms < 0 ? 'below noise' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 // ---------- 1. lattice vs C++ ----------
 function latticeSection() {
