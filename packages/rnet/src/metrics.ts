@@ -34,15 +34,21 @@ function overlap(a: ArrayLike<number>, b: ArrayLike<number>, shape: GridShape): 
  * agreement on "nothing there"); one empty → 0.
  */
 export function dice(prediction: ArrayLike<number>, groundTruth: ArrayLike<number>, shape: GridShape): number {
-  const { inter, sumA, sumB } = overlap(prediction, groundTruth, shape);
+  return diceFrom(overlap(prediction, groundTruth, shape));
+}
+
+function diceFrom({ inter, sumA, sumB }: { inter: number; sumA: number; sumB: number }): number {
   return sumA + sumB === 0 ? 1 : (2 * inter) / (sumA + sumB);
+}
+
+function iouFrom({ inter, sumA, sumB }: { inter: number; sumA: number; sumB: number }): number {
+  const union = sumA + sumB - inter;
+  return union === 0 ? 1 : inter / union;
 }
 
 /** Intersection over union (Jaccard index) of two masks; both empty → 1. */
 export function iou(prediction: ArrayLike<number>, groundTruth: ArrayLike<number>, shape: GridShape): number {
-  const { inter, sumA, sumB } = overlap(prediction, groundTruth, shape);
-  const union = sumA + sumB - inter;
-  return union === 0 ? 1 : inter / union;
+  return iouFrom(overlap(prediction, groundTruth, shape));
 }
 
 /**
@@ -189,9 +195,10 @@ export function segmentationMetrics(
 ): SegmentationMetrics {
   const mode = checkPooling(pooling);
   const { predictionToTruth, truthToPrediction } = surfaceDistances(prediction, groundTruth, shape, spacing);
+  const counts = overlap(prediction, groundTruth, shape);
   return {
-    dice: dice(prediction, groundTruth, shape),
-    iou: iou(prediction, groundTruth, shape),
+    dice: diceFrom(counts),
+    iou: iouFrom(counts),
     assd: assdFrom(predictionToTruth, truthToPrediction),
     hd95: hd95From(predictionToTruth, truthToPrediction, mode),
   };
