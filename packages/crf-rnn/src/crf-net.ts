@@ -56,7 +56,7 @@ export interface CrfNetFUOptions extends CrfNetFOptions {
  * ```
  */
 export class CrfNetF extends layers.Layer {
-  /** @nocollapse */
+  /** Class name under which the layer is registered for serialisation. */
   static className = 'CrfNetF';
   protected readonly options: Required<Omit<CrfNetFOptions, keyof BaseLayerArgs | 'window' | 'spacing'>> &
     Pick<CrfNetFOptions, 'window' | 'spacing'>;
@@ -216,7 +216,7 @@ export class CrfNetF extends layers.Layer {
  * output logits at seeded voxels are ±`seedLogit`, so the result always honours the seeds.
  */
 export class CrfNetFU extends CrfNetF {
-  /** @nocollapse */
+  /** Class name under which the layer is registered for serialisation. */
   static override className = 'CrfNetFU';
   private readonly seedLogit: number;
 

@@ -105,7 +105,7 @@ function inverseNorm(lattices: readonly Lattice[], shape: number[]): tf.Tensor {
  * ```
  */
 export class DenseCrf extends layers.Layer {
-  /** @nocollapse */
+  /** Class name under which the layer is registered for serialisation. */
   static className = 'DenseCrf';
   private readonly config: Required<Omit<DenseCrfOptions, keyof BaseLayerArgs | 'spacing'>> & Pick<DenseCrfOptions, 'spacing'>;
   private appearance: LayerVariable | null = null;
