@@ -52,6 +52,9 @@ export const demoCommand: Command = {
     for (const f of [image, label]) if (!existsSync(f)) throw new UsageError(`demo: ${f} does not exist`);
     const requested = flags.string('backend') ?? 'auto';
     const backend = await initBackend(requested === 'auto' ? undefined : requested);
+    if (!existsSync(join(weights, `rnet${dim}d`))) {
+      throw new UsageError(`demo --dim ${dim}: ${join(weights, `rnet${dim}d`)} does not exist (the bundled weights have a 3D P-Net but no 3D R-Net; train one with train-rnet --dim 3 and pass --weights)`);
+    }
     const pnet = await loadTrainedNet(join(weights, `pnet${dim}d`), '--weights', TRAIN_PNET_SCHEMA);
     const rnet = await loadTrainedNet(join(weights, `rnet${dim}d`), '--weights', TRAIN_RNET_SCHEMA);
     const c = await loadCase({ id: 'demo', kind: 'nifti', images: [image], label, ...(pnet.config.data.foreground ? { foreground: pnet.config.data.foreground } : {}) }, pnet.config.preprocess);
