@@ -92,13 +92,29 @@ struct Lattice {
         weight[size_t(i) * d1 + r] = float(bary[r]);
       }
     }
+    std::vector<int32_t> a(d), b(d);
+    auto neighbour_keys = [&](int v, int axis) {
+      for (int j = 0; j < d; j++) { a[j] = keys[v][j] - 1; b[j] = keys[v][j] + 1; }
+      if (axis < d) { a[axis] = keys[v][axis] + d; b[axis] = keys[v][axis] - d; }
+    };
+    // Close the vertex set under the forward blur (as the TypeScript lattice does).
+    for (int axis = 0; axis < d1; axis++) {
+      const int reached = int(keys.size());
+      for (int v = 0; v < reached; v++) {
+        neighbour_keys(v, axis);
+        for (const auto* k : {&a, &b}) {
+          if (table.find(*k) == table.end()) {
+            table.emplace(*k, int32_t(keys.size()));
+            keys.push_back(*k);
+          }
+        }
+      }
+    }
     m = int(keys.size());
     neighbours.assign(size_t(d1) * m * 2, -1);
-    std::vector<int32_t> a(d), b(d);
     for (int axis = 0; axis < d1; axis++) {
       for (int v = 0; v < m; v++) {
-        for (int j = 0; j < d; j++) { a[j] = keys[v][j] - 1; b[j] = keys[v][j] + 1; }
-        if (axis < d) { a[axis] = keys[v][axis] + d; b[axis] = keys[v][axis] - d; }
+        neighbour_keys(v, axis);
         auto ia = table.find(a);
         auto ib = table.find(b);
         neighbours[(size_t(axis) * m + v) * 2] = ia == table.end() ? -1 : ia->second;

@@ -28,10 +28,12 @@ function randomValues(n: number, c: number, seed: number): Float32Array {
 }
 
 describe('createLattice: against brute-force Gaussian filtering', () => {
-  // The CRF uses the filter normalised by filter(ones): that ratio is held to 2 % relative L2.
-  // The raw (unnormalised) sum on full-dimensional point sets (plain grids) is held to 5 %; on
-  // points near a lower-dimensional manifold (grid + intensity) its scale drifts by ~10 %, which
-  // the normalisation cancels.
+  // The raw (unnormalised) sum is held to 2 % relative L2 on full-dimensional point sets (plain
+  // grids). On points near a lower-dimensional manifold (grid + a thin intensity band) the lattice
+  // kernel's non-Gaussian shape (a [1 2 1] blur of tents, unit variance but compact support) shows:
+  // even the best constant rescaling leaves 2.8 % / 3.5 % there, so the raw sum is held to 8 %
+  // (measured 5.8 % / 7.2 %; 9.3 % / 11.9 % before the vertex set was closed under the blur). The
+  // CRF uses the filter normalised by filter(ones), held to 2 % everywhere.
   const cases = [
     { name: '2D 24x24 spatial, theta 2', shape: [24, 24], theta: 2, extra: 0, thetaI: 1 },
     { name: '2D 24x24 spatial, theta 4', shape: [24, 24], theta: 4, extra: 0, thetaI: 1 },
@@ -40,14 +42,15 @@ describe('createLattice: against brute-force Gaussian filtering', () => {
     { name: '3D 8x10x10 + intensity, theta 2.5 / 10', shape: [8, 10, 10], theta: 2.5, extra: 1, thetaI: 10 },
   ];
   for (const c of cases) {
-    it(`${c.name}: normalised <= 2 %${c.extra === 0 ? ', raw <= 5 %' : ''} relative L2`, () => {
+    const rawBound = c.extra === 0 ? 0.02 : 0.08;
+    it(`${c.name}: raw <= ${rawBound * 100} %, normalised <= 2 % relative L2`, () => {
       const { f, n, d } = gridFeatures(c.shape, c.theta, c.extra, c.thetaI, 7);
       const values = randomValues(n, 2, 11);
       const ones = new Float32Array(n).fill(1);
       const lattice = createLattice(f, n, d);
       const got = lattice.filter(values, 2);
       const want = bruteForceGaussian(f, n, d, values, 2);
-      if (c.extra === 0) expect(relativeL2(got, want)).toBeLessThan(0.05);
+      expect(relativeL2(got, want)).toBeLessThan(rawBound);
       const gotNorm = lattice.filter(ones, 1);
       const wantNorm = bruteForceGaussian(f, n, d, ones, 1);
       const normalised = (v: ArrayLike<number>, k: ArrayLike<number>) => Array.from(v, (x, i) => x / k[Math.floor(i / 2)]!);
@@ -69,9 +72,10 @@ describe('createLattice: reverse is the exact adjoint', () => {
       const lhs = dot(a, lattice.filter(b, 3));
       const rhs = dot(lattice.filter(a, 3, { reverse: true }), b);
       expect(Math.abs(lhs - rhs) / Math.abs(lhs)).toBeLessThan(1e-5);
-      // The forward order is not its own adjoint: the test can tell the two apart.
-      const wrong = dot(lattice.filter(a, 3), b);
-      expect(Math.abs(lhs - wrong) / Math.abs(lhs)).toBeGreaterThan(1e-5);
+      // With the vertex set closed under the blur the filter is the full-lattice convolution,
+      // whose axis blurs commute, so K is symmetric and both orders agree point by point. (A
+      // lattice that drops mass at empty vertices fails this: its two orders differed by 5.7 %.)
+      expect(relativeL2(lattice.filter(a, 3, { reverse: true }), lattice.filter(a, 3))).toBeLessThan(1e-5);
     });
   }
 });
