@@ -48,6 +48,9 @@ export function allCases(): Case[] {
     build('3D 5×9×7 corner seeds', [5, 9, 7], [0, 5 * 63 - 1], {}, 7),
     build('3D anisotropic spacing', [5, 6, 7], [100], { spacing: [3, 1.2, 0.8] }, 8),
     build('3D lambda 0', [6, 6, 6], [0], { lambda: 0 }, 9),
+    // λ = 0 'exact' runs label-correcting sweeps finished by Dijkstra: anisotropic, several seeds.
+    build('3D lambda 0 anisotropic, 3 seeds', [9, 11, 13], [0, 600, 1286], { lambda: 0, spacing: [2.5, 1, 0.7] }, 17),
+    build('2D lambda 0 two channels, 2 seeds', [21, 17], [30, 300], { lambda: 0, channels: 2, spacing: [0.9, 1.3] }, 18),
     build('3D two channels lambda 0.7', [4, 5, 6], [37], { channels: 2, lambda: 0.7 }, 10),
     build('3D iterations 1', [4, 6, 5], [60], { iterations: 1 }, 11),
     build('1-voxel-thick depth [1, 8, 9]', [1, 8, 9], [40], {}, 12),

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "geodesic.hpp"
 
@@ -48,5 +49,13 @@ void raster_scan(const Params& params, const float* image, float* dist, bool cau
 
 /** Exact Dijkstra solver; `dist` holds the seed initialisation (0 / +inf) on entry. */
 void exact_dijkstra(const Params& params, const float* image, float* dist);
+
+/**
+ * Dijkstra on a map of path lengths: pops `starts` (with their current distances) and what they
+ * improve. Exact if every edge leaving a voxel outside `starts` already satisfies
+ * dist[v] <= dist[q] + cost(q, v).
+ */
+void dijkstra_from(const Params& params, const float* image, float* dist,
+                   const std::vector<uint32_t>& starts);
 
 }  // namespace geodesic::detail

@@ -280,20 +280,26 @@ class ChannelCells {
 
 }  // namespace
 
+void dijkstra_from(const Params& p, const float* image, float* dist,
+                   const std::vector<uint32_t>& starts) {
+  const int64_t voxels = p.depth * p.height * p.width;
+  if (p.channels == 1) {
+    SingleChannelCells cells(p, image, dist, voxels);
+    dijkstra(p, cells, starts);
+    cells.copy_out(dist, voxels);
+  } else {
+    ChannelCells cells(image, dist, p.channels);
+    dijkstra(p, cells, starts);
+  }
+}
+
 void exact_dijkstra(const Params& p, const float* image, float* dist) {
   const int64_t voxels = p.depth * p.height * p.width;
   std::vector<uint32_t> seeds;
   for (int64_t i = 0; i < voxels; ++i) {
     if (dist[i] == 0.0f) seeds.push_back(static_cast<uint32_t>(i));
   }
-  if (p.channels == 1) {
-    SingleChannelCells cells(p, image, dist, voxels);
-    dijkstra(p, cells, seeds);
-    cells.copy_out(dist, voxels);
-  } else {
-    ChannelCells cells(image, dist, p.channels);
-    dijkstra(p, cells, seeds);
-  }
+  dijkstra_from(p, image, dist, seeds);
 }
 
 }  // namespace geodesic::detail

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "detail.hpp"
+#include "sweep.hpp"
 
 namespace geodesic {
 
@@ -52,7 +53,7 @@ Status compute(const Params& p, const float* image, const uint8_t* seeds, float*
   const float inf = std::numeric_limits<float>::infinity();
   for (int64_t i = 0; i < voxels; ++i) out[i] = seeds[i] != 0 ? 0.0f : inf;
   if (p.method == Method::Exact) {
-    detail::exact_dijkstra(p, image, out);
+    detail::exact_distance(p, image, out);
   } else {
     detail::raster_scan(p, image, out, p.method == Method::RasterCausal);
   }

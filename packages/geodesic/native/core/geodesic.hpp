@@ -14,7 +14,8 @@ enum class Method : int32_t {
   Raster = 0,
   // Same scans with the standard causal half-masks (exact for lambda = 0 after one iteration).
   RasterCausal = 1,
-  // Exact shortest path on the 8/26-neighbour graph (Dijkstra with a monotone radix heap).
+  // Exact shortest path on the 8/26-neighbour graph (Dijkstra with a monotone radix heap; for
+  // lambda = 0, label-correcting sweeps finished by Dijkstra).
   Exact = 2,
 };
 

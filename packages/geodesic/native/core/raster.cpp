@@ -81,6 +81,22 @@ void row_step_costs_single(float* __restrict cost, const float* __restrict img, 
   }
 }
 
+/** In-row relaxation from the left neighbour, left to right; cost[w] is the step w -> w+1. */
+void sweep_right(float* row, const float* cost, int64_t W) {
+  for (int64_t w = 1; w < W; ++w) {
+    const float cand = row[w - 1] + cost[w - 1];
+    if (cand < row[w]) row[w] = cand;
+  }
+}
+
+/** In-row relaxation from the right neighbour, right to left. */
+void sweep_left(float* row, const float* cost, int64_t W) {
+  for (int64_t w = W - 2; w >= 0; --w) {
+    const float cand = row[w + 1] + cost[w];
+    if (cand < row[w]) row[w] = cand;
+  }
+}
+
 }  // namespace
 
 /** One row of one pass; sign = +1 uses the forward list, -1 its negation. */
@@ -116,56 +132,42 @@ void RowScanner::scan_row(int64_t d, int64_t h, int sign) {
       cost[w] = step_cost(diff, row_local_dist_, lambda_, one_minus_lambda_);
     }
   }
-  if (sign > 0) {
-    for (int64_t w = 1; w < W; ++w) {
-      const float cand = row[w - 1] + cost[w - 1];
-      if (cand < row[w]) row[w] = cand;
-    }
-  } else {
-    for (int64_t w = W - 2; w >= 0; --w) {
-      const float cand = row[w + 1] + cost[w];
-      if (cand < row[w]) row[w] = cand;
-    }
-  }
+  // The scan direction first (the raster methods' semantics); the exact sweeps then also sweep
+  // back, which makes the row exact given its neighbour rows.
+  if (sign > 0 || in_row_both_ways_) sweep_right(row, cost, W);
+  if (sign < 0 || in_row_both_ways_) sweep_left(row, cost, W);
+  if (sign < 0 && in_row_both_ways_) sweep_right(row, cost, W);
 }
 
-RowScanner::RowScanner(const Params& p, const float* image, float* dist, bool causal)
+RowScanner::RowScanner(const Params& p, const float* image, float* dist, bool causal,
+                       bool in_row_both_ways)
     : p_(p), image_(image), dist_(dist), forward_(forward_offsets(p.spacing, causal)),
+      in_row_both_ways_(in_row_both_ways),
       step_cost_(static_cast<size_t>(p.width)), row_before_(static_cast<size_t>(p.width)) {
   lambda_ = static_cast<float>(p.lambda);
   one_minus_lambda_ = 1.0f - lambda_;
   row_local_dist_ = local_distance(0, 0, 1, p.spacing);
 }
 
-int64_t RowScanner::iterate(uint8_t* changed_rows) {
-  if (changed_rows != nullptr) std::fill(changed_rows, changed_rows + p_.depth * p_.height, 0);
-  int64_t changed = 0;
-  auto visit = [&](int64_t d, int64_t h, int sign) {
-    if (changed_rows == nullptr) {
-      scan_row(d, h, sign);
-      return;
-    }
-    float* row = dist_ + row_start(d, h);
-    std::copy(row, row + p_.width, row_before_.begin());
-    scan_row(d, h, sign);
-    if (!std::equal(row, row + p_.width, row_before_.begin())) {
-      uint8_t& flag = changed_rows[d * p_.height + h];
-      changed += flag == 0 ? 1 : 0;
-      flag = 1;
-    }
-  };
+bool RowScanner::scan_row_tracked(int64_t d, int64_t h, int sign) {
+  const float* row = dist_ + row_start(d, h);
+  std::copy(row, row + p_.width, row_before_.begin());
+  scan_row(d, h, sign);
+  return !std::equal(row, row + p_.width, row_before_.begin());
+}
+
+void RowScanner::iterate() {
   for (int64_t d = 0; d < p_.depth; ++d) {
-    for (int64_t h = 0; h < p_.height; ++h) visit(d, h, +1);
+    for (int64_t h = 0; h < p_.height; ++h) scan_row(d, h, +1);
   }
   for (int64_t d = p_.depth - 1; d >= 0; --d) {
-    for (int64_t h = p_.height - 1; h >= 0; --h) visit(d, h, -1);
+    for (int64_t h = p_.height - 1; h >= 0; --h) scan_row(d, h, -1);
   }
-  return changed;
 }
 
 void raster_scan(const Params& params, const float* image, float* dist, bool causal_masks) {
-  RowScanner scanner(params, image, dist, causal_masks);
-  for (int32_t it = 0; it < params.iterations; ++it) scanner.iterate(nullptr);
+  RowScanner scanner(params, image, dist, causal_masks, /*in_row_both_ways=*/false);
+  for (int32_t it = 0; it < params.iterations; ++it) scanner.iterate();
 }
 
 }  // namespace geodesic::detail

@@ -1,4 +1,4 @@
-// Row-by-row raster scanner, shared by the 'raster' methods and the exact solver's warm start.
+// Row-by-row raster scanner, shared by the 'raster' methods and the exact solver's sweeps.
 #pragma once
 
 #include <cstdint>
@@ -11,14 +11,21 @@ namespace geodesic::detail {
 /** Forward + backward raster passes over a distance map, updated in place. */
 class RowScanner {
  public:
-  /** causal = true: standard causal half-masks; false: GeodisTK 0.1.7's lists. */
-  RowScanner(const Params& p, const float* image, float* dist, bool causal);
+  /**
+   * causal = true: standard causal half-masks; false: GeodisTK 0.1.7's lists.
+   * in_row_both_ways: every row visit also sweeps against the scan direction along the row.
+   */
+  RowScanner(const Params& p, const float* image, float* dist, bool causal,
+             bool in_row_both_ways);
+
+  /** One iteration: a forward pass, then a backward pass, over every row. */
+  void iterate();
 
   /**
-   * One iteration (forward then backward pass). If `changed_rows` (depth*height flags) is
-   * given, marks the rows whose distances decreased and returns how many did.
+   * Relaxes row (d, h) from its forward (sign = +1) or backward (sign = -1) neighbours, then
+   * sweeps along the row; returns whether any distance in the row decreased.
    */
-  int64_t iterate(uint8_t* changed_rows);
+  bool scan_row_tracked(int64_t d, int64_t h, int sign);
 
  private:
   int64_t row_start(int64_t d, int64_t h) const { return (d * p_.height + h) * p_.width; }
@@ -28,6 +35,7 @@ class RowScanner {
   const float* image_;
   float* dist_;
   std::vector<Offset> forward_;
+  bool in_row_both_ways_;
   std::vector<float> step_cost_;
   std::vector<float> row_before_;
   float lambda_ = 1.0f;
