@@ -3,11 +3,9 @@
  * and the value that was expected, so callers can fix their input without reading the source.
  */
 
-/** A shape, length or spacing does not match what the call expects. */
-export class ShapeError extends Error {
-  /** Always `'ShapeError'`. */
-  override readonly name = 'ShapeError';
-}
+// One ShapeError class for the whole pipeline: users catch the same class whether the bad shape
+// reached rnet, the CRF layers or P-Net.
+export { ShapeError } from '@deepigeos/pnet';
 
 /** Seeds are malformed or lie outside the image. */
 export class SeedError extends Error {
