@@ -2,12 +2,27 @@
 // pairwise potential is a learned Pairwise-Net over a local window, unrolled as tfjs layers.
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, layers, type Shape } from '@tensorflow/tfjs-layers';
+import { binaryMeanField } from './binary-mean-field.js';
 import { ArgumentError, ShapeError, requireInteger, requirePositive } from './errors.js';
 import { localMessenger } from './local-message.js';
 import { meanField } from './mean-field.js';
+import { paddedGeometry } from './padded.js';
 import { type PairwiseWeights, pairwiseWeightMap, tabulatedWeightMap } from './pairwise-net.js';
 import { checkCrfInputs, checkSeeds, resolveSpacing } from './validate.js';
 import { type WindowOffsets, windowOffsets } from './window.js';
+
+/** Binary seed masks `[N, ...spatial, 1]` of CRF-Net(fu). */
+interface SeedMasks {
+  fg: tf.Tensor;
+  bg: tf.Tensor;
+}
+
+/** Clamps Q `[N, ...spatial, 2]` to (bg, fg) = (1, 0) / (0, 1) at seeded voxels. */
+function seedClamp({ fg, bg }: SeedMasks): (q: tf.Tensor) => tf.Tensor {
+  const free = tf.sub(1, tf.add(fg, bg));
+  const target = tf.concat([bg, fg], -1);
+  return (q: tf.Tensor) => tf.add(tf.mul(q, free), target);
+}
 
 /** Base arguments of any tfjs-layers layer (name, trainable, ...). */
 export type BaseLayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
@@ -181,22 +196,47 @@ export class CrfNetF extends layers.Layer {
     });
   }
 
-  /** Mean field with the Pairwise-Net potential; `clamp` constrains Q (CRF-Net(fu)). */
-  protected refine(unaries: tf.Tensor, image: tf.Tensor, training: boolean, clamp?: (q: tf.Tensor) => tf.Tensor): tf.Tensor {
+  /** Mean field with the Pairwise-Net potential; `seeds` clamp Q (CRF-Net(fu)). */
+  protected refine(unaries: tf.Tensor, image: tf.Tensor, training: boolean, seeds?: SeedMasks): tf.Tensor {
     // Gradient depth > 0 means a tf.grad / variableGrads tape is recording this call.
     const taping = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
     const bins = this.options.tableBins;
     const tabulate = !training && !taping && bins > 0 && image.shape[image.rank - 1] === 1 && image.size > bins;
-    const weights = tabulate
-      ? tabulatedWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved, this.options.tableBins)
-      : pairwiseWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved);
+    const iterations = this.iterations(training);
+    if (tabulate) {
+      const weights = tabulatedWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved, bins);
+      if (unaries.shape[unaries.rank - 1] === 2) return this.binaryInference(unaries, weights, iterations, seeds);
+      return meanField({ unaries, iterations, message: localMessenger(weights, this.offsets!), compatibility: this.compatibility!.read() });
+    }
+    const weights = pairwiseWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved);
     return meanField({
       unaries,
-      iterations: this.iterations(training),
+      iterations,
       message: localMessenger(weights, this.offsets!),
       compatibility: this.compatibility!.read(),
-      ...(clamp ? { clamp } : {}),
+      ...(seeds ? { clamp: seedClamp(seeds) } : {}),
     });
+  }
+
+  /** The 2-label tabulated inference path in typed arrays (no gradient is needed there). */
+  private binaryInference(unaries: tf.Tensor, weights: Float32Array, iterations: number, seeds?: SeedMasks): tf.Tensor {
+    let seedCodes: Int8Array | undefined;
+    if (seeds) {
+      const fg = seeds.fg.dataSync();
+      const bg = seeds.bg.dataSync();
+      seedCodes = Int8Array.from(fg, (f, i) => (f > 0 ? 1 : bg[i]! > 0 ? 0 : -1));
+    }
+    const logits = binaryMeanField({
+      geometry: paddedGeometry(unaries.shape.slice(1, -1), this.offsets!),
+      batch: unaries.shape[0]!,
+      K: this.offsets!.count,
+      weights,
+      unaries: unaries.dataSync() as Float32Array,
+      compatibility: this.compatibility!.read().dataSync() as Float32Array,
+      iterations,
+      ...(seedCodes ? { seeds: seedCodes } : {}),
+    });
+    return tf.tensor(logits, unaries.shape);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -246,8 +286,7 @@ export class CrfNetFU extends CrfNetF {
       const seeded = tf.add(fg, bg);
       const free = tf.sub(1, seeded);
       const target = tf.concat([bg, fg], -1);
-      const clamp = (q: tf.Tensor) => tf.add(tf.mul(q, free), target);
-      const logits = this.refine(unaries, image, kwargs['training'] === true, clamp);
+      const logits = this.refine(unaries, image, kwargs['training'] === true, { fg, bg });
       const seedLogits = tf.mul(tf.sub(tf.mul(target, 2), seeded), this.seedLogit);
       return tf.add(tf.mul(logits, free), seedLogits);
     });

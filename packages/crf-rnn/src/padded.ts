@@ -56,6 +56,19 @@ export function forEachVoxel(g: PaddedGeometry, visit: (v: number, p: number) =>
   }
 }
 
+/**
+ * Calls `visit(v0, p0, width)` for every image row in raster order, with `v0` / `p0` the flat
+ * unpadded / padded index of its first voxel: lets hot loops run over a row without a callback
+ * per voxel, and block their work by rows.
+ */
+export function forEachRow(g: PaddedGeometry, visit: (v0: number, p0: number, width: number) => void): void {
+  const [D, H, W] = g.dhw;
+  const [, Hp, Wp] = g.padded;
+  for (let z = 0, v = 0; z < D; z++) {
+    for (let y = 0; y < H; y++, v += W) visit(v, ((z + g.pad[0]) * Hp + y + g.pad[1]) * Wp + g.pad[2], W);
+  }
+}
+
 /** Copies `channels`-interleaved voxel data of one image into a zero-padded array. */
 export function padVolume(g: PaddedGeometry, data: Float32Array, offset: number, channels: number): Float32Array {
   const out = new Float32Array(g.paddedVoxels * channels);
