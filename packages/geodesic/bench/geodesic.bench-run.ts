@@ -36,22 +36,51 @@ function meanRelativeError(approx: Float32Array, exact: Float32Array): number {
   return sum / n;
 }
 
-function plainCpp(image: Float32Array, seeds: Uint8Array, dims: number[], repeats: number) {
+/**
+ * Compiles bench/<source> (plus core sources) with g++ and the given flags, writes the image and
+ * seeds to a temporary directory, and calls `run` with the executable and the file paths.
+ */
+function withCppProgram<T>(
+  source: string,
+  extraSources: string[],
+  flags: string[],
+  input: { image: Float32Array; seeds: Uint8Array },
+  run: (exe: string, files: { image: string; seeds: string; work: string }) => T,
+): T {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const work = mkdtempSync(join(tmpdir(), 'geodesic-bench-'));
   try {
-    const exe = join(work, 'plain-raster');
-    execFileSync('g++', ['-std=c++17', '-O2', '-o', exe, join(here, 'plain-raster.cpp')]);
-    writeFileSync(join(work, 'img.f32'), image);
-    writeFileSync(join(work, 'seeds.u8'), seeds);
-    const out = execFileSync(exe, [join(work, 'img.f32'), join(work, 'seeds.u8'), join(work, 'out.f32'), ...dims.map(String), String(repeats)], {
-      encoding: 'utf8',
-    });
-    const buf = readFileSync(join(work, 'out.f32'));
-    return { seconds: Number(out.trim()), result: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4) };
+    const exe = join(work, 'bench-exe');
+    const sources = [join(here, source), ...extraSources.map((s) => join(here, '..', s))];
+    execFileSync('g++', ['-std=c++17', ...flags, '-o', exe, ...sources]);
+    const files = { image: join(work, 'img.f32'), seeds: join(work, 'seeds.u8'), work };
+    writeFileSync(files.image, input.image);
+    writeFileSync(files.seeds, input.seeds);
+    return run(exe, files);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function plainCpp(image: Float32Array, seeds: Uint8Array, dims: number[], repeats: number) {
+  return withCppProgram('plain-raster.cpp', [], ['-O2'], { image, seeds }, (exe, files) => {
+    const outPath = join(files.work, 'out.f32');
+    const out = execFileSync(exe, [files.image, files.seeds, outPath, ...dims.map(String), String(repeats)], { encoding: 'utf8' });
+    const buf = readFileSync(outPath);
+    return { seconds: Number(out.trim()), result: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4) };
+  });
+}
+
+/** Dijkstra alone vs label-correcting sweeps (to convergence, or k sweeps + Dijkstra), λ = 1, 0.3, 0. */
+function exactStudy(label: string, dims: [number, number, number]) {
+  const phantom = headPhantom(dims[0], dims[1], dims[2], 5);
+  const core = ['geodesic.cpp', 'raster.cpp', 'exact.cpp', 'sweep.cpp'].map((f) => `native/core/${f}`);
+  // The addon's floating-point flags, so every variant compares bit for bit.
+  const flags = ['-O3', '-ffp-contract=off', '-fno-trapping-math', '-fno-math-errno'];
+  const out = withCppProgram('exact-study.cpp', core, flags, phantom, (exe, files) =>
+    execFileSync(exe, [files.image, files.seeds, ...dims.map(String)], { encoding: 'utf8' }),
+  );
+  console.log(`\nexact solvers on the ${label} (${dims.join('×')}), native C++:\n${out}`);
 }
 
 async function benchmark(label: string, dims: [number, number, number], repeats: number) {
@@ -74,6 +103,9 @@ async function benchmark(label: string, dims: [number, number, number], repeats:
       rows.push([`${b.name} '${method}'`, t]);
       results.set(`${b.name} ${method}`, out);
     }
+    // λ = 0 (chamfer): 'exact' runs label-correcting sweeps finished by Dijkstra.
+    const chamfer = validateRequest(image, seeds, shape, { method: 'exact', lambda: 0 });
+    rows.push([`${b.name} 'exact', λ = 0`, timeBest(Math.min(repeats, 2), () => b.compute(chamfer))]);
   }
   const nativeRaster = results.get('native raster')!;
   const sameAsPlain = Buffer.from(nativeRaster.buffer).equals(Buffer.from(plain.result.buffer, plain.result.byteOffset, plain.result.byteLength));
@@ -96,4 +128,9 @@ async function benchmark(label: string, dims: [number, number, number], repeats:
 it('geodesic benchmark', async () => {
   await benchmark('2D slice', [1, 512, 512], 5);
   await benchmark('3D head phantom', [181, 217, 181], 2);
+});
+
+it('exact solver study', () => {
+  exactStudy('2D slice', [1, 512, 512]);
+  exactStudy('3D head phantom', [181, 217, 181]);
 });

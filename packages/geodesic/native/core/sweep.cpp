@@ -109,12 +109,13 @@ SweepOutcome exact_sweeps(const Params& p, const float* image, float* dist,
 }
 
 void exact_distance(const Params& p, const float* image, float* dist) {
-  // lambda = 0 (chamfer distance): straight paths, so the sweeps converge almost at once; the
-  // second iteration only fixes float rounding between equally long paths, and Dijkstra from
-  // those few voxels is cheap. With lambda > 0 on noisy images shortest paths wind at voxel
-  // scale and the sweeps need 40-80 iterations (measured on the benchmark phantom), no faster
-  // than Dijkstra, which is then used alone.
-  constexpr int32_t kChamferSweeps = 4;
+  // lambda = 0 (chamfer distance): paths are straight, so the sweeps converge almost at once
+  // (later iterations only settle float rounding between equally long paths: 2 iterations on the
+  // 512x512 benchmark slice, 5 on the 3D phantom); past the budget, Dijkstra from the voxels
+  // still changing finishes. With lambda > 0 on noisy images shortest paths wind at voxel scale
+  // and the sweeps need 40-70 iterations (bench/exact-study.cpp), rarely faster than Dijkstra,
+  // which is then used alone.
+  constexpr int32_t kChamferSweeps = 8;
   if (p.lambda == 0.0) {
     const SweepOutcome outcome = exact_sweeps(p, image, dist, kChamferSweeps);
     if (!outcome.converged) dijkstra_from(p, image, dist, outcome.frontier);
