@@ -6,8 +6,10 @@ export type Shape = readonly [number, number] | readonly [number, number, number
  * - `'raster'`: forward + backward raster scans with GeodisTK 0.1.7's neighbour lists and order,
  *   equal to GeodisTK's output to float rounding (what models trained on GeodisTK maps expect).
  * - `'raster-causal'`: the same scans with the standard causal half-masks (closer to exact per
- *   iteration; exact for λ = 0 after one iteration).
- * - `'exact'`: the exact shortest-path distance on the same 8/26-neighbour graph (Dijkstra).
+ *   iteration; exact to float rounding for λ = 0 after one iteration).
+ * - `'exact'`: the exact shortest-path distance on the same 8/26-neighbour graph, bit-identical
+ *   to float32 Dijkstra (Dijkstra for λ > 0; label-correcting sweeps, finished by Dijkstra if
+ *   needed, for λ = 0).
  */
 export type GeodesicMethod = 'raster' | 'raster-causal' | 'exact';
 
