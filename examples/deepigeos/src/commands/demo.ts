@@ -8,14 +8,15 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@deepigeos/pnet';
-import { dice, simulateInteractions } from '@deepigeos/rnet';
+import { dice } from '@deepigeos/rnet';
 import type { Command } from '../cli/command.js';
 import { loadCase } from '../data/load.js';
 import { UsageError } from '../errors.js';
-import { createSession } from '../pipeline/infer.js';
+import { createSession, foregroundBox } from '../pipeline/infer.js';
 import { evaluationRegion } from '../pipeline/evaluate.js';
 import { loadTrainedNet } from '../pipeline/networks.js';
 import { largestSlice, writeMaskNifti, writeOverlayPngs } from '../pipeline/output.js';
+import { runRounds } from '../pipeline/rounds.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../train/schema.js';
 
 /** The package folder (bundled `weights/` and `sample/` live there). */
@@ -27,22 +28,37 @@ const ms = (t: number | undefined) => (t === undefined ? '–' : `${t.toFixed(0)
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'Run P-Net → CRF-Net(f) → simulated clicks → R-Net → CRF-Net(fu) on the bundled sample with the bundled weights; prints Dice and timings, writes NIfTI and PNG results.',
-  usage: '[--out DIR] [--rounds R] [--dim 2|3] [--image FILE --label FILE] [--weights DIR] [--seed S]',
+  usage: '[--out DIR] [--rounds R] [--dim 2|3] [--roi-margin M] [--min-clicks N] [--image FILE --label FILE] [--weights DIR] [--seed S]',
   details: () =>
-    'Each round the simulated user clicks on the current errors by the paper\'s rule (one click per started 100 voxels of every\nconnected error region of ≥ 30 voxels); R-Net then refines the latest result with all clicks so far.',
+    [
+      "Each round the simulated user clicks on the current errors by the paper's rule (one click per started 100 voxels of every",
+      'connected error region of ≥ 30 voxels) and, while fewer than --min-clicks clicks are placed, at the interior-most voxel of',
+      'the largest remaining error region; R-Net then refines the latest result with all clicks so far. The demo stops when the',
+      'user has nothing to click (R-Net without new clicks is not an interaction and can make the result worse).',
+    ].join('\n'),
   flags: {
     out: { type: 'string', value: 'DIR', help: 'output folder (default demo-output)' },
     rounds: { type: 'string', value: 'R', help: 'simulated refinement rounds (default 3)' },
-    dim: { type: 'string', value: '2|3', help: 'pipeline: 2 = 2D nets on the key axial slice (default), 3 = 3D nets on the volume' },
+    dim: { type: 'string', value: '2|3', help: 'pipeline: 3 = 3D nets on the volume (default), 2 = 2D nets on the key axial slice' },
+    'roi-margin': {
+      type: 'string',
+      value: 'M',
+      help: "3D: segment inside the reference's bounding box grown by M voxels, as a user-drawn box (default 8; -1 = whole volume)",
+    },
     image: { type: 'string', value: 'FILE', help: 'image to use instead of the bundled sample (needs --label)' },
     label: { type: 'string', value: 'FILE', help: 'its reference segmentation (for Dice and the simulated user)' },
     weights: { type: 'string', value: 'DIR', help: 'folder with pnet<dim>d/ and rnet<dim>d/ (default: the bundled weights)' },
     seed: { type: 'string', value: 'S', help: 'seed of the simulated user (default 0)' },
+    'min-clicks': {
+      type: 'string',
+      value: 'N',
+      help: "fewest clicks per round while errors remain (default 1; 0 = the paper's rule alone, which rarely clicks small errors)",
+    },
     backend: { type: 'string', value: 'NAME', help: 'auto (default) | wasm | cpu' },
   },
   async run(flags) {
     const started = performance.now();
-    const dim = (flags.number('dim', { choices: [2, 3] }) ?? 2) as 2 | 3;
+    const dim = (flags.number('dim', { choices: [2, 3] }) ?? 3) as 2 | 3;
     const rounds = flags.number('rounds', { integer: true, min: 0, max: 20 }) ?? 3;
     const out = flags.string('out') ?? 'demo-output';
     const weights = flags.string('weights') ?? join(PACKAGE_DIR, 'weights');
@@ -53,7 +69,7 @@ export const demoCommand: Command = {
     const requested = flags.string('backend') ?? 'auto';
     const backend = await initBackend(requested === 'auto' ? undefined : requested);
     if (!existsSync(join(weights, `rnet${dim}d`))) {
-      throw new UsageError(`demo --dim ${dim}: ${join(weights, `rnet${dim}d`)} does not exist (the bundled weights have a 3D P-Net but no 3D R-Net; train one with train-rnet --dim 3 and pass --weights)`);
+      throw new UsageError(`demo --dim ${dim}: ${join(weights, `rnet${dim}d`)} does not exist (--weights needs pnet${dim}d/ and rnet${dim}d/, as train-pnet/train-rnet write them)`);
     }
     const pnet = await loadTrainedNet(join(weights, `pnet${dim}d`), '--weights', TRAIN_PNET_SCHEMA);
     const rnet = await loadTrainedNet(join(weights, `rnet${dim}d`), '--weights', TRAIN_RNET_SCHEMA);
@@ -63,14 +79,18 @@ export const demoCommand: Command = {
     say(`DeepIGeoS demo — ${dim}D pipeline on ${region} of ${image} (${sample.image.shape.join('×')}), backend ${backend}`);
     say(`weights: ${pnet.modelDir} (${pnet.model.countParams()} params${pnet.crf ? ', + CRF-Net(f)' : ''}), ${rnet.modelDir} (${rnet.model.countParams()} params${rnet.crf ? ', + CRF-Net(fu)' : ''})`);
 
-    const session = createSession(pnet, rnet);
+    const margin = flags.number('roi-margin', { integer: true, min: -1, max: 1000 }) ?? 8;
+    // The paper's 3D protocol starts from a user-drawn box; it also keeps 3D inference fast.
+    const roi = dim === 3 && margin >= 0 ? foregroundBox(sample.label, sample.image.shape, margin) : undefined;
+    if (roi) say(`region of interest: the reference's bounding box + ${margin} voxels, ${roi.size.join('×')} from [${roi.start.join(', ')}]`);
+    const session = createSession(pnet, rnet, roi);
     const volume = { data: sample.image.data, shape: sample.image.shape as [number, number], spacing: sample.image.spacing, channels: sample.image.channels };
     const truth = sample.label;
     const score = (p: ArrayLike<number>) => dice(p, truth, volume.shape);
     const stages: { name: string; mask: Uint8Array }[] = [];
     const threshold = (p: Float32Array) => Uint8Array.from(p, (v) => (v > 0.5 ? 1 : 0));
 
-    let result = await session.segment(volume);
+    const result = await session.segment(volume);
     say(`P-Net           Dice ${score(result.networkProbability).toFixed(4)}   ${ms(result.timings.pnet)}`);
     stages.push({ name: 'pnet', mask: threshold(result.networkProbability) });
     if (result.crfProbability) {
@@ -78,18 +98,25 @@ export const demoCommand: Command = {
       stages.push({ name: 'pnet_crf', mask: result.mask });
     }
     const seed = flags.number('seed', { integer: true }) ?? 0;
-    for (let r = 1; r <= rounds; r++) {
-      const { fgSeeds, bgSeeds } = simulateInteractions({ prediction: result.mask, groundTruth: truth, shape: volume.shape, rng: seed + r });
-      const nf = fgSeeds.reduce((a, b) => a + b, 0);
-      const nb = bgSeeds.reduce((a, b) => a + b, 0);
-      await session.addSeeds('fg', fgSeeds);
-      await session.addSeeds('bg', bgSeeds);
-      result = await session.refine();
-      say(`round ${r}: ${nf} foreground + ${nb} background clicks${nf + nb ? '' : ' (no error region of ≥ 30 voxels; R-Net refines the latest result)'}`);
-      say(`  R-Net         Dice ${score(result.networkProbability).toFixed(4)}   encode ${ms(result.timings.encode)}, R-Net ${ms(result.timings.rnet)}`);
-      if (result.crfProbability) say(`  + CRF-Net(fu) Dice ${score(result.probability).toFixed(4)}   ${ms(result.timings.crfFU)}`);
-      stages.push({ name: `round${r}`, mask: result.mask });
-    }
+    const minClicks = flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 1;
+    const done = await runRounds({
+      session,
+      volume,
+      groundTruth: truth,
+      rounds,
+      seed,
+      minClicks,
+      // Nothing left to click (no error, or none the paper's rule clicks with --min-clicks 0): the user is done.
+      stopWhenNoClicks: true,
+      onRound: ({ round, fgClicks, bgClicks, fallbackClicks, result: r }) => {
+        const why = fallbackClicks ? ` (${fallbackClicks} at the interior-most voxel of the largest error region: none of ≥ 30 voxels)` : '';
+        say(`round ${round}: ${fgClicks} foreground + ${bgClicks} background clicks${why}`);
+        say(`  R-Net         Dice ${score(r.networkProbability).toFixed(4)}   encode ${ms(r.timings.encode)}, R-Net ${ms(r.timings.rnet)}`);
+        if (r.crfProbability) say(`  + CRF-Net(fu) Dice ${score(r.probability).toFixed(4)}   ${ms(r.timings.crfFU)}`);
+        stages.push({ name: `round${round}`, mask: r.mask });
+      },
+    });
+    if (done.length < rounds) say(`round ${done.length + 1}: the simulated user has nothing to click (${minClicks ? 'the result matches the reference' : 'no error region of ≥ 30 voxels'}); stopping`);
 
     // Masks on the loaded grid: a 2D result fills its slice of an otherwise empty volume mask.
     const axis = pnet.config.sliceAxis;

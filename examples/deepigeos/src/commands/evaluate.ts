@@ -28,10 +28,26 @@ export const evaluateCommand: Command = {
     rounds: { type: 'string', value: 'R', help: 'simulated refinement rounds (default 0 without --rnet, 1 with)' },
     json: { type: 'string', value: 'FILE', help: 'write { cases: [...], mean: { pnet, pnetCrf, rounds } } here' },
     seed: { type: 'string', value: 'S', help: 'seed of the simulated user (default 0)' },
+    'min-clicks': {
+      type: 'string',
+      value: 'N',
+      help: "fewest clicks per round while errors remain (default 0 = the paper's rule alone; 1 = also click small error regions)",
+    },
+    'roi-margin': {
+      type: 'string',
+      value: 'M',
+      help: "3D with --rnet: segment inside the reference's bounding box grown by M voxels (a user-drawn box); default -1 = whole volume",
+    },
     backend: { type: 'string', value: 'NAME', help: 'auto (default) | wasm | cpu' },
   },
   details: () =>
-    'A 2D pipeline is evaluated on each 3D case\'s key slice (the slice with most foreground along its training slice axis).\nASSD is in mm (voxel spacing); "–" when undefined (empty mask).',
+    [
+      "A 2D pipeline is evaluated on each 3D case's key slice (the slice with most foreground along its training slice axis).",
+      'ASSD is in mm (voxel spacing); "–" when undefined (empty mask).',
+      "Simulated user: the paper's rule (one click per started 100 voxels of each error region of ≥ 30 voxels); with",
+      '--min-clicks N it also clicks the interior-most voxel of the largest remaining error regions until N clicks are placed.',
+      'A round without clicks keeps the previous result.',
+    ].join('\n'),
   async run(flags) {
     const pnetDir = flags.required('pnet');
     const rnetDir = flags.string('rnet');
@@ -43,14 +59,19 @@ export const evaluateCommand: Command = {
     const rnet = rnetDir ? await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA) : undefined;
     const refs = datasetCases(dataFromFlags(flags, pnet.config.data));
     process.stderr.write(`evaluating ${refs.length} cases, ${rounds} rounds, backend ${backend}\n`);
+    const seed = flags.number('seed', { integer: true }) ?? 0;
+    const user = {
+      minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 0,
+      roiMargin: flags.number('roi-margin', { integer: true, min: -1, max: 1000 }) ?? -1,
+    };
     const cases: CaseEvaluation[] = [];
     for (const ref of refs) {
       const c = await loadCase(ref, pnet.config.preprocess);
       if (!c.label) throw new UsageError(`evaluate: case ${c.id} has no label`);
-      const e = await evaluateCase(c, pnet, rnet, rounds, flags.number('seed', { integer: true }) ?? 0);
+      const e = await evaluateCase(c, pnet, rnet, rounds, seed, user);
       cases.push(e);
       process.stdout.write(
-        `${e.id} (${e.region})  Dice/ASSD  P-Net ${fmt(e.pnet)}  +CRF ${fmt(e.pnetCrf)}${e.rounds.map((r, i) => `  round ${i + 1} ${fmt(r)}`).join('')}\n`,
+        `${e.id} (${e.region})  Dice/ASSD  P-Net ${fmt(e.pnet)}  +CRF ${fmt(e.pnetCrf)}${e.rounds.map((r, i) => `  round ${i + 1} ${fmt(r)} (${r.fgSeeds + r.bgSeeds} clicks)`).join('')}\n`,
       );
     }
     const report = summarise(cases);

@@ -3,11 +3,12 @@
  * and after each of R simulated refinement rounds (R-Net + CRF-Net(fu)), per case and mean.
  * @module
  */
-import { assd, dice, evaluateRefinement, type SegmentationMetrics } from '@deepigeos/rnet';
+import { assd, dice, type SegmentationMetrics, segmentationMetrics } from '@deepigeos/rnet';
 import type { LabelledImage } from '../data/augment.js';
 import type { LoadedCase } from '../data/load.js';
-import { createSession, keySlice, pnetOnCase } from './infer.js';
+import { createSession, foregroundBox, keySlice, pnetOnCase } from './infer.js';
 import type { TrainedNet } from './networks.js';
+import { runRounds } from './rounds.js';
 
 /** Dice (in [0, 1]) and average symmetric surface distance (mm; null when undefined, e.g. an empty mask). */
 export interface Score {
@@ -23,8 +24,12 @@ export interface CaseEvaluation {
   pnet: Score;
   /** After CRF-Net(f); null when the P-Net has no CRF stage. */
   pnetCrf: Score | null;
-  /** After each refinement round (final result of the round), with the seeds the simulated user added. */
-  rounds: (Score & { fgSeeds: number; bgSeeds: number; rnet: Score })[];
+  /**
+   * After each refinement round (final result of the round), with the clicks the simulated user
+   * added (`fallbackClicks` of them by the `minClicks` fallback); a round without clicks keeps
+   * the previous result (`refined: false`).
+   */
+  rounds: (Score & { fgSeeds: number; bgSeeds: number; fallbackClicks: number; refined: boolean; rnet: Score })[];
 }
 
 /** The `evaluate --json` document. */
@@ -48,8 +53,23 @@ export function evaluationRegion(c: LoadedCase, dim: 2 | 3, axis: 0 | 1 | 2): { 
   return { sample: slice, region: `slice ${axis}:${index}` };
 }
 
+/** How the simulated user behaves in {@link evaluateCase}. */
+export interface UserOptions {
+  /** Fallback clicks per round (see `simulateUser`); 0 = the paper's rule alone. */
+  minClicks: number;
+  /** 3D: run the session inside the reference's bounding box grown by this many voxels; -1 = whole volume. */
+  roiMargin: number;
+}
+
 /** Evaluates one case. */
-export async function evaluateCase(c: LoadedCase, pnet: TrainedNet, rnet: TrainedNet | undefined, rounds: number, seed: number): Promise<CaseEvaluation> {
+export async function evaluateCase(
+  c: LoadedCase,
+  pnet: TrainedNet,
+  rnet: TrainedNet | undefined,
+  rounds: number,
+  seed: number,
+  user: UserOptions = { minClicks: 0, roiMargin: -1 },
+): Promise<CaseEvaluation> {
   const { sample, region } = evaluationRegion(c, pnet.config.dim, pnet.config.sliceAxis);
   const { image, label } = sample;
   if (!rnet) {
@@ -62,20 +82,25 @@ export async function evaluateCase(c: LoadedCase, pnet: TrainedNet, rnet: Traine
       rounds: [],
     };
   }
-  const session = createSession(pnet, rnet);
-  const ev = await evaluateRefinement({
-    session,
-    volume: { data: image.data, shape: image.shape as [number, number], spacing: image.spacing, channels: image.channels },
-    groundTruth: label,
-    rounds,
-    rng: seed,
-  });
+  const roi = image.shape.length === 3 && user.roiMargin >= 0 ? foregroundBox(label, image.shape, user.roiMargin) : undefined;
+  const session = createSession(pnet, rnet, roi);
+  const volume = { data: image.data, shape: image.shape as [number, number], spacing: image.spacing, channels: image.channels };
+  const metrics = (p: Float32Array) => score(segmentationMetrics(p, label, volume.shape, volume.spacing));
+  const first = await session.segment(volume);
+  const done = await runRounds({ session, volume, groundTruth: label, rounds, seed, minClicks: user.minClicks });
   return {
     id: c.id,
     region,
-    pnet: score(ev.pnet),
-    pnetCrf: ev.crfF ? score(ev.crfF) : null,
-    rounds: ev.rounds.map((r) => ({ ...score(r.final), fgSeeds: r.seedsAdded.fg, bgSeeds: r.seedsAdded.bg, rnet: score(r.rnet) })),
+    pnet: metrics(first.networkProbability),
+    pnetCrf: first.crfProbability ? metrics(first.crfProbability) : null,
+    rounds: done.map((r) => ({
+      ...metrics(r.result.probability),
+      fgSeeds: r.fgClicks,
+      bgSeeds: r.bgClicks,
+      fallbackClicks: r.fallbackClicks,
+      refined: r.refined,
+      rnet: metrics(r.result.networkProbability),
+    })),
   };
 }
 

@@ -4,7 +4,7 @@
  * sessions (R-Net + CRF-Net(fu)) on one image or slice.
  * @module
  */
-import { crfStage, InteractiveSession } from '@deepigeos/rnet';
+import { crfStage, InteractiveSession, type Roi } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelledImage } from '../data/augment.js';
 import { extractSlice } from '../data/sampling.js';
@@ -69,9 +69,10 @@ export async function pnetOnCase(net: TrainedNet, image: ImageVolume): Promise<{
   return crf ? { pnet, crf } : { pnet };
 }
 
-/** An interactive session with the P-Net/R-Net pair and their CRF stages (if saved). */
-export function createSession(pnet: TrainedNet, rnet: TrainedNet): InteractiveSession {
+/** An interactive session with the P-Net/R-Net pair and their CRF stages (if saved), optionally restricted to `roi`. */
+export function createSession(pnet: TrainedNet, rnet: TrainedNet, roi?: Roi): InteractiveSession {
   return new InteractiveSession({
+    ...(roi ? { roi } : {}),
     pnet: pnet.network,
     rnet: rnet.network,
     ...(pnet.crf ? { crfF: crfStage(pnet.crf) } : {}),
@@ -92,4 +93,25 @@ export function keySlice(sample: LabelledImage, axis: 0 | 1 | 2): { slice: Label
   let index = Math.floor(shape[axis]! / 2);
   for (let s = 0; s < counts.length; s++) if (counts[s]! > counts[index]!) index = s;
   return { slice: extractSlice(sample, axis, index), index };
+}
+
+/**
+ * The bounding box of a mask's foreground grown by `margin` voxels per side and clipped to the
+ * grid — the box a user draws around the object before segmenting; undefined for an empty mask.
+ */
+export function foregroundBox(mask: Uint8Array, shape: readonly number[], margin: number): Roi | undefined {
+  const lo = shape.map(() => Number.POSITIVE_INFINITY);
+  const hi = shape.map(() => -1);
+  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, d) => p * d, 1));
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    for (let a = 0; a < shape.length; a++) {
+      const c = Math.floor(i / strides[a]!) % shape[a]!;
+      if (c < lo[a]!) lo[a] = c;
+      if (c > hi[a]!) hi[a] = c;
+    }
+  }
+  if (hi[0]! < 0) return undefined;
+  const start = lo.map((l) => Math.max(0, l - margin));
+  return { start, size: hi.map((h, a) => Math.min(shape[a]! - 1, h + margin) - start[a]! + 1) };
 }

@@ -78,6 +78,14 @@ export const TRAIN_RNET_SCHEMA: Schema = {
   pnet: { type: 'string', help: 'folder of the trained P-Net (flag --pnet)' },
   lambda: { type: 'number', min: 0, max: 1, default: 1, help: 'geodesic λ (1 = image-gradient geodesic, 0 = Euclidean)' },
   interactionMode: { type: 'string', enum: ['clicks', 'scribbles'], default: 'clicks', help: 'simulated user interaction' },
+  initFromPNet: { type: 'boolean', default: false, help: "start from the P-Net's weights (extra input channels zero) instead of random kernels" },
+  noSeedProbability: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0,
+    help: 'fraction of training samples whose simulated clicks are dropped (R-Net also sees rounds without new seeds)',
+  },
 };
 
 /** The validated training configuration (both commands; R-Net keys optional). */
@@ -130,6 +138,8 @@ export interface TrainConfig {
   pnet?: string;
   lambda?: number;
   interactionMode?: 'clicks' | 'scribbles';
+  initFromPNet?: boolean;
+  noSeedProbability?: number;
 }
 
 /** Patch side and width after dimension-dependent defaults. */

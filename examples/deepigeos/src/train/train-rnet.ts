@@ -6,7 +6,7 @@
  * @module
  */
 import { initBackend } from '@deepigeos/pnet';
-import { createRNet2D, createRNet3D, rnetTrainingSample } from '@deepigeos/rnet';
+import { createRNet2D, createRNet3D, encodeInteractionsData, rnetTrainingSample } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelledImage } from '../data/augment.js';
 import { ConfigError } from '../errors.js';
@@ -17,6 +17,7 @@ import { type LoopResult, runTraining } from './loop.js';
 import { trainCrfStage } from './crf.js';
 import { drawSample, validationSamples } from './samples.js';
 import { seedKernels } from './seeded-init.js';
+import { warmStartFromPNet } from './warm-start.js';
 import { resolvedSizes, type TrainConfig } from './schema.js';
 import { batchTensors, predictForeground } from './tensors.js';
 import { prepareData, sampleSpec, type TrainRunOptions, validateSegmentation } from './train-pnet.js';
@@ -44,6 +45,22 @@ async function toRNetSamples(pnet: TrainedNet, samples: LabelledImage[], rng: Rn
   const out: LabelledImage[] = [];
   for (let k = 0; k < samples.length; k++) {
     const s = samples[k]!;
+    const noSeeds = (config.noSeedProbability ?? 0) > 0 && rng.next() < config.noSeedProbability!;
+    if (noSeeds) {
+      // A round where the user adds nothing: R-Net sees [image, probability, empty, empty].
+      const input = await encodeInteractionsData({
+        image: s.image.data,
+        shape: s.image.shape as [number, number],
+        spacing: s.image.spacing,
+        channels: s.image.channels,
+        probability: probs[k]!,
+        fgSeeds: new Uint8Array(s.label.length),
+        bgSeeds: new Uint8Array(s.label.length),
+        geodesic: { lambda: config.lambda ?? 1 },
+      });
+      out.push({ image: { ...s.image, data: input, channels: s.image.channels + 3 }, label: s.label });
+      continue;
+    }
     const r = await rnetTrainingSample({
       image: s.image.data,
       shape: s.image.shape as [number, number],
@@ -73,7 +90,8 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
     ? createRNet2D({ imageChannels, channels, dropout: config.dropout })
     : createRNet3D({ imageChannels, channels, dropout: config.dropout });
   seedKernels(model, createRng(config.seed + 3));
-  log(`R-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backend}`);
+  if (config.initFromPNet) warmStartFromPNet(model, pnet.model);
+  log(`R-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backend}${config.initFromPNet ? ', initialised from the P-Net' : ''}`);
   // Validation inputs depend only on the frozen P-Net and a fixed RNG: encode them once.
   const valRng = createRng(config.seed + 1);
   const valRaw = validationSamples(validation, spec, valRng, config.validationSamples);

@@ -45,9 +45,13 @@ async function loadCrf(name: string): Promise<CrfStage | undefined> {
   return crfStage(layer as CrfNetF);
 }
 
-/** The bundled P-Net/R-Net pair: 3D if bundled, else 2D (run slice by slice). */
+/**
+ * The bundled P-Net/R-Net pair: 2D (run slice by slice) if bundled, else 3D. The bundled 3D nets
+ * were trained on 24³ patches and are only accurate window by window (`src/pipeline/tiled.ts`),
+ * which the app does not do, so the 2D pair comes first.
+ */
 function choosePair(): { pnet: string; rnet: string; dim: 2 | 3 } {
-  for (const dim of [3, 2] as const) {
+  for (const dim of [2, 3] as const) {
     if (bundledModel(`pnet${dim}d`) && bundledModel(`rnet${dim}d`)) return { pnet: `pnet${dim}d`, rnet: `rnet${dim}d`, dim };
   }
   throw new ModelLoadError(`the app was built without a P-Net/R-Net pair (pnet3d + rnet3d or pnet2d + rnet2d); bundled: ${bundledModelNames().join(', ') || 'none'}`);
