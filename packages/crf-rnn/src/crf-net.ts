@@ -12,7 +12,7 @@ import { checkCrfInputs, checkSeeds, resolveSpacing } from './validate.js';
 import { type WindowOffsets, windowOffsets } from './window.js';
 
 /** Binary seed masks `[N, ...spatial, 1]` of CRF-Net(fu). */
-interface SeedMasks {
+export interface SeedMasks {
   fg: tf.Tensor;
   bg: tf.Tensor;
 }

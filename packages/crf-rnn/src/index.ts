@@ -3,7 +3,7 @@
  * CRF over a permutohedral lattice, all trainable jointly with the network in front of them.
  * @packageDocumentation
  */
-export { type BaseLayerArgs, CrfNetF, type CrfNetFOptions, CrfNetFU, type CrfNetFUOptions, crfNetF, crfNetFU } from './crf-net.js';
+export { type BaseLayerArgs, CrfNetF, type CrfNetFOptions, CrfNetFU, type CrfNetFUOptions, crfNetF, crfNetFU, type SeedMasks } from './crf-net.js';
 export { DenseCrf, type DenseCrfOptions, denseCrf } from './dense-crf.js';
 export { ArgumentError, ShapeError } from './errors.js';
 export { createLattice, type FilterOptions, type Lattice } from './lattice.js';

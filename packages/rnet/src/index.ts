@@ -4,8 +4,29 @@
  * @packageDocumentation
  */
 // Re-exported so `@deepigeos/rnet` alone gives the whole pipeline.
-export { CrfNetF, type CrfNetFOptions, CrfNetFU, type CrfNetFUOptions, crfNetF, crfNetFU } from '@deepigeos/crf-rnn';
-export { activeBackend, createPNet2D, createPNet3D, initBackend, loadCheckpoint, saveCheckpoint, trainStep } from '@deepigeos/pnet';
+export {
+  CrfNetF,
+  type CrfNetFOptions,
+  CrfNetFU,
+  type CrfNetFUOptions,
+  crfNetF,
+  crfNetFU,
+  pretrainPairwiseNet,
+  ArgumentError,
+} from '@deepigeos/crf-rnn';
+export {
+  activeBackend,
+  BackendError,
+  createPNet2D,
+  createPNet3D,
+  exportTorchStateDict,
+  importTorchStateDict,
+  initBackend,
+  loadCheckpoint,
+  saveCheckpoint,
+  StateDictError,
+  trainStep,
+} from '@deepigeos/pnet';
 export { type Components, type Connectivity, labelComponents } from './components.js';
 export { crfStage } from './crf.js';
 export { euclideanDistanceTransform } from './edt.js';
