@@ -28,7 +28,7 @@ const ms = (t: number | undefined) => (t === undefined ? '–' : `${t.toFixed(0)
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'Run P-Net → CRF-Net(f) → simulated clicks → R-Net → CRF-Net(fu) on the bundled sample with the bundled weights; prints Dice and timings, writes NIfTI and PNG results.',
-  usage: '[--out DIR] [--rounds R] [--dim 2|3] [--roi-margin M] [--min-clicks N] [--image FILE --label FILE] [--weights DIR] [--seed S]',
+  usage: '[--out DIR] [--rounds R] [--dim 2|3] [--roi-margin M | --whole-volume] [--min-clicks N] [--image FILE --label FILE] [--weights DIR] [--seed S]',
   details: () =>
     [
       "Each round the simulated user clicks on the current errors by the paper's rule (one click per started 100 voxels of every",
@@ -43,8 +43,9 @@ export const demoCommand: Command = {
     'roi-margin': {
       type: 'string',
       value: 'M',
-      help: "3D: segment inside the reference's bounding box grown by M voxels, as a user-drawn box (default 8; -1 = whole volume)",
+      help: "3D: segment inside the reference's bounding box grown by M voxels, as a user-drawn box (default 8)",
     },
+    'whole-volume': { type: 'boolean', help: '3D: segment the whole volume instead (slower; look-alike lesions outside the box count)' },
     image: { type: 'string', value: 'FILE', help: 'image to use instead of the bundled sample (needs --label)' },
     label: { type: 'string', value: 'FILE', help: 'its reference segmentation (for Dice and the simulated user)' },
     weights: { type: 'string', value: 'DIR', help: 'folder with pnet<dim>d/ and rnet<dim>d/ (default: the bundled weights)' },
@@ -79,9 +80,9 @@ export const demoCommand: Command = {
     say(`DeepIGeoS demo — ${dim}D pipeline on ${region} of ${image} (${sample.image.shape.join('×')}), backend ${backend}`);
     say(`weights: ${pnet.modelDir} (${pnet.model.countParams()} params${pnet.crf ? ', + CRF-Net(f)' : ''}), ${rnet.modelDir} (${rnet.model.countParams()} params${rnet.crf ? ', + CRF-Net(fu)' : ''})`);
 
-    const margin = flags.number('roi-margin', { integer: true, min: -1, max: 1000 }) ?? 8;
-    // The paper's 3D protocol starts from a user-drawn box; it also keeps 3D inference fast.
-    const roi = dim === 3 && margin >= 0 ? foregroundBox(sample.label, sample.image.shape, margin) : undefined;
+    const margin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 }) ?? 8;
+    // A user-drawn box around the object; it also keeps 3D inference fast.
+    const roi = dim === 3 && !flags.bool('whole-volume') ? foregroundBox(sample.label, sample.image.shape, margin) : undefined;
     if (roi) say(`region of interest: the reference's bounding box + ${margin} voxels, ${roi.size.join('×')} from [${roi.start.join(', ')}]`);
     const session = createSession(pnet, rnet, roi);
     const volume = { data: sample.image.data, shape: sample.image.shape as [number, number], spacing: sample.image.spacing, channels: sample.image.channels };
@@ -109,7 +110,8 @@ export const demoCommand: Command = {
       // Nothing left to click (no error, or none the paper's rule clicks with --min-clicks 0): the user is done.
       stopWhenNoClicks: true,
       onRound: ({ round, fgClicks, bgClicks, fallbackClicks, result: r }) => {
-        const why = fallbackClicks ? ` (${fallbackClicks} at the interior-most voxel of the largest error region: none of ≥ 30 voxels)` : '';
+        const paperRule = fgClicks + bgClicks - fallbackClicks ? '' : "; no region reaches the paper's 30 voxels";
+        const why = fallbackClicks ? ` (${fallbackClicks} by the fallback: interior-most voxel of the largest error region${paperRule})` : '';
         say(`round ${round}: ${fgClicks} foreground + ${bgClicks} background clicks${why}`);
         say(`  R-Net         Dice ${score(r.networkProbability).toFixed(4)}   encode ${ms(r.timings.encode)}, R-Net ${ms(r.timings.rnet)}`);
         if (r.crfProbability) say(`  + CRF-Net(fu) Dice ${score(r.probability).toFixed(4)}   ${ms(r.timings.crfFU)}`);

@@ -36,7 +36,7 @@ export const evaluateCommand: Command = {
     'roi-margin': {
       type: 'string',
       value: 'M',
-      help: "3D with --rnet: segment inside the reference's bounding box grown by M voxels (a user-drawn box); default -1 = whole volume",
+      help: "3D with --rnet: segment inside the reference's bounding box grown by M voxels (a user-drawn box); default: whole volume",
     },
     backend: { type: 'string', value: 'NAME', help: 'auto (default) | wasm | cpu' },
   },
@@ -60,10 +60,8 @@ export const evaluateCommand: Command = {
     const refs = datasetCases(dataFromFlags(flags, pnet.config.data));
     process.stderr.write(`evaluating ${refs.length} cases, ${rounds} rounds, backend ${backend}\n`);
     const seed = flags.number('seed', { integer: true }) ?? 0;
-    const user = {
-      minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 0,
-      roiMargin: flags.number('roi-margin', { integer: true, min: -1, max: 1000 }) ?? -1,
-    };
+    const roiMargin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 });
+    const user = { minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 0, ...(roiMargin === undefined ? {} : { roiMargin }) };
     const cases: CaseEvaluation[] = [];
     for (const ref of refs) {
       const c = await loadCase(ref, pnet.config.preprocess);

@@ -57,8 +57,8 @@ export function evaluationRegion(c: LoadedCase, dim: 2 | 3, axis: 0 | 1 | 2): { 
 export interface UserOptions {
   /** Fallback clicks per round (see `simulateUser`); 0 = the paper's rule alone. */
   minClicks: number;
-  /** 3D: run the session inside the reference's bounding box grown by this many voxels; -1 = whole volume. */
-  roiMargin: number;
+  /** 3D: run the session inside the reference's bounding box grown by this many voxels; undefined = whole volume. */
+  roiMargin?: number;
 }
 
 /** Evaluates one case. */
@@ -68,7 +68,7 @@ export async function evaluateCase(
   rnet: TrainedNet | undefined,
   rounds: number,
   seed: number,
-  user: UserOptions = { minClicks: 0, roiMargin: -1 },
+  user: UserOptions = { minClicks: 0 },
 ): Promise<CaseEvaluation> {
   const { sample, region } = evaluationRegion(c, pnet.config.dim, pnet.config.sliceAxis);
   const { image, label } = sample;
@@ -82,7 +82,7 @@ export async function evaluateCase(
       rounds: [],
     };
   }
-  const roi = image.shape.length === 3 && user.roiMargin >= 0 ? foregroundBox(label, image.shape, user.roiMargin) : undefined;
+  const roi = image.shape.length === 3 && user.roiMargin !== undefined ? foregroundBox(label, image.shape, user.roiMargin) : undefined;
   const session = createSession(pnet, rnet, roi);
   const volume = { data: image.data, shape: image.shape as [number, number], spacing: image.spacing, channels: image.channels };
   const metrics = (p: Float32Array) => score(segmentationMetrics(p, label, volume.shape, volume.spacing));
