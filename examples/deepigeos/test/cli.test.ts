@@ -144,12 +144,25 @@ describe('3D pipeline', () => {
   it('trains tiny 3D P-Net and R-Net and evaluates a refinement round on volumes', async () => {
     const tiny3d = ['--dim', '3', '--patch', '12', '--channels', '2', '--batch', '1', '--steps-per-epoch', '1', '--epochs', '1'];
     expect((await cli('train-pnet', '--images', images, '--labels', labels, '--out', 'p3', ...tiny3d)).code).toBe(0);
-    expect((await cli('train-rnet', '--images', images, '--labels', labels, '--pnet', 'p3', '--out', 'r3', ...tiny3d)).code).toBe(0);
-    const e = await cli('evaluate', '--images', images, '--labels', labels, '--pnet', 'p3', '--rnet', 'r3', '--rounds', '1', '--json', 'e3.json');
+    // R-Net as bundled: started from the P-Net, here with every training sample click-free.
+    writeFileSync(join(dir, 'r3.json'), JSON.stringify({ initFromPNet: true, noSeedProbability: 1 }));
+    const r3 = await cli('train-rnet', '--images', images, '--labels', labels, '--pnet', 'p3', '--out', 'r3', '--config', 'r3.json', ...tiny3d);
+    expect(r3.code).toBe(0);
+    expect(r3.err).toMatch(/initialised from the P-Net/);
+    expect(JSON.parse(readFileSync(join(dir, 'r3/config.json'), 'utf8'))).toMatchObject({ initFromPNet: true, noSeedProbability: 1 });
+    const e = await cli('evaluate', '--images', images, '--labels', labels, '--pnet', 'p3', '--rnet', 'r3', '--rounds', '2', '--min-clicks', '1', '--roi-margin', '2', '--json', 'e3.json');
     expect(e.code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'e3.json'), 'utf8'));
     expect(report.cases[0].region).toBe('volume');
-    expect(report.mean.rounds).toHaveLength(1);
+    expect(report.mean.rounds).toHaveLength(2);
+    // With --min-clicks 1 every round either clicks or has nothing left to correct (and keeps its result).
+    for (const c of report.cases) {
+      for (const r of c.rounds) expect(r.refined ? r.fgSeeds + r.bgSeeds : r.dice).toBeGreaterThanOrEqual(1);
+    }
+    const wider = await cli('train-rnet', '--images', images, '--labels', labels, '--pnet', 'p3', '--out', 'r3w', '--config', 'r3.json', ...tiny3d, '--channels', '3');
+    expect(wider.code).toBe(2);
+    expect(wider.err).toMatch(/initFromPNet: .*use the P-Net's channels and dim/);
+    expect(existsSync(join(dir, 'r3w'))).toBe(false);
     const mismatch = await cli('train-rnet', '--images', images, '--labels', labels, '--pnet', 'p3', '--dim', '2', '--out', 'r2', ...tiny);
     expect(mismatch.code).toBe(2);
     expect(mismatch.err).toMatch(/--dim 2 differs from the P-Net's dim 3/);

@@ -45,33 +45,20 @@ async function toRNetSamples(pnet: TrainedNet, samples: LabelledImage[], rng: Rn
   const out: LabelledImage[] = [];
   for (let k = 0; k < samples.length; k++) {
     const s = samples[k]!;
-    const noSeeds = (config.noSeedProbability ?? 0) > 0 && rng.next() < config.noSeedProbability!;
-    if (noSeeds) {
-      // A round where the user adds nothing: R-Net sees [image, probability, empty, empty].
-      const input = await encodeInteractionsData({
-        image: s.image.data,
-        shape: s.image.shape as [number, number],
-        spacing: s.image.spacing,
-        channels: s.image.channels,
-        probability: probs[k]!,
-        fgSeeds: new Uint8Array(s.label.length),
-        bgSeeds: new Uint8Array(s.label.length),
-        geodesic: { lambda: config.lambda ?? 1 },
-      });
-      out.push({ image: { ...s.image, data: input, channels: s.image.channels + 3 }, label: s.label });
-      continue;
-    }
-    const r = await rnetTrainingSample({
+    const common = {
       image: s.image.data,
       shape: s.image.shape as [number, number],
       spacing: s.image.spacing,
       channels: s.image.channels,
       probability: probs[k]!,
-      groundTruth: s.label,
-      rng: () => rng.next(),
-      mode: config.interactionMode ?? 'clicks',
       geodesic: { lambda: config.lambda ?? 1 },
-    });
+    };
+    const noSeeds = (config.noSeedProbability ?? 0) > 0 && rng.next() < config.noSeedProbability!;
+    // A round where the user adds nothing: R-Net sees [image, probability, empty, empty].
+    const empty = () => new Uint8Array(s.label.length);
+    const r = noSeeds
+      ? { input: await encodeInteractionsData({ ...common, fgSeeds: empty(), bgSeeds: empty() }), label: s.label }
+      : await rnetTrainingSample({ ...common, groundTruth: s.label, rng: () => rng.next(), mode: config.interactionMode ?? 'clicks' });
     out.push({ image: { ...s.image, data: r.input, channels: s.image.channels + 3 }, label: r.label });
   }
   return out;
