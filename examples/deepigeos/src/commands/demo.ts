@@ -27,7 +27,8 @@ const ms = (t: number | undefined) => (t === undefined ? '–' : `${t.toFixed(0)
 /** The `demo` command. */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'Run P-Net → CRF-Net(f) → simulated clicks → R-Net → CRF-Net(fu) on the bundled sample with the bundled weights; prints Dice and timings, writes NIfTI and PNG results.',
+  summary:
+    'Run P-Net → CRF-Net(f) → simulated clicks → R-Net → CRF-Net(fu) on the bundled sample with the bundled weights (CRF stages where the weights have them: the bundled 2D ones); prints Dice and timings, writes NIfTI and PNG results.',
   usage: '[--out DIR] [--rounds R] [--dim 2|3] [--roi-margin M | --whole-volume] [--min-clicks N] [--image FILE --label FILE] [--weights DIR] [--seed S]',
   details: () =>
     [

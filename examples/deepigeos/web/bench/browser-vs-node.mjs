@@ -22,7 +22,8 @@ const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const weights = join(webRoot, '..', 'weights');
 const sampleDir = join(webRoot, '..', 'sample');
 const samplePath = join(sampleDir, readdirSync(sampleDir, { recursive: true }).find((f) => f.endsWith('.nii.gz') && !f.endsWith('_seg.nii.gz')));
-const dim = existsSync(join(weights, 'pnet3d', 'model.json')) ? 3 : 2;
+// The pair the app uses (web/src/pipeline.ts choosePair): 2D when bundled, else 3D.
+const dim = ['pnet2d', 'rnet2d'].every((n) => existsSync(join(weights, n, 'model.json'))) ? 2 : 3;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sumStages = (all) => all.reduce((acc, t) => {
   for (const [k, v] of Object.entries(t)) if (v !== undefined) acc[k] = (acc[k] ?? 0) + v;
