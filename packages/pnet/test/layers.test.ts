@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -75,6 +75,21 @@ describe('layers', () => {
     const loaded = await loadCheckpoint(join(work, 'ckpt'));
     expect(loaded.layers.map((l) => l.getClassName())).toContain('PNetBlock');
     expect(maxAbsDiff((loaded.predict(x) as tf.Tensor).dataSync(), (model.predict(x) as tf.Tensor).dataSync())).toBe(0);
+  });
+
+  it('an interrupted checkpoint save leaves the previous checkpoint intact and loadable', async () => {
+    await initBackend('wasm');
+    const dir = join(work, 'ckpt-atomic');
+    const first = createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4 });
+    const second = createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4 });
+    const x = tf.randomNormal([1, 12, 12, 1]);
+    await saveCheckpoint(first, dir);
+    // A folder squatting on the temporary weights name makes the second save fail mid-way.
+    mkdirSync(join(dir, `weights.bin.${process.pid}.tmp`));
+    await expect(saveCheckpoint(second, dir)).rejects.toThrow();
+    const loaded = await loadCheckpoint(dir);
+    expect(maxAbsDiff((loaded.predict(x) as tf.Tensor).dataSync(), (first.predict(x) as tf.Tensor).dataSync())).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['model.json', `weights.bin.${process.pid}.tmp`, 'weights.bin'].sort());
   });
 
   it('BatchNormND normalises 5D inputs like PyTorch (training and running statistics) and differentiates', async () => {

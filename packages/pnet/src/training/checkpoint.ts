@@ -10,13 +10,22 @@ const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 /**
  * Saves a model in the tfjs layers format. `destination` is either a tfjs URL handled by
  * `model.save` (`indexeddb://name`, `localstorage://name`, `downloads://name`, `http(s)://…`) or,
- * in Node, a directory path, which receives `model.json` and `weights.bin`. The optimizer state is
- * not saved.
+ * in Node, a directory path, which receives `model.json` and `weights.bin`, each written to a
+ * temporary file and renamed into place (an interrupted save leaves the previous files intact).
+ * The optimizer state is not saved.
  */
 export async function saveCheckpoint(model: tfl.LayersModel, destination: string): Promise<tf.io.SaveResult> {
   if (URL_SCHEME.test(destination)) return model.save(destination);
-  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { mkdir, rename, writeFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
+  // Each file goes to a temporary name first and is renamed into place once complete, so an
+  // interrupted save never leaves a truncated file; model.json is renamed last, after its weights.
+  const writeAtomically = async (name: string, data: string | Uint8Array) => {
+    const path = join(destination, name);
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, data);
+    await rename(temporary, path);
+  };
   return model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       await mkdir(destination, { recursive: true });
@@ -29,8 +38,8 @@ export async function saveCheckpoint(model: tfl.LayersModel, destination: string
         weightsManifest,
       };
       const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      await writeFile(join(destination, 'model.json'), JSON.stringify(modelJson));
-      await writeFile(join(destination, 'weights.bin'), new Uint8Array(weights));
+      await writeAtomically('weights.bin', new Uint8Array(weights));
+      await writeAtomically('model.json', JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );
