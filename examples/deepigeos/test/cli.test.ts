@@ -173,24 +173,36 @@ describe('3D pipeline', () => {
 describe('demo with the bundled weights and sample', () => {
   const dice = (out: string, stage: string) => [...out.matchAll(new RegExp(`${stage}\\s+Dice ([01]\\.\\d{4})`, 'g'))].map((m) => Number(m[1]));
 
-  it('runs the 3D pipeline by default: masks aligned with the sample, PNG overlays, a click in every round', async () => {
+  it('runs the 3D pipeline by default with both CRF stages: masks aligned with the sample, clicks honoured, PNG overlays', async () => {
     const r = await cli('demo', '--out', 'demo-out', '--rounds', '2');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/3D pipeline on volume/);
+    expect(r.out).toMatch(/pnet3d \(\d+ params, \+ CRF-Net\(f\)\), .*rnet3d \(\d+ params, \+ CRF-Net\(fu\)\)/);
     expect(r.out).toMatch(/region of interest: the reference's bounding box \+ 8 voxels/);
     expect(dice(r.out, 'P-Net')).toHaveLength(1);
+    expect(dice(r.out, '\\+ CRF-Net\\(f\\)')).toHaveLength(1);
     expect(dice(r.out, 'R-Net')).toHaveLength(2);
+    expect(dice(r.out, '\\+ CRF-Net\\(fu\\)')).toHaveLength(2);
     for (const m of r.out.matchAll(/round \d: (\d+) foreground \+ (\d+) background clicks/g)) expect(Number(m[1]) + Number(m[2])).toBeGreaterThan(0);
     const sample = await readNifti(join(fixtures, '../../sample/Phantom_demo/Phantom_demo_flair.nii.gz'));
     const masks = readdirSync(join(dir, 'demo-out')).filter((f) => f.endsWith('_seg.nii.gz'));
-    expect(masks.sort()).toEqual(['pnet_seg.nii.gz', 'round1_seg.nii.gz', 'round2_seg.nii.gz']);
+    expect(masks.sort()).toEqual(['pnet_crf_seg.nii.gz', 'pnet_seg.nii.gz', 'round1_seg.nii.gz', 'round2_seg.nii.gz']);
     for (const f of masks) {
       const m = await readNifti(join(dir, 'demo-out', f));
       expect(m.affine).toEqual(sample.affine);
       expect(m.dims).toEqual(sample.dims);
     }
     expect(readdirSync(join(dir, 'demo-out/png')).length).toBe(masks.length);
+    // CRF-Net(fu) honours the seeds: the final mask is foreground at every foreground click and
+    // background at every background click (clicks land on errors, so these voxels were wrong before).
+    const clicks = (await readNifti(join(dir, 'demo-out', 'clicks.nii.gz'))).data;
+    const final = (await readNifti(join(dir, 'demo-out', 'round2_seg.nii.gz'))).data;
+    const before = (await readNifti(join(dir, 'demo-out', 'pnet_crf_seg.nii.gz'))).data;
+    const clicked = [...clicks.keys()].filter((i) => clicks[i] !== 0);
+    expect(clicked.length).toBeGreaterThan(0);
+    for (const i of clicked) expect([i, final[i]]).toEqual([i, clicks[i] === 1 ? 1 : 0]);
+    expect(clicked.some((i) => before[i] !== (clicks[i] === 1 ? 1 : 0))).toBe(true);
   }, 120_000);
 
   it('--dim 2: CRF stages, and the fallback click makes the rounds interactive where the paper\'s rule places none', async () => {

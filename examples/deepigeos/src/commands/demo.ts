@@ -28,7 +28,7 @@ const ms = (t: number | undefined) => (t === undefined ? '–' : `${t.toFixed(0)
 export const demoCommand: Command = {
   name: 'demo',
   summary:
-    'Run P-Net → CRF-Net(f) → simulated clicks → R-Net → CRF-Net(fu) on the bundled sample with the bundled weights (CRF stages where the weights have them: the bundled 2D ones); prints Dice and timings, writes NIfTI and PNG results.',
+    'Run P-Net → CRF-Net(f) → simulated clicks → R-Net → CRF-Net(fu) on the bundled sample with the bundled weights (CRF stages where the weights have them: all bundled ones); prints Dice and timings, writes NIfTI masks, the clicks and PNG overlays.',
   usage: '[--out DIR] [--rounds R] [--dim 2|3] [--roi-margin M | --whole-volume] [--min-clicks N] [--image FILE --label FILE] [--weights DIR] [--seed S]',
   details: () =>
     [
@@ -101,6 +101,8 @@ export const demoCommand: Command = {
     }
     const seed = flags.number('seed', { integer: true }) ?? 0;
     const minClicks = flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 1;
+    // Every click of every round: 1 = foreground, 2 = background (written as clicks.nii.gz).
+    const clicks = new Uint8Array(truth.length);
     const done = await runRounds({
       session,
       volume,
@@ -110,13 +112,14 @@ export const demoCommand: Command = {
       minClicks,
       // Nothing left to click (no error, or none the paper's rule clicks with --min-clicks 0): the user is done.
       stopWhenNoClicks: true,
-      onRound: ({ round, fgClicks, bgClicks, fallbackClicks, result: r }) => {
+      onRound: ({ round, fgClicks, bgClicks, fallbackClicks, fgSeeds, bgSeeds, result: r }) => {
         const paperRule = fgClicks + bgClicks - fallbackClicks ? '' : "; no region reaches the paper's 30 voxels";
         const why = fallbackClicks ? ` (${fallbackClicks} by the fallback: interior-most voxel of the largest error region${paperRule})` : '';
         say(`round ${round}: ${fgClicks} foreground + ${bgClicks} background clicks${why}`);
         say(`  R-Net         Dice ${score(r.networkProbability).toFixed(4)}   encode ${ms(r.timings.encode)}, R-Net ${ms(r.timings.rnet)}`);
         if (r.crfProbability) say(`  + CRF-Net(fu) Dice ${score(r.probability).toFixed(4)}   ${ms(r.timings.crfFU)}`);
         stages.push({ name: `round${round}`, mask: r.mask });
+        for (let i = 0; i < clicks.length; i++) if (fgSeeds[i] || bgSeeds[i]) clicks[i] = fgSeeds[i] ? 1 : 2;
       },
     });
     if (done.length < rounds) say(`round ${done.length + 1}: the simulated user has nothing to click (${minClicks ? 'the result matches the reference' : 'no error region of ≥ 30 voxels'}); stopping`);
@@ -124,21 +127,23 @@ export const demoCommand: Command = {
     // Masks on the loaded grid: a 2D result fills its slice of an otherwise empty volume mask.
     const axis = pnet.config.sliceAxis;
     const sliceIndex = region.startsWith('slice') ? Number(region.split(':')[1]) : -1;
+    const onLoadedGrid = (mask: Uint8Array): Uint8Array => {
+      if (sliceIndex < 0) return mask;
+      const full = new Uint8Array(c.label!.length);
+      const [D, H, W] = c.image.shape as [number, number, number];
+      const strides = [H * W, W, 1];
+      const keep = [0, 1, 2].filter((a) => a !== axis) as [number, number];
+      let k = 0;
+      for (let u = 0; u < [D, H, W][keep[0]]!; u++) for (let v = 0; v < [D, H, W][keep[1]]!; v++, k++) full[sliceIndex * strides[axis]! + u * strides[keep[0]]! + v * strides[keep[1]]!] = mask[k]!;
+      return full;
+    };
     for (const s of stages) {
-      let full = s.mask;
-      if (sliceIndex >= 0) {
-        full = new Uint8Array(c.label!.length);
-        const [D, H, W] = c.image.shape as [number, number, number];
-        const strides = [H * W, W, 1];
-        const keep = [0, 1, 2].filter((a) => a !== axis) as [number, number];
-        let k = 0;
-        for (let u = 0; u < [D, H, W][keep[0]]!; u++) for (let v = 0; v < [D, H, W][keep[1]]!; v++, k++) full[sliceIndex * strides[axis]! + u * strides[keep[0]]! + v * strides[keep[1]]!] = s.mask[k]!;
-      }
-      await writeMaskNifti(join(out, `${s.name}_seg.nii.gz`), full, c.geometry);
+      await writeMaskNifti(join(out, `${s.name}_seg.nii.gz`), onLoadedGrid(s.mask), c.geometry);
       const slices = sample.image.shape.length === 2 ? [0] : [largestSlice(truth, sample.image.shape)];
       writeOverlayPngs(join(out, 'png'), s.name, sample.image, s.mask, slices, truth);
     }
-    say(`wrote ${stages.length} masks (*_seg.nii.gz, aligned with ${image}) and PNG overlays to ${out}`);
+    if (done.length) await writeMaskNifti(join(out, 'clicks.nii.gz'), onLoadedGrid(clicks), c.geometry);
+    say(`wrote ${stages.length} masks (*_seg.nii.gz, aligned with ${image})${done.length ? ', the clicks (clicks.nii.gz: 1 = foreground, 2 = background)' : ''} and PNG overlays to ${out}`);
     say(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   },
 };

@@ -153,7 +153,7 @@ export async function loadCase(ref: CaseRef, prep: PreprocessOptions): Promise<L
   return { id: ref.id, image, ...(label ? { label } : {}), affine: first.source.affine, geometry };
 }
 
-/** Pastes a cropped mask into a zero mask of the full shape. */
+/** Pastes a cropped mask (labels kept) into a zero mask of the full shape. */
 function uncrop(mask: Uint8Array, shape: number[], box: Box): Uint8Array {
   const out = new Uint8Array(voxelCount(shape));
   const inner = box.end.map((e, a) => e - box.start[a]!);
@@ -168,13 +168,13 @@ function uncrop(mask: Uint8Array, shape: number[], box: Box): Uint8Array {
       rem -= q * ist[a]!;
       o += (q + box.start[a]!) * st[a]!;
     }
-    out[o] = 1;
+    out[o] = mask[i]!;
   }
   return out;
 }
 
 /**
- * Maps a binary mask on the loaded case's grid back to the source image's voxel grid (undoing
+ * Maps a mask (binary or small integer labels) on the loaded case's grid back to the source image's voxel grid (undoing
  * crop, resampling — nearest neighbour — and reorientation), in NIfTI order (x fastest), ready to
  * be written with the source's affine.
  */

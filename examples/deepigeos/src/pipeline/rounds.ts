@@ -38,6 +38,9 @@ export interface RoundOutcome {
   bgClicks: number;
   /** Of those, clicks placed by the `minClicks` fallback rather than the paper's rule. */
   fallbackClicks: number;
+  /** This round's clicks as masks on the volume's grid (1 = clicked voxel). */
+  fgSeeds: Uint8Array;
+  bgSeeds: Uint8Array;
   /** false when the user placed no click: the result is the previous round's. */
   refined: boolean;
   /** The session's result after the round. */
@@ -63,7 +66,7 @@ export async function runRounds(options: RoundsOptions): Promise<RoundOutcome[]>
       await session.addSeeds('bg', clicks.bgSeeds);
       result = await session.refine();
     }
-    const outcome: RoundOutcome = { round: r, fgClicks, bgClicks, fallbackClicks: clicks.fallbackClicks, refined, result };
+    const outcome: RoundOutcome = { round: r, fgClicks, bgClicks, fallbackClicks: clicks.fallbackClicks, fgSeeds: clicks.fgSeeds, bgSeeds: clicks.bgSeeds, refined, result };
     out.push(outcome);
     await options.onRound?.(outcome);
   }
