@@ -11,7 +11,7 @@ import type { LoadedCase } from '../data/load.js';
 import { ConfigError } from '../errors.js';
 import type { OverlayImage } from '../report/overlay.js';
 import { inferenceNetwork } from '../pipeline/networks.js';
-import { createRng } from '../rng.js';
+import { createRng, type Rng } from '../rng.js';
 import { CaseCache, datasetCases } from './cases.js';
 import { trainCrfStage } from './crf.js';
 import { type LoopResult, runTraining } from './loop.js';
@@ -29,6 +29,24 @@ export interface TrainRunOptions {
   onStep?: (step: number) => void;
   /** Informational messages (default: stderr). */
   log?: (message: string) => void;
+}
+
+/** The loop options both trainers hand through unchanged from the command line. */
+export function loopPassThrough(options: TrainRunOptions) {
+  return {
+    out: options.out,
+    resume: options.resume,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stream ? { stream: options.stream } : {}),
+    ...(options.onStep ? { onStep: options.onStep } : {}),
+  };
+}
+
+/** Draws `batchSize` augmented samples, each from a random training case. */
+export async function drawTrainingBatch(train: CaseCache, spec: SampleSpec, batchSize: number, rng: Rng): Promise<LabelledImage[]> {
+  const batch: LabelledImage[] = [];
+  for (let b = 0; b < batchSize; b++) batch.push(drawSample(await train.get(rng.int(train.size)), spec, rng));
+  return batch;
 }
 
 /** Sampling spec of a config. */
@@ -124,17 +142,9 @@ export async function trainPNet(config: TrainConfig, options: TrainRunOptions): 
     const result = await runTraining({
       model,
       config,
-      out: options.out,
-      resume: options.resume,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.stream ? { stream: options.stream } : {}),
-      ...(options.onStep ? { onStep: options.onStep } : {}),
+      ...loopPassThrough(options),
       task: {
-        drawBatch: async (rng) => {
-          const batch = [];
-          for (let b = 0; b < config.batch; b++) batch.push(drawSample(await train.get(rng.int(train.size)), spec, rng));
-          return batch;
-        },
+        drawBatch: (rng) => drawTrainingBatch(train, spec, config.batch, rng),
         validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(inferenceNetwork(m, config), s.image)),
       },
     });

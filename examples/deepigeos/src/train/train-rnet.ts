@@ -15,12 +15,19 @@ import type { Predictor } from '../pipeline/tiled.js';
 import { createRng, type Rng } from '../rng.js';
 import { type LoopResult, runTraining } from './loop.js';
 import { trainCrfStage } from './crf.js';
-import { drawSample, validationSamples } from './samples.js';
+import { validationSamples } from './samples.js';
 import { seedKernels } from './seeded-init.js';
 import { warmStartFromPNet } from './warm-start.js';
 import { resolvedSizes, type TrainConfig } from './schema.js';
 import { batchTensors, predictForeground } from './tensors.js';
-import { prepareData, sampleSpec, type TrainRunOptions, validateSegmentation } from './train-pnet.js';
+import {
+  drawTrainingBatch,
+  loopPassThrough,
+  prepareData,
+  sampleSpec,
+  type TrainRunOptions,
+  validateSegmentation,
+} from './train-pnet.js';
 
 /** P-Net foreground probabilities of a batch of equally shaped samples, in one forward pass. */
 async function pnetProbabilities(pnet: Predictor, samples: LabelledImage[]): Promise<Float32Array[]> {
@@ -88,17 +95,9 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
     const result = await runTraining({
       model,
       config,
-      out: options.out,
-      resume: options.resume,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.stream ? { stream: options.stream } : {}),
-      ...(options.onStep ? { onStep: options.onStep } : {}),
+      ...loopPassThrough(options),
       task: {
-        drawBatch: async (rng) => {
-          const batch = [];
-          for (let b = 0; b < config.batch; b++) batch.push(drawSample(await train.get(rng.int(train.size)), spec, rng));
-          return toRNetSamples(pnet, batch, rng, config);
-        },
+        drawBatch: async (rng) => toRNetSamples(pnet, await drawTrainingBatch(train, spec, config.batch, rng), rng, config),
         validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(inferenceNetwork(m, config), s.image)),
       },
     });
