@@ -11,20 +11,9 @@
 
 #include "../native/core/detail.hpp"
 #include "../native/core/sweep.hpp"
+#include "read_all.hpp"
 
 namespace {
-
-template <typename T>
-std::vector<T> read_all(const char* path, size_t n) {
-  std::vector<T> v(n);
-  FILE* f = std::fopen(path, "rb");
-  if (!f || std::fread(v.data(), sizeof(T), n, f) != n) {
-    std::fprintf(stderr, "cannot read %s\n", path);
-    std::exit(1);
-  }
-  std::fclose(f);
-  return v;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

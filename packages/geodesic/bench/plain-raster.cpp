@@ -7,18 +7,7 @@
 #include <vector>
 
 #include "../native/test/plain_raster.hpp"
-
-template <typename T>
-std::vector<T> read_all(const char* path, size_t n) {
-  std::vector<T> v(n);
-  FILE* f = std::fopen(path, "rb");
-  if (!f || std::fread(v.data(), sizeof(T), n, f) != n) {
-    std::fprintf(stderr, "cannot read %s\n", path);
-    std::exit(1);
-  }
-  std::fclose(f);
-  return v;
-}
+#include "read_all.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 8) return 2;
