@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import { requestOffThread } from './async-request.js';
 import { GeodesicBackendError } from './errors.js';
-import { backend } from './state.js';
 import type { GeodesicOptions, Shape } from './types.js';
-import { validateRequest } from './validate.js';
 import { WorkerClient, type WorkerReply } from './worker-protocol.js';
 
 let client: WorkerClient | undefined;
@@ -41,13 +40,15 @@ export function geodesicDistanceAsync(
   shape: Shape,
   options?: GeodesicOptions,
 ): Promise<Float32Array> {
-  try {
-    const request = validateRequest(image, seeds, shape, options);
-    const name = backend();
-    const c = getClient();
-    worker?.ref();
-    return c.run(name, request);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return requestOffThread(
+    () => {
+      const c = getClient();
+      worker?.ref(); // busy: keep the process alive until the reply arrives
+      return c;
+    },
+    image,
+    seeds,
+    shape,
+    options,
+  );
 }

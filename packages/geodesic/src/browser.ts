@@ -3,10 +3,10 @@
  * condition): the C++ core compiled to WebAssembly; no Node built-ins.
  * @packageDocumentation
  */
+import { requestOffThread } from './async-request.js';
 import { GeodesicBackendError } from './errors.js';
-import { backend, readyOnce } from './state.js';
+import { readyOnce } from './state.js';
 import type { GeodesicOptions, Shape } from './types.js';
-import { validateRequest } from './validate.js';
 import { fetchWasmBackend } from './wasm-fetch.js';
 import { WorkerClient, type WorkerReply } from './worker-protocol.js';
 
@@ -47,10 +47,5 @@ export function geodesicDistanceAsync(
   shape: Shape,
   options?: GeodesicOptions,
 ): Promise<Float32Array> {
-  try {
-    const request = validateRequest(image, seeds, shape, options);
-    return getClient().run(backend(), request);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return requestOffThread(getClient, image, seeds, shape, options);
 }
