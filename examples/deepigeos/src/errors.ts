@@ -19,7 +19,6 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** An array argument has the wrong length or shape for the operation. */
-export class ShapeError extends Error {
-  override readonly name = 'ShapeError';
-}
+// The libraries' ShapeError (one class across pnet, rnet and this CLI), so the CLI reports a bad
+// shape from any layer as a usage problem rather than an internal crash.
+export { ShapeError } from '@deepigeos/pnet';
