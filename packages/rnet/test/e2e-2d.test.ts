@@ -1,7 +1,7 @@
 import { createPNet2D, initBackend } from '@deepigeos/pnet';
 import { describe, expect, it } from 'vitest';
 import { createRNet2D } from '../src/rnet.js';
-import { meanDice, trainPNet, trainRNet } from './helpers/e2e.js';
+import { compareEncodings, trainPNet } from './helpers/e2e.js';
 import { blobCase } from './helpers/synthetic.js';
 import { seedWeights } from './helpers/train.js';
 
@@ -26,18 +26,16 @@ describe('end to end on a synthetic 2D task', () => {
     await trainPNet(pnet, (step) => batchOf(1_000 + step * BATCH), 40, 3e-3);
 
     const heldOut = Array.from({ length: 16 }, (_, k) => blobCase(900_000 + k, SHAPE, TASK));
-    const results: Record<string, { pnet: number; refined: number }> = {};
-    for (const [name, lambda] of [
-      ['geodesic', 1],
-      ['euclidean', 0],
-    ] as const) {
-      const rnet = createRNet2D({ imageChannels: 1, channels: 8, dropout: 0 });
-      seedWeights(rnet, WEIGHT_SEED + 100); // same initial R-Net for both encodings
-      await trainRNet(rnet, pnet, (step) => batchOf(100_000 + step * BATCH), 80, 3e-3, { lambda });
-      results[name] = await meanDice(pnet, rnet, heldOut, { lambda });
-    }
+    const results = await compareEncodings({
+      pnet,
+      makeRNet: () => seedWeights(createRNet2D({ imageChannels: 1, channels: 8, dropout: 0 }), WEIGHT_SEED + 100),
+      makeCases: (step) => batchOf(100_000 + step * BATCH),
+      steps: 80,
+      lr: 3e-3,
+      heldOut,
+    });
     console.log('mean Dice on 16 held-out cases', JSON.stringify(results));
-    const { geodesic, euclidean } = results as Record<'geodesic' | 'euclidean', { pnet: number; refined: number }>;
+    const { geodesic, euclidean } = results;
     expect(geodesic.refined - geodesic.pnet).toBeGreaterThan(0.25);
     expect(geodesic.refined - euclidean.refined).toBeGreaterThan(0.05);
   }, 900_000);

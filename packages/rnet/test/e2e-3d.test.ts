@@ -1,7 +1,7 @@
 import { createPNet3D, initBackend } from '@deepigeos/pnet';
 import { describe, expect, it } from 'vitest';
 import { createRNet3D } from '../src/rnet.js';
-import { meanDice, trainPNet, trainRNet } from './helpers/e2e.js';
+import { compareEncodings, trainPNet } from './helpers/e2e.js';
 import { blobCase } from './helpers/synthetic.js';
 import { seedWeights } from './helpers/train.js';
 
@@ -26,18 +26,17 @@ describe('end to end on a synthetic 3D task', () => {
     seedWeights(pnet, WEIGHT_SEED);
     await trainPNet(pnet, (step) => batchOf(1_000 + step * BATCH), 6, 5e-3, 'crossEntropy+dice');
     const heldOut = Array.from({ length: 8 }, (_, k) => blobCase(900_000 + k, SHAPE, TASK));
-    const results: Record<string, { pnet: number; refined: number }> = {};
-    for (const [name, lambda] of [
-      ['geodesic', 1],
-      ['euclidean', 0],
-    ] as const) {
-      const rnet = createRNet3D({ imageChannels: 1, ...NET });
-      seedWeights(rnet, WEIGHT_SEED + 100); // same initial R-Net for both encodings
-      await trainRNet(rnet, pnet, (step) => batchOf(100_000 + step * BATCH), 60, 5e-3, { lambda }, 'crossEntropy+dice');
-      results[name] = await meanDice(pnet, rnet, heldOut, { lambda });
-    }
+    const results = await compareEncodings({
+      pnet,
+      makeRNet: () => seedWeights(createRNet3D({ imageChannels: 1, ...NET }), WEIGHT_SEED + 100),
+      makeCases: (step) => batchOf(100_000 + step * BATCH),
+      steps: 60,
+      lr: 5e-3,
+      heldOut,
+      loss: 'crossEntropy+dice',
+    });
     console.log('3D mean Dice on 8 held-out volumes', JSON.stringify(results));
-    const { geodesic, euclidean } = results as Record<'geodesic' | 'euclidean', { pnet: number; refined: number }>;
+    const { geodesic, euclidean } = results;
     expect(geodesic.refined - geodesic.pnet).toBeGreaterThan(0.5);
     expect(geodesic.refined - euclidean.refined).toBeGreaterThan(0.05);
   }, 900_000);

@@ -87,3 +87,32 @@ export async function meanDice(pnet: LayersModel, rnet: LayersModel, heldOut: Sy
   }
   return { pnet: pnetDice / heldOut.length, refined: refinedDice / heldOut.length };
 }
+
+/** Mean Dice after P-Net and after one refinement round, per distance-map encoding. */
+export type EncodingComparison = Record<'geodesic' | 'euclidean', { pnet: number; refined: number }>;
+
+/**
+ * The paper's ablation: trains two R-Nets from the same initial weights (`makeRNet` must be
+ * deterministic), on the same cases and clicks, one with geodesic maps (λ = 1) and one with
+ * Euclidean maps (λ = 0), and scores both on the held-out cases.
+ */
+export async function compareEncodings(options: {
+  pnet: LayersModel;
+  makeRNet: () => LayersModel;
+  makeCases: (step: number) => SyntheticCase[];
+  steps: number;
+  lr: number;
+  heldOut: SyntheticCase[];
+  loss?: LossSpec;
+}): Promise<EncodingComparison> {
+  const results: Partial<EncodingComparison> = {};
+  for (const [name, lambda] of [
+    ['geodesic', 1],
+    ['euclidean', 0],
+  ] as const) {
+    const rnet = options.makeRNet();
+    await trainRNet(rnet, options.pnet, options.makeCases, options.steps, options.lr, { lambda }, options.loss);
+    results[name] = await meanDice(options.pnet, rnet, options.heldOut, { lambda });
+  }
+  return results as EncodingComparison;
+}

@@ -38,9 +38,10 @@ export async function predictForeground(model: LayersModel, x: tf.Tensor): Promi
 
 /**
  * Re-initialises every kernel (rank ≥ 2) with He-normal values from a seeded generator, so
- * training runs are reproducible (tfjs-layers initialisers draw unseeded random numbers).
+ * training runs are reproducible (tfjs-layers initialisers draw unseeded random numbers). Returns
+ * the model, for chaining.
  */
-export function seedWeights(model: LayersModel, seed: number): void {
+export function seedWeights<M extends LayersModel>(model: M, seed: number): M {
   const rng = createRng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   const values = model.getWeights().map((w) => {
@@ -51,4 +52,5 @@ export function seedWeights(model: LayersModel, seed: number): void {
   });
   model.setWeights(values);
   tf.dispose(values);
+  return model;
 }
