@@ -3,20 +3,27 @@ import { ShapeError } from './errors.js';
 
 /**
  * Anything that maps an input tensor to per-voxel class logits `[1, ...spatial, 2]` — a
- * tfjs-layers `LayersModel` from `@deepigeos/pnet` (P-Net, R-Net) fits.
+ * tfjs-layers `LayersModel` from `@deepigeos/pnet` (P-Net, R-Net) fits, and so does an object
+ * whose `predict` is asynchronous (e.g. one that splits the volume across worker threads).
  */
 export interface SegmentationNetwork {
-  /** Inference-mode forward pass: `[1, ...spatial, C]` → logits `[1, ...spatial, 2]`. */
-  predict(x: tf.Tensor): tf.Tensor | tf.Tensor[];
+  /**
+   * Inference-mode forward pass: `[1, ...spatial, C]` → logits `[1, ...spatial, 2]` (a tensor
+   * or a promise of one; when it returns several tensors the first is used and the rest are
+   * disposed). It must not dispose its input.
+   */
+  predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] | Promise<tf.Tensor | tf.Tensor[]>;
 }
 
 /** Runs a network in inference mode and returns its logits, checking the output layout. */
-export function predictLogits(network: SegmentationNetwork, x: tf.Tensor, name: string): tf.Tensor {
-  const out = network.predict(x);
-  const logits = Array.isArray(out) ? out[0]! : out;
+export async function predictLogits(network: SegmentationNetwork, x: tf.Tensor, name: string): Promise<tf.Tensor> {
+  const out = await network.predict(x);
+  const [logits, ...rest] = Array.isArray(out) ? out : [out];
+  tf.dispose(rest);
   const expected = [...x.shape.slice(0, -1), 2];
-  if (logits.shape.length !== expected.length || logits.shape.some((n, i) => n !== expected[i])) {
-    throw new ShapeError(`${name} must output two-class logits of shape [${expected}]; got [${logits.shape}]`);
+  if (!logits || logits.shape.length !== expected.length || logits.shape.some((n, i) => n !== expected[i])) {
+    tf.dispose(logits);
+    throw new ShapeError(`${name} must output two-class logits of shape [${expected}]; got [${logits?.shape ?? 'nothing'}]`);
   }
   return logits;
 }

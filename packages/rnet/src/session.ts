@@ -112,7 +112,7 @@ function imageTensor(v: { roiImage: Float32Array; roiShape: GridShape; channels:
  * stage time is right on asynchronous (GPU) backends too. The caller disposes the logits.
  */
 async function runNetwork(network: SegmentationNetwork, x: tf.Tensor, name: string): Promise<[tf.Tensor, Float32Array]> {
-  const logits = tf.tidy(() => predictLogits(network, x, name));
+  const logits = await predictLogits(network, x, name);
   return [logits, await foregroundProbability(logits)];
 }
 
@@ -122,6 +122,38 @@ async function runCrf(stage: CrfStage, input: CrfStageInput): Promise<Float32Arr
   const probability = await foregroundProbability(refined);
   refined.dispose();
   return probability;
+}
+
+/** Registers a tensor for disposal at the end of {@link networkThenCrf}; returns it. */
+type Own = <T extends tf.Tensor>(tensor: T) => T;
+
+/**
+ * One segmentation step: a network on `makeInput()`, then, when configured, a CRF stage on its
+ * logits. Every tensor made here is disposed, also when a stage throws.
+ */
+async function networkThenCrf(
+  network: { model: SegmentationNetwork; name: 'pnet' | 'rnet' },
+  makeInput: (own: Own) => tf.Tensor,
+  crf: { stage: CrfStage | undefined; name: 'crfF' | 'crfFU'; makeInput: (logits: tf.Tensor, own: Own) => CrfStageInput },
+): Promise<{ networkProbability: Float32Array; crfProbability: Float32Array | undefined; stages: Omit<StageTimings, 'total'> }> {
+  const owned: tf.Tensor[] = [];
+  const own: Own = (tensor) => {
+    owned.push(tensor);
+    return tensor;
+  };
+  try {
+    const x = makeInput(own);
+    const [[logits, networkProbability], networkMs] = await timed(() => runNetwork(network.model, x, network.name));
+    own(logits);
+    const stages: Omit<StageTimings, 'total'> = { [network.name]: networkMs };
+    if (!crf.stage) return { networkProbability, crfProbability: undefined, stages };
+    const stage = crf.stage;
+    const [crfProbability, crfMs] = await timed(() => runCrf(stage, crf.makeInput(logits, own)));
+    stages[crf.name] = crfMs;
+    return { networkProbability, crfProbability, stages };
+  } finally {
+    tf.dispose(owned);
+  }
 }
 
 /**
@@ -188,16 +220,11 @@ export class InteractiveSession {
     const state = { image, roiImage, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
 
     const started = performance.now();
-    const x = imageTensor(state);
-    const [[logits, networkProbability], pnetMs] = await timed(() => runNetwork(this.options.pnet, x, 'pnet'));
-    const stages: Omit<StageTimings, 'total'> = { pnet: pnetMs };
-    let crfProbability: Float32Array | undefined;
-    if (this.options.crfF) {
-      const [probability, crfMs] = await timed(() => runCrf(this.options.crfF!, { logits, image: x, spacing }));
-      crfProbability = probability;
-      stages.crfF = crfMs;
-    }
-    tf.dispose([x, logits]);
+    const { networkProbability, crfProbability, stages } = await networkThenCrf(
+      { model: this.options.pnet, name: 'pnet' },
+      (own) => own(imageTensor(state)),
+      { stage: this.options.crfF, name: 'crfF', makeInput: (logits, own) => ({ logits, image: own(imageTensor(state)), spacing }) },
+    );
     const timings: StageTimings = { ...stages, total: performance.now() - started };
     // Commit the new volume only once everything ran, so a failure leaves the session as it was.
     this.volume = state;
@@ -261,24 +288,23 @@ export class InteractiveSession {
         ...(this.options.geodesic === undefined ? {} : { geodesic: this.options.geodesic }),
       }),
     );
-    const stages: Omit<StageTimings, 'total'> = { encode: encodeMs };
-    const x = tf.tensor(encoded, [1, ...volume.roiShape, volume.channels + 3], 'float32');
-    const [[logits, networkProbability], rnetMs] = await timed(() => runNetwork(this.options.rnet, x, 'rnet'));
-    stages.rnet = rnetMs;
-    x.dispose();
-    let crfProbability: Float32Array | undefined;
-    if (this.options.crfFU) {
-      const image = imageTensor(volume);
-      const seedShape = [1, ...volume.roiShape, 1];
-      const fgSeeds = tf.tensor(fg, seedShape, 'float32');
-      const bgSeeds = tf.tensor(bg, seedShape, 'float32');
-      const [probability, crfMs] = await timed(() => runCrf(this.options.crfFU!, { logits, image, spacing: volume.spacing, fgSeeds, bgSeeds }));
-      crfProbability = probability;
-      tf.dispose([image, fgSeeds, bgSeeds]);
-      stages.crfFU = crfMs;
-    }
-    logits.dispose();
-    const timings: StageTimings = { ...stages, total: performance.now() - started };
+    const seedShape = [1, ...volume.roiShape, 1];
+    const { networkProbability, crfProbability, stages } = await networkThenCrf(
+      { model: this.options.rnet, name: 'rnet' },
+      (own) => own(tf.tensor(encoded, [1, ...volume.roiShape, volume.channels + 3], 'float32')),
+      {
+        stage: this.options.crfFU,
+        name: 'crfFU',
+        makeInput: (logits, own) => ({
+          logits,
+          image: own(imageTensor(volume)),
+          spacing: volume.spacing,
+          fgSeeds: own(tf.tensor(fg, seedShape, 'float32')),
+          bgSeeds: own(tf.tensor(bg, seedShape, 'float32')),
+        }),
+      },
+    );
+    const timings: StageTimings = { encode: encodeMs, ...stages, total: performance.now() - started };
     const result = this.makeResult(networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg });
     this.history.push(current);
     this.current = { result, fg: current.fg, bg: current.bg };

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crfStage } from '../src/crf.js';
 import { OptionError, SeedError, SessionStateError, ShapeError } from '../src/errors.js';
+import type { SegmentationNetwork } from '../src/network.js';
 import { InteractiveSession } from '../src/session.js';
 import { channel, SeedPullNet, ThresholdNet } from './helpers/fake-networks.js';
 import { blobCase } from './helpers/synthetic.js';
@@ -148,6 +149,23 @@ describe('InteractiveSession', () => {
     const refined = await inRoi.refine();
     expect(refined.probability[(3 * 16 + 8) * 16 + 8]).toBe(1);
     expect(refined.probability[0]).toBe(0);
+  });
+
+  it('accepts networks whose predict is asynchronous, and rejects wrong-shaped logits', async () => {
+    const syncNet = new SeedPullNet();
+    const asyncNet = { predict: async (x: tf.Tensor) => syncNet.predict(x) };
+    const run = async (rnet: SegmentationNetwork) => {
+      const session = new InteractiveSession({ pnet: new ThresholdNet(), rnet });
+      await session.segment(volume);
+      await session.addSeeds('fg', [[12, 12]]);
+      return session.refine();
+    };
+    const before = tf.memory().numTensors;
+    toBeClose((await run(asyncNet)).probability, (await run(new SeedPullNet())).probability, 0);
+    expect(tf.memory().numTensors).toBe(before);
+    const oneClass = { predict: (x: tf.Tensor) => tf.zeros([...x.shape.slice(0, -1), 1]) };
+    await expect(run(oneClass)).rejects.toThrow(/rnet must output two-class logits of shape \[1,24,24,2\]/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('rejects bad input with typed errors', async () => {
