@@ -17,3 +17,20 @@ export function checkModelInput(model: tfl.LayersModel, x: tf.Tensor, fn: string
   }
   if (x.dtype !== 'float32') throw new ShapeError(`${fn}: input dtype must be float32, got ${x.dtype}`);
 }
+
+/**
+ * Makes `model.predict` check its input with {@link checkModelInput} first, so a wrong rank,
+ * channel count or dtype raises a {@link ShapeError} naming the expected shape (e.g.
+ * `[N, D, H, W, 1]`) instead of tfjs-layers' own error. Applied to every model this package
+ * creates or loads; returns the model.
+ */
+export function validatedPredict(model: tfl.LayersModel): tfl.LayersModel {
+  const predict = model.predict.bind(model);
+  model.predict = (x, args) => {
+    const inputs = Array.isArray(x) ? x : [x];
+    if (inputs.length !== 1) throw new ShapeError(`${model.name}.predict: expected one input tensor, got ${inputs.length}`);
+    checkModelInput(model, inputs[0]!, `${model.name}.predict`);
+    return predict(x, args);
+  };
+  return model;
+}

@@ -1,17 +1,19 @@
 // Runs in Chromium (bundled by scripts/browser-test.mjs): backend choice, PyTorch parity, a few
 // training steps and an IndexedDB checkpoint round trip, all through the built package.
 import * as tf from '@tensorflow/tfjs-core';
-// The built package index, as users' bundlers see it (run `npm run build` first; browser.test.ts does).
+// The built package through its exports, as users' bundlers see it (the `browser` condition;
+// run `npm run build` first, browser.test.ts does).
 import {
   activeBackend,
   createPNet3D,
   importTorchStateDict,
   initBackend,
   loadCheckpoint,
+  loadTrainingCheckpoint,
   readSafetensors,
   saveCheckpoint,
   trainStep,
-} from '../dist/index.js';
+} from '@deepigeos/pnet';
 
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {
@@ -53,12 +55,20 @@ export default async function run() {
   const losses: number[] = [];
   for (let i = 0; i < 25; i++) losses.push(await trainStep(small, optimizer, [x, y]));
 
-  await saveCheckpoint(small, 'indexeddb://pnet-browser-test');
+  await saveCheckpoint(small, 'indexeddb://pnet-browser-test', { optimizer });
   const loaded = await loadCheckpoint('indexeddb://pnet-browser-test');
   const a = (small.predict(x) as tf.Tensor).dataSync();
   const b = (loaded.predict(x) as tf.Tensor).dataSync();
   let checkpointMaxDiff = 0;
   for (let i = 0; i < a.length; i++) checkpointMaxDiff = Math.max(checkpointMaxDiff, Math.abs(a[i]! - b[i]!));
+  // The optimizer state came back: one more step on the original and on the resumed pair agree.
+  const resumed = await loadTrainingCheckpoint('indexeddb://pnet-browser-test');
+  const lossA = await trainStep(small, optimizer, [x, y]);
+  const lossB = await trainStep(resumed.model, resumed.optimizer!, [x, y]);
+  const wa = small.getWeights()[0]!.dataSync();
+  const wb = resumed.model.getWeights()[0]!.dataSync();
+  let resumeMaxDiff = Math.abs(lossA - lossB);
+  for (let i = 0; i < wa.length; i++) resumeMaxDiff = Math.max(resumeMaxDiff, Math.abs(wa[i]! - wb[i]!));
 
   return {
     backend,
@@ -68,6 +78,8 @@ export default async function run() {
     firstLoss: losses[0]!,
     lastLoss: losses[losses.length - 1]!,
     checkpointMaxDiff,
+    resumeMaxDiff,
+    optimizerClass: resumed.optimizer?.getClassName(),
     userAgent: navigator.userAgent,
   };
 }

@@ -8,7 +8,7 @@ import { packageDir } from './fixtures.js';
 const entry = join(packageDir, 'test', 'browser-entry.ts');
 
 describe.skipIf(!hasChromium())('in Chromium', () => {
-  it('the built package bundles (Vite), picks the wasm backend, matches PyTorch logits, trains and checkpoints to IndexedDB', async () => {
+  it('the built package bundles (Vite), picks the wasm backend, matches PyTorch logits, trains and checkpoints to IndexedDB (optimizer state included)', async () => {
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     const r = (await runInChromium({ entry, timeoutMs: 150_000 })) as {
       backend: string;
@@ -18,6 +18,8 @@ describe.skipIf(!hasChromium())('in Chromium', () => {
       firstLoss: number;
       lastLoss: number;
       checkpointMaxDiff: number;
+      resumeMaxDiff: number;
+      optimizerClass: string;
       userAgent: string;
     };
     console.log(`browser: backend ${r.backend}, 3D P-Net forward on 9×11×13 ${r.forwardMs.toFixed(0)} ms, loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)}`);
@@ -28,5 +30,7 @@ describe.skipIf(!hasChromium())('in Chromium', () => {
     expect(r.parityMaxDiff).toBeLessThan(1e-4);
     expect(r.lastLoss).toBeLessThan(r.firstLoss * 0.9);
     expect(r.checkpointMaxDiff).toBe(0);
+    expect(r.optimizerClass).toBe('Adam');
+    expect(r.resumeMaxDiff).toBeLessThan(1e-6);
   }, 200_000);
 });

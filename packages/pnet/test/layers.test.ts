@@ -10,7 +10,7 @@ import { BatchNormND } from '../src/layers/batch-norm.js';
 import { DilatedConv } from '../src/layers/dilated-conv.js';
 import { PNetBlock } from '../src/layers/pnet-block.js';
 import { createPNet2D, createPNet3D } from '../src/models/pnet.js';
-import { loadCheckpoint, saveCheckpoint } from '../src/training/checkpoint.js';
+import { loadCheckpoint, loadTrainingCheckpoint, saveCheckpoint } from '../src/training/checkpoint.js';
 import { trainStep } from '../src/training/train-step.js';
 import { bruteConv3d, maxAbsDiff, randomArray } from './reference.js';
 
@@ -77,6 +77,32 @@ describe('layers', () => {
     expect(maxAbsDiff((loaded.predict(x) as tf.Tensor).dataSync(), (model.predict(x) as tf.Tensor).dataSync())).toBe(0);
   });
 
+  it('a checkpoint saved with its Adam optimizer resumes training exactly (disk)', async () => {
+    await initBackend('wasm');
+    const model = createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4, dropout: 0 });
+    const optimizer = tf.train.adam(0.01, 0.8, 0.95);
+    const x = tf.randomNormal([1, 12, 12, 1], 0, 1, 'float32', 5);
+    const batch: [tf.Tensor, tf.Tensor] = [x, tf.cast(tf.greater(tf.squeeze(x, [3]), 0), 'int32')];
+    for (let i = 0; i < 3; i++) await trainStep(model, optimizer, batch);
+    await saveCheckpoint(model, join(work, 'ckpt-adam'), { optimizer });
+    const resumed = await loadTrainingCheckpoint(join(work, 'ckpt-adam'));
+    expect(resumed.optimizer?.getClassName()).toBe('Adam');
+    expect(resumed.optimizer?.getConfig()).toEqual(optimizer.getConfig());
+    // Two more steps on both: equal weights only if the moments and step count came back too
+    // (a fresh Adam's first steps are ±lr-sized and would differ).
+    for (let i = 0; i < 2; i++) {
+      await trainStep(model, optimizer, batch);
+      await trainStep(resumed.model, resumed.optimizer!, batch);
+    }
+    const a = model.getWeights();
+    const b = resumed.model.getWeights();
+    expect(Math.max(...a.map((w, i) => maxAbsDiff(w.dataSync(), b[i]!.dataSync())))).toBeLessThan(1e-6);
+    const fresh = await loadCheckpoint(join(work, 'ckpt-adam'));
+    await trainStep(fresh, tf.train.adam(0.01, 0.8, 0.95), batch);
+    expect(maxAbsDiff(fresh.getWeights()[0]!.dataSync(), model.getWeights()[0]!.dataSync())).toBeGreaterThan(1e-4);
+    expect((await loadTrainingCheckpoint(join(work, 'ckpt'))).optimizer).toBeUndefined();
+  });
+
   it('an interrupted checkpoint save leaves the previous checkpoint intact and loadable', async () => {
     await initBackend('wasm');
     const dir = join(work, 'ckpt-atomic');
@@ -130,6 +156,20 @@ describe('bad input', () => {
     expect(() => conv.apply(tf.zeros([1, 4, 4, 4, 2], 'int32'))).toThrowError(ShapeError);
     expect(() => new DilatedConv({ rank: 3, filters: 2, kernelSize: [3, 3] })).toThrowError(/kernelSize must be a positive integer or 3 positive integers/);
     expect(() => new PNetBlock({ rank: 2, filters: 0, numLayers: 2, dilation: 1 })).toThrowError(/filters must be a positive integer/);
+  });
+
+  it('model.predict of the factories and of loaded checkpoints raises ShapeError naming the expected shape', async () => {
+    await initBackend('wasm');
+    const model = createPNet3D({ inputChannels: 4, numClasses: 2, channels: 4 });
+    expect(() => model.predict(tf.zeros([1, 4, 4, 4, 1]))).toThrowError(/pnet3d\.predict: input must have shape \[N, D, H, W, 4\], got \[1, 4, 4, 4, 1\]/);
+    expect(() => model.predict(tf.zeros([4, 4, 4, 4]))).toThrowError(ShapeError);
+    expect(() => model.predict(tf.zeros([1, 4, 4, 4, 4], 'int32'))).toThrowError(/dtype must be float32/);
+    expect((model.predict(tf.zeros([1, 4, 4, 4, 4])) as tf.Tensor).shape).toEqual([1, 4, 4, 4, 2]);
+    const net2d = createPNet2D({ inputChannels: 1, numClasses: 3, channels: 4 });
+    expect(() => net2d.predict(tf.zeros([1, 8, 8, 2]))).toThrowError(/pnet2d\.predict: input must have shape \[N, H, W, 1\], got \[1, 8, 8, 2\]/);
+    await saveCheckpoint(net2d, join(work, 'ckpt-shape'));
+    const loaded = await loadCheckpoint(join(work, 'ckpt-shape'));
+    expect(() => loaded.predict(tf.zeros([1, 8, 8, 2]))).toThrowError(ShapeError);
   });
 
   it('createPNet3D / trainStep validate options and inputs', async () => {

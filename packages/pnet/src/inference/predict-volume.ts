@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatShape, ShapeError } from '../errors.js';
 import { receptiveFieldMargin } from './receptive-field.js';
-import { mainThreadPredictor, workerPredictor } from './window-predictor.js';
+import { nodeOnly } from '../platform.js';
+import { mainThreadPredictor } from './window-predictor.js';
 import { type Box, blendWeights, copyWindow, patchGrid } from './windows.js';
 
 /** A channels-last volume `[D, H, W, C]` (or image `[H, W, C]` for 2D models) as a flat array. */
@@ -78,7 +79,8 @@ export async function predictVolume(
   if (!Number.isInteger(workers) || workers < 1) throw new ShapeError(`${fn}: workers must be a positive integer, got ${workers}`);
   const outputKind = options.output ?? 'probabilities';
   const predictor =
-    workers > 1 ? await workerPredictor(model, outputKind, workers, tf.getBackend()) : mainThreadPredictor(model, outputKind);
+    workers > 1
+      ? await nodeOnly('workerPredictor', `${fn}({ workers: ${workers} })`)(model, outputKind, workers, tf.getBackend()) : mainThreadPredictor(model, outputKind);
 
   const cores = patchGrid(spatial, patch, overlap);
   const classes = model.outputs[0]!.shape.at(-1)!;

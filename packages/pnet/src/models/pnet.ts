@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { ChannelConcat } from '../layers/channel-concat.js';
 import { DilatedConv } from '../layers/dilated-conv.js';
 import { PNetBlock } from '../layers/pnet-block.js';
+import { validatedPredict } from '../validate.js';
 import { PNET_BLOCKS, requirePositiveInt, requireRate } from './options.js';
 
 /** Options of {@link createPNet2D}. */
@@ -40,6 +41,7 @@ export interface PNet3DOptions {
  * 1×1 conv to class logits. Input `[N, H, W, inputChannels]` of any H, W; output logits
  * `[N, H, W, numClasses]` (apply softmax for probabilities). Layer names follow the PyTorch key
  * layout used by {@link importTorchStateDict} (`block1` … `block5`, `block6.1`, `block6.4`).
+ * `predict` raises a {@link ShapeError} naming the expected shape for a wrong input.
  */
 export function createPNet2D(options: PNet2DOptions): tfl.LayersModel {
   const fn = 'createPNet2D';
@@ -59,7 +61,7 @@ export function createPNet2D(options: PNet2DOptions): tfl.LayersModel {
     features.push(x);
   });
   const logits = classifier(features, 2, classifierChannels, numClasses, dropout, [1, 1]);
-  return tfl.model({ inputs: input, outputs: logits, name: 'pnet2d' });
+  return validatedPredict(tfl.model({ inputs: input, outputs: logits, name: 'pnet2d' }));
 }
 
 /**
@@ -68,7 +70,8 @@ export function createPNet2D(options: PNet2DOptions): tfl.LayersModel {
  * `[1, d, d]`), d = 1, 2, 4, 8, 16, layers 2, 2, 3, 3, 3, ReLU; each block compressed by a 1×1×1
  * conv + ReLU to `compressChannels`; concatenated; dropout, 1×1×1 conv + ReLU, dropout, 3×3×3 conv
  * to class logits. Input `[N, D, H, W, inputChannels]` of any size; output `[N, D, H, W, numClasses]`
- * logits. R-Net is this network with `inputChannels` = image channels + 3.
+ * logits. R-Net is this network with `inputChannels` = image channels + 3. `predict` raises a
+ * {@link ShapeError} naming the expected shape for a wrong rank, channel count or dtype.
  */
 export function createPNet3D(options: PNet3DOptions): tfl.LayersModel {
   const fn = 'createPNet3D';
@@ -87,7 +90,7 @@ export function createPNet3D(options: PNet3DOptions): tfl.LayersModel {
     features.push(squeeze.apply(x) as tfl.SymbolicTensor);
   });
   const logits = classifier(features, 3, channels, numClasses, dropout, [3, 3, 3]);
-  return tfl.model({ inputs: input, outputs: logits, name: 'pnet3d' });
+  return validatedPredict(tfl.model({ inputs: input, outputs: logits, name: 'pnet3d' }));
 }
 
 /** Concatenation → dropout → 1×1 conv + ReLU → dropout → final conv (`block6.1`, `block6.4`). */
