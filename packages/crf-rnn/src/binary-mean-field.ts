@@ -24,12 +24,25 @@ export interface BinaryMeanFieldSpec {
   iterations: number;
   /** Optional clamp per voxel `[N·V]`: −1 free, 0 background seed, 1 foreground seed. */
   seeds?: Int8Array;
+  /** Output logits at seeded voxels: +seedLogit for the seed label, −seedLogit for the other. */
+  seedLogit?: number;
+}
+
+/** Writes ±seedLogit at the seeded voxels of `logits` (`[N·V·2]`), as CRF-Net(fu) outputs them. */
+export function writeSeedLogits(logits: Float32Array, seeds: Int8Array, seedLogit: number): void {
+  for (let v = 0; v < seeds.length; v++) {
+    const s = seeds[v]!;
+    if (s < 0) continue;
+    logits[2 * v + 1] = s === 1 ? seedLogit : -seedLogit;
+    logits[2 * v] = -logits[2 * v + 1]!;
+  }
 }
 
 /**
  * Runs the mean-field recurrence U' = U − M·μᵀ, Q = softmax(U') (with seeds clamped in Q at
  * initialisation and after every iteration) and returns the last U' (`[N·V·2]`; U itself when
- * `iterations` is 0). Same model as `meanField` with a local messenger, in float64 arithmetic.
+ * `iterations` is 0; ±`seedLogit` at seeds when given). Same model as `meanField` with a local
+ * messenger, in float64 arithmetic.
  */
 export function binaryMeanField(spec: BinaryMeanFieldSpec): Float32Array {
   const { geometry: g, batch, K, weights, unaries, compatibility: mu, iterations, seeds } = spec;
@@ -84,5 +97,6 @@ export function binaryMeanField(spec: BinaryMeanFieldSpec): Float32Array {
       next = swap;
     }
   }
+  if (seeds !== undefined && spec.seedLogit !== undefined) writeSeedLogits(out, seeds, spec.seedLogit);
   return out;
 }

@@ -3,11 +3,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, layers, type Shape } from '@tensorflow/tfjs-layers';
 import { binaryMeanField } from './binary-mean-field.js';
+import { binaryMeanFieldWasm } from './binary-mean-field-wasm.js';
 import { ArgumentError, ShapeError, requireInteger, requirePositive } from './errors.js';
+import { withKernels } from './kernels.js';
 import { localMessenger } from './local-message.js';
 import { meanField } from './mean-field.js';
 import { paddedGeometry } from './padded.js';
-import { type PairwiseWeights, pairwiseWeightMap, tabulatedWeightMap } from './pairwise-net.js';
+import { type PairwiseTable, type PairwiseWeights, pairwiseTable, pairwiseWeightMap, tabulatedWeightMap } from './pairwise-net.js';
 import { checkCrfInputs, checkSeeds, resolveSpacing } from './validate.js';
 import { type WindowOffsets, windowOffsets } from './window.js';
 
@@ -15,6 +17,19 @@ import { type WindowOffsets, windowOffsets } from './window.js';
 export interface SeedMasks {
   fg: tf.Tensor;
   bg: tf.Tensor;
+}
+
+/** Seed masks with the logit magnitude CRF-Net(fu) writes at seeded voxels. */
+interface SeedConstraint extends SeedMasks {
+  logit: number;
+}
+
+/** Replaces the logits at seeded voxels by ±logit (+ for the seed label), differentiably. */
+function seedLogits(logits: tf.Tensor, { fg, bg, logit }: SeedConstraint): tf.Tensor {
+  const seeded = tf.add(fg, bg);
+  const free = tf.sub(1, seeded);
+  const target = tf.concat([bg, fg], -1);
+  return tf.add(tf.mul(logits, free), tf.mul(tf.sub(tf.mul(target, 2), seeded), logit));
 }
 
 /** Clamps Q `[N, ...spatial, 2]` to (bg, fg) = (1, 0) / (0, 1) at seeded voxels. */
@@ -196,46 +211,66 @@ export class CrfNetF extends layers.Layer {
     });
   }
 
-  /** Mean field with the Pairwise-Net potential; `seeds` clamp Q (CRF-Net(fu)). */
-  protected refine(unaries: tf.Tensor, image: tf.Tensor, training: boolean, seeds?: SeedMasks): tf.Tensor {
+  /**
+   * Mean field with the Pairwise-Net potential; `seeds` clamp Q (CRF-Net(fu)) and set the output
+   * logits at seeded voxels to ±`seeds.logit`.
+   */
+  protected refine(unaries: tf.Tensor, image: tf.Tensor, training: boolean, seeds?: SeedConstraint): tf.Tensor {
     // Gradient depth > 0 means a tf.grad / variableGrads tape is recording this call.
     const taping = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
     const bins = this.options.tableBins;
     const tabulate = !training && !taping && bins > 0 && image.shape[image.rank - 1] === 1 && image.size > bins;
     const iterations = this.iterations(training);
     if (tabulate) {
-      const weights = tabulatedWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved, bins);
-      if (unaries.shape[unaries.rank - 1] === 2) return this.binaryInference(unaries, weights, iterations, seeds);
-      return meanField({ unaries, iterations, message: localMessenger(weights, this.offsets!), compatibility: this.compatibility!.read() });
+      const table = pairwiseTable(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved, bins);
+      if (unaries.shape[unaries.rank - 1] === 2) return this.binaryInference(unaries, table, iterations, seeds);
+      const weights = tabulatedWeightMap(table, paddedGeometry(image.shape.slice(1, -1), this.offsets!), image.shape[0]!);
+      const logits = meanField({
+        unaries,
+        iterations,
+        message: localMessenger(weights, this.offsets!),
+        compatibility: this.compatibility!.read(),
+        ...(seeds ? { clamp: seedClamp(seeds) } : {}),
+      });
+      return seeds ? seedLogits(logits, seeds) : logits;
     }
     const weights = pairwiseWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved);
-    return meanField({
+    const logits = meanField({
       unaries,
       iterations,
       message: localMessenger(weights, this.offsets!),
       compatibility: this.compatibility!.read(),
       ...(seeds ? { clamp: seedClamp(seeds) } : {}),
     });
+    return seeds ? seedLogits(logits, seeds) : logits;
   }
 
-  /** The 2-label tabulated inference path in typed arrays (no gradient is needed there). */
-  private binaryInference(unaries: tf.Tensor, weights: Float32Array, iterations: number, seeds?: SeedMasks): tf.Tensor {
+  /**
+   * The 2-label tabulated inference path (no gradient is needed there): on the WebAssembly
+   * kernels when loaded, else the same mean field in TypeScript typed arrays.
+   */
+  private binaryInference(unaries: tf.Tensor, table: PairwiseTable, iterations: number, seeds?: SeedConstraint): tf.Tensor {
     let seedCodes: Int8Array | undefined;
     if (seeds) {
       const fg = seeds.fg.dataSync();
       const bg = seeds.bg.dataSync();
-      seedCodes = Int8Array.from(fg, (f, i) => (f > 0 ? 1 : bg[i]! > 0 ? 0 : -1));
+      seedCodes = new Int8Array(fg.length);
+      for (let i = 0; i < fg.length; i++) seedCodes[i] = fg[i]! > 0 ? 1 : bg[i]! > 0 ? 0 : -1;
     }
-    const logits = binaryMeanField({
-      geometry: paddedGeometry(unaries.shape.slice(1, -1), this.offsets!),
-      batch: unaries.shape[0]!,
-      K: this.offsets!.count,
-      weights,
+    const geometry = paddedGeometry(unaries.shape.slice(1, -1), this.offsets!);
+    const batch = unaries.shape[0]!;
+    const common = {
+      geometry,
+      batch,
       unaries: unaries.dataSync() as Float32Array,
       compatibility: this.compatibility!.read().dataSync() as Float32Array,
       iterations,
-      ...(seedCodes ? { seeds: seedCodes } : {}),
-    });
+      ...(seedCodes ? { seeds: seedCodes, seedLogit: seeds!.logit } : {}),
+    };
+    const logits = withKernels(
+      (k) => binaryMeanFieldWasm(k, { ...common, table }),
+      () => binaryMeanField({ ...common, K: this.offsets!.count, weights: tabulatedWeightMap(table, geometry, batch) }),
+    );
     return tf.tensor(logits, unaries.shape);
   }
 
@@ -283,12 +318,7 @@ export class CrfNetFU extends CrfNetF {
     return tf.tidy(() => {
       const [unaries, image, fg, bg] = this.checkedInputs(inputs) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       checkSeeds('CrfNetFU', fg, bg);
-      const seeded = tf.add(fg, bg);
-      const free = tf.sub(1, seeded);
-      const target = tf.concat([bg, fg], -1);
-      const logits = this.refine(unaries, image, kwargs['training'] === true, { fg, bg });
-      const seedLogits = tf.mul(tf.sub(tf.mul(target, 2), seeded), this.seedLogit);
-      return tf.add(tf.mul(logits, free), seedLogits);
+      return this.refine(unaries, image, kwargs['training'] === true, { fg, bg, logit: this.seedLogit });
     });
   }
 

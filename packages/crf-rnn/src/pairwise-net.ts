@@ -3,7 +3,7 @@
 // in (0, 1) (a sigmoid, so pre-training can target "same label or not").
 import * as tf from '@tensorflow/tfjs-core';
 import { type NeighbourRuns, neighbourRuns } from './neighbourhood.js';
-import { forEachRow, padVolume, paddedGeometry } from './padded.js';
+import { forEachRow, type PaddedGeometry, padVolume } from './padded.js';
 import type { WindowOffsets } from './window.js';
 
 /** Weights of the Pairwise-Net: `kernels[0]` is `[C + S, H1]` (feature rows first), the last is `[Hk, 1]`. */
@@ -112,32 +112,38 @@ export function pairwiseWeightMap(
   return parts;
 }
 
+/** The Pairwise-Net tabulated per window offset for one batch of single-channel images. */
+export interface PairwiseTable {
+  /** `K × (bins + 1)` weights; row k at bin b is the difference −range + 2·range·b/bins. */
+  table: Float32Array;
+  bins: number;
+  /** The images `[N·V]` in bin units, so a pair's table position is a difference plus bins/2. */
+  scaled: Float32Array;
+}
+
 /**
  * Inference fast path for single-channel images: for each window offset the Pairwise-Net is a
  * function of the intensity difference alone, so it is evaluated once on `bins + 1` differences
- * spanning ±(max − min) of the image and linearly interpolated per voxel pair. Returns the
- * weights voxel-major, `[N·V·K]`, as a plain array (no gradient). Interpolation error is bounded by the
- * Pairwise-Net's curvature over one bin (tested against the exact path to 1e-3).
+ * spanning ±(max − min) of the image; voxel pairs then interpolate it linearly (the error is
+ * bounded by the Pairwise-Net's curvature over one bin; tested against the exact path to 1e-3).
  */
-export function tabulatedWeightMap(
+export function pairwiseTable(
   w: PairwiseWeights,
   image: tf.Tensor,
   window: WindowOffsets,
   spacing: readonly number[],
   bins: number,
-): Float32Array {
+): PairwiseTable {
   const data = image.dataSync() as Float32Array;
-  const batch = image.shape[0]!;
-  const V = data.length / batch;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
-  for (const v of data) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
   const range = Math.max(hi - lo, 1e-6);
   const S = window.rank;
-  // Table rows (offset k, bin b): input [−range + 2·range·b/bins, o_k·spacing].
   const rows = window.count * (bins + 1);
   const input = new Float32Array(rows * (1 + S));
   for (let k = 0; k < window.count; k++) {
@@ -147,14 +153,26 @@ export function tabulatedWeightMap(
       for (let a = 0; a < S; a++) input[row * (1 + S) + 1 + a] = window.offsets[k * S + a]! * spacing[a]!;
     }
   }
-  const table = tf.tidy(() => tf.sigmoid(pairwiseLogits(w, tf.tensor2d(input, [rows, 1 + S]))).dataSync() as Float32Array);
-  // Voxel-major output; intensities in bin units so a pair's table position is a difference
-  // plus a constant. Neighbours outside the volume read the padding (their weight is unused).
-  const K = window.count;
+  // The tidy returns the tensor, not its data: tf.tidy would walk a returned typed array.
+  const tableTensor = tf.tidy(() => tf.sigmoid(pairwiseLogits(w, tf.tensor2d(input, [rows, 1 + S]))));
+  const table = tableTensor.dataSync() as Float32Array;
+  tableTensor.dispose();
+  const scaled = new Float32Array(data.length);
+  const toBins = bins / (2 * range);
+  for (let i = 0; i < data.length; i++) scaled[i] = (data[i]! - lo) * toBins;
+  return { table, bins, scaled };
+}
+
+/**
+ * Interpolates `t` at every voxel pair: the weights voxel-major, `[N·V·K]`, as a plain array (no
+ * gradient). Neighbours outside the volume read the padding (their weight is unused).
+ */
+export function tabulatedWeightMap(t: PairwiseTable, g: PaddedGeometry, batch: number): Float32Array {
+  const { table, bins, scaled } = t;
+  const K = g.delta.length;
+  const V = scaled.length / batch;
   const out = new Float32Array(batch * V * K);
-  const scaled = Float32Array.from(data, (v) => ((v - lo) * bins) / (2 * range));
   const centre = bins / 2;
-  const g = paddedGeometry(image.shape.slice(1, -1), window);
   for (let n = 0; n < batch; n++) {
     const sp = padVolume(g, scaled, n * V, 1);
     // Offset-major within each image row: one offset's table row (8 KB at 2048 bins) stays in
@@ -168,8 +186,8 @@ export function tabulatedWeightMap(
           const pos = sp[p0 + x + step]! - scaled[n * V + v0 + x]! + centre;
           const b = Math.min(bins - 1, Math.max(0, Math.floor(pos)));
           const f = pos - b;
-          const t = tableRow + b;
-          out[(n * V + v0 + x) * K + k] = table[t]! * (1 - f) + table[t + 1]! * f;
+          const at = tableRow + b;
+          out[(n * V + v0 + x) * K + k] = table[at]! * (1 - f) + table[at + 1]! * f;
         }
       }
     });
