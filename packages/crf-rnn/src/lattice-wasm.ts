@@ -6,8 +6,14 @@
 import { gaussianScale, type LatticeData } from './lattice-common.js';
 import { type KernelExports, outOfMemory, Scratch } from './kernels.js';
 
-/** Bytes of lattice data kept resident in the module (a DenseCrf call needs 2 lattices per image). */
+/** Default bytes of lattice data kept resident in the module (DenseCrf needs 2 lattices per image). */
 const RESIDENT_BUDGET = 384 * 2 ** 20;
+let budget = RESIDENT_BUDGET;
+
+/** Sets the resident byte budget (default when omitted); for tests of eviction. @internal */
+export function setResidentBudget(bytes = RESIDENT_BUDGET): void {
+  budget = bytes;
+}
 
 interface Resident {
   vertex: number;
@@ -46,7 +52,7 @@ function resident(k: KernelExports, data: LatticeData): Resident {
   let total = bytes;
   for (const r of residents.values()) total += r.bytes;
   for (const [key, r] of residents) {
-    if (total <= RESIDENT_BUDGET) break;
+    if (total <= budget) break;
     release(k, r);
     residents.delete(key);
     total -= r.bytes;

@@ -1,6 +1,7 @@
 // One deterministic workload run both in Node and in Chromium; the two results are compared.
 import * as tf from '@tensorflow/tfjs-core';
-import { createLattice, crfNetFU, denseCrf } from '../src/index.js';
+// The shared API module: Node loads the kernels through src/index.ts, browsers through ready().
+import { createLattice, crfNetFU, denseCrf, kernelBackend } from '../src/api.js';
 import { mulberry32 } from '../src/random.js';
 
 function tensorFrom(shape: number[], seed: number, scale: number): tf.Tensor {
@@ -12,7 +13,7 @@ function tensorFrom(shape: number[], seed: number, scale: number): tf.Tensor {
 const round = (values: ArrayLike<number>) => Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
 
 /** CRF-Net(fu) with seeds, a dense CRF and a lattice filter on small inputs; returns their outputs. */
-export async function runCase(): Promise<{ backend: string; crfNetFU: number[]; seedsHonoured: boolean; denseCrf: number[]; lattice: number[]; ms: number }> {
+export async function runCase(): Promise<{ backend: string; kernels: string; crfNetFU: number[]; seedsHonoured: boolean; denseCrf: number[]; lattice: number[]; ms: number }> {
   const start = performance.now();
   const shape = [1, 12, 14];
   const unaries = tensorFrom([...shape, 2], 1, 2);
@@ -24,7 +25,7 @@ export async function runCase(): Promise<{ backend: string; crfNetFU: number[]; 
   bgData[150] = 1;
   const fg = tf.tensor(fgData, [...shape, 1]);
   const bg = tf.tensor(bgData, [...shape, 1]);
-  const fu = crfNetFU({ hiddenUnits: [8] });
+  const fu = crfNetFU({ hiddenUnits: [8], tableBins: 64 }); // tabulated: the 2-label kernel runs
   fu.apply([unaries, image, fg, bg]);
   fu.setWeights(fu.getWeights().map((w, i) => tensorFrom(w.shape, 10 + i, 0.5)));
   const fuOut = (fu.apply([unaries, image, fg, bg]) as tf.Tensor).dataSync();
@@ -38,6 +39,7 @@ export async function runCase(): Promise<{ backend: string; crfNetFU: number[]; 
   const lattice = createLattice(features, 50, 3).filter(Float32Array.from({ length: 50 }, (_, i) => i % 5), 1, { reverse: true });
   return {
     backend: tf.getBackend(),
+    kernels: kernelBackend(),
     crfNetFU: round(fuOut.slice(0, 40)),
     seedsHonoured,
     denseCrf: round(dense.slice(0, 40)),

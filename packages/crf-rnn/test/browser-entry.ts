@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
+import { ready } from '../src/browser.js';
 import { runCase } from './browser-case.js';
 
 export default async function run() {
@@ -27,5 +28,6 @@ export default async function run() {
   const backendError = ok ? '' : `wasm backend failed: ${messages.join('; ')}`;
   if (!ok) await tf.setBackend('cpu');
   await tf.ready();
+  await ready(); // fetches and compiles the crf-rnn WebAssembly kernels
   return { ...(await runCase()), backendError, userAgent: navigator.userAgent };
 }

@@ -5,18 +5,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { hasChromium, runInChromium } from '../../../scripts/browser-test.mjs';
+import '../src/index.js'; // Node: loads the kernels at import
 import { runCase } from './browser-case.js';
 
 const entry = join(dirname(fileURLToPath(import.meta.url)), 'browser-entry.ts');
 
 describe.skipIf(!hasChromium())('in Chromium', () => {
-  it('runs CRF-Net(fu), the dense CRF and the lattice on the wasm backend, matching Node', async () => {
+  it('runs CRF-Net(fu), the dense CRF and the lattice on the wasm backend and the crf-rnn kernels, matching Node', async () => {
     const browser = (await runInChromium({ entry, timeoutMs: 90_000 })) as Awaited<ReturnType<typeof runCase>> & { userAgent: string; backendError: string };
     await tf.setBackend('wasm');
     const node = await runCase();
     expect(browser.userAgent).toMatch(/Chrome/);
     expect(browser.backendError).toBe('');
     expect(browser.backend).toBe('wasm');
+    expect(browser.kernels).toBe('wasm');
+    expect(node.kernels).toBe('wasm');
     expect(browser.seedsHonoured).toBe(true);
     for (const key of ['crfNetFU', 'denseCrf', 'lattice'] as const) {
       expect(browser[key]).toHaveLength(node[key].length);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, type CrfNetF, CrfNetFU, crfNetF, crfNetFU, ShapeError } from '../src/index.js';
 import { checkGradient } from './fd.js';
 import { type Grid, meanFieldReference, windowPairwise } from './reference.js';
-import { randomiseWeights, randomTensor, useCpu, weightsByName } from './setup.js';
+import { forEachKernelBackend, outputsPerBackend, randomiseWeights, randomTensor, useCpu, weightsByName } from './setup.js';
 
 beforeAll(useCpu);
 
@@ -48,8 +48,9 @@ describe('CrfNetF: mean field against a direct dense implementation', () => {
 });
 
 describe('CrfNetF: tabulated Pairwise-Net (single-channel inference fast path)', () => {
-  for (const shape of [[32, 40], [8, 16, 16]]) {
-    it(`${shape.length}D: equals the exact path to 1e-3 and is used only outside training`, () => {
+  // Widths not a multiple of 8 exercise the kernels' scalar row tails too.
+  for (const shape of [[32, 43], [8, 16, 13]]) {
+    forEachKernelBackend((backend) => it(`${shape.length}D (${backend}): equals the exact path to 1e-3 and is used only outside training`, () => {
       const unaries = randomTensor([2, ...shape, 2], 1);
       const image = randomTensor([2, ...shape, 1], 2, 3);
       const exact = crfNetF({ tableBins: 0 });
@@ -67,13 +68,13 @@ describe('CrfNetF: tabulated Pairwise-Net (single-channel inference fast path)',
       // Under a gradient tape the exact path runs, so image and weight gradients exist.
       const [gImage] = tf.grads((x: tf.Tensor) => tf.sum(fast.apply([unaries, x]) as tf.Tensor))([image]);
       expect(tf.max(tf.abs(gImage!)).dataSync()[0]).toBeGreaterThan(0);
-    });
+    }));
   }
 });
 
 describe('CrfNetFU: tabulated 2-label inference path', () => {
-  for (const shape of [[40, 56], [6, 16, 16]]) {
-    it(`${shape.length}D: equals the exact path with seeds to 1e-3 and honours every seed`, () => {
+  for (const shape of [[40, 53], [6, 15, 19]]) {
+    forEachKernelBackend((backend) => it(`${shape.length}D (${backend}): equals the exact path with seeds to 1e-3 and honours every seed`, () => {
       const n = shape.reduce((a, b) => a * b, 1);
       const unaries = randomTensor([2, ...shape, 2], 4);
       const image = randomTensor([2, ...shape, 1], 6, 2);
@@ -99,8 +100,31 @@ describe('CrfNetFU: tabulated 2-label inference path', () => {
         if (fgData[i]) expect(b[2 * i + 1]! > b[2 * i]!, `fg seed ${i}`).toBe(true);
         if (bgData[i]) expect(b[2 * i]! > b[2 * i + 1]!, `bg seed ${i}`).toBe(true);
       }
-    });
+    }));
   }
+});
+
+describe('CrfNetFU: the WebAssembly kernels and the TypeScript loops agree', () => {
+  it('2D and 3D, batch of 2, seeds, widths with and without a multiple of 8', () => {
+    for (const shape of [[37, 21], [5, 12, 16], [4, 9, 11]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const unaries = randomTensor([2, ...shape, 2], 21);
+      const image = randomTensor([2, ...shape, 1], 22, 2);
+      const fgData = new Float32Array(2 * n);
+      const bgData = new Float32Array(2 * n);
+      for (let i = 0; i < 2 * n; i += 17) fgData[i] = 1;
+      for (let i = 3; i < 2 * n; i += 19) if (!fgData[i]) bgData[i] = 1;
+      const inputs = [unaries, image, tf.tensor(fgData, [2, ...shape, 1]), tf.tensor(bgData, [2, ...shape, 1])];
+      const layer = crfNetFU({ tableBins: 512 });
+      layer.apply(inputs);
+      randomiseWeights(layer, 23, 1);
+      const [wasm, ts] = outputsPerBackend(() => (layer.apply(inputs) as tf.Tensor).dataSync());
+      let worst = 0;
+      for (let i = 0; i < wasm.length; i++) worst = Math.max(worst, Math.abs(wasm[i]! - ts[i]!));
+      // 16-bit weights (step 1.5e-5) and float32 arithmetic in the kernel vs float64 loops.
+      expect(worst, shape.join('x')).toBeLessThan(1e-4);
+    }
+  });
 });
 
 /** Gradient check of sum(r ⊙ layer([inputs])) w.r.t. every input and every weight. */

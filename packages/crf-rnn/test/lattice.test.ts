@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, ShapeError } from '../src/errors.js';
 import { createLattice } from '../src/lattice.js';
 import { bruteForceGaussian, dot, relativeL2, rng } from './helpers.js';
+import { forEachKernelBackend } from './setup.js';
 
 /** Grid positions / theta plus `extra` intensity channels / thetaI (two noisy regions, like an image). */
 function gridFeatures(shape: number[], theta: number, extra: number, thetaI: number, seed: number) {
@@ -41,6 +42,7 @@ describe('createLattice: against brute-force Gaussian filtering', () => {
     { name: '3D 10x10x10 spatial, theta 2', shape: [10, 10, 10], theta: 2, extra: 0, thetaI: 1 },
     { name: '3D 8x10x10 + intensity, theta 2.5 / 10', shape: [8, 10, 10], theta: 2.5, extra: 1, thetaI: 10 },
   ];
+  forEachKernelBackend(() => {
   for (const c of cases) {
     const rawBound = c.extra === 0 ? 0.02 : 0.08;
     it(`${c.name}: raw <= ${rawBound * 100} %, normalised <= 2 % relative L2`, () => {
@@ -57,9 +59,11 @@ describe('createLattice: against brute-force Gaussian filtering', () => {
       expect(relativeL2(normalised(got, gotNorm), normalised(want, wantNorm))).toBeLessThan(0.02);
     });
   }
+  });
 });
 
 describe('createLattice: reverse is the exact adjoint', () => {
+  forEachKernelBackend(() => {
   for (const [shape, extra] of [
     [[17, 13], 1],
     [[6, 7, 5], 1],
@@ -78,6 +82,7 @@ describe('createLattice: reverse is the exact adjoint', () => {
       expect(relativeL2(lattice.filter(a, 3, { reverse: true }), lattice.filter(a, 3))).toBeLessThan(1e-5);
     });
   }
+  });
 });
 
 describe('createLattice: bad input', () => {

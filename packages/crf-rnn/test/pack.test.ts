@@ -8,7 +8,7 @@ import { packInstallRun } from '../../../scripts/pack-smoke.mjs';
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('npm pack', () => {
-  it('installs offline into an empty project, runs all three layers and the lattice', () => {
+  it('installs offline into an empty project (with its committed WebAssembly kernels), runs all three layers and the lattice', () => {
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     const out = packInstallRun({
       packageDir: 'packages/crf-rnn',
@@ -16,7 +16,7 @@ describe('npm pack', () => {
         import * as tf from '@tensorflow/tfjs-core';
         import '@tensorflow/tfjs-backend-cpu';
         import '@tensorflow/tfjs-layers';
-        import { createLattice, crfNetF, crfNetFU, denseCrf, ShapeError } from '@deepigeos/crf-rnn';
+        import { createLattice, crfNetF, crfNetFU, denseCrf, kernelBackend, ShapeError } from '@deepigeos/crf-rnn';
         await tf.setBackend('cpu');
         const u = tf.zeros([1, 6, 6, 2]);
         const img = tf.zeros([1, 6, 6, 1]);
@@ -26,9 +26,9 @@ describe('npm pack', () => {
         const ones = createLattice(new Float32Array([0, 0, 0.5, 0]), 2, 2).filter(new Float32Array([1, 1]), 1);
         let error = '';
         try { crfNetF().apply([u, tf.zeros([1, 5, 6, 1])]); } catch (e) { error = e instanceof ShapeError ? 'ShapeError' : String(e); }
-        console.log(JSON.stringify({ shapes, positive: ones[0] > 1, error }));
+        console.log(JSON.stringify({ shapes, positive: ones[0] > 1, error, kernels: kernelBackend() }));
       `,
     });
-    expect(JSON.parse(out)).toEqual({ shapes: [[1, 6, 6, 2], [1, 6, 6, 2], [1, 6, 6, 2]], positive: true, error: 'ShapeError' });
+    expect(JSON.parse(out)).toEqual({ shapes: [[1, 6, 6, 2], [1, 6, 6, 2], [1, 6, 6, 2]], positive: true, error: 'ShapeError', kernels: 'wasm' });
   }, 180_000);
 });

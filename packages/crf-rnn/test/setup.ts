@@ -3,6 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import type { layers } from '@tensorflow/tfjs-layers';
+import { afterEach, beforeEach, describe } from 'vitest';
+import { kernelBackend, setKernelsEnabled } from '../src/kernels.js';
+import '../src/kernels-node.js'; // loads the WebAssembly kernels, as the package entry does
 import { rng } from './helpers.js';
 
 export async function useCpu(): Promise<void> {
@@ -29,4 +32,33 @@ export function weightsByName(layer: layers.Layer): Map<string, { data: Float32A
     out.set(w.name.split('/').pop()!, { data: w.read().dataSync() as Float32Array, shape: w.shape as number[] });
   }
   return out;
+}
+
+/**
+ * Registers the tests `define` makes once per implementation of the hot loops: the WebAssembly
+ * kernels (loaded at import in Node) and the TypeScript loops (the browser fallback).
+ */
+export function forEachKernelBackend(define: (backend: 'wasm' | 'typescript') => void): void {
+  for (const backend of ['wasm', 'typescript'] as const) {
+    describe(`${backend} kernels`, () => {
+      beforeEach(() => {
+        setKernelsEnabled(backend === 'wasm');
+        if (kernelBackend() !== backend) throw new Error(`expected the ${backend} kernels to be active`);
+      });
+      afterEach(() => setKernelsEnabled(true));
+      define(backend);
+    });
+  }
+}
+
+/** `run()` with the WebAssembly kernels, then with the TypeScript loops. */
+export function outputsPerBackend<T>(run: () => T): [T, T] {
+  if (kernelBackend() !== 'wasm') throw new Error('the WebAssembly kernels did not load');
+  const wasm = run();
+  setKernelsEnabled(false);
+  try {
+    return [wasm, run()];
+  } finally {
+    setKernelsEnabled(true);
+  }
 }
