@@ -74,7 +74,7 @@ function plainCpp(image: Float32Array, seeds: Uint8Array, dims: number[], repeat
 /** Dijkstra alone vs label-correcting sweeps (to convergence, or k sweeps + Dijkstra), λ = 1, 0.3, 0. */
 function exactStudy(label: string, dims: [number, number, number]) {
   const phantom = headPhantom(dims[0], dims[1], dims[2], 5);
-  const core = ['geodesic.cpp', 'raster.cpp', 'exact.cpp', 'sweep.cpp'].map((f) => `native/core/${f}`);
+  const core = ['geodesic.cpp', 'raster.cpp', 'exact.cpp', 'buckets.cpp', 'sweep.cpp'].map((f) => `native/core/${f}`);
   // The addon's floating-point flags, so every variant compares bit for bit.
   const flags = ['-O3', '-ffp-contract=off', '-fno-trapping-math', '-fno-math-errno'];
   const out = withCppProgram('exact-study.cpp', core, flags, phantom, (exe, files) =>

@@ -9,6 +9,6 @@ emcc -O3 -std=c++17 -msimd128 -ffp-contract=off -fno-trapping-math -fno-exceptio
   -s STANDALONE_WASM=1 --no-entry -s ALLOW_MEMORY_GROWTH=1 -s INITIAL_MEMORY=16MB \
   -s MAXIMUM_MEMORY=4GB -s FILESYSTEM=0 \
   -s EXPORTED_FUNCTIONS=_geodesic_alloc,_geodesic_free,_geodesic_compute \
-  native/wasm/wasm_api.cpp native/core/geodesic.cpp native/core/raster.cpp native/core/exact.cpp native/core/sweep.cpp \
+  native/wasm/wasm_api.cpp native/core/geodesic.cpp native/core/raster.cpp native/core/exact.cpp native/core/buckets.cpp native/core/sweep.cpp \
   -o wasm/geodesic.wasm
 echo "built wasm/geodesic.wasm ($(wc -c < wasm/geodesic.wasm) bytes)"

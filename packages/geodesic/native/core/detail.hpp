@@ -51,6 +51,19 @@ void raster_scan(const Params& params, const float* image, float* dist, bool cau
 void exact_dijkstra(const Params& params, const float* image, float* dist);
 
 /**
+ * Exact label-correcting bucket solver for single-channel images (any lambda); `dist` holds the
+ * seed initialisation. Returns false, without touching `dist`, for inputs it does not handle
+ * (several channels, shapes too thin or too large for its padded 32-bit-indexed layout).
+ * The result is exact for every tuning (the unit tests force extreme ones); tuning sets speed.
+ */
+struct BucketTuning {
+  float width = 0.0f;                      // bucket width; 0: chosen from the image's step costs
+  int64_t near_buckets = int64_t{1} << 16;  // buckets kept before the "far" list (>= 1)
+};
+bool exact_buckets(const Params& params, const float* image, float* dist,
+                   const BucketTuning& tuning = BucketTuning{});
+
+/**
  * Dijkstra on a map of path lengths: pops `starts` (with their current distances) and what they
  * improve. Exact if every edge leaving a voxel outside `starts` already satisfies
  * dist[v] <= dist[q] + cost(q, v).

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "detail.hpp"
+#include "vec4.hpp"
 
 namespace geodesic::detail {
 
@@ -86,42 +87,6 @@ std::vector<Neighbour> neighbourhood(const Params& p) {
   return list;
 }
 
-// Four-lane float vectors (GCC/Clang vector extensions): SSE on x86, SIMD128 in WebAssembly.
-// Every lane does the scalar code's exact IEEE operations, so results stay bit-identical.
-using v4f = float __attribute__((vector_size(16)));
-using v4i = int32_t __attribute__((vector_size(16)));
-
-v4f load4(const float* p) {
-  v4f v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-/** Three neighbours in one row (w-1, w, w+1) of an interior voxel, evaluated as one vector. */
-struct RowGroup {
-  int64_t offset;  // linear offset of the (dd, dh, -1) neighbour
-  v4f local_dist;  // step lengths for lanes w-1, w, w+1 (lane 3 unused)
-  v4i valid;       // -1 for real neighbours (not the voxel itself, not lane 3)
-};
-
-std::vector<RowGroup> row_groups(const Params& p) {
-  std::vector<RowGroup> groups;
-  const int dmax = p.depth > 1 ? 1 : 0;
-  for (int dd = -dmax; dd <= dmax; ++dd) {
-    for (int dh = -1; dh <= 1; ++dh) {
-      RowGroup g;
-      g.offset = (dd * p.height + dh) * p.width - 1;
-      for (int lane = 0; lane < 4; ++lane) {
-        const int dw = lane - 1;
-        g.local_dist[lane] = lane < 3 ? local_distance(dd, dh, dw, p.spacing) : 1.0f;
-        g.valid[lane] = lane < 3 && !(dd == 0 && dh == 0 && dw == 0) ? -1 : 0;
-      }
-      groups.push_back(g);
-    }
-  }
-  return groups;
-}
-
 /** u / n for 0 <= u < 2^31 without an integer division (a double estimate, then corrected). */
 struct FastDivider {
   explicit FastDivider(int64_t n) : n_(n), inv_(1.0 / static_cast<double>(n)) {}
@@ -185,17 +150,6 @@ void dijkstra(const Params& p, Cells& cells, const std::vector<uint32_t>& starts
   }
 }
 
-/** Splits interleaved pairs: even = lanes (0, 2, 4, 6), odd = lanes (1, 3, 5, 7) of a ++ b. */
-inline void deinterleave(v4f a, v4f b, v4f* even, v4f* odd) {
-#if defined(__clang__)
-  *even = __builtin_shufflevector(a, b, 0, 2, 4, 6);
-  *odd = __builtin_shufflevector(a, b, 1, 3, 5, 7);
-#else
-  *even = __builtin_shuffle(a, b, v4i{0, 2, 4, 6});
-  *odd = __builtin_shuffle(a, b, v4i{1, 3, 5, 7});
-#endif
-}
-
 /**
  * Single-channel cells: (distance, intensity) pairs interleaved, so popping a voxel and reading
  * a neighbour touch one cache line instead of two. Padded: the vector loads of the last interior
@@ -206,7 +160,8 @@ class SingleChannelCells {
   static constexpr bool kVectorised = true;
 
   SingleChannelCells(const Params& p, const float* image, const float* dist, int64_t voxels)
-      : data_(static_cast<size_t>(2 * (voxels + 4)), 0.0f), groups_(row_groups(p)) {
+      : data_(static_cast<size_t>(2 * (voxels + 4)), 0.0f),
+        groups_(row_groups(p, p.width, p.height * p.width)) {
     for (int64_t i = 0; i < voxels; ++i) {
       data_[2 * i] = dist[i];
       data_[2 * i + 1] = image[i];
@@ -231,14 +186,12 @@ class SingleChannelCells {
     const v4f vu = {iu, iu, iu, iu};
     const v4f vdu = {du, du, du, du};
     const v4f eps = {1e-5f, 1e-5f, 1e-5f, 1e-5f};
-    const v4i abs_mask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
     for (const RowGroup& g : groups_) {
       const int64_t base = u + g.offset;
       v4f qdist, qimage;
       deinterleave(load4(&data_[2 * base]), load4(&data_[2 * base + 4]), &qdist, &qimage);
       const v4f delta = qimage - vu;
-      // |delta| by clearing the sign bits (vector casts reinterpret the bits).
-      const v4f diff = (v4f)((v4i)delta & abs_mask);
+      const v4f diff = abs4(delta);
       const v4f speed = one_minus_lambda_ + lambda_ / (diff + eps);
       const v4f cand = vdu + g.local_dist / speed;
       const v4i better = (cand < qdist) & g.valid;

@@ -113,15 +113,15 @@ void exact_distance(const Params& p, const float* image, float* dist) {
   // (later iterations only settle float rounding between equally long paths: 2 iterations on the
   // 512x512 benchmark slice, 5 on the 3D phantom); past the budget, Dijkstra from the voxels
   // still changing finishes. With lambda > 0 on noisy images shortest paths wind at voxel scale
-  // and the sweeps need 40-70 iterations (bench/exact-study.cpp), rarely faster than Dijkstra,
-  // which is then used alone.
+  // and the sweeps need 40-70 iterations (bench/exact-study.cpp), slower than the bucket queue,
+  // which is then used alone (Dijkstra for multi-channel images and very thin shapes).
   constexpr int32_t kChamferSweeps = 8;
   if (p.lambda == 0.0) {
     const SweepOutcome outcome = exact_sweeps(p, image, dist, kChamferSweeps);
     if (!outcome.converged) dijkstra_from(p, image, dist, outcome.frontier);
     return;
   }
-  exact_dijkstra(p, image, dist);
+  if (!exact_buckets(p, image, dist)) exact_dijkstra(p, image, dist);
 }
 
 }  // namespace geodesic::detail

@@ -61,6 +61,35 @@ std::vector<float> dijkstra_reference(const std::vector<float>& img, const std::
   return dist;
 }
 
+/**
+ * The bucket solver under tunings far from the automatic one -- buckets much narrower than a
+ * step with the far list rebased constantly, every voxel in one bucket, a single near bucket --
+ * must still give the reference map bit for bit (it is exact for any tuning).
+ */
+void check_bucket_tunings(const geodesic::Params& p, const std::vector<float>& img,
+                          const std::vector<uint8_t>& seeds, const std::vector<float>& ref,
+                          const char* label) {
+  const geodesic::detail::BucketTuning tunings[] = {{0.0f, 1 << 16}, {1e-4f, 2}, {1e6f, 1 << 16}, {0.05f, 1}};
+  for (const auto& tuning : tunings) {
+    std::vector<float> dist(img.size());
+    for (size_t i = 0; i < dist.size(); ++i) dist[i] = seeds[i] ? 0.0f : std::numeric_limits<float>::infinity();
+    if (!geodesic::detail::exact_buckets(p, img.data(), dist.data(), tuning)) {
+      // Only thin shapes (mostly padding) are declined.
+      check(p.depth * p.height * p.width * 4 + 64 < (p.depth > 1 ? p.depth + 2 : 1) * (p.height + 2) * (p.width + 2),
+            "buckets decline only thin shapes");
+      return;
+    }
+    for (size_t i = 0; i < dist.size(); ++i) {
+      if (dist[i] != ref[i]) {
+        std::printf("bucket mismatch at %zu: %g vs %g (%s, width %g, near %lld)\n", i, dist[i], ref[i], label,
+                    tuning.width, static_cast<long long>(tuning.near_buckets));
+        ++failures;
+        break;
+      }
+    }
+  }
+}
+
 struct Case {
   int D, H, W;
   double spacing[3];
@@ -108,6 +137,8 @@ void run_case(const Case& c, unsigned seed) {
       break;
     }
   }
+
+  check_bucket_tunings(p, img, seeds, ref, label);
 
   // Raster scans converge to the exact map (bit for bit: same float sums, min is exact).
   for (auto method : {geodesic::Method::Raster, geodesic::Method::RasterCausal}) {
@@ -204,6 +235,7 @@ void test_sweeps_on_mazes() {
     std::vector<float> out(n);
     check(geodesic::compute(p, img.data(), seeds.data(), out.data()) == geodesic::Status::Ok, "maze");
     check(out == ref, "maze: exact method equals the reference Dijkstra");
+    check_bucket_tunings(p, img, seeds, ref, "maze");
   }
 }
 
@@ -251,7 +283,9 @@ int main() {
   const Case cases[] = {
       {1, 9, 11, {1, 1, 1}, 1.0f},     {1, 1, 13, {1, 1, 1}, 1.0f},   {1, 7, 1, {1, 2, 1}, 0.5f},
       {5, 6, 7, {1, 1, 1}, 1.0f},      {4, 5, 6, {2.5, 1, 0.7}, 0.3f}, {3, 1, 8, {1, 1, 1}, 0.0f},
-      {6, 7, 5, {1, 1, 1}, 0.0f},      {1, 1, 1, {1, 1, 1}, 1.0f},
+      {6, 7, 5, {1, 1, 1}, 0.0f},      {1, 1, 1, {1, 1, 1}, 1.0f},    {9, 11, 10, {1, 1, 1}, 1.0f},
+      {1, 41, 37, {1, 1.5, 1}, 0.7f},  {8, 9, 12, {3, 1, 1}, 0.5f},   {2, 2, 2, {1, 1, 1}, 1.0f},
+      {40, 1, 1, {1, 1, 1}, 1.0f},
   };
   unsigned seed = 1;
   for (const Case& c : cases) run_case(c, seed++);
