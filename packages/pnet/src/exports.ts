@@ -32,5 +32,5 @@ export { diceScore, oneHotLabels, type SoftDiceOptions, softDiceLoss, weightedCr
 export { type LossSpec, lossFunction, type TrainStepOptions, trainStep } from './training/train-step.js';
 export { checkModelInput, validatedPredict } from './validate.js';
 // Inference
-export { type PredictVolumeOptions, predictVolume, type VolumeArray } from './inference/predict-volume.js';
+export { closePredictWorkers, type PredictVolumeOptions, predictVolume, type VolumeArray } from './inference/predict-volume.js';
 export { receptiveFieldMargin } from './inference/receptive-field.js';

@@ -2,7 +2,7 @@
 // Imported by the Node entry only, so browser bundles never see Node built-ins.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { workerPredictor } from './inference/worker-pool.js';
+import { closePredictWorkers, workerPredictor } from './inference/worker-pool.js';
 import { platform } from './platform.js';
 
 platform.writeFiles = async (dir, files) => {
@@ -18,3 +18,4 @@ platform.writeFiles = async (dir, files) => {
 };
 platform.readFile = async (dir, name) => new Uint8Array(await readFile(join(dir, name)));
 platform.workerPredictor = workerPredictor;
+platform.closeWorkers = closePredictWorkers;

@@ -12,6 +12,8 @@ export interface Platform {
   readFile?(dir: string, name: string): Promise<Uint8Array>;
   /** Starts `count` worker threads that predict windows of `model` on `backend`. */
   workerPredictor?(model: tfl.LayersModel, output: WindowOutput, count: number, backend: string): Promise<WindowPredictor>;
+  /** Terminates the worker threads kept between calls. */
+  closeWorkers?(): Promise<void>;
 }
 
 /** The services of the running platform (empty in browsers). @internal */

@@ -1,9 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { ShapeError } from '../src/errors.js';
+import { depthStreamPlan, streamDepth } from '../src/inference/depth-stream.js';
 import { predictVolume } from '../src/inference/predict-volume.js';
 import { receptiveFieldMargin } from '../src/inference/receptive-field.js';
+import { BatchNormND } from '../src/layers/batch-norm.js';
+import { ChannelConcat } from '../src/layers/channel-concat.js';
+import { DilatedConv } from '../src/layers/dilated-conv.js';
+import { PNetBlock } from '../src/layers/pnet-block.js';
 import { createPNet2D, createPNet3D } from '../src/models/pnet.js';
 import { maxAbsDiff, randomArray } from './reference.js';
 
@@ -34,6 +40,40 @@ describe('predictVolume', () => {
     expect(maxAbsDiff(out.data, ref)).toBeLessThan(1e-5);
     expect(progress.length).toBeGreaterThan(8);
     expect(progress.at(-1)).toBe(progress.length);
+  });
+
+  it('depth streaming: any row range from partial input rows equals the whole-volume logits (BN, branches, even and dilated kernels)', () => {
+    // A graph exercising every streamed node kind: a batch-normed block, a branch that skips it,
+    // a standalone BatchNormND, an even depth kernel (asymmetric halo) and a depth dilation of 3.
+    const input = tfl.input({ shape: [null, null, null, 2] });
+    const block = new PNetBlock({ rank: 3, filters: 3, numLayers: 2, dilation: 2, batchNorm: true }).apply(input) as tfl.SymbolicTensor;
+    const skip = new DilatedConv({ rank: 3, filters: 2, kernelSize: [2, 1, 3], relu: true }).apply(input) as tfl.SymbolicTensor;
+    const joined = new ChannelConcat({}).apply([block, skip]) as tfl.SymbolicTensor;
+    const normed = new BatchNormND({}).apply(joined) as tfl.SymbolicTensor;
+    const out = new DilatedConv({ rank: 3, filters: 3, kernelSize: [3, 3, 1], dilationRate: [3, 1, 1] }).apply(normed) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    // Non-trivial batch-norm statistics and biases.
+    model.setWeights(model.getWeights().map((w, i) => tf.add(w, tf.abs(tf.randomNormal(w.shape, 0.3, 0.2, 'float32', i)))));
+    const plan = depthStreamPlan(model)!;
+    expect(plan.margin).toBe(2 + 3); // max(block's 3×3×3 at d 2, the parallel [2,·,·] kernel's 1) + the final d 3
+    const shape = [23, 6, 5, 2];
+    const data = randomArray(shape.reduce((a, b) => a * b), 14);
+    const ref = (model.predict(tf.tensor(data, [1, ...shape])) as tf.Tensor).dataSync();
+    const rowSize = 6 * 5 * 3;
+    for (const [from, to, slab] of [[0, 23, 4], [9, 14, 2], [0, 5, 7], [17, 23, 1]] as const) {
+      const r0 = Math.max(0, from - plan.margin);
+      const r1 = Math.min(23, to + plan.margin);
+      const rows = data.subarray(r0 * 60, r1 * 60);
+      const got = new Float32Array((to - from) * rowSize);
+      const emitted: number[] = [];
+      streamDepth(plan, { data: rows, shape: [r1 - r0, 6, 5, 2], rowOffset: r0, depth: 23 }, [from, to], slab, (x) => x, (row, values) => {
+        emitted.push(row);
+        got.set(values, (row - from) * rowSize);
+      });
+      expect(emitted[0]).toBe(from);
+      expect(maxAbsDiff(got, ref.subarray(from * rowSize, to * rowSize))).toBeLessThan(1e-5);
+    }
+    expect(tf.memory().numTensors).toBeLessThan(200); // the stream frees its rows
   });
 
   it('3D: a margin below the receptive field is not exact (the margin matters)', async () => {

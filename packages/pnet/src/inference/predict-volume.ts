@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatShape, ShapeError } from '../errors.js';
 import { receptiveFieldMargin } from './receptive-field.js';
-import { nodeOnly } from '../platform.js';
-import { mainThreadPredictor } from './window-predictor.js';
+import { nodeOnly, platform } from '../platform.js';
+import { depthStreamPlan } from './depth-stream.js';
+import { mainThreadPredictor, type WindowJob } from './window-predictor.js';
 import { type Box, blendWeights, copyWindow, patchGrid } from './windows.js';
 
 /** A channels-last volume `[D, H, W, C]` (or image `[H, W, C]` for 2D models) as a flat array. */
@@ -26,12 +27,18 @@ export interface PredictVolumeOptions {
   margin?: number | number[];
   /** `'probabilities'` (softmax, default) or `'logits'`. */
   output?: 'probabilities' | 'logits';
-  /** Called after each patch with (patches done, total patches). */
+  /**
+   * Called as work finishes with (steps done, total steps): one step per window, or per slab of
+   * `patchSize[0]` output slices when the depth is streamed.
+   */
   onProgress?: (done: number, total: number) => void;
   /**
    * Node only: number of worker threads, each running the model on its own backend (the active
-   * one) on a share of the windows. Default 1 (the calling thread). Needs the built package
-   * (`dist/`), as workers load `predict-worker.js`.
+   * one, single-threaded) on a share of the work; a streamed 3D volume is split into this many
+   * depth ranges (e.g. `workers: 2` predicts a 96³ ROI as two exact halves in parallel). Default 1
+   * (the calling thread). The model travels to the workers as tfjs layers artifacts (topology +
+   * weights, via `tf.io.withSaveHandler`). Needs the built package (`dist/`), as workers load
+   * `predict-worker.js`.
    */
   workers?: number;
 }
@@ -40,8 +47,15 @@ export interface PredictVolumeOptions {
  * Sliding-window prediction of a volume that may not fit through the network at once: the volume
  * is cut into cores of `patchSize`; each core is predicted from a window extended by `margin`
  * (clamped to the volume, so edge behaviour equals whole-volume zero padding), cropped back to
- * the core, and overlapping cores are blended with linear ramps. Only one window is on the
- * backend at a time. Returns `[D, H, W, numClasses]` (2D: `[H, W, numClasses]`) float32.
+ * the core, and overlapping cores are blended with linear ramps. Returns `[D, H, W, numClasses]`
+ * (2D: `[H, W, numClasses]`) float32.
+ *
+ * 3D models built from this package's layers with the default (exact) margin are **streamed
+ * along depth** instead of windowed in depth: each in-plane window spans the whole depth and
+ * is pushed through the network `patchSize[0]` slices at a time, every layer keeping only the
+ * slices its successors still need (their depth halo). No slice of any layer is computed twice
+ * and memory no longer grows with the depth (about 0.4 GB for a 240×240 plane). With
+ * `workers: k`, the depth is split into k parts run in parallel, each with its own halo.
  *
  * @example
  * ```ts
@@ -71,34 +85,39 @@ export async function predictVolume(
     throw new ShapeError(`${fn}: volume.data has ${input.data.length} values, shape ${formatShape(input.shape)} needs ${voxels * channels}`);
   }
   const patch = axes3(options.patchSize, is2D, 'patchSize', fn).map((p, i) => Math.min(p, spatial[i]!));
-  const margin = options.margin === undefined ? receptiveFieldMargin(model) : axes3(options.margin, is2D, 'margin', fn);
   const overlap = options.overlap ?? 0;
   if (!(overlap >= 0 && overlap < 1)) throw new ShapeError(`${fn}: overlap must be in [0, 1), got ${overlap}`);
-
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new ShapeError(`${fn}: workers must be a positive integer, got ${workers}`);
+  const plan = is2D || options.margin !== undefined ? undefined : depthStreamPlan(model);
+  const margin = options.margin === undefined ? receptiveFieldMargin(model) : axes3(options.margin, is2D, 'margin', fn);
   const outputKind = options.output ?? 'probabilities';
   const predictor =
     workers > 1
-      ? await nodeOnly('workerPredictor', `${fn}({ workers: ${workers} })`)(model, outputKind, workers, tf.getBackend()) : mainThreadPredictor(model, outputKind);
+      ? await nodeOnly('workerPredictor', `${fn}({ workers: ${workers} })`)(model, outputKind, workers, tf.getBackend())
+      : mainThreadPredictor(model, plan, outputKind);
 
-  const cores = patchGrid(spatial, patch, overlap);
+  const jobs = plan === undefined ? windowJobs(spatial, patch, overlap, margin) : streamJobs(spatial, patch, overlap, margin, plan.margin, workers);
   const classes = model.outputs[0]!.shape.at(-1)!;
   const sum = new Float32Array(voxels * classes);
   const weightSum = new Float32Array(voxels);
+  const total = jobs.reduce((n, j) => n + j.steps, 0);
   let next = 0;
   let done = 0;
-  // Each lane takes the next core until none is left; one lane per window allowed in flight.
+  const step = () => options.onProgress?.(++done, total);
+  // Each lane takes the next job until none is left; one lane per job allowed in flight.
   const lane = async () => {
-    while (next < cores.length) {
-      const core = cores[next++]!;
-      const start = core.start.map((s, i) => Math.max(0, s - margin[i]!));
-      const end = core.start.map((s, i) => Math.min(spatial[i]!, s + core.size[i]! + margin[i]!));
-      const window: Box = { start, size: end.map((e, i) => e - start[i]!) };
-      const shape = is2D ? [1, window.size[1]!, window.size[2]!, channels] : [1, ...window.size, channels];
-      const values = await predictor.predict(copyWindow(input.data, spatial, channels, window), shape);
-      accumulate(values, window, core, blendWeights(core, spatial, patch, overlap), spatial, classes, sum, weightSum);
-      options.onProgress?.(++done, cores.length);
+    while (next < jobs.length) {
+      const { window, core, rows } = jobs[next++]!;
+      const data = copyWindow(input.data, spatial, channels, window);
+      const job: WindowJob =
+        rows === undefined
+          ? { data, shape: is2D ? [1, window.size[1]!, window.size[2]!, channels] : [1, ...window.size, channels] }
+          : { data, shape: [...window.size, channels], stream: { rowOffset: window.start[0]!, depth: spatial[0]!, range: rows, slab: patch[0]! } };
+      const values = await predictor.predict(job, step);
+      // A streamed job answers only its own rows: the window seen from the output is those rows.
+      const answered = rows === undefined ? window : { start: [rows[0], ...window.start.slice(1)], size: [rows[1] - rows[0], ...window.size.slice(1)] };
+      accumulate(values, answered, core, coreWeights(core, spatial, patch, overlap, rows !== undefined), spatial, classes, sum, weightSum);
     }
   };
   try {
@@ -111,6 +130,66 @@ export async function predictVolume(
     for (let c = 0; c < classes; c++) sum[v * classes + c]! /= w;
   }
   return { data: sum, shape: [...(is2D ? spatial.slice(1) : spatial), classes] };
+}
+
+/** One unit of work: the input window, the core it answers and, when streamed, its output rows. */
+interface Job {
+  window: Box;
+  core: Box;
+  rows?: [number, number];
+  /** Progress steps it reports. */
+  steps: number;
+}
+
+/** Windowed prediction: each core of the patch grid grown by the margin, clamped to the volume. */
+function windowJobs(spatial: number[], patch: number[], overlap: number, margin: number[]): Job[] {
+  return patchGrid(spatial, patch, overlap).map((core) => {
+    const start = core.start.map((s, i) => Math.max(0, s - margin[i]!));
+    const end = core.start.map((s, i) => Math.min(spatial[i]!, s + core.size[i]! + margin[i]!));
+    return { window: { start, size: end.map((e, i) => e - start[i]!) }, core, steps: 1 };
+  });
+}
+
+/**
+ * Depth-streamed prediction: in-plane windows over the whole depth, the depth split into `parts`
+ * row ranges, each job given its rows plus the depth margin of input.
+ */
+function streamJobs(spatial: number[], patch: number[], overlap: number, margin: number[], depthMargin: number, parts: number): Job[] {
+  const depth = spatial[0]!;
+  const planeCores = patchGrid([1, spatial[1]!, spatial[2]!], [1, patch[1]!, patch[2]!], overlap);
+  const count = Math.min(parts, depth);
+  const jobs: Job[] = [];
+  for (let k = 0; k < count; k++) {
+    const a = Math.round((k * depth) / count);
+    const b = Math.round(((k + 1) * depth) / count);
+    const r0 = Math.max(0, a - depthMargin);
+    const r1 = Math.min(depth, b + depthMargin);
+    for (const plane of planeCores) {
+      const start = [r0, ...plane.start.slice(1).map((s, i) => Math.max(0, s - margin[i + 1]!))];
+      const end = [r1, ...plane.start.slice(1).map((s, i) => Math.min(spatial[i + 1]!, s + plane.size[i + 1]! + margin[i + 1]!))];
+      const core = { start: [a, ...plane.start.slice(1)], size: [b - a, ...plane.size.slice(1)] };
+      jobs.push({ window: { start, size: end.map((e, i) => e - start[i]!) }, core, rows: [a, b], steps: Math.ceil((b - a) / patch[0]!) });
+    }
+  }
+  return jobs;
+}
+
+/** Blending weights of a core; streamed cores blend in-plane only (their depth rows are exact and disjoint). */
+function coreWeights(core: Box, spatial: number[], patch: number[], overlap: number, streamed: boolean): Float32Array {
+  if (!streamed) return blendWeights(core, spatial, patch, overlap);
+  const plane = blendWeights({ start: [0, ...core.start.slice(1)], size: [1, ...core.size.slice(1)] }, spatial, [1, ...patch.slice(1)], overlap);
+  const out = new Float32Array(core.size[0]! * plane.length);
+  for (let z = 0; z < core.size[0]!; z++) out.set(plane, z * plane.length);
+  return out;
+}
+
+/**
+ * Terminates the worker threads of `predictVolume({ workers })`. They are kept between calls
+ * (starting a thread and its backend costs about a second) but idle and unref'd, so they never
+ * keep the process alive; call this to free their memory sooner. No-op in browsers.
+ */
+export async function closePredictWorkers(): Promise<void> {
+  await platform.closeWorkers?.();
 }
 
 /** Adds the core part of a window's prediction, weighted, into the output accumulators. */

@@ -3,8 +3,8 @@ import { ShapeError } from '../errors.js';
 import { DilatedConv } from '../layers/dilated-conv.js';
 import { PNetBlock } from '../layers/pnet-block.js';
 
-/** Layers that never look at neighbouring voxels. */
-const POINTWISE = new Set(['InputLayer', 'ChannelConcat', 'Concatenate', 'Dropout', 'BatchNormND', 'Activation', 'ReLU']);
+/** Layers that never look at neighbouring voxels. @internal */
+export const POINTWISE_LAYERS = new Set(['InputLayer', 'ChannelConcat', 'Concatenate', 'Dropout', 'BatchNormND', 'Activation', 'ReLU']);
 
 /** Half-width of a 'same' kernel per axis, as [D, H, W] (2D kernels get D = 0). */
 function radius(kernelSize: number[], dilation: number[]): number[] {
@@ -33,7 +33,7 @@ export function receptiveFieldMargin(model: tfl.LayersModel): [number, number, n
         const g = layer.layerGeometry(i);
         add(radius(g.kernelSize, g.dilation));
       }
-    } else if (!POINTWISE.has(layer.getClassName())) {
+    } else if (!POINTWISE_LAYERS.has(layer.getClassName())) {
       throw new ShapeError(
         `receptiveFieldMargin: cannot tell the spatial extent of layer '${layer.name}' (${layer.getClassName()}); pass options.margin explicitly`,
       );

@@ -1,33 +1,63 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-
-/** Predicts one window `[1, ...spatial, C]` to a flat `[...spatial, classes]` array. */
-export interface WindowPredictor {
-  /** How many windows may be in flight at once. */
-  concurrency: number;
-  predict(data: Float32Array, shape: number[]): Promise<Float32Array>;
-  close(): Promise<void>;
-}
+import { type DepthStreamPlan, streamDepth } from './depth-stream.js';
 
 /** Output transform applied to the logits. */
 export type WindowOutput = 'probabilities' | 'logits';
 
-/** Runs a window through a model on the current thread and backend. */
-export async function predictWindow(model: tfl.LayersModel, data: Float32Array, shape: number[], output: WindowOutput): Promise<Float32Array> {
-  const out = tf.tidy(() => {
-    const logits = model.predict(tf.tensor(data, shape)) as tf.Tensor;
-    return output === 'logits' ? logits : tf.softmax(logits);
-  });
+/**
+ * One unit of predictVolume's work. Without `stream`: a window `[1, ...spatial, C]` through
+ * `model.predict`, answered with `[...spatial, classes]`. With `stream`: `data` holds volume
+ * rows `[rowOffset, rowOffset + shape[0])` of shape `[rows, H, W, C]`, and the answer is output
+ * rows `range` (`[range[1] − range[0], H, W, classes]`), streamed in slabs of `slab` rows.
+ */
+export interface WindowJob {
+  data: Float32Array;
+  shape: number[];
+  stream?: { rowOffset: number; depth: number; range: [number, number]; slab: number };
+}
+
+/** Runs jobs; `onSlab` is called as streamed output slabs finish (progress). */
+export interface WindowPredictor {
+  /** How many jobs may be in flight at once. */
+  concurrency: number;
+  predict(job: WindowJob, onSlab?: () => void): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+/** Runs a job on the current thread and backend. */
+export async function runJob(
+  model: tfl.LayersModel,
+  plan: DepthStreamPlan | undefined,
+  job: WindowJob,
+  output: WindowOutput,
+  onSlab: () => void = () => {},
+): Promise<Float32Array> {
+  const transform = <T extends tf.Tensor>(logits: T): T => (output === 'logits' ? logits : (tf.softmax(logits) as T));
+  if (job.stream !== undefined) {
+    if (plan === undefined) throw new Error('predictVolume: this model cannot be streamed along depth');
+    const { rowOffset, depth, range, slab } = job.stream;
+    const classes = model.outputs[0]!.shape.at(-1)!;
+    const rowSize = job.shape[1]! * job.shape[2]! * classes;
+    const out = new Float32Array((range[1] - range[0]) * rowSize);
+    streamDepth(plan, { data: job.data, shape: job.shape, rowOffset, depth }, range, slab, transform, (row, values) => {
+      out.set(values, (row - range[0]) * rowSize);
+      onSlab();
+    });
+    return out;
+  }
+  const out = tf.tidy(() => transform(model.predict(tf.tensor(job.data, job.shape)) as tf.Tensor));
   const values = (await out.data()) as Float32Array;
   out.dispose();
+  onSlab();
   return values;
 }
 
-/** One window at a time on the calling thread. */
-export function mainThreadPredictor(model: tfl.LayersModel, output: WindowOutput): WindowPredictor {
+/** One job at a time on the calling thread. */
+export function mainThreadPredictor(model: tfl.LayersModel, plan: DepthStreamPlan | undefined, output: WindowOutput): WindowPredictor {
   return {
     concurrency: 1,
-    predict: (data, shape) => predictWindow(model, data, shape, output),
+    predict: (job, onSlab) => runJob(model, plan, job, output, onSlab),
     close: async () => {},
   };
 }

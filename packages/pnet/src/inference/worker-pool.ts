@@ -1,56 +1,137 @@
 // Node only (imported by node-platform.ts): predictVolume's worker threads.
 import { Worker } from 'node:worker_threads';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { modelArtifacts, type WindowOutput, type WindowPredictor } from './window-predictor.js';
+import { type ModelArtifacts, modelArtifacts, type WindowJob, type WindowOutput, type WindowPredictor } from './window-predictor.js';
+
+interface Pending {
+  resolve: (values: Float32Array) => void;
+  reject: (e: Error) => void;
+  onSlab?: (() => void) | undefined;
+}
 
 /**
- * `count` worker threads, each loading the model on its own tfjs backend, windows
- * dispatched to the least busy worker.
+ * Worker threads kept between predictVolume calls: starting a thread and its wasm backend costs
+ * about a second, as much as predicting a 48³ patch. Workers are unref'd while idle, so they
+ * never keep the process alive.
  */
-export async function workerPredictor(
-  model: tfl.LayersModel,
-  output: WindowOutput,
-  count: number,
-  backend: string,
-): Promise<WindowPredictor> {
-  const artifacts = await modelArtifacts(model);
-  const pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void; worker: number }>();
-  const busy = new Array<number>(count).fill(0);
-  let nextId = 0;
-  // The URL is built outside `new Worker(...)` on purpose: bundlers (Vite) treat
-  // `new Worker(new URL(...))` as a browser worker and would bundle this Node-only script.
-  const workerUrl = new URL('./predict-worker.js', import.meta.url);
-  const workers = Array.from({ length: count }, (_, i) => {
-    const worker = new Worker(workerUrl, { workerData: { artifacts, output, backend } });
-    worker.on('message', (msg: { id: number; values?: Float32Array; error?: string }) => {
-      const job = pending.get(msg.id)!;
-      pending.delete(msg.id);
-      busy[i]!--;
-      if (msg.error !== undefined) job.reject(new Error(`predictVolume worker: ${msg.error}`));
-      else job.resolve(msg.values!);
-    });
-    worker.on('error', (e) => {
-      for (const [id, job] of pending) {
-        if (job.worker === i) {
-          pending.delete(id);
-          job.reject(e);
+class WorkerPool {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, Pending>();
+  private readonly busy: number[];
+  private nextId = 0;
+  private modelKey = '';
+  private loadAcks: ((error?: string) => void)[] = [];
+  broken = false;
+
+  constructor(
+    readonly count: number,
+    readonly backend: string,
+  ) {
+    this.busy = new Array<number>(count).fill(0);
+    // The URL is built outside `new Worker(...)` on purpose: bundlers (Vite) treat
+    // `new Worker(new URL(...))` as a browser worker and would bundle this Node-only script.
+    const workerUrl = new URL('./predict-worker.js', import.meta.url);
+    this.workers = Array.from({ length: count }, () => {
+      const worker = new Worker(workerUrl, { workerData: { backend } });
+      worker.unref();
+      worker.on('message', (msg: { id?: number; slab?: true; values?: Float32Array; error?: string; loaded?: true }) => {
+        if (msg.id === undefined) {
+          this.loadAcks.shift()?.(msg.error);
+          return;
         }
-      }
+        const job = this.pending.get(msg.id)!;
+        if (msg.slab === true) {
+          job.onSlab?.();
+          return;
+        }
+        this.pending.delete(msg.id);
+        this.release(worker);
+        if (msg.error !== undefined) job.reject(new Error(`predictVolume worker: ${msg.error}`));
+        else job.resolve(msg.values!);
+      });
+      worker.on('error', (e) => this.fail(e));
+      return worker;
     });
-    return worker;
-  });
-  return {
-    concurrency: count,
-    predict: (data, shape) =>
-      new Promise((resolve, reject) => {
-        const target = busy.indexOf(Math.min(...busy));
-        busy[target]!++;
-        const id = nextId++;
-        pending.set(id, { resolve, reject, worker: target });
-        workers[target]!.postMessage({ id, data, shape }, [data.buffer as ArrayBuffer]);
-      }),
-    close: async () => {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
-  };
+  }
+
+  /** Sends the model to every worker unless they already hold these exact weights. */
+  async load(artifacts: ModelArtifacts): Promise<void> {
+    const key = `${JSON.stringify(artifacts.modelTopology)}:${fingerprint(artifacts.weightData)}`;
+    if (key === this.modelKey) return;
+    this.modelKey = '';
+    for (const w of this.workers) w.ref();
+    try {
+      await Promise.all(
+        this.workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              this.loadAcks.push((error) => (error === undefined ? resolve() : reject(new Error(`predictVolume worker: ${error}`))));
+              w.postMessage({ load: artifacts });
+            }),
+        ),
+      );
+    } finally {
+      for (const w of this.workers) w.unref();
+    }
+    this.modelKey = key;
+  }
+
+  run(job: WindowJob, output: WindowOutput, onSlab?: () => void): Promise<Float32Array> {
+    const target = this.busy.indexOf(Math.min(...this.busy));
+    const worker = this.workers[target]!;
+    if (this.busy[target]!++ === 0) worker.ref();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onSlab });
+      worker.postMessage({ id, job, output }, [job.data.buffer as ArrayBuffer]);
+    });
+  }
+
+  private release(worker: Worker): void {
+    const i = this.workers.indexOf(worker);
+    if (--this.busy[i]! === 0) worker.unref();
+  }
+
+  private fail(e: Error): void {
+    this.broken = true;
+    for (const job of this.pending.values()) job.reject(e);
+    this.pending.clear();
+    for (const ack of this.loadAcks) ack(String(e));
+    this.loadAcks = [];
+    void this.terminate();
+  }
+
+  terminate(): Promise<unknown> {
+    return Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** FNV-1a over the weight bytes (sampled words would miss small updates, so all of them). */
+function fingerprint(data: ArrayBuffer): string {
+  const words = new Uint32Array(data, 0, data.byteLength >> 2);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+  return `${data.byteLength}:${h >>> 0}`;
+}
+
+let shared: WorkerPool | undefined;
+
+/**
+ * `count` worker threads (kept for later calls with the same count and backend), each holding
+ * the model on its own tfjs backend; jobs go to the least busy worker.
+ */
+export async function workerPredictor(model: tfl.LayersModel, output: WindowOutput, count: number, backend: string): Promise<WindowPredictor> {
+  if (shared === undefined || shared.broken || shared.count !== count || shared.backend !== backend) {
+    await shared?.terminate();
+    shared = new WorkerPool(count, backend);
+  }
+  const pool = shared;
+  await pool.load(await modelArtifacts(model));
+  return { concurrency: count, predict: (job, onSlab) => pool.run(job, output, onSlab), close: async () => {} };
+}
+
+/** Terminates predictVolume's worker threads (they are otherwise kept, idle and unref'd, for the next call). */
+export async function closePredictWorkers(): Promise<void> {
+  await shared?.terminate();
+  shared = undefined;
 }

@@ -44,8 +44,8 @@ const INFERENCE_CHUNK_VALUES = 4 * 2 ** 20;
 
 /**
  * Inference without a gradient tape: the output is computed `chunk` depth slices at a time from
- * the input slices it needs (plus the dilated halo), so the temporaries stay a few chunk-sized
- * tensors instead of several copies of the whole activation.
+ * the input slices it needs (plus the dilated halo, zeros outside the volume), so the
+ * temporaries stay a few chunk-sized tensors instead of several copies of the whole activation.
  */
 function chunkedInference(
   x: tf.Tensor5D,
@@ -55,46 +55,60 @@ function chunkedInference(
   chunk: number,
 ): tf.Tensor5D {
   const [n, d, h, w, cin] = x.shape;
-  const [kd, kh, kw, , cout] = filter.shape;
-  const dd = dilation[0];
-  const [before] = samePads(kd, dd);
+  const [kd, , , , cout] = filter.shape;
+  const [before, after] = samePads(kd, dilation[0]);
   const parts: tf.Tensor[] = [];
   for (let z0 = 0; z0 < d; z0 += chunk) {
-    const z1 = Math.min(d, z0 + chunk);
-    const rows = z1 - z0;
+    const rows = Math.min(d, z0 + chunk) - z0;
     parts.push(
       tf.tidy(() => {
-        // Output row z sums tap t at input row z + t·dd − before; rows outside the volume are
-        // the zeros of 'same' padding. Each tap reads only its `rows` input rows.
-        let sum: tf.Tensor | undefined;
-        for (let t = 0; t < kd; t++) {
-          const src = z0 + t * dd - before;
-          const lo = Math.max(0, src);
-          const hi = Math.min(d, src + rows);
-          if (hi <= lo) continue; // this tap sees only padding for the whole chunk
-          let slab: tf.Tensor = tf.slice(x, [0, lo, 0, 0, 0], [n, hi - lo, h, w, cin]);
-          if (hi - lo < rows) slab = tf.pad(slab, [[0, 0], [lo - src, src + rows - hi], [0, 0], [0, 0], [0, 0]]);
-          const y = fusedConv(
-            tf.reshape(slab, [n * rows, h, w, cin]) as tf.Tensor4D,
-            tapFilter(filter, t),
-            [dilation[1], dilation[2]],
-            [kh, kw],
-            undefined,
-            false,
-          );
-          sum = accumulate(sum, y);
-        }
-        // (Only a large even-kernel dilation can leave every tap outside: the result is zeros.)
-        const total = sum ?? tf.zeros([n * rows, h, w, cout]);
-        const biased = epilogue.bias === undefined ? total : tf.add(total, epilogue.bias);
-        const out = epilogue.relu === true ? tf.relu(biased) : biased;
-        return tf.reshape(out, [n, rows, h, w, cout]);
+        const lo = Math.max(0, z0 - before);
+        const hi = Math.min(d, z0 + rows + after);
+        let slab: tf.Tensor = tf.slice(x, [0, lo, 0, 0, 0], [n, hi - lo, h, w, cin]);
+        if (hi - lo < rows + before + after) slab = tf.pad(slab, [[0, 0], [lo - (z0 - before), z0 + rows + after - hi], [0, 0], [0, 0], [0, 0]]);
+        // Batch items stay apart: one depth-valid convolution per item.
+        const items = Array.from({ length: n }, (_, i) =>
+          depthValidConv(tf.reshape(tf.slice(slab, [i, 0, 0, 0, 0], [1, -1, h, w, cin]), [rows + before + after, h, w, cin]) as tf.Tensor4D, filter, dilation, epilogue),
+        );
+        return tf.reshape(n === 1 ? items[0]! : tf.stack(items), [n, rows, h, w, cout]);
       }),
     );
   }
   const out = tf.concat(parts, 1) as tf.Tensor5D;
   tf.dispose(parts);
   return out;
+}
+
+/**
+ * Convolution that is 'valid' along depth and 'same' in-plane, without a gradient: `slab` holds
+ * `R` consecutive depth slices `[R, H, W, Cin]` (the caller supplies the depth halo, zeros outside
+ * the volume); the result is the `R − dd·(kd − 1)` output slices `[R − dd·(kd − 1), H, W, Cout]`.
+ * Each kernel-depth tap is one fused conv2d over its shifted slices; bias and ReLU are fused
+ * when there is a single tap. @internal
+ */
+export function depthValidConv(
+  slab: tf.Tensor4D,
+  filter: tf.Tensor5D,
+  dilation: [number, number, number],
+  epilogue: FusedEpilogue,
+): tf.Tensor4D {
+  const [kd, kh, kw, cin, cout] = filter.shape;
+  const [r, h, w] = slab.shape;
+  const rows = r - dilation[0] * (kd - 1);
+  const inPlane: [number, number] = [dilation[1], dilation[2]];
+  if (kd === 1) {
+    return tf.tidy(() => fusedConv(slab, tf.reshape(filter, [kh, kw, cin, cout]), inPlane, [kh, kw], epilogue.bias, epilogue.relu === true));
+  }
+  return tf.tidy(() => {
+    let sum: tf.Tensor | undefined;
+    for (let t = 0; t < kd; t++) {
+      const tap = tf.slice(slab, [t * dilation[0], 0, 0, 0], [rows, h, w, cin]) as tf.Tensor4D;
+      // The bias rides on the first tap; ReLU can only follow the sum.
+      sum = accumulate(sum, fusedConv(tap, tapFilter(filter, t), inPlane, [kh, kw], t === 0 ? epilogue.bias : undefined, false));
+      tap.dispose();
+    }
+    return (epilogue.relu === true ? tf.relu(sum!) : sum!) as tf.Tensor4D;
+  });
 }
 
 /** Depth-padded `[N, D + pads, H·W·C]` view of x (contiguous rows, so taps are cheap slices). */
