@@ -31,12 +31,16 @@ Geometry geometry(int D, int H, int W, int pd, int ph, int pw) {
 
 constexpr float kFixed = 65535.0f;
 
+// The hot per-row loops are separate, non-inlined functions: V8 first runs a module in its
+// baseline compiler and swaps in optimised code per function, at calls. A kernel call that spent
+// its whole run inside one function would stay on baseline code for the first (slowest) call.
+
 /**
  * acc[x] = Σ_k w[k][x]·q[start + delta[k] + x] for one image row, x < W. `w` is the row's
  * [K][W] fixed-point block. Eight voxels per step: their accumulators stay in registers while the
  * K offsets stream through (the row's weight block, K·W·2 bytes, stays in L1).
  */
-void row_message(const uint16_t* w, const float* q, const int32_t* delta, int K, int W, float* acc) {
+__attribute__((noinline)) void row_message(const uint16_t* w, const float* q, const int32_t* delta, int K, int W, float* acc) {
   const v128_t low16 = wasm_i32x4_splat(0xffff);
   int x = 0;
   for (; x + 8 <= W; x += 8) {
@@ -61,19 +65,9 @@ void row_message(const uint16_t* w, const float* q, const int32_t* delta, int K,
   }
 }
 
-}  // namespace
-
-extern "C" {
-
-/**
- * Pairwise weights of one image: `scaled` is the zero-padded image in table-bin units, `table`
- * the Pairwise-Net at bins + 1 differences per offset (row k covers differences
- * −bins/2 .. bins/2), `out` [D·H][K][W] fixed point. Linear interpolation between bins, as
- * tabulatedWeightMap does; neighbours in the padding get a weight the message never uses.
- */
-void crf_tabulate(const float* scaled, const float* table, int32_t bins, const int32_t* delta, int32_t K, int32_t D, int32_t H,
-                  int32_t W, int32_t pd, int32_t ph, int32_t pw, uint16_t* out) {
-  const Geometry g = geometry(D, H, W, pd, ph, pw);
+/** Fixed-point weights of one image row for every offset (see crf_tabulate). */
+__attribute__((noinline)) void tabulate_row(const float* c, const float* table, int bins, const int32_t* delta, int K, int W,
+                                            uint16_t* block) {
   const v128_t centre = wasm_f32x4_splat(float(bins) / 2.f);
   const v128_t top = wasm_f32x4_splat(float(bins - 1));
   const v128_t zero = wasm_f32x4_splat(0.f), one = wasm_f32x4_splat(1.f);
@@ -95,30 +89,92 @@ void crf_tabulate(const float* scaled, const float* table, int32_t bins, const i
     const v128_t clamped = wasm_f32x4_pmin(one, wasm_f32x4_pmax(zero, w));
     return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(wasm_f32x4_mul(clamped, fixed), half));
   };
-  for (int z = 0; z < D; z++) {
-    for (int y = 0; y < H; y++) {
-      const float* c = scaled + g.row_start(z, y);
-      uint16_t* block = out + size_t(z * H + y) * K * W;
-      for (int k = 0; k < K; k++) {
-        const float* nb = c + delta[k];
-        const float* t = table + size_t(k) * (bins + 1);
-        uint16_t* o = block + size_t(k) * W;
-        int x = 0;
-        for (; x + 8 <= W; x += 8) {
-          const v128_t a = four(t, wasm_v128_load(nb + x), wasm_v128_load(c + x));
-          const v128_t b = four(t, wasm_v128_load(nb + x + 4), wasm_v128_load(c + x + 4));
-          wasm_v128_store(o + x, wasm_v128_or(a, wasm_i32x4_shl(b, 16)));  // x0 x4 x1 x5 ...
-        }
-        for (; x < W; x++) {
-          const float pos = nb[x] - c[x] + float(bins) / 2.f;
-          float b = std::floor(pos);
-          b = b < 0.f ? 0.f : b > float(bins - 1) ? float(bins - 1) : b;
-          const int bi = int(b);
-          const float w = t[bi] + (pos - b) * (t[bi + 1] - t[bi]);
-          o[x] = uint16_t((w < 0.f ? 0.f : w > 1.f ? 1.f : w) * kFixed + 0.5f);
-        }
+  for (int k = 0; k < K; k++) {
+    const float* nb = c + delta[k];
+    const float* t = table + size_t(k) * (bins + 1);
+    uint16_t* o = block + size_t(k) * W;
+    int x = 0;
+    for (; x + 8 <= W; x += 8) {
+      const v128_t a = four(t, wasm_v128_load(nb + x), wasm_v128_load(c + x));
+      const v128_t b = four(t, wasm_v128_load(nb + x + 4), wasm_v128_load(c + x + 4));
+      wasm_v128_store(o + x, wasm_v128_or(a, wasm_i32x4_shl(b, 16)));  // x0 x4 x1 x5 ...
+    }
+    for (; x < W; x++) {
+      const float pos = nb[x] - c[x] + float(bins) / 2.f;
+      float b = std::floor(pos);
+      b = b < 0.f ? 0.f : b > float(bins - 1) ? float(bins - 1) : b;
+      const int bi = int(b);
+      const float w = t[bi] + (pos - b) * (t[bi + 1] - t[bi]);
+      o[x] = uint16_t((w < 0.f ? 0.f : w > 1.f ? 1.f : w) * kFixed + 0.5f);
+    }
+  }
+}
+
+/** Per-voxel state of the 2-label mean field (see crf_binary_mean_field). */
+struct BinaryField {
+  const float *S, *u0, *u1, *fixed, *value, *mu;
+  float scale, seed_logit;
+  float* out;
+
+  /** Output logits of voxel v: l0, l1 unless seeded (NaN seed_logit: keep the mean-field logits). */
+  void put(size_t v, float l0, float l1) const {
+    if (fixed[v] != 0.f && seed_logit == seed_logit) {
+      l1 = seed_logit * (2.f * value[v] - 1.f);
+      l0 = -l1;
+    }
+    out[2 * v] = l0;
+    out[2 * v + 1] = l1;
+  }
+
+  /** U' = U − M·μᵀ and the clamped Q1 of one row from its message sums `acc`; logits if `last`. */
+  __attribute__((noinline)) void update_row(size_t v0, int W, const float* acc, float* next, bool last) const {
+    const v128_t mu0 = wasm_f32x4_splat(mu[0]), mu1 = wasm_f32x4_splat(mu[1]), mu2 = wasm_f32x4_splat(mu[2]),
+                 mu3 = wasm_f32x4_splat(mu[3]);
+    const v128_t vscale = wasm_f32x4_splat(scale), one = wasm_f32x4_splat(1.f);
+    int x = 0;
+    for (; x + 4 <= W; x += 4) {
+      const size_t v = v0 + x;
+      const v128_t m1 = wasm_f32x4_mul(wasm_v128_load(acc + x), vscale);
+      const v128_t m0 = wasm_f32x4_sub(wasm_v128_load(S + v), m1);
+      const v128_t l0 = wasm_f32x4_sub(wasm_v128_load(u0 + v), wasm_f32x4_add(wasm_f32x4_mul(mu0, m0), wasm_f32x4_mul(mu1, m1)));
+      const v128_t l1 = wasm_f32x4_sub(wasm_v128_load(u1 + v), wasm_f32x4_add(wasm_f32x4_mul(mu2, m0), wasm_f32x4_mul(mu3, m1)));
+      const v128_t q = wasm_f32x4_div(one, wasm_f32x4_add(one, crf::exp4(wasm_f32x4_sub(l0, l1))));
+      const v128_t clamped = wasm_f32x4_add(wasm_f32x4_mul(q, wasm_f32x4_sub(one, wasm_v128_load(fixed + v))), wasm_v128_load(value + v));
+      wasm_v128_store(next + x, clamped);
+      if (last) {
+        float lo[4], hi[4];
+        wasm_v128_store(lo, l0);
+        wasm_v128_store(hi, l1);
+        for (int i = 0; i < 4; i++) put(v + i, lo[i], hi[i]);
       }
     }
+    for (; x < W; x++) {
+      const size_t v = v0 + x;
+      const float m1 = acc[x] * scale;
+      const float m0 = S[v] - m1;
+      const float l0 = u0[v] - (mu[0] * m0 + mu[1] * m1);
+      const float l1 = u1[v] - (mu[2] * m0 + mu[3] * m1);
+      next[x] = (1.f / (1.f + std::exp(l0 - l1))) * (1.f - fixed[v]) + value[v];
+      if (last) put(v, l0, l1);
+    }
+  }
+};
+
+}  // namespace
+
+extern "C" {
+
+/**
+ * Pairwise weights of one image: `scaled` is the zero-padded image in table-bin units, `table`
+ * the Pairwise-Net at bins + 1 differences per offset (row k covers differences
+ * −bins/2 .. bins/2), `out` [D·H][K][W] fixed point. Linear interpolation between bins, as
+ * tabulatedWeightMap does; neighbours in the padding get a weight the message never uses.
+ */
+void crf_tabulate(const float* scaled, const float* table, int32_t bins, const int32_t* delta, int32_t K, int32_t D, int32_t H,
+                  int32_t W, int32_t pd, int32_t ph, int32_t pw, uint16_t* out) {
+  const Geometry g = geometry(D, H, W, pd, ph, pw);
+  for (int z = 0; z < D; z++) {
+    for (int y = 0; y < H; y++) tabulate_row(scaled + g.row_start(z, y), table, bins, delta, K, W, out + size_t(z * H + y) * K * W);
   }
 }
 
@@ -176,52 +232,15 @@ int32_t crf_binary_mean_field(const uint16_t* w, const int32_t* delta, int32_t K
       }
     }
   }
-  /** Output logits of voxel v: l0, l1 unless seeded. */
-  auto put = [&](size_t v, float l0, float l1) {
-    if (fixed[v] != 0.f && seed_logit == seed_logit) {  // NaN: keep the mean-field logits
-      l1 = seed_logit * (2.f * value[v] - 1.f);
-      l0 = -l1;
-    }
-    out[2 * v] = l0;
-    out[2 * v + 1] = l1;
-  };
-  for (size_t v = 0; v < V; v++) put(v, u0[v], u1[v]);
-  const v128_t mu0 = wasm_f32x4_splat(mu[0]), mu1 = wasm_f32x4_splat(mu[1]), mu2 = wasm_f32x4_splat(mu[2]), mu3 = wasm_f32x4_splat(mu[3]);
-  const v128_t vscale = wasm_f32x4_splat(scale), one = wasm_f32x4_splat(1.f);
+  const BinaryField field{S, u0, u1, fixed, value, mu, scale, seed_logit, out};
+  for (size_t v = 0; v < V; v++) field.put(v, u0[v], u1[v]);
   for (int t = 0; t < iterations; t++) {
-    const bool last = t + 1 == iterations;
     for (int z = 0; z < D; z++) {
       for (int y = 0; y < H; y++) {
         const size_t v0 = size_t(z * H + y) * W;
         const int p0 = g.row_start(z, y);
         row_message(w + v0 * K, qa + p0, delta, K, W, acc);
-        float* next = qb + p0;
-        int x = 0;
-        for (; x + 4 <= W; x += 4) {
-          const size_t v = v0 + x;
-          const v128_t m1 = wasm_f32x4_mul(wasm_v128_load(acc + x), vscale);
-          const v128_t m0 = wasm_f32x4_sub(wasm_v128_load(S + v), m1);
-          const v128_t l0 = wasm_f32x4_sub(wasm_v128_load(u0 + v), wasm_f32x4_add(wasm_f32x4_mul(mu0, m0), wasm_f32x4_mul(mu1, m1)));
-          const v128_t l1 = wasm_f32x4_sub(wasm_v128_load(u1 + v), wasm_f32x4_add(wasm_f32x4_mul(mu2, m0), wasm_f32x4_mul(mu3, m1)));
-          const v128_t q = wasm_f32x4_div(one, wasm_f32x4_add(one, crf::exp4(wasm_f32x4_sub(l0, l1))));
-          const v128_t clamped = wasm_f32x4_add(wasm_f32x4_mul(q, wasm_f32x4_sub(one, wasm_v128_load(fixed + v))), wasm_v128_load(value + v));
-          wasm_v128_store(next + x, clamped);
-          if (last) {
-            float lo[4], hi[4];
-            wasm_v128_store(lo, l0);
-            wasm_v128_store(hi, l1);
-            for (int i = 0; i < 4; i++) put(v + i, lo[i], hi[i]);
-          }
-        }
-        for (; x < W; x++) {
-          const size_t v = v0 + x;
-          const float m1 = acc[x] * scale;
-          const float m0 = S[v] - m1;
-          const float l0 = u0[v] - (mu[0] * m0 + mu[1] * m1);
-          const float l1 = u1[v] - (mu[2] * m0 + mu[3] * m1);
-          next[x] = (1.f / (1.f + std::exp(l0 - l1))) * (1.f - fixed[v]) + value[v];
-          if (last) put(v, l0, l1);
-        }
+        field.update_row(v0, W, acc, qb + p0, t + 1 == iterations);
       }
     }
     float* swap = qa;
