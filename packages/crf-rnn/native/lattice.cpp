@@ -19,7 +19,7 @@ class KeyTable {
   std::vector<int32_t> keys;
   int32_t count = 0;
 
-  int32_t find(const int32_t* key, bool insert) {
+  __attribute__((noinline)) int32_t find(const int32_t* key, bool insert) {
     uint32_t slot = hash(key);
     for (;;) {
       const int32_t vertex = slots_[slot];
@@ -71,7 +71,7 @@ void blur_axis(const float* grid, float* next, const int32_t* nb, int m, int ch)
 }
 
 template <int CH>
-void splat_blur_slice(int n, int d, int m, const int32_t* vertex, const float* weight, const int32_t* neighbours, const float* values,
+void splat_blur_slice(int n, int d, int m, int passes, const int32_t* vertex, const float* weight, const int32_t* neighbours, const float* values,
                       int ch, bool reverse, float scale, float* grid, float* next, float* out) {
   const int c = CH > 0 ? CH : ch;
   const int d1 = d + 1;
@@ -85,8 +85,8 @@ void splat_blur_slice(int n, int d, int m, const int32_t* vertex, const float* w
       for (int j = 0; j < c; j++) at[j] += w * val[j];
     }
   }
-  for (int step = 0; step < d1; step++) {
-    const int axis = reverse ? d - step : step;
+  for (int step = 0; step < d1 * passes; step++) {
+    const int axis = reverse ? d - step / passes : step / passes;
     blur_axis<CH>(grid, next, neighbours + size_t(axis) * m * 2, m, c);
     float* swap = grid;
     grid = next;
@@ -103,26 +103,24 @@ void splat_blur_slice(int n, int d, int m, const int32_t* vertex, const float* w
   }
 }
 
-}  // namespace
+/** Finds each point's enclosing simplex (Adams et al. 2010, as src/lattice-ts.ts) and its vertices. */
+struct Simplexer {
+  int d, d1;
+  KeyTable& table;
+  std::vector<double> scale, elevated, bary;
+  std::vector<int32_t> rem0, rank, key;
 
-extern "C" {
+  Simplexer(int d_, double feature_scale, KeyTable& t)
+      : d(d_), d1(d_ + 1), table(t), scale(d_), elevated(d_ + 1), bary(d_ + 2), rem0(d_ + 1), rank(d_ + 1), key(d_) {
+    const double inv_std = std::sqrt(2.0 / 3.0) * d1 * feature_scale;
+    for (int k = 0; k < d; k++) scale[k] = inv_std / std::sqrt(double((k + 1) * (k + 2)));
+  }
 
-/**
- * Builds the lattice of `n` points with `d` pre-scaled features: writes each point's d + 1
- * simplex vertices and barycentric weights to `vertex` / `weight` ([n·(d+1)]) and returns a
- * malloc'ed int32 block [m, neighbours ((d+1)·m·2, missing = m)] (null when out of memory).
- */
-int32_t* crf_lattice_build(const float* features, int32_t n, int32_t d, int32_t* vertex, float* weight) {
-  const int d1 = d + 1;
-  std::vector<double> scale(d), elevated(d1), bary(d1 + 1);
-  std::vector<int32_t> rem0(d1), rank(d1), key(d), probe(2 * d);
-  const double inv_std = std::sqrt(2.0 / 3.0) * d1;
-  for (int k = 0; k < d; k++) scale[k] = inv_std / std::sqrt(double((k + 1) * (k + 2)));
-  KeyTable table(d);
-  for (int i = 0; i < n; i++) {
+  /** Writes the d + 1 vertices (inserted into the table) and barycentric weights of point `f`. */
+  __attribute__((noinline)) void locate(const float* f, int32_t* vertex, float* weight) {
     double tail = 0;
     for (int j = d; j > 0; j--) {
-      const double cf = double(features[size_t(i) * d + j - 1]) * scale[j - 1];
+      const double cf = double(f[j - 1]) * scale[j - 1];
       elevated[j] = tail - j * cf;
       tail += cf;
     }
@@ -160,10 +158,29 @@ int32_t* crf_lattice_build(const float* features, int32_t n, int32_t d, int32_t*
     bary[0] += 1 + bary[d1];
     for (int r = 0; r < d1; r++) {
       for (int j = 0; j < d; j++) key[j] = rem0[j] + (rank[j] <= d - r ? r : r - d1);
-      vertex[size_t(i) * d1 + r] = table.find(key.data(), true);
-      weight[size_t(i) * d1 + r] = float(bary[r]);
+      vertex[r] = table.find(key.data(), true);
+      weight[r] = float(bary[r]);
     }
   }
+};
+
+}  // namespace
+
+extern "C" {
+
+/**
+ * Builds the lattice of `n` points with `d` pre-scaled features for `passes` blur passes per
+ * direction (features times `feature_scale` inside, see featureScale in TS): writes each point's
+ * d + 1 simplex vertices and barycentric weights to `vertex` / `weight` ([n·(d+1)]) and returns
+ * a malloc'ed int32 block [m, neighbours ((d+1)·m·2, missing = m)] (null when out of memory).
+ */
+int32_t* crf_lattice_build(const float* features, int32_t n, int32_t d, int32_t passes, double feature_scale, int32_t* vertex,
+                           float* weight) {
+  const int d1 = d + 1;
+  std::vector<int32_t> probe(2 * d);
+  KeyTable table(d);
+  Simplexer simplexer(d, feature_scale, table);
+  for (int i = 0; i < n; i++) simplexer.locate(features + size_t(i) * d, vertex + size_t(i) * d1, weight + size_t(i) * d1);
   auto neighbour_keys = [&](int v, int axis) {
     for (int j = 0; j < d; j++) {
       const int32_t kv = table.keys[size_t(v) * d + j];
@@ -176,7 +193,8 @@ int32_t* crf_lattice_build(const float* features, int32_t n, int32_t d, int32_t*
     }
   };
   // Close the vertex set under the blur (see src/lattice.ts).
-  for (int axis = 0; axis < d1; axis++) {
+  for (int step = 0; step < d1 * passes; step++) {
+    const int axis = step / passes;
     const int reached = table.count;
     for (int v = 0; v < reached; v++) {
       neighbour_keys(v, axis);
@@ -202,17 +220,18 @@ int32_t* crf_lattice_build(const float* features, int32_t n, int32_t d, int32_t*
 }
 
 /**
- * Splat, blur (axes 0..d, or d..0 when `reverse`) and slice `values` ([n·ch]) into `out`, with
- * the slice weights times `scale`. Returns 0, or 1 when scratch memory is exhausted.
+ * Splat, blur (axes 0..d, or d..0 when `reverse`, `passes` times each) and slice `values`
+ * ([n·ch]) into `out`, with the slice weights times `scale`. Returns 0, or 1 when scratch
+ * memory is exhausted.
  */
-int32_t crf_lattice_filter(int32_t n, int32_t d, int32_t m, const int32_t* vertex, const float* weight, const int32_t* neighbours,
+int32_t crf_lattice_filter(int32_t n, int32_t d, int32_t m, int32_t passes, const int32_t* vertex, const float* weight, const int32_t* neighbours,
                            const float* values, int32_t ch, int32_t reverse, float scale, float* out) {
   float* grid = static_cast<float*>(std::malloc(sizeof(float) * 2 * size_t(m + 1) * ch));
   if (grid == nullptr) return 1;
   float* next = grid + size_t(m + 1) * ch;
-  if (ch == 1) splat_blur_slice<1>(n, d, m, vertex, weight, neighbours, values, ch, reverse != 0, scale, grid, next, out);
-  else if (ch == 2) splat_blur_slice<2>(n, d, m, vertex, weight, neighbours, values, ch, reverse != 0, scale, grid, next, out);
-  else splat_blur_slice<0>(n, d, m, vertex, weight, neighbours, values, ch, reverse != 0, scale, grid, next, out);
+  if (ch == 1) splat_blur_slice<1>(n, d, m, passes, vertex, weight, neighbours, values, ch, reverse != 0, scale, grid, next, out);
+  else if (ch == 2) splat_blur_slice<2>(n, d, m, passes, vertex, weight, neighbours, values, ch, reverse != 0, scale, grid, next, out);
+  else splat_blur_slice<0>(n, d, m, passes, vertex, weight, neighbours, values, ch, reverse != 0, scale, grid, next, out);
   std::free(grid);
   return 0;
 }

@@ -3,7 +3,7 @@ export { type BaseLayerArgs, CrfNetF, type CrfNetFOptions, CrfNetFU, type CrfNet
 export { DenseCrf, type DenseCrfOptions, denseCrf } from './dense-crf.js';
 export { ArgumentError, ShapeError } from './errors.js';
 export { type KernelBackend, kernelBackend } from './kernels.js';
-export { createLattice, type FilterOptions, type Lattice } from './lattice.js';
+export { createLattice, type FilterOptions, type Lattice, type LatticeOptions } from './lattice.js';
 export type { PairwiseWeights } from './pairwise-net.js';
 export { type PretrainPairwiseOptions, type PretrainPairwiseResult, pretrainPairwiseNet } from './pretrain.js';
 export { type WindowOffsets, windowOffsets } from './window.js';

@@ -40,11 +40,12 @@ export interface KernelExports {
     seedLogit: number,
     out: number,
   ): number;
-  crf_lattice_build(features: number, n: number, d: number, vertex: number, weight: number): number;
+  crf_lattice_build(features: number, n: number, d: number, passes: number, featureScale: number, vertex: number, weight: number): number;
   crf_lattice_filter(
     n: number,
     d: number,
     m: number,
+    passes: number,
     vertex: number,
     weight: number,
     neighbours: number,

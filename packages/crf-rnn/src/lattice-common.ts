@@ -30,12 +30,27 @@ export interface Lattice {
   filter(values: Float32Array, channels: number, options?: FilterOptions): Float32Array;
 }
 
+/** Options of {@link createLattice}. */
+export interface LatticeOptions {
+  /**
+   * Blur passes per lattice direction (integer >= 1, default 1 as in Adams et al.). With `p`
+   * passes the lattice is finer (features scaled by √(0.25 + 0.75·p) inside, so the kernel keeps
+   * unit variance: splat and slice tents add 0.25, each [1 2 1] pass 0.75) and its kernel closer
+   * to a Gaussian: the raw (unnormalised) sum on points near a lower-dimensional manifold drops
+   * from 5.8–7.2 % to about 1.4–1.7 % relative L2 at 6 passes, at many times the vertices and
+   * filter time (see the README). The normalised filter is within 2 % already at 1 pass.
+   */
+  blurPasses?: number;
+}
+
 /** A built lattice: each point's d + 1 simplex vertices and barycentric weights, and the blur neighbours. */
 export interface LatticeData {
   n: number;
   d: number;
   /** Vertex count. */
   m: number;
+  /** Blur passes per lattice direction (the vertex set is closed under all of them). */
+  passes: number;
   /** `n × (d+1)` vertex indices. */
   vertex: Int32Array;
   /** `n × (d+1)` barycentric weights. */
@@ -45,13 +60,23 @@ export interface LatticeData {
 }
 
 /**
- * Constant that turns the lattice's splat–blur–slice into the Gaussian sum. Each axis blur
- * multiplies mass by 2 (weights ½,1,½), so mass grows by 2^(d+1); one lattice vertex owns a
- * feature-space volume of (3/2)^(d/2)/√(d+1) with the elevation scale √(2/3)(d+1); the unit
- * Gaussian integrates to (2π)^(d/2).
+ * Factor by which the lattice scales the caller's features for `passes` blur passes per
+ * direction: the kernel's variance per feature axis is 0.25 from the splat and slice tents plus
+ * 0.75 per [1 2 1] pass (its covariance ½·(d+1)²·P over the elevation scale (2/3)(d+1)²), so
+ * scaling by √(0.25 + 0.75·passes) keeps it at 1.
  */
-export function gaussianScale(d: number): number {
-  return ((2 * Math.PI) ** (d / 2) * Math.sqrt(d + 1)) / (2 ** (d + 1) * 1.5 ** (d / 2));
+export function featureScale(passes: number): number {
+  return Math.sqrt(0.25 + 0.75 * passes);
+}
+
+/**
+ * Constant that turns the lattice's splat–blur–slice into the Gaussian sum. Each axis blur
+ * multiplies mass by 2 (weights ½,1,½), so mass grows by 2^((d+1)·passes); one lattice vertex
+ * owns a feature-space volume of (3/2)^(d/2)/√(d+1) with the elevation scale √(2/3)(d+1),
+ * divided by featureScale^d; the unit Gaussian integrates to (2π)^(d/2).
+ */
+export function gaussianScale(d: number, passes = 1): number {
+  return ((2 * Math.PI) ** (d / 2) * Math.sqrt(d + 1) * featureScale(passes) ** d) / (2 ** ((d + 1) * passes) * 1.5 ** (d / 2));
 }
 
 /** Validates the arguments of {@link Lattice.filter} for a lattice over `n` points. */

@@ -4,7 +4,7 @@
 // the d+1 vertices of their enclosing simplex, blurred with a [1 2 1] kernel along each of the
 // d+1 lattice directions (over the splatted vertices and every vertex the blur reaches from
 // them), and sliced back. native/lattice.cpp is the same construction (same vertex order).
-import { gaussianScale, type LatticeData } from './lattice-common.js';
+import { featureScale, gaussianScale, type LatticeData } from './lattice-common.js';
 
 /** Open-addressing hash map from integer keys of length `d` to dense vertex indices. */
 class KeyTable {
@@ -70,11 +70,14 @@ class KeyTable {
   }
 }
 
-/** Builds the lattice data of `n` points with `d` pre-scaled features (inputs already validated). */
-export function buildLatticeTs(features: Float32Array, n: number, d: number): LatticeData {
+/**
+ * Builds the lattice data of `n` points with `d` pre-scaled features for `passes` blur passes
+ * per lattice direction (inputs already validated).
+ */
+export function buildLatticeTs(features: Float32Array, n: number, d: number, passes = 1): LatticeData {
   const d1 = d + 1;
   const scale = new Float64Array(d);
-  const invStd = Math.sqrt(2 / 3) * d1;
+  const invStd = Math.sqrt(2 / 3) * d1 * featureScale(passes);
   for (let k = 0; k < d; k++) scale[k] = invStd / Math.sqrt((k + 1) * (k + 2));
 
   // Start small: the vertex count is usually far below n·(d+1); the table grows by rehashing.
@@ -155,7 +158,8 @@ export function buildLatticeTs(features: Float32Array, n: number, d: number): La
   // direction, and mass that steps onto a vertex no point splatted to must be kept there, or
   // later steps cannot carry it back to the points. Without this the raw sum lost 2–12 % of its
   // mass (most on points near a lower-dimensional manifold, where most neighbours are empty).
-  for (let axis = 0; axis < d1; axis++) {
+  for (let step = 0; step < d1 * passes; step++) {
+    const axis = Math.floor(step / passes);
     const reached = table.count;
     for (let v = 0; v < reached; v++) {
       neighbourKeys(v, axis);
@@ -176,14 +180,14 @@ export function buildLatticeTs(features: Float32Array, n: number, d: number): La
   }
   // Missing neighbours point at vertex m, a zero row, so the blur needs no branches.
   for (let j = 0; j < neighbours.length; j++) if (neighbours[j]! < 0) neighbours[j] = m;
-  return { n, d, m, vertex: vertexOf, weight: weightOf, neighbours };
+  return { n, d, m, passes, vertex: vertexOf, weight: weightOf, neighbours };
 }
 
-/** Splat, blur (axes 0..d, or d..0 when `reverse`) and slice `values` (`n × ch`, validated). */
+/** Splat, blur (axes 0..d, or d..0 when `reverse`, each `data.passes` times) and slice `values` (`n × ch`, validated). */
 export function filterLatticeTs(data: LatticeData, values: Float32Array, ch: number, reverse: boolean): Float32Array {
-  const { n, d, m, vertex, weight, neighbours } = data;
+  const { n, d, m, passes, vertex, weight, neighbours } = data;
   const d1 = d + 1;
-  const outScale = gaussianScale(d);
+  const outScale = gaussianScale(d, passes);
   // Splat: accumulate each point's values onto its simplex vertices (row m stays zero).
   let grid = new Float32Array((m + 1) * ch);
   for (let i = 0, p = 0; i < n; i++, p += d1) {
@@ -205,8 +209,9 @@ export function filterLatticeTs(data: LatticeData, values: Float32Array, ch: num
   }
   // One [½ 1 ½] blur per lattice direction.
   let next = new Float32Array(grid.length);
-  for (let step = 0; step < d1; step++) {
-    const base = (reverse ? d - step : step) * m * 2;
+  for (let step = 0; step < d1 * passes; step++) {
+    const axis = Math.floor(step / passes);
+    const base = (reverse ? d - axis : axis) * m * 2;
     for (let v = 0; v < m; v++) {
       const a = neighbours[base + 2 * v]! * ch;
       const b = neighbours[base + 2 * v + 1]! * ch;

@@ -3,7 +3,7 @@
 // TypeScript filter can also run on); a copy stays resident in the module's memory for the
 // filters, up to a byte budget, least recently used evicted first (eviction just frees: the
 // next filter uploads it again). So no lattice leaks module memory whatever its JS lifetime.
-import { gaussianScale, type LatticeData } from './lattice-common.js';
+import { featureScale, gaussianScale, type LatticeData } from './lattice-common.js';
 import { type KernelExports, outOfMemory, Scratch } from './kernels.js';
 
 /** Default bytes of lattice data kept resident in the module (DenseCrf needs 2 lattices per image). */
@@ -64,20 +64,21 @@ function resident(k: KernelExports, data: LatticeData): Resident {
 }
 
 /** Builds the lattice data in the module (same layout and vertex order as buildLatticeTs). */
-export function buildLatticeWasm(k: KernelExports, features: Float32Array, n: number, d: number): LatticeData {
+export function buildLatticeWasm(k: KernelExports, features: Float32Array, n: number, d: number, passes = 1): LatticeData {
   const d1 = d + 1;
   const scratch = new Scratch(k);
   try {
     const f = scratch.put(features);
     const vertex = scratch.alloc(n * d1 * 4);
     const weight = scratch.alloc(n * d1 * 4);
-    const block = k.crf_lattice_build(f, n, d, vertex, weight);
+    const block = k.crf_lattice_build(f, n, d, passes, featureScale(passes), vertex, weight);
     if (block === 0) outOfMemory('crf_lattice_build');
     const m = new Int32Array(k.memory.buffer, block, 1)[0]!;
     const data: LatticeData = {
       n,
       d,
       m,
+      passes,
       vertex: new Int32Array(k.memory.buffer, vertex, n * d1).slice(),
       weight: scratch.floats(weight, n * d1),
       neighbours: new Int32Array(k.memory.buffer, block + 4, d1 * m * 2).slice(),
@@ -96,7 +97,20 @@ export function filterLatticeWasm(k: KernelExports, data: LatticeData, values: F
   try {
     const input = scratch.put(values);
     const out = scratch.alloc(values.byteLength);
-    const status = k.crf_lattice_filter(data.n, data.d, data.m, r.vertex, r.weight, r.neighbours, input, ch, reverse ? 1 : 0, gaussianScale(data.d), out);
+    const status = k.crf_lattice_filter(
+      data.n,
+      data.d,
+      data.m,
+      data.passes,
+      r.vertex,
+      r.weight,
+      r.neighbours,
+      input,
+      ch,
+      reverse ? 1 : 0,
+      gaussianScale(data.d, data.passes),
+      out,
+    );
     if (status !== 0) outOfMemory('crf_lattice_filter');
     return scratch.floats(out, values.length);
   } finally {

@@ -3,32 +3,35 @@
 // Built and filtered by the WebAssembly kernels when they are loaded, by the TypeScript loops
 // otherwise (or when the module's memory is exhausted); both build the same lattice.
 import { ArgumentError, ShapeError, requireFinite, requireInteger } from './errors.js';
-import { checkFilterArgs, type FilterOptions, type Lattice, type LatticeData } from './lattice-common.js';
+import { checkFilterArgs, type FilterOptions, type Lattice, type LatticeData, type LatticeOptions } from './lattice-common.js';
 import { buildLatticeTs, filterLatticeTs } from './lattice-ts.js';
 import { buildLatticeWasm, filterLatticeWasm } from './lattice-wasm.js';
 import { withKernels } from './kernels.js';
 
-export type { FilterOptions, Lattice } from './lattice-common.js';
+export type { FilterOptions, Lattice, LatticeOptions } from './lattice-common.js';
 
 /**
  * Builds a permutohedral lattice over `n` points with `d` features each. Features must already
  * be scaled by the caller (divide positions by θ_α, intensities by θ_β, ...), so the filter is a
  * unit-variance Gaussian in feature space.
  * @param features - `n × d` values, point-major
+ * @param options - see {@link LatticeOptions} (default: 1 blur pass per direction)
  * @throws {@link ShapeError} if `features.length !== n * d`
- * @throws {@link ArgumentError} if `n`/`d` are not positive integers or a feature is not finite
+ * @throws {@link ArgumentError} if `n`/`d`/`blurPasses` are not positive integers or a feature is not finite
  */
-export function createLattice(features: Float32Array, n: number, d: number): Lattice {
+export function createLattice(features: Float32Array, n: number, d: number, options?: LatticeOptions): Lattice {
   requireInteger('createLattice: n', n, 1);
   requireInteger('createLattice: d', d, 1);
+  const passes = options?.blurPasses ?? 1;
+  requireInteger('createLattice: blurPasses', passes, 1);
   if (!(features instanceof Float32Array)) throw new ArgumentError('createLattice: features must be a Float32Array');
   if (features.length !== n * d) {
     throw new ShapeError(`createLattice: features has length ${features.length}, expected n*d = ${n * d}`);
   }
   requireFinite('createLattice: features', features);
   const data: LatticeData = withKernels(
-    (k) => buildLatticeWasm(k, features, n, d),
-    () => buildLatticeTs(features, n, d),
+    (k) => buildLatticeWasm(k, features, n, d, passes),
+    () => buildLatticeTs(features, n, d, passes),
   );
   return {
     n,

@@ -31,18 +31,20 @@ describe('WebAssembly kernels', () => {
     expect(kernelBackend()).toBe('wasm');
   });
 
-  for (const [shape, theta, thetaI] of [
-    [[31, 29], 3, 0.1],
-    [[40, 37], 2, null],
-    [[9, 11, 13], 2.5, 0.2],
-    [[12, 10, 9], 3, null],
+  for (const [shape, theta, thetaI, blurPasses] of [
+    [[31, 29], 3, 0.1, 1],
+    [[40, 37], 2, null, 1],
+    [[9, 11, 13], 2.5, 0.2, 1],
+    [[12, 10, 9], 3, null, 1],
+    [[15, 17], 2, 0.3, 3],
+    [[6, 7, 8], 2, null, 2],
   ] as const) {
-    it(`lattice ${shape.join('x')}${thetaI === null ? '' : ' + intensity'}: same vertices and filter (1e-5) as the TypeScript lattice`, () => {
+    it(`lattice ${shape.join('x')}${thetaI === null ? '' : ' + intensity'}, ${blurPasses} blur pass(es): same vertices and filter (1e-5) as the TypeScript lattice`, () => {
       const { f, n, d } = features([...shape], theta, thetaI, 5);
       const random = rng(6);
       const values = Float32Array.from({ length: n * 3 }, () => random());
       const [wasm, ts] = outputsPerBackend(() => {
-        const lattice = createLattice(f, n, d);
+        const lattice = createLattice(f, n, d, { blurPasses });
         return { m: lattice.vertexCount, out: lattice.filter(values, 3), adjoint: lattice.filter(values, 3, { reverse: true }), one: lattice.filter(values.subarray(0, n), 1) };
       });
       expect(wasm.m).toBe(ts.m);
