@@ -222,8 +222,15 @@ async function fuSection() {
     const args = fuInputs(p.spatial);
     for (const [name, on] of [['WebAssembly', true], ['TypeScript', false]]) {
       setKernelsEnabled(on);
-      // A fresh layer per implementation; its first call includes building the weights.
+      // A fresh layer per implementation, built on a small input first (as in an application,
+      // where the weights are loaded before the first refinement): "first call" is the first at
+      // this size, with whatever JIT warm-up that needs.
       const layer = crfNetFU({ spacing: p.spacing });
+      const small = fuInputs(p.spatial.map(() => 8));
+      tf.tidy(() => {
+        layer.apply(small);
+      });
+      tf.dispose(small);
       const run = () =>
         tf.tidy(() => {
           layer.apply(args).dataSync();
