@@ -28,6 +28,19 @@ export interface DepthStreamPlan {
   nodes: StreamNode[];
   /** Receptive-field radius along depth: output rows `[a, b)` need input rows `[a − margin, b + margin)`. */
   margin: number;
+  /** Most channels of any operation's output (sizes the slabs). */
+  maxChannels: number;
+}
+
+/** Values per layer slab (8 M floats, 32 MB): rows kept per layer come in slabs, so this bounds memory. */
+const SLAB_VALUES = 8 * 2 ** 20;
+
+/**
+ * Rows per streamed slab: `requested`, capped so one layer's slab of an `[H, W]` plane stays
+ * within 32 MB (on a 240×240 plane with 16 channels, 9 rows; on 96×96, 56).
+ */
+export function streamSlabRows(plan: DepthStreamPlan, plane: [number, number], requested: number): number {
+  return Math.max(1, Math.min(requested, Math.floor(SLAB_VALUES / (plane[0] * plane[1] * plan.maxChannels))));
 }
 
 type LayerWithNodes = tfl.layers.Layer & { inboundNodes: { inboundLayers: tfl.layers.Layer[] }[] };
@@ -80,7 +93,8 @@ export function depthStreamPlan(model: tfl.LayersModel): DepthStreamPlan | undef
   nodes.forEach((node, n) => {
     for (const i of node.inputs) reach[n] = Math.max(reach[n]!, reach[i]! + Math.max(node.before, node.after));
   });
-  return { nodes, margin: reach[output]! };
+  const maxChannels = Math.max(...model.layers.map((l) => (l.outputShape as (number | null)[]).at(-1) ?? 1));
+  return { nodes, margin: reach[output]!, maxChannels };
 }
 
 function convNode(input: number, kernel: tf.Tensor5D, bias: tf.Tensor1D | undefined, dilation: number[], relu: boolean): StreamNode {
@@ -172,6 +186,13 @@ export function streamDepth(
     return (pieces.length === 1 ? pieces[0]! : tf.concat(pieces, 0)) as tf.Tensor4D;
   };
   const channelsOf = nodes.map(() => channels);
+  // Frees the rows of node i that no consumer will read again.
+  const trim = (i: number) => {
+    let keepFrom = Number.POSITIVE_INFINITY;
+    for (const c of consumers[i]!) if (!finished(c)) keepFrom = Math.min(keepFrom, produced[c]! - nodes[c]!.before);
+    const list = chunks[i]!;
+    while (list.length > 0 && list[0]!.start + list[0]!.rows.shape[0] <= keepFrom) list.shift()!.rows.dispose();
+  };
 
   let guard = 0;
   while (!finished(last)) {
@@ -202,13 +223,8 @@ export function streamDepth(
       } else {
         chunks[n]!.push({ start: z0, rows });
       }
-    }
-    // Free the rows no consumer will read again.
-    for (let n = 0; n < last; n++) {
-      let keepFrom = Number.POSITIVE_INFINITY;
-      for (const c of consumers[n]!) if (!finished(c)) keepFrom = Math.min(keepFrom, produced[c]! - nodes[c]!.before);
-      const list = chunks[n]!;
-      while (list.length > 0 && list[0]!.start + list[0]!.rows.shape[0] <= keepFrom) list.shift()!.rows.dispose();
+      // At once, so a chain of slice-local layers holds one slab at a time, not one per layer.
+      for (const i of node.inputs) trim(i);
     }
     if (!progressed || ++guard > 1e6) throw new Error('streamDepth: no progress (internal error)');
   }

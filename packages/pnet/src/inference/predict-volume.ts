@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatShape, ShapeError } from '../errors.js';
 import { receptiveFieldMargin } from './receptive-field.js';
 import { nodeOnly, platform } from '../platform.js';
-import { depthStreamPlan } from './depth-stream.js';
+import { depthStreamPlan, streamSlabRows } from './depth-stream.js';
 import { mainThreadPredictor, type WindowJob } from './window-predictor.js';
 import { type Box, blendWeights, copyWindow, patchGrid } from './windows.js';
 
@@ -28,8 +28,8 @@ export interface PredictVolumeOptions {
   /** `'probabilities'` (softmax, default) or `'logits'`. */
   output?: 'probabilities' | 'logits';
   /**
-   * Called as work finishes with (steps done, total steps): one step per window, or per slab of
-   * `patchSize[0]` output slices when the depth is streamed.
+   * Called as work finishes with (steps done, total steps): one step per window, or per output
+   * slab when the depth is streamed.
    */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -52,9 +52,9 @@ export interface PredictVolumeOptions {
  *
  * 3D models built from this package's layers with the default (exact) margin are **streamed
  * along depth** instead of windowed in depth: each in-plane window spans the whole depth and
- * is pushed through the network `patchSize[0]` slices at a time, every layer keeping only the
- * slices its successors still need (their depth halo). No slice of any layer is computed twice
- * and memory no longer grows with the depth (about 0.4 GB for a 240×240 plane). With
+ * is pushed through the network `patchSize[0]` slices at a time (at most 32 MB per layer slab),
+ * every layer keeping only the slices its successors still need (their depth halo). No slice of
+ * any layer is computed twice and memory no longer grows with the depth. With
  * `workers: k`, the depth is split into k parts run in parallel, each with its own halo.
  *
  * @example
@@ -97,7 +97,8 @@ export async function predictVolume(
       ? await nodeOnly('workerPredictor', `${fn}({ workers: ${workers} })`)(model, outputKind, workers, tf.getBackend())
       : mainThreadPredictor(model, plan, outputKind);
 
-  const jobs = plan === undefined ? windowJobs(spatial, patch, overlap, margin) : streamJobs(spatial, patch, overlap, margin, plan.margin, workers);
+  const slab = plan === undefined ? 0 : streamSlabRows(plan, [spatial[1]!, spatial[2]!], patch[0]!);
+  const jobs = plan === undefined ? windowJobs(spatial, patch, overlap, margin) : streamJobs(spatial, patch, overlap, margin, plan.margin, workers, slab);
   const classes = model.outputs[0]!.shape.at(-1)!;
   const sum = new Float32Array(voxels * classes);
   const weightSum = new Float32Array(voxels);
@@ -113,7 +114,7 @@ export async function predictVolume(
       const job: WindowJob =
         rows === undefined
           ? { data, shape: is2D ? [1, window.size[1]!, window.size[2]!, channels] : [1, ...window.size, channels] }
-          : { data, shape: [...window.size, channels], stream: { rowOffset: window.start[0]!, depth: spatial[0]!, range: rows, slab: patch[0]! } };
+          : { data, shape: [...window.size, channels], stream: { rowOffset: window.start[0]!, depth: spatial[0]!, range: rows, slab } };
       const values = await predictor.predict(job, step);
       // A streamed job answers only its own rows: the window seen from the output is those rows.
       const answered = rows === undefined ? window : { start: [rows[0], ...window.start.slice(1)], size: [rows[1] - rows[0], ...window.size.slice(1)] };
@@ -154,7 +155,15 @@ function windowJobs(spatial: number[], patch: number[], overlap: number, margin:
  * Depth-streamed prediction: in-plane windows over the whole depth, the depth split into `parts`
  * row ranges, each job given its rows plus the depth margin of input.
  */
-function streamJobs(spatial: number[], patch: number[], overlap: number, margin: number[], depthMargin: number, parts: number): Job[] {
+function streamJobs(
+  spatial: number[],
+  patch: number[],
+  overlap: number,
+  margin: number[],
+  depthMargin: number,
+  parts: number,
+  slab: number,
+): Job[] {
   const depth = spatial[0]!;
   const planeCores = patchGrid([1, spatial[1]!, spatial[2]!], [1, patch[1]!, patch[2]!], overlap);
   const count = Math.min(parts, depth);
@@ -168,7 +177,7 @@ function streamJobs(spatial: number[], patch: number[], overlap: number, margin:
       const start = [r0, ...plane.start.slice(1).map((s, i) => Math.max(0, s - margin[i + 1]!))];
       const end = [r1, ...plane.start.slice(1).map((s, i) => Math.min(spatial[i + 1]!, s + plane.size[i + 1]! + margin[i + 1]!))];
       const core = { start: [a, ...plane.start.slice(1)], size: [b - a, ...plane.size.slice(1)] };
-      jobs.push({ window: { start, size: end.map((e, i) => e - start[i]!) }, core, rows: [a, b], steps: Math.ceil((b - a) / patch[0]!) });
+      jobs.push({ window: { start, size: end.map((e, i) => e - start[i]!) }, core, rows: [a, b], steps: Math.ceil((b - a) / slab) });
     }
   }
   return jobs;
