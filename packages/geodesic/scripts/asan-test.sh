@@ -3,7 +3,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 out="${TMPDIR:-/tmp}/deepigeos-geodesic-core-test-$$"
-g++ -std=c++17 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+g++ -std=c++17 -O1 -g -pthread -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
   -ffp-contract=off -fno-trapping-math -Wall -Wextra -Werror \
   -o "$out" native/test/core_test.cpp native/core/geodesic.cpp native/core/raster.cpp native/core/exact.cpp native/core/buckets.cpp native/core/sweep.cpp
 trap 'rm -f "$out"' EXIT

@@ -12,12 +12,28 @@
 // be expanded are known and their neighbourhoods are prefetched; the volume is padded by one
 // voxel so the 26 neighbours need no bounds checks; distance and intensity are interleaved, so
 // a neighbour costs one cache line; and the sign bit of a voxel's distance marks it as queued.
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "detail.hpp"
 #include "vec4.hpp"
+
+// Native builds may split large volumes between two threads; WebAssembly runs single-threaded.
+#if !defined(__EMSCRIPTEN__) && !defined(GEODESIC_SINGLE_THREAD)
+#define GEODESIC_THREADS 1
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#else
+#define GEODESIC_THREADS 0
+#include <atomic>
+#endif
 
 namespace geodesic::detail {
 
@@ -107,6 +123,17 @@ class BucketQueue {
     return r < static_cast<float>(near_) ? (r > 0.0f ? static_cast<int64_t>(r) : 0) : near_;
   }
   void push(int64_t bucket, uint32_t voxel) { buckets_[static_cast<size_t>(bucket)].push_back(voxel); }
+  /**
+   * Pushes into `bucket`, or into the current one if that has passed: a message from the other
+   * region can lower a voxel below the current bucket, and so can the expansion of such a voxel.
+   * Buckets are never revisited; the queue is label-correcting, so the late voxel is still exact.
+   */
+  void push_late(int64_t bucket, uint32_t voxel) {
+    push(bucket < current_ ? current_ : bucket, voxel);
+  }
+  float width() const { return 1.0f / inverse_width_; }
+  /** Lower end of the current bucket. */
+  float lower_bound() const { return base_ + static_cast<float>(current_) * width(); }
 
   /** The next non-empty bucket (rebasing on the far list if needed), or nullptr when done. */
   std::vector<uint32_t>* next(const float* cells) {
@@ -145,71 +172,316 @@ class BucketQueue {
 // How many queue entries ahead the neighbourhood is prefetched (the voxel's own cell: twice that).
 constexpr size_t kPrefetch = 8;
 
+/**
+ * Starts loading the cache line at `p`. WebAssembly has no prefetch instruction, so there a plain
+ * load whose value is dropped does the job (volatile: the compiler must keep it).
+ */
+inline void prefetch(const float* p) {
+#if defined(__wasm__)
+  (void)*static_cast<const volatile float*>(p);
+#else
+  __builtin_prefetch(p);
+#endif
+}
+
+/** A voxel's new distance computed by the thread that does not own it. */
+struct Message {
+  uint32_t voxel;
+  float distance;
+};
+
+/**
+ * Where a region sends improvements of voxels it does not own, and where it receives its own.
+ * With one region there is no mailbox: every neighbour is owned.
+ */
+class Mailbox {
+ public:
+  /** Publishes `out` to the receiving region's inbox (counted as outstanding work first). */
+  void send(std::vector<Message>& out) {
+#if GEODESIC_THREADS
+    if (out.empty()) return;
+    outstanding_->fetch_add(static_cast<int64_t>(out.size()));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      inbox_.insert(inbox_.end(), out.begin(), out.end());
+      has_mail_.store(true, std::memory_order_release);
+    }
+    wake_.notify_one();
+    out.clear();
+#else
+    (void)out;
+#endif
+  }
+  bool has_mail() const { return has_mail_.load(std::memory_order_acquire); }
+  /** Marks `count` taken messages as applied (they no longer count as outstanding work). */
+  void consumed(size_t count) {
+#if GEODESIC_THREADS
+    outstanding_->fetch_sub(static_cast<int64_t>(count));
+#else
+    (void)count;
+#endif
+  }
+  /** Moves the inbox into `into` (which is empty). */
+  void take(std::vector<Message>& into) {
+#if GEODESIC_THREADS
+    std::lock_guard<std::mutex> lock(mutex_);
+    into.swap(inbox_);
+    has_mail_.store(false, std::memory_order_release);
+#else
+    (void)into;
+#endif
+  }
+#if GEODESIC_THREADS
+  /** Sleeps until mail arrives or all work is done (with a timeout, so no wake-up is lost). */
+  void wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait_for(lock, std::chrono::microseconds(200),
+                   [&] { return has_mail() || outstanding_->load() == 0; });
+  }
+  void notify() { wake_.notify_one(); }
+  std::atomic<int64_t>* outstanding_ = nullptr;  // busy regions + messages sent, not yet applied
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Message> inbox_;
+#endif
+  std::atomic<bool> has_mail_{false};
+};
+
+/**
+ * The label-correcting loop over the planes [first, last) of the padded volume. Voxels there are
+ * written only by this region; a neighbour in another region gets a message instead (its
+ * distance is never read here: only its intensity, which nobody writes).
+ */
+class Region {
+ public:
+  Region(const Params& p, float* cells, const std::vector<RowGroup>& groups, int64_t plane_stride,
+         int64_t first, int64_t last, const BucketTuning& tuning, float width)
+      : cells_(cells), groups_(groups), plane_stride_(plane_stride), first_(first), last_(last),
+        queue_(width, tuning.near_buckets) {
+    const float lambda = static_cast<float>(p.lambda);
+    lambda_ = lambda;
+    one_minus_lambda_ = 1.0f - lambda;
+  }
+
+  BucketQueue& queue() { return queue_; }
+  Mailbox* mail_in = nullptr;   // messages for this region
+  Mailbox* mail_out = nullptr;  // messages for the other region
+  /** Lower end of the bucket being expanded (+inf when idle), read by the other region. */
+  std::atomic<float> frontier{0.0f};
+  const std::atomic<float>* other_frontier = nullptr;
+
+  /** Runs until no voxel is queued here (one region: the whole exact solve). */
+  void run_alone() {
+    while (std::vector<uint32_t>* bucket = queue_.next(cells_)) expand_bucket(bucket);
+  }
+
+#if GEODESIC_THREADS
+  /**
+   * Runs with a partner region until neither has queued voxels nor unread messages. A region
+   * does not run further than `kLead` buckets ahead of a busy partner: its distances could still
+   * be lowered by the partner's, and every correction is work redone.
+   */
+  void run_with_partner(std::atomic<int64_t>& outstanding) {
+    constexpr float kLead = 16.0f;
+    for (;;) {
+      apply_mail();
+      std::vector<uint32_t>* bucket = queue_.next(cells_);
+      if (bucket != nullptr) {
+        const float lower = queue_.lower_bound();
+        frontier.store(lower, std::memory_order_relaxed);
+        if (lower > other_frontier->load(std::memory_order_relaxed) + kLead * queue_.width()) {
+          mail_out->send(outbox_);
+          if (!mail_in->has_mail()) std::this_thread::yield();
+          continue;
+        }
+        expand_bucket(bucket);
+        mail_out->send(outbox_);  // promptly: late messages cost re-expansions over there
+        continue;
+      }
+      mail_out->send(outbox_);
+      if (mail_in->has_mail()) continue;
+      frontier.store(INFINITY, std::memory_order_relaxed);
+      // Idle: stop being counted; come back for mail, leave when nothing is outstanding.
+      if (outstanding.fetch_sub(1) == 1) mail_out->notify();
+      for (;;) {
+        if (outstanding.load() == 0) return;
+        if (mail_in->has_mail()) {
+          outstanding.fetch_add(1);
+          break;
+        }
+        mail_in->wait();
+      }
+    }
+  }
+#endif
+
+ private:
+  bool owns(std::ptrdiff_t voxel) const {
+    const int64_t plane = voxel / plane_stride_;
+    return plane >= first_ && plane < last_;
+  }
+
+  /** Lowers owned voxels to the distances other regions sent and queues them. */
+  void apply_mail() {
+    if (mail_in == nullptr || !mail_in->has_mail()) return;
+    mail_in->take(received_);
+    for (const Message& m : received_) {
+      const float old = cells_[2 * m.voxel];
+      if (!(m.distance < std::fabs(old))) continue;
+      cells_[2 * m.voxel] = -m.distance;
+      queue_.push_late(queue_.bucket_of(m.distance), m.voxel);
+    }
+    mail_in->consumed(received_.size());
+    received_.clear();
+  }
+
+  void prefetch_neighbourhood(std::ptrdiff_t u) const {
+    for (const RowGroup& g : groups_) {
+      prefetch(cells_ + 2 * (u + g.offset));
+      prefetch(cells_ + 2 * (u + g.offset) + 7);
+    }
+  }
+
+  void expand_bucket(std::vector<uint32_t>* bucket) {
+    // The bucket grows while it is expanded (steps cheaper than the width land in it again).
+    for (size_t i = 0; i < bucket->size(); ++i) {
+      const uint32_t* entries = bucket->data();
+      if (i + 2 * kPrefetch < bucket->size()) prefetch(cells_ + 2 * entries[i + 2 * kPrefetch]);
+      if (i + kPrefetch < bucket->size() && std::signbit(cells_[2 * entries[i + kPrefetch]])) {
+        prefetch_neighbourhood(entries[i + kPrefetch]);
+      }
+      const std::ptrdiff_t u = entries[i];
+      const float marked = cells_[2 * u];
+      if (!std::signbit(marked)) continue;  // expanded since this entry was queued
+      const float du = -marked;
+      cells_[2 * u] = du;
+      const int64_t plane = u / plane_stride_;
+      if (mail_out != nullptr && (plane == first_ || plane == last_ - 1)) {
+        expand_on_border(u, du, plane);
+      } else {
+        expand(u, du, 0, groups_.size());
+      }
+    }
+    queue_.finish(bucket);
+  }
+
+  /** Relaxes the neighbours in groups [begin, end) of u (all owned by this region). */
+  void expand(std::ptrdiff_t u, float du, size_t begin, size_t end) {
+    const v4f du4 = splat4(du), iu4 = splat4(cells_[2 * u + 1]);
+    const v4f lambda4 = splat4(lambda_), one_minus_lambda4 = splat4(one_minus_lambda_);
+    const v4f eps4 = splat4(1e-5f);
+    // All groups first, then the few improvements: the vector work has no branches.
+    v4f candidates[9];
+    uint64_t improved = 0;
+    for (size_t gi = begin; gi < end; ++gi) {
+      const RowGroup& g = groups_[gi];
+      const float* row = cells_ + 2 * (u + g.offset);
+      v4f qdist, qimage;
+      deinterleave(load4(row), load4(row + 4), &qdist, &qimage);
+      const v4f speed = one_minus_lambda4 + lambda4 / (abs4(qimage - iu4) + eps4);
+      const v4f cand = du4 + g.local_dist / speed;
+      candidates[gi] = cand;
+      const v4i better = (cand < abs4(qdist)) & g.valid;
+      improved |= static_cast<uint64_t>(lane_mask(better)) << (4 * gi);
+    }
+    while (improved != 0) {
+      const int bit = __builtin_ctzll(improved);
+      improved &= improved - 1;
+      const std::ptrdiff_t q = u + groups_[static_cast<size_t>(bit >> 2)].offset + (bit & 3);
+      const float old = cells_[2 * q];
+      const float cand = candidates[bit >> 2][bit & 3];
+      cells_[2 * q] = -cand;
+      const int64_t b = queue_.bucket_of(cand);
+      // Still queued in the same bucket: that entry will expand it at its new distance.
+      if (std::signbit(old) && queue_.bucket_of(-old) == b) continue;
+      // (u itself may sit below the current bucket if a message lowered it: see push_late.)
+      queue_.push_late(b, static_cast<uint32_t>(q));
+    }
+  }
+
+  /**
+   * u lies in the first or last plane of the region: the three groups in the neighbouring plane
+   * may belong to the other region; their candidates go out as messages (scalar, reading only
+   * intensities there). Groups are ordered by plane offset -1, 0, +1.
+   */
+  void expand_on_border(std::ptrdiff_t u, float du, int64_t plane) {
+    const bool low_foreign = plane == first_ && !owns(u - plane_stride_);
+    const bool high_foreign = plane == last_ - 1 && !owns(u + plane_stride_);
+    expand(u, du, low_foreign ? 3 : 0, high_foreign ? 6 : groups_.size());
+    const float iu = cells_[2 * u + 1];
+    for (size_t gi : {size_t{0}, size_t{1}, size_t{2}, size_t{6}, size_t{7}, size_t{8}}) {
+      if (gi < 3 ? !low_foreign : !high_foreign) continue;
+      const RowGroup& g = groups_[gi];
+      for (int lane = 0; lane < 3; ++lane) {
+        const std::ptrdiff_t q = u + g.offset + lane;
+        const float cost = step_cost(std::fabs(cells_[2 * q + 1] - iu), g.local_dist[lane], lambda_,
+                                     one_minus_lambda_);
+        outbox_.push_back({static_cast<uint32_t>(q), du + cost});
+      }
+    }
+  }
+
+  float* cells_;
+  const std::vector<RowGroup>& groups_;
+  int64_t plane_stride_, first_, last_;
+  BucketQueue queue_;
+  float lambda_, one_minus_lambda_;
+  std::vector<Message> outbox_, received_;
+};
+
+/** Whether to split the volume between two threads (large 3D volumes, at least two cores). */
+int thread_count(const Params& p, const BucketTuning& tuning) {
+#if GEODESIC_THREADS
+  if (tuning.threads > 0) return p.depth >= 4 ? std::min(tuning.threads, 2) : 1;
+  const bool large = p.depth >= 16 && p.depth * p.height * p.width >= (int64_t{1} << 20);
+  return large && std::thread::hardware_concurrency() >= 2 ? 2 : 1;
+#else
+  (void)p;
+  (void)tuning;
+  return 1;
+#endif
+}
+
 }  // namespace
 
 bool exact_buckets(const Params& p, const float* image, float* dist, const BucketTuning& tuning) {
   const int64_t voxels = p.depth * p.height * p.width;
   const int64_t padded = PaddedCells::padded_voxels(p);
   // Thin shapes would mostly be padding, and indices are 32-bit: leave those to Dijkstra.
-  if (p.channels != 1 || padded > 4 * voxels + 64 || padded > (int64_t{1} << 32) - 16) return false;
+  // (Indices are uint32 in the queue and pointer-sized in the loop: 32-bit in WASM.)
+  const int64_t max_padded = std::min<int64_t>(int64_t{1} << 32, PTRDIFF_MAX / 2) - 16;
+  if (p.channels != 1 || padded > 4 * voxels + 64 || padded > max_padded) return false;
   PaddedCells layout(p, padded);
   const std::vector<uint32_t> seeds = layout.load(image, dist);
   const std::vector<RowGroup> groups = row_groups(p, layout.row_stride(), layout.plane_stride());
-  const size_t group_count = groups.size();
   const float width = tuning.width > 0.0f ? tuning.width : bucket_width(p, image, voxels);
-  BucketQueue queue(width, tuning.near_buckets);
-  for (const uint32_t s : seeds) queue.push(0, s);
-  float* cells = layout.data();
-  const float lambda = static_cast<float>(p.lambda);
-  const v4f lambda4 = splat4(lambda), one_minus_lambda4 = splat4(1.0f - lambda), eps4 = splat4(1e-5f);
-  auto prefetch_neighbourhood = [&](int64_t u) {
-    for (const RowGroup& g : groups) {
-      __builtin_prefetch(cells + 2 * (u + g.offset));
-      __builtin_prefetch(cells + 2 * (u + g.offset) + 7);
-    }
-  };
-  while (std::vector<uint32_t>* bucket = queue.next(cells)) {
-    // The bucket grows while it is expanded (steps cheaper than the width land in it again).
-    for (size_t i = 0; i < bucket->size(); ++i) {
-      const uint32_t* entries = bucket->data();
-      if (i + 2 * kPrefetch < bucket->size()) __builtin_prefetch(cells + 2 * entries[i + 2 * kPrefetch]);
-      if (i + kPrefetch < bucket->size() && std::signbit(cells[2 * entries[i + kPrefetch]])) {
-        prefetch_neighbourhood(entries[i + kPrefetch]);
-      }
-      const int64_t u = entries[i];
-      const float marked = cells[2 * u];
-      if (!std::signbit(marked)) continue;  // expanded since this entry was queued
-      const float du = -marked;
-      cells[2 * u] = du;
-      const v4f du4 = splat4(du), iu4 = splat4(cells[2 * u + 1]);
-      // All groups first, then the few improvements: the vector work has no branches.
-      v4f candidates[9];
-      uint64_t improved = 0;
-      for (size_t gi = 0; gi < group_count; ++gi) {
-        const RowGroup& g = groups[gi];
-        const float* row = cells + 2 * (u + g.offset);
-        v4f qdist, qimage;
-        deinterleave(load4(row), load4(row + 4), &qdist, &qimage);
-        const v4f speed = one_minus_lambda4 + lambda4 / (abs4(qimage - iu4) + eps4);
-        const v4f cand = du4 + g.local_dist / speed;
-        candidates[gi] = cand;
-        const v4i better = (cand < abs4(qdist)) & g.valid;
-        improved |= static_cast<uint64_t>(lane_mask(better)) << (4 * gi);
-      }
-      while (improved != 0) {
-        const int bit = __builtin_ctzll(improved);
-        improved &= improved - 1;
-        const int64_t q = u + groups[static_cast<size_t>(bit >> 2)].offset + (bit & 3);
-        const float old = cells[2 * q];
-        const float cand = candidates[bit >> 2][bit & 3];
-        cells[2 * q] = -cand;
-        const int64_t b = queue.bucket_of(cand);
-        // Still queued in the same bucket: that entry will expand it at its new distance.
-        if (std::signbit(old) && queue.bucket_of(-old) == b) continue;
-        queue.push(b, static_cast<uint32_t>(q));
-      }
-    }
-    queue.finish(bucket);
+  const int64_t planes = p.depth > 1 ? p.depth + 2 : 1;
+  if (thread_count(p, tuning) == 1) {
+    Region whole(p, layout.data(), groups, layout.plane_stride(), 0, planes, tuning, width);
+    for (const uint32_t s : seeds) whole.queue().push(0, s);
+    whole.run_alone();
+  } else {
+#if GEODESIC_THREADS
+    // Two slabs of planes (padding planes included), each with its own queue and thread.
+    const int64_t middle = 1 + p.depth / 2;
+    Region low(p, layout.data(), groups, layout.plane_stride(), 0, middle, tuning, width);
+    Region high(p, layout.data(), groups, layout.plane_stride(), middle, planes, tuning, width);
+    Mailbox to_low, to_high;
+    std::atomic<int64_t> outstanding{2};
+    to_low.outstanding_ = to_high.outstanding_ = &outstanding;
+    low.mail_in = &to_low;
+    low.mail_out = &to_high;
+    high.mail_in = &to_high;
+    high.mail_out = &to_low;
+    low.other_frontier = &high.frontier;
+    high.other_frontier = &low.frontier;
+    for (const uint32_t s : seeds) (s / layout.plane_stride() < middle ? low : high).queue().push(0, s);
+    std::thread helper([&] { high.run_with_partner(outstanding); });
+    low.run_with_partner(outstanding);
+    helper.join();
+#endif
   }
   layout.store(dist);
   return true;

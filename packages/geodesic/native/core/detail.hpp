@@ -59,6 +59,7 @@ void exact_dijkstra(const Params& params, const float* image, float* dist);
 struct BucketTuning {
   float width = 0.0f;                      // bucket width; 0: chosen from the image's step costs
   int64_t near_buckets = int64_t{1} << 16;  // buckets kept before the "far" list (>= 1)
+  int threads = 0;  // 1 or 2 (native builds); 0: 2 for large 3D volumes on >= 2 cores
 };
 bool exact_buckets(const Params& params, const float* image, float* dist,
                    const BucketTuning& tuning = BucketTuning{});

@@ -3,6 +3,7 @@
 // scalar code's exact IEEE operations, so results stay bit-identical to scalar code.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -58,7 +59,7 @@ inline void deinterleave(v4f a, v4f b, v4f* even, v4f* odd) {
 
 /** Three neighbours in one row (w-1, w, w+1) of a voxel, evaluated as one vector. */
 struct RowGroup {
-  int64_t offset;  // linear offset of the (dd, dh, -1) neighbour
+  std::ptrdiff_t offset;  // linear offset of the (dd, dh, -1) neighbour (pointer-sized: 32-bit in WASM)
   v4f local_dist;  // step lengths for lanes w-1, w, w+1 (lane 3 unused)
   v4i valid;       // -1 for real neighbours (not the voxel itself, not lane 3)
 };
@@ -73,7 +74,7 @@ inline std::vector<RowGroup> row_groups(const Params& p, int64_t row_stride, int
   for (int dd = -dmax; dd <= dmax; ++dd) {
     for (int dh = -1; dh <= 1; ++dh) {
       RowGroup g;
-      g.offset = dd * plane_stride + dh * row_stride - 1;
+      g.offset = static_cast<std::ptrdiff_t>(dd * plane_stride + dh * row_stride - 1);
       for (int lane = 0; lane < 4; ++lane) {
         const int dw = lane - 1;
         g.local_dist[lane] = lane < 3 ? local_distance(dd, dh, dw, p.spacing) : 1.0f;

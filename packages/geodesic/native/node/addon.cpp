@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <new>
 #include <string>
 
 #include "../core/geodesic.hpp"
@@ -76,7 +77,14 @@ Napi::Value Compute(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(voxels));
-  const geodesic::Status run = geodesic::compute(p, image.Data(), seeds.Data(), out.Data());
+  geodesic::Status run;
+  try {
+    run = geodesic::compute(p, image.Data(), seeds.Data(), out.Data());
+  } catch (const std::bad_alloc&) {
+    // The solvers' work arrays; report instead of letting the exception terminate the process.
+    Napi::Error::New(env, "out of memory for the solver's work arrays").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   if (run != geodesic::Status::Ok) {
     Napi::RangeError::New(env, geodesic::status_message(run)).ThrowAsJavaScriptException();
     return env.Undefined();

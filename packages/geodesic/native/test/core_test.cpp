@@ -69,7 +69,10 @@ std::vector<float> dijkstra_reference(const std::vector<float>& img, const std::
 void check_bucket_tunings(const geodesic::Params& p, const std::vector<float>& img,
                           const std::vector<uint8_t>& seeds, const std::vector<float>& ref,
                           const char* label) {
-  const geodesic::detail::BucketTuning tunings[] = {{0.0f, 1 << 16}, {1e-4f, 2}, {1e6f, 1 << 16}, {0.05f, 1}};
+  // threads = 2 splits volumes of depth >= 4 into two slabs solved concurrently (native builds).
+  const geodesic::detail::BucketTuning tunings[] = {{0.0f, 1 << 16, 1}, {1e-4f, 2, 1},   {1e6f, 1 << 16, 1},
+                                                    {0.05f, 1, 1},     {0.0f, 1 << 16, 2}, {1e-4f, 2, 2},
+                                                    {0.05f, 1, 2}};
   for (const auto& tuning : tunings) {
     std::vector<float> dist(img.size());
     for (size_t i = 0; i < dist.size(); ++i) dist[i] = seeds[i] ? 0.0f : std::numeric_limits<float>::infinity();
@@ -81,8 +84,8 @@ void check_bucket_tunings(const geodesic::Params& p, const std::vector<float>& i
     }
     for (size_t i = 0; i < dist.size(); ++i) {
       if (dist[i] != ref[i]) {
-        std::printf("bucket mismatch at %zu: %g vs %g (%s, width %g, near %lld)\n", i, dist[i], ref[i], label,
-                    tuning.width, static_cast<long long>(tuning.near_buckets));
+        std::printf("bucket mismatch at %zu: %g vs %g (%s, width %g, near %lld, threads %d)\n", i, dist[i],
+                    ref[i], label, tuning.width, static_cast<long long>(tuning.near_buckets), tuning.threads);
         ++failures;
         break;
       }

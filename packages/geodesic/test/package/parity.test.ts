@@ -35,4 +35,19 @@ describe('native vs wasm', async () => {
       expect(Buffer.from(native.compute(request).buffer).equals(Buffer.from(wasm.compute(request).buffer))).toBe(true);
     }
   });
+
+  it("'exact' on a volume large enough for the native build's two threads (1 M voxels): identical bits", () => {
+    // Native splits this volume into two slabs solved concurrently; WASM runs one thread. Seeds
+    // in one slab only, so every path into the other crosses the split as messages.
+    const shape = [16, 256, 256] as const;
+    const n = 16 * 256 * 256;
+    const image = new Float32Array(n).map((_, i) => 80 * Math.sin(i * 0.0007) + ((i * 2654435761) % 31));
+    const seeds = new Uint8Array(n);
+    seeds[3 * 256 * 256 + 40 * 256 + 200] = 1;
+    seeds[5 * 256 * 256 + 250 * 256 + 3] = 1;
+    for (const lambda of [1, 0.4]) {
+      const request = validateRequest(image, seeds, shape, { method: 'exact', lambda });
+      expect(Buffer.from(native.compute(request).buffer).equals(Buffer.from(wasm.compute(request).buffer))).toBe(true);
+    }
+  });
 });
