@@ -2,7 +2,7 @@
 // per image, the pair weights are interpolated from the Pairwise-Net table into the module's
 // memory (16-bit, row-blocked, offset-major) and the whole mean field runs there with SIMD.
 // Same model and inputs as binaryMeanField over tabulatedWeightMap (tested against it).
-import { type KernelExports, outOfMemory, Scratch } from './kernels.js';
+import { type GeometryArgs, type KernelExports, outOfMemory, Scratch } from './kernels.js';
 import { type PaddedGeometry, padVolume } from './padded.js';
 import type { PairwiseTable } from './pairwise-net.js';
 
@@ -38,16 +38,15 @@ export function binaryMeanFieldWasm(k: KernelExports, spec: BinaryMeanFieldWasmS
     const unaryPtr = scratch.alloc(V * 8);
     const outPtr = scratch.alloc(V * 8);
     const seedPtr = seeds === undefined ? 0 : scratch.alloc(V);
-    const [D, H, W] = g.dhw;
-    const [pd, ph, pw] = g.pad;
+    const geometry: GeometryArgs = [K, ...g.dhw, ...g.pad];
     for (let n = 0; n < batch; n++) {
       // Views after all allocations: growing the memory detaches older buffers.
       const heap = k.memory.buffer;
       new Float32Array(heap, scaledPtr, g.paddedVoxels).set(padVolume(g, table.scaled, n * V, 1));
       new Float32Array(heap, unaryPtr, 2 * V).set(unaries.subarray(2 * n * V, 2 * (n + 1) * V));
       if (seeds !== undefined) new Int8Array(heap, seedPtr, V).set(seeds.subarray(n * V, (n + 1) * V));
-      k.crf_tabulate(scaledPtr, tablePtr, table.bins, deltaPtr, K, D, H, W, pd, ph, pw, weightsPtr);
-      const status = k.crf_binary_mean_field(weightsPtr, deltaPtr, K, D, H, W, pd, ph, pw, unaryPtr, muPtr, iterations, seedPtr, seedLogit ?? Number.NaN, outPtr);
+      k.crf_tabulate(scaledPtr, tablePtr, table.bins, deltaPtr, ...geometry, weightsPtr);
+      const status = k.crf_binary_mean_field(weightsPtr, deltaPtr, ...geometry, unaryPtr, muPtr, iterations, seedPtr, seedLogit ?? Number.NaN, outPtr);
       if (status !== 0) outOfMemory('crf_lattice_filter'); // reports the exhausted memory
       out.set(new Float32Array(k.memory.buffer, outPtr, 2 * V), 2 * n * V);
     }

@@ -221,20 +221,14 @@ export class CrfNetF extends layers.Layer {
     const bins = this.options.tableBins;
     const tabulate = !training && !taping && bins > 0 && image.shape[image.rank - 1] === 1 && image.size > bins;
     const iterations = this.iterations(training);
+    let weights: tf.Tensor[] | Float32Array;
     if (tabulate) {
       const table = pairwiseTable(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved, bins);
       if (unaries.shape[unaries.rank - 1] === 2) return this.binaryInference(unaries, table, iterations, seeds);
-      const weights = tabulatedWeightMap(table, paddedGeometry(image.shape.slice(1, -1), this.offsets!), image.shape[0]!);
-      const logits = meanField({
-        unaries,
-        iterations,
-        message: localMessenger(weights, this.offsets!),
-        compatibility: this.compatibility!.read(),
-        ...(seeds ? { clamp: seedClamp(seeds) } : {}),
-      });
-      return seeds ? seedLogits(logits, seeds) : logits;
+      weights = tabulatedWeightMap(table, paddedGeometry(image.shape.slice(1, -1), this.offsets!), image.shape[0]!);
+    } else {
+      weights = pairwiseWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved);
     }
-    const weights = pairwiseWeightMap(this.pairwiseWeights(), image, this.offsets!, this.spacingResolved);
     const logits = meanField({
       unaries,
       iterations,

@@ -3,42 +3,18 @@
 // module is installed (in browsers: until `ready()` resolves) they run the TypeScript loops, which
 // compute the same functions (tested against each other).
 
+/** Window size K, the volume `[D, H, W]` and its padding per side `[pd, ph, pw]`, as the local-window kernels take them. */
+export type GeometryArgs = [K: number, D: number, H: number, W: number, pd: number, ph: number, pw: number];
+
 /** Raw exports of the module (pointers are byte offsets into its memory). */
 export interface KernelExports {
   memory: WebAssembly.Memory;
   _initialize(): void;
   crf_alloc(bytes: number): number;
   crf_free(ptr: number): void;
-  crf_tabulate(
-    scaled: number,
-    table: number,
-    bins: number,
-    delta: number,
-    K: number,
-    D: number,
-    H: number,
-    W: number,
-    pd: number,
-    ph: number,
-    pw: number,
-    out: number,
-  ): void;
+  crf_tabulate(...args: [scaled: number, table: number, bins: number, delta: number, ...geometry: GeometryArgs, out: number]): void;
   crf_binary_mean_field(
-    weights: number,
-    delta: number,
-    K: number,
-    D: number,
-    H: number,
-    W: number,
-    pd: number,
-    ph: number,
-    pw: number,
-    unaries: number,
-    mu: number,
-    iterations: number,
-    seeds: number,
-    seedLogit: number,
-    out: number,
+    ...args: [weights: number, delta: number, ...geometry: GeometryArgs, unaries: number, mu: number, iterations: number, seeds: number, seedLogit: number, out: number]
   ): number;
   crf_lattice_build(features: number, n: number, d: number, passes: number, featureScale: number, vertex: number, weight: number): number;
   crf_lattice_filter(

@@ -72,18 +72,28 @@ describe('CrfNetF: tabulated Pairwise-Net (single-channel inference fast path)',
   }
 });
 
+/** A batch of 2 random unaries/images of `shape` with a fg seed every `fgStep` voxels and bg seeds from `bgStart` every `bgStep`. */
+function seededBatch(shape: number[], seed: number, fgStep: number, bgStart: number, bgStep: number) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const fgData = new Float32Array(2 * n);
+  const bgData = new Float32Array(2 * n);
+  for (let i = 0; i < 2 * n; i += fgStep) fgData[i] = 1;
+  for (let i = bgStart; i < 2 * n; i += bgStep) if (!fgData[i]) bgData[i] = 1;
+  return {
+    n,
+    unaries: randomTensor([2, ...shape, 2], seed),
+    image: randomTensor([2, ...shape, 1], seed + 2, 2),
+    fg: tf.tensor(fgData, [2, ...shape, 1]),
+    bg: tf.tensor(bgData, [2, ...shape, 1]),
+    fgData,
+    bgData,
+  };
+}
+
 describe('CrfNetFU: tabulated 2-label inference path', () => {
   for (const shape of [[40, 53], [6, 15, 19]]) {
     forEachKernelBackend((backend) => it(`${shape.length}D (${backend}): equals the exact path with seeds to 1e-3 and honours every seed`, () => {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const unaries = randomTensor([2, ...shape, 2], 4);
-      const image = randomTensor([2, ...shape, 1], 6, 2);
-      const fgData = new Float32Array(2 * n);
-      const bgData = new Float32Array(2 * n);
-      for (let i = 0; i < 2 * n; i += 11) fgData[i] = 1;
-      for (let i = 5; i < 2 * n; i += 13) if (!fgData[i]) bgData[i] = 1;
-      const fg = tf.tensor(fgData, [2, ...shape, 1]);
-      const bg = tf.tensor(bgData, [2, ...shape, 1]);
+      const { n, unaries, image, fg, bg, fgData, bgData } = seededBatch(shape, 4, 11, 5, 13);
       const exact = crfNetFU({ tableBins: 0 });
       const fast = crfNetFU();
       exact.apply([unaries, image, fg, bg]);
@@ -107,14 +117,8 @@ describe('CrfNetFU: tabulated 2-label inference path', () => {
 describe('CrfNetFU: the WebAssembly kernels and the TypeScript loops agree', () => {
   it('2D and 3D, batch of 2, seeds, widths with and without a multiple of 8', () => {
     for (const shape of [[37, 21], [5, 12, 16], [4, 9, 11]]) {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const unaries = randomTensor([2, ...shape, 2], 21);
-      const image = randomTensor([2, ...shape, 1], 22, 2);
-      const fgData = new Float32Array(2 * n);
-      const bgData = new Float32Array(2 * n);
-      for (let i = 0; i < 2 * n; i += 17) fgData[i] = 1;
-      for (let i = 3; i < 2 * n; i += 19) if (!fgData[i]) bgData[i] = 1;
-      const inputs = [unaries, image, tf.tensor(fgData, [2, ...shape, 1]), tf.tensor(bgData, [2, ...shape, 1])];
+      const { unaries, image, fg, bg } = seededBatch(shape, 21, 17, 3, 19);
+      const inputs = [unaries, image, fg, bg];
       const layer = crfNetFU({ tableBins: 512 });
       layer.apply(inputs);
       randomiseWeights(layer, 23, 1);
