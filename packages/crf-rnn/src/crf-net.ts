@@ -19,8 +19,8 @@ export interface SeedMasks {
   bg: tf.Tensor;
 }
 
-/** Seed masks with the logit magnitude CRF-Net(fu) writes at seeded voxels. */
-interface SeedConstraint extends SeedMasks {
+/** Seed masks with the logit magnitude CRF-Net(fu) writes at seeded voxels (argument of `CrfNetF.refine`). */
+export interface SeedConstraint extends SeedMasks {
   logit: number;
 }
 
