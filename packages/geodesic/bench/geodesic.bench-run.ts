@@ -71,12 +71,12 @@ function plainCpp(image: Float32Array, seeds: Uint8Array, dims: number[], repeat
   });
 }
 
-/** Dijkstra alone vs label-correcting sweeps (to convergence, or k sweeps + Dijkstra), λ = 1, 0.3, 0. */
+/** Dijkstra vs the bucket queue (1 and 2 threads) vs label-correcting sweeps, λ = 1, 0.3, 0. */
 function exactStudy(label: string, dims: [number, number, number]) {
   const phantom = headPhantom(dims[0], dims[1], dims[2], 5);
   const core = ['geodesic.cpp', 'raster.cpp', 'exact.cpp', 'buckets.cpp', 'sweep.cpp'].map((f) => `native/core/${f}`);
   // The addon's floating-point flags, so every variant compares bit for bit.
-  const flags = ['-O3', '-ffp-contract=off', '-fno-trapping-math', '-fno-math-errno'];
+  const flags = ['-O3', '-pthread', '-ffp-contract=off', '-fno-trapping-math', '-fno-math-errno'];
   const out = withCppProgram('exact-study.cpp', core, flags, phantom, (exe, files) =>
     execFileSync(exe, [files.image, files.seeds, ...dims.map(String)], { encoding: 'utf8' }),
   );
@@ -103,6 +103,13 @@ async function benchmark(label: string, dims: [number, number, number], repeats:
       rows.push([`${b.name} '${method}'`, t]);
       results.set(`${b.name} ${method}`, out);
     }
+    if (b.name === 'native') {
+      // The addon splits large 3D volumes between two threads; this row is the one-thread figure.
+      const request = validateRequest(image, seeds, shape, { method: 'exact' });
+      process.env.DEEPIGEOS_GEODESIC_THREADS = '1';
+      rows.push([`native 'exact', 1 thread`, timeBest(Math.min(repeats, 2), () => b.compute(request))]);
+      delete process.env.DEEPIGEOS_GEODESIC_THREADS;
+    }
     // λ = 0 (chamfer): 'exact' runs label-correcting sweeps finished by Dijkstra.
     const chamfer = validateRequest(image, seeds, shape, { method: 'exact', lambda: 0 });
     rows.push([`${b.name} 'exact', λ = 0`, timeBest(Math.min(repeats, 2), () => b.compute(chamfer))]);
@@ -117,9 +124,14 @@ async function benchmark(label: string, dims: [number, number, number], repeats:
       name.padEnd(42) + t.toFixed(3).padStart(9) + `${(plain.seconds / t).toFixed(2)}×`.padStart(14) + `${(tTs / t).toFixed(1)}×`.padStart(9),
     );
   }
-  const wasmOverNative = (m: string) => rows.find(([n]) => n === `wasm '${m}'`)![1] / rows.find(([n]) => n === `native '${m}'`)![1];
-  console.log(`wasm/native time: raster ${wasmOverNative('raster').toFixed(2)}, raster-causal ${wasmOverNative('raster-causal').toFixed(2)}, exact ${wasmOverNative('exact').toFixed(2)}`);
+  const seconds = (name: string) => rows.find(([n]) => n === name)![1];
+  const wasmOverNative = (m: string) => seconds(`wasm '${m}'`) / seconds(`native '${m}'`);
+  console.log(
+    `wasm/native time: raster ${wasmOverNative('raster').toFixed(2)}, raster-causal ${wasmOverNative('raster-causal').toFixed(2)}, exact ${wasmOverNative('exact').toFixed(2)} (vs native on 1 thread: ${(seconds("wasm 'exact'") / seconds("native 'exact', 1 thread")).toFixed(2)})`,
+  );
   console.log(`native 'raster' bit-identical to the plain C++ scan: ${sameAsPlain}`);
+  const bits = (key: string) => Buffer.from(results.get(key)!.buffer);
+  console.log(`native (threaded) and wasm 'exact' bit-identical: ${bits('native exact').equals(bits('wasm exact'))}`);
   console.log(
     `mean relative error vs exact: raster ${(100 * meanRelativeError(nativeRaster, exact)).toFixed(1)} %, raster-causal ${(100 * meanRelativeError(results.get('native raster-causal')!, exact)).toFixed(1)} %`,
   );

@@ -318,7 +318,11 @@ class Region {
 #endif
 
  private:
-  bool owns(std::ptrdiff_t voxel) const {
+  bool on_border(std::ptrdiff_t voxel) const {
+    const int64_t plane = voxel / plane_stride_;
+    return plane == first_ || plane == last_ - 1;
+  }
+    bool owns(std::ptrdiff_t voxel) const {
     const int64_t plane = voxel / plane_stride_;
     return plane >= first_ && plane < last_;
   }
@@ -357,9 +361,8 @@ class Region {
       if (!std::signbit(marked)) continue;  // expanded since this entry was queued
       const float du = -marked;
       cells_[2 * u] = du;
-      const int64_t plane = u / plane_stride_;
-      if (mail_out != nullptr && (plane == first_ || plane == last_ - 1)) {
-        expand_on_border(u, du, plane);
+      if (mail_out != nullptr && on_border(u)) {
+        expand_on_border(u, du);
       } else {
         expand(u, du, 0, groups_.size());
       }
@@ -406,7 +409,8 @@ class Region {
    * may belong to the other region; their candidates go out as messages (scalar, reading only
    * intensities there). Groups are ordered by plane offset -1, 0, +1.
    */
-  void expand_on_border(std::ptrdiff_t u, float du, int64_t plane) {
+  void expand_on_border(std::ptrdiff_t u, float du) {
+    const int64_t plane = u / plane_stride_;
     const bool low_foreign = plane == first_ && !owns(u - plane_stride_);
     const bool high_foreign = plane == last_ - 1 && !owns(u + plane_stride_);
     expand(u, du, low_foreign ? 3 : 0, high_foreign ? 6 : groups_.size());

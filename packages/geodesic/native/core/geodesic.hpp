@@ -46,6 +46,9 @@ struct Params {
   double lambda = 1.0;
   int32_t iterations = 2;
   Method method = Method::Raster;
+  // Threads for 'exact': 0 = automatic (2 for large 3D volumes in native builds), 1, or 2.
+  // Results do not depend on it. WASM builds always use one.
+  int32_t threads = 0;
 };
 
 /** Checks the parameters only (shape, spacing, lambda, iterations, method). */

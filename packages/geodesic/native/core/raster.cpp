@@ -7,6 +7,8 @@
 // one serial sweep along the row for the in-row offset. min() is exact, so the order of the
 // candidates does not change a single bit.
 #include <algorithm>
+#include <cmath>
+#include <cstddef>
 #include <vector>
 
 #include "raster.hpp"
@@ -47,13 +49,16 @@ std::vector<Offset> forward_offsets(const double spacing[3], bool causal) {
   return list;
 }
 
-/** Candidates from one off-row neighbour row, single channel: D[w] = min(D[w], qD[w] + c). */
+/**
+ * Candidates from one off-row neighbour row, single channel: D[w] = min(D[w], qD[w] + c).
+ * |a - b| as fabs: bit-identical to a > b ? a - b : b - a (IEEE subtraction is sign-symmetric).
+ */
 GEODESIC_CLONES
 void relax_from_row_single(float* __restrict dist, const float* __restrict qdist,
-                           const float* __restrict img, const float* __restrict qimg, int64_t n,
+                           const float* __restrict img, const float* __restrict qimg, std::ptrdiff_t n,
                            float local_dist, float lambda, float one_minus_lambda) {
-  for (int64_t w = 0; w < n; ++w) {
-    const float diff = img[w] > qimg[w] ? img[w] - qimg[w] : qimg[w] - img[w];
+  for (std::ptrdiff_t w = 0; w < n; ++w) {
+    const float diff = std::fabs(img[w] - qimg[w]);
     const float cand = qdist[w] + step_cost(diff, local_dist, lambda, one_minus_lambda);
     dist[w] = cand < dist[w] ? cand : dist[w];
   }
@@ -73,10 +78,10 @@ void relax_from_row_multi(float* __restrict dist, const float* __restrict qdist,
 
 /** Step costs between w and w+1 along one row: cost[w] for w in [0, n). */
 GEODESIC_CLONES
-void row_step_costs_single(float* __restrict cost, const float* __restrict img, int64_t n,
+void row_step_costs_single(float* __restrict cost, const float* __restrict img, std::ptrdiff_t n,
                            float local_dist, float lambda, float one_minus_lambda) {
-  for (int64_t w = 0; w < n; ++w) {
-    const float diff = img[w] > img[w + 1] ? img[w] - img[w + 1] : img[w + 1] - img[w];
+  for (std::ptrdiff_t w = 0; w < n; ++w) {
+    const float diff = std::fabs(img[w] - img[w + 1]);
     cost[w] = step_cost(diff, local_dist, lambda, one_minus_lambda);
   }
 }

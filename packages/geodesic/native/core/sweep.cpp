@@ -121,7 +121,9 @@ void exact_distance(const Params& p, const float* image, float* dist) {
     if (!outcome.converged) dijkstra_from(p, image, dist, outcome.frontier);
     return;
   }
-  if (!exact_buckets(p, image, dist)) exact_dijkstra(p, image, dist);
+  BucketTuning tuning;
+  tuning.threads = p.threads;
+  if (!exact_buckets(p, image, dist, tuning)) exact_dijkstra(p, image, dist);
 }
 
 }  // namespace geodesic::detail

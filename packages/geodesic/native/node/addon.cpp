@@ -4,6 +4,8 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -58,6 +60,9 @@ Napi::Value Compute(const Napi::CallbackInfo& info) {
   p.lambda = info[9].As<Napi::Number>().DoubleValue();
   p.iterations = iterations > 0x7fffffff ? 0x7fffffff : static_cast<int32_t>(iterations < 0 ? 0 : iterations);
   p.method = static_cast<geodesic::Method>(method < 0 || method > 255 ? 255 : method);
+  // DEEPIGEOS_GEODESIC_THREADS=1 keeps 'exact' on one thread (benchmarks report both figures).
+  const char* threads = std::getenv("DEEPIGEOS_GEODESIC_THREADS");
+  p.threads = threads != nullptr && std::strcmp(threads, "1") == 0 ? 1 : 0;
   const geodesic::Status status = geodesic::validate_params(p);
   if (status != geodesic::Status::Ok) {
     Napi::RangeError::New(env, geodesic::status_message(status)).ThrowAsJavaScriptException();
