@@ -1,20 +1,28 @@
 // Benchmark: tfjs P-Nets (this package, built dist/) on the wasm and cpu backends next to
 // PyTorch 1.13 CPU (Debian /usr/bin/python3) running the same nets on the same machine, in one run.
-//   npm run bench -w @deepigeos/pnet   (BENCH_REPEATS=n, BENCH_MEMORY=0 to skip the 240×240×155 run)
-// tfjs runs one thread in Node; PyTorch is timed at 1 and 2 threads.
+//   npm run bench -w @deepigeos/pnet   (BENCH_REPEATS=n, BENCH_MEMORY=0 to skip the 240×240×155 run,
+//   BENCH_ONLY=substring to run some cases)
+// The wasm backend runs one thread in Node; `predictVolume({ workers: 2 })` runs two, one per
+// worker thread. PyTorch is timed at 1 and 2 threads.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { createPNet2D, createPNet3D, initBackend, trainStep } from '../dist/index.js';
+import { closePredictWorkers, createPNet2D, createPNet3D, initBackend, predictVolume, trainStep } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const only = process.env.BENCH_ONLY;
 
 // [D, H, W] for 3D, [H, W] for 2D. cpu runs smaller sizes (it is ~30× slower than wasm).
+// Modes: 'forward' = model.predict; 'stream' = predictVolume of the whole patch (depth-streamed,
+// exact), with `workers` worker threads; 'train' = one trainStep (Adam, cross-entropy).
 const cases = {
   wasm: [
     { name: '3D P-Net forward', net: '3d', mode: 'forward', shape: [96, 96, 96] },
+    { name: '3D P-Net predictVolume', net: '3d', mode: 'stream', shape: [96, 96, 96], workers: 1 },
+    { name: 'R-Net (4 ch) predictVolume', net: '3d', mode: 'stream', shape: [96, 96, 96], channels: 4, workers: 1 },
+    { name: 'R-Net (4 ch) predictVolume 2 workers', net: '3d', mode: 'stream', shape: [96, 96, 96], channels: 4, workers: 2 },
     { name: '2D P-Net forward', net: '2d', mode: 'forward', shape: [256, 256] },
     { name: '3D P-Net train step', net: '3d', mode: 'train', shape: [48, 48, 48] },
     { name: '2D P-Net train step', net: '2d', mode: 'train', shape: [256, 256] },
@@ -28,51 +36,60 @@ const cases = {
 };
 
 async function timeTfjs(item) {
-  const model = item.net === '3d' ? createPNet3D({ inputChannels: 1, numClasses: 2 }) : createPNet2D({ inputChannels: 1, numClasses: 2 });
-  const x = tf.randomNormal([1, ...item.shape, 1]);
+  const channels = item.channels ?? 1;
+  const model =
+    item.net === '3d' ? createPNet3D({ inputChannels: channels, numClasses: 2 }) : createPNet2D({ inputChannels: channels, numClasses: 2 });
+  const x = tf.randomNormal([1, ...item.shape, channels]);
   const y = tf.cast(tf.greater(tf.randomUniform([1, ...item.shape]), 0.5), 'int32');
   const optimizer = tf.train.adam(1e-3);
-  const run =
-    item.mode === 'forward'
-      ? async () => {
-          const out = model.predict(x);
-          await out.data();
-          out.dispose();
-        }
-      : () => trainStep(model, optimizer, [x, y]);
-  await run(); // warm-up
+  const volume = { data: x.dataSync(), shape: [...item.shape, channels] };
+  const runs = {
+    forward: async () => {
+      const out = model.predict(x);
+      await out.data();
+      out.dispose();
+    },
+    stream: () => predictVolume(model, volume, { patchSize: item.shape, workers: item.workers, output: 'logits' }),
+    train: () => trainStep(model, optimizer, [x, y]),
+  };
+  const run = runs[item.mode];
+  await run(); // warm-up (and worker start-up: workers are kept between calls)
   const times = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
     await run();
     times.push((performance.now() - t0) / 1000);
   }
+  await closePredictWorkers();
   model.dispose();
   tf.dispose([x, y]);
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
 }
 
 function timeTorch(threads, items) {
-  const spec = items.map(({ name, net, mode, shape }) => ({ name, net, mode, shape }));
+  const spec = items.map(({ name, net, mode, shape, channels }) => ({ name, net, mode, shape, channels }));
   const out = execFileSync('/usr/bin/python3', [join(here, 'torch_bench.py'), String(threads), JSON.stringify(spec), String(repeats)], {
     encoding: 'utf8',
   });
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-const rows = [];
+const load = () => (process.platform === 'linux' ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ') : '');
+console.log(`load average at start: ${load()}`);
 for (const backend of ['wasm', 'cpu']) {
   await initBackend(backend);
   for (const item of cases[backend]) {
+    if (only !== undefined && !item.name.includes(only)) continue;
     // PyTorch and tfjs back to back per case, so a changing machine load hits both alike.
-    const torch1 = timeTorch(1, [item]);
+    const torch1 = timeTorch(1, [item])[item.name];
     const t = await timeTfjs(item);
-    const torch2 = timeTorch(2, [item]);
-    rows.push({ backend, ...item, tfjs: t, torch1: torch1[item.name], torch2: torch2[item.name] });
-    const r = rows.at(-1);
+    const torch2 = timeTorch(2, [item])[item.name];
+    const threads = item.workers ?? 1;
+    const equal = threads === 2 ? torch2 : torch1;
     console.log(
-      `${backend.padEnd(4)} | ${item.name.padEnd(32)} | ${item.shape.join('×').padEnd(10)} | tfjs ${t.toFixed(3)} s | ` +
-        `torch 1t ${r.torch1.toFixed(3)} s (${(t / r.torch1).toFixed(2)}×) | torch 2t ${r.torch2.toFixed(3)} s (${(t / r.torch2).toFixed(2)}×)`,
+      `${backend.padEnd(4)} | ${item.name.padEnd(38)} | ${item.shape.join('×').padEnd(10)} | tfjs ${t.toFixed(3)} s (${threads} thread${threads > 1 ? 's' : ''}) | ` +
+        `torch 1t ${torch1.toFixed(3)} s (${(t / torch1).toFixed(2)}×) | torch 2t ${torch2.toFixed(3)} s (${(t / torch2).toFixed(2)}×) | ` +
+        `equal threads ${(t / equal).toFixed(2)}× | load ${load()}`,
     );
   }
 }
@@ -80,6 +97,7 @@ for (const backend of ['wasm', 'cpu']) {
 // Peak memory of sliding-window inference on a BraTS-sized volume, in a fresh process.
 if (process.env.BENCH_MEMORY !== '0') {
   const child = spawnSync(process.execPath, [join(here, 'predict-volume-memory.mjs')], { encoding: 'utf8' });
-  process.stdout.write(child.stdout);
+  process.stdout.write(child.stdout.split('\n').filter((l) => !l.startsWith('  step')).join('\n'));
   if (child.status !== 0) process.stderr.write(child.stderr);
 }
+console.log(`load average at end: ${load()}`);

@@ -22,7 +22,7 @@ const out = await predictVolume(model, { data, shape }, {
   onProgress: (done, total) => {
     sample();
     const gib = (b) => (b / 2 ** 30).toFixed(2);
-    console.log(`  window ${done}/${total}: ${((performance.now() - t0) / 1000).toFixed(0)} s, rss ${gib(process.memoryUsage().rss)} GiB, wasm heap ${gib(wasmHeap())} GiB`);
+    console.log(`  step ${done}/${total}: ${((performance.now() - t0) / 1000).toFixed(0)} s, rss ${gib(process.memoryUsage().rss)} GiB, wasm heap ${gib(wasmHeap())} GiB`);
   },
 });
 clearInterval(timer);

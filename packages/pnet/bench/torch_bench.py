@@ -27,12 +27,13 @@ def main(threads, spec, repeats):
     for item in spec:
         dims = item["shape"]
         if item["net"] == "3d":
-            net = PNet3DRef(1, 16, 2)
-            x = torch.randn(1, 1, *dims[::-1])  # our [D,H,W] is PyTorch's X,Y,Z reversed
+            channels = item.get("channels", 1)
+            net = PNet3DRef(channels, 16, 2)
+            x = torch.randn(1, channels, *dims[::-1])  # our [D,H,W] is PyTorch's X,Y,Z reversed
         else:
             net = PNet2DRef(1, 64, 2, 128)
             x = torch.randn(item.get("batch", 1), 1, *dims)
-        if item["mode"] == "forward":
+        if item["mode"] != "train":  # forward, and the tfjs-side predictVolume modes
             net.eval()
 
             def run():

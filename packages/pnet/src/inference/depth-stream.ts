@@ -4,7 +4,8 @@ import { DilatedConv } from '../layers/dilated-conv.js';
 import { PNetBlock } from '../layers/pnet-block.js';
 import { applyBatchNorm } from '../layers/batch-norm.js';
 import { samePads } from '../ops/conv2d-fast.js';
-import { depthValidConv } from '../ops/conv3d-fast.js';
+import { depthTapRows, type RowReader } from '../ops/conv3d-fast.js';
+import { sliceRows } from '../ops/slice-rows.js';
 import { POINTWISE_LAYERS } from './receptive-field.js';
 
 /**
@@ -16,8 +17,8 @@ interface StreamNode {
   /** Depth halo read on the inputs (0 for operations local to a slice). */
   before: number;
   after: number;
-  /** Output rows from input slabs `[rows + before + after, H, W, C]` (one per input). */
-  compute(inputs: tf.Tensor4D[]): tf.Tensor4D;
+  /** Output rows `[from, to)` (`[to − from, H, W, C]`), reading input rows through `inputs` (one reader per input). */
+  compute(inputs: RowReader[], from: number, to: number): tf.Tensor4D;
 }
 
 /**
@@ -74,7 +75,7 @@ export function depthStreamPlan(model: tfl.LayersModel): DepthStreamPlan | undef
         x = add(convNode(x, conv.kernel.read() as tf.Tensor5D, conv.bias.read() as tf.Tensor1D, dilation, bn === undefined));
         if (bn !== undefined) {
           const settings = { momentum: layer.momentum, epsilon: layer.epsilon };
-          x = add({ inputs: [x], before: 0, after: 0, compute: ([z]) => tf.relu(applyBatchNorm(z!, bn, false, settings)) as tf.Tensor4D });
+          x = add({ inputs: [x], before: 0, after: 0, compute: ([read], from, to) => tf.relu(applyBatchNorm(read!(from, to), bn, false, settings)) as tf.Tensor4D });
         }
       });
       outputOf.set(layer, x);
@@ -101,7 +102,7 @@ function convNode(input: number, kernel: tf.Tensor5D, bias: tf.Tensor1D | undefi
   const [before, after] = samePads(kernel.shape[0], dilation[0]!);
   const epilogue = { bias, relu };
   const dil = dilation as [number, number, number];
-  return { inputs: [input], before, after, compute: ([slab]) => depthValidConv(slab!, kernel, dil, epilogue) };
+  return { inputs: [input], before, after, compute: ([read], from, to) => depthTapRows(read!, from - before, to - from, kernel, dil, epilogue) };
 }
 
 /** A layer that acts on each voxel (or slice) alone, applied to `[1, rows, H, W, C]` views. */
@@ -110,11 +111,11 @@ function sliceLocalNode(layer: tfl.layers.Layer, inputs: number[]): StreamNode {
     inputs,
     before: 0,
     after: 0,
-    compute: (slabs) => {
-      const views = slabs.map((s) => tf.expandDims(s, 0));
+    compute: (readers, from, to) => {
+      const views = readers.map((read) => tf.expandDims(read(from, to), 0));
       const out = layer.apply(views.length === 1 ? views[0]! : views) as tf.Tensor;
-      // A fresh handle even when the layer is an identity (its input rows are freed separately).
-      return tf.clone(tf.squeeze(out, [0])) as tf.Tensor4D;
+      // squeeze makes a new handle even when the layer is an identity (its input rows are freed separately).
+      return tf.squeeze(out, [0]) as tf.Tensor4D;
     },
   };
 }
@@ -175,14 +176,15 @@ export function streamDepth(
   // Rows [a, b) of node n from its kept chunks, zeros outside the volume.
   const read = (n: number, a: number, b: number, c: number): tf.Tensor4D => {
     const pieces: tf.Tensor[] = [];
-    if (a < 0) pieces.push(tf.zeros([-a, h, w, c]));
+    if (a < 0) pieces.push(tf.zeros([Math.min(b, 0) - a, h, w, c]));
     for (const chunk of chunks[n]!) {
       const s = Math.max(a, chunk.start);
       const e = Math.min(b, chunk.start + chunk.rows.shape[0]);
       if (e <= s) continue;
-      pieces.push(s === chunk.start && e - s === chunk.rows.shape[0] ? chunk.rows : tf.slice(chunk.rows, [s - chunk.start, 0, 0, 0], [e - s, h, w, c]));
+      // A whole chunk is shared, not copied (a reshape is a new handle on the same data; wasm's clone copies).
+      pieces.push(s === chunk.start && e - s === chunk.rows.shape[0] ? tf.reshape(chunk.rows, chunk.rows.shape) : sliceRows(chunk.rows, s - chunk.start, e - s));
     }
-    if (b > depth) pieces.push(tf.zeros([b - depth, h, w, c]));
+    if (b > depth) pieces.push(tf.zeros([b - Math.max(a, depth), h, w, c]));
     return (pieces.length === 1 ? pieces[0]! : tf.concat(pieces, 0)) as tf.Tensor4D;
   };
   const channelsOf = nodes.map(() => channels);
@@ -210,7 +212,11 @@ export function streamDepth(
           const offset = (z0 - input.rowOffset) * h * w * channels;
           return tf.tensor4d(input.data.subarray(offset, offset + (ready - z0) * h * w * channels), [ready - z0, h, w, channels]);
         }
-        return node.compute(node.inputs.map((i) => read(i, z0 - node.before, ready + node.after, channelsOf[i]!)));
+        return node.compute(
+          node.inputs.map((i) => (from, to) => read(i, from, to, channelsOf[i]!)),
+          z0,
+          ready,
+        );
       });
       channelsOf[n] = rows.shape[3];
       produced[n] = ready;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isRecordingGradients } from './recording.js';
+import { sliceRows } from './slice-rows.js';
 import { conv2dFast, type FusedEpilogue, filterGradient, fusedConv, inputGradientFilter, samePads } from './conv2d-fast.js';
 
 /**
@@ -43,9 +44,9 @@ export function conv3dFast(
 const INFERENCE_CHUNK_VALUES = 4 * 2 ** 20;
 
 /**
- * Inference without a gradient tape: the output is computed `chunk` depth slices at a time from
- * the input slices it needs (plus the dilated halo, zeros outside the volume), so the
- * temporaries stay a few chunk-sized tensors instead of several copies of the whole activation.
+ * Inference without a gradient tape: the output is computed `chunk` depth slices at a time, each
+ * tap reading only the input slices it needs (zeros outside the volume), so the temporaries stay
+ * a few chunk-sized tensors instead of several copies of the whole activation.
  */
 function chunkedInference(
   x: tf.Tensor5D,
@@ -56,20 +57,23 @@ function chunkedInference(
 ): tf.Tensor5D {
   const [n, d, h, w, cin] = x.shape;
   const [kd, , , , cout] = filter.shape;
-  const [before, after] = samePads(kd, dilation[0]);
+  const [before] = samePads(kd, dilation[0]);
   const parts: tf.Tensor[] = [];
   for (let z0 = 0; z0 < d; z0 += chunk) {
     const rows = Math.min(d, z0 + chunk) - z0;
     parts.push(
       tf.tidy(() => {
-        const lo = Math.max(0, z0 - before);
-        const hi = Math.min(d, z0 + rows + after);
-        let slab: tf.Tensor = tf.slice(x, [0, lo, 0, 0, 0], [n, hi - lo, h, w, cin]);
-        if (hi - lo < rows + before + after) slab = tf.pad(slab, [[0, 0], [lo - (z0 - before), z0 + rows + after - hi], [0, 0], [0, 0], [0, 0]]);
         // Batch items stay apart: one depth-valid convolution per item.
-        const items = Array.from({ length: n }, (_, i) =>
-          depthValidConv(tf.reshape(tf.slice(slab, [i, 0, 0, 0, 0], [1, -1, h, w, cin]), [rows + before + after, h, w, cin]) as tf.Tensor4D, filter, dilation, epilogue),
-        );
+        const items = Array.from({ length: n }, (_, item) => {
+          const read = (from: number, to: number) => {
+            const lo = Math.max(0, from);
+            const hi = Math.min(d, to);
+            if (hi <= lo) return tf.zeros([to - from, h, w, cin]) as tf.Tensor4D;
+            const slab = sliceRows(tf.reshape(x, [n * d, h, w, cin]), item * d + lo, hi - lo);
+            return (hi - lo === to - from ? slab : tf.pad(slab, [[lo - from, to - hi], [0, 0], [0, 0], [0, 0]])) as tf.Tensor4D;
+          };
+          return depthTapRows(read, z0 - before, rows, filter, dilation, epilogue);
+        });
         return tf.reshape(n === 1 ? items[0]! : tf.stack(items), [n, rows, h, w, cout]);
       }),
     );
@@ -79,31 +83,34 @@ function chunkedInference(
   return out;
 }
 
+/** Depth slices `[from, to)` of some input, as `[to − from, H, W, C]` (zeros outside the volume). @internal */
+export type RowReader = (from: number, to: number) => tf.Tensor4D;
+
 /**
- * Convolution that is 'valid' along depth and 'same' in-plane, without a gradient: `slab` holds
- * `R` consecutive depth slices `[R, H, W, Cin]` (the caller supplies the depth halo, zeros outside
- * the volume); the result is the `R − dd·(kd − 1)` output slices `[R − dd·(kd − 1), H, W, Cout]`.
- * Each kernel-depth tap is one fused conv2d over its shifted slices; bias and ReLU are fused
- * when there is a single tap. @internal
+ * `rows` output depth slices of a convolution that is 'valid' along depth and 'same' in-plane,
+ * without a gradient: output slice `i` sums, over the kernel-depth taps `t`, a fused conv2d of
+ * input slice `first + i + t·dd` (read through `read`, which supplies the depth halo and zeros
+ * outside the volume). Bias rides on the first tap; ReLU follows the sum (fused when kd = 1).
+ * Returns `[rows, H, W, Cout]`. @internal
  */
-export function depthValidConv(
-  slab: tf.Tensor4D,
+export function depthTapRows(
+  read: RowReader,
+  first: number,
+  rows: number,
   filter: tf.Tensor5D,
   dilation: [number, number, number],
   epilogue: FusedEpilogue,
 ): tf.Tensor4D {
   const [kd, kh, kw, cin, cout] = filter.shape;
-  const [r, h, w] = slab.shape;
-  const rows = r - dilation[0] * (kd - 1);
   const inPlane: [number, number] = [dilation[1], dilation[2]];
   if (kd === 1) {
-    return tf.tidy(() => fusedConv(slab, tf.reshape(filter, [kh, kw, cin, cout]), inPlane, [kh, kw], epilogue.bias, epilogue.relu === true));
+    return tf.tidy(() => fusedConv(read(first, first + rows), tf.reshape(filter, [kh, kw, cin, cout]), inPlane, [kh, kw], epilogue.bias, epilogue.relu === true));
   }
   return tf.tidy(() => {
     let sum: tf.Tensor | undefined;
     for (let t = 0; t < kd; t++) {
-      const tap = tf.slice(slab, [t * dilation[0], 0, 0, 0], [rows, h, w, cin]) as tf.Tensor4D;
-      // The bias rides on the first tap; ReLU can only follow the sum.
+      const from = first + t * dilation[0];
+      const tap = read(from, from + rows);
       sum = accumulate(sum, fusedConv(tap, tapFilter(filter, t), inPlane, [kh, kw], t === 0 ? epilogue.bias : undefined, false));
       tap.dispose();
     }
@@ -120,7 +127,13 @@ function padDepth(x: tf.Tensor, pads: [number, number]): tf.Tensor3D {
 /** Tap `t` of the padded view as a conv2d batch `[N·D, H, W, C]`. */
 function slab(xPadded: tf.Tensor3D, shape: number[], offset: number): tf.Tensor4D {
   const [n, d, h, w, c] = shape as [number, number, number, number, number];
-  return tf.tidy(() => tf.reshape(tf.slice(xPadded, [0, offset, 0], [n, d, h * w * c]), [n * d, h, w, c]));
+  // Per batch item a contiguous run of rows (sliceRows avoids wasm's whole-tensor Slice copy).
+  return tf.tidy(() => {
+    const rows = tf.reshape(xPadded, [-1, h * w * c]);
+    const padded = xPadded.shape[1];
+    const items = Array.from({ length: n }, (_, i) => sliceRows(rows, i * padded + offset, d));
+    return tf.reshape(n === 1 ? items[0]! : tf.concat(items, 0), [n * d, h, w, c]);
+  });
 }
 
 /** Filter of depth tap `t` as `[kh, kw, Cin, Cout]`. */
