@@ -1,8 +1,8 @@
 // Exact geodesic distance for single-channel images: a label-correcting bucket queue.
 //
 // Voxels wait in buckets of width delta by tentative distance and are expanded bucket by bucket,
-// in the order they were queued within a bucket. A voxel whose distance drops while queued moves
-// to its new bucket; one that drops after its expansion is queued again. The run ends when no
+// in the order they were queued within a bucket. Every drop of a voxel's distance queues it (in
+// the bucket of the new distance); an entry whose voxel was expanded since is skipped. The run ends when no
 // voxel is queued, i.e. when no edge can lower any distance: that fixpoint is the minimum over
 // paths of the left-to-right float sums of step costs, bit for bit what float32 Dijkstra
 // computes (float addition is monotone), whatever delta is. delta only trades re-expansions
@@ -393,14 +393,12 @@ class Region {
       const int bit = __builtin_ctzll(improved);
       improved &= improved - 1;
       const std::ptrdiff_t q = u + groups_[static_cast<size_t>(bit >> 2)].offset + (bit & 3);
-      const float old = cells_[2 * q];
       const float cand = candidates[bit >> 2][bit & 3];
       cells_[2 * q] = -cand;
-      const int64_t b = queue_.bucket_of(cand);
-      // Still queued in the same bucket: that entry will expand it at its new distance.
-      if (std::signbit(old) && queue_.bucket_of(-old) == b) continue;
-      // (u itself may sit below the current bucket if a message lowered it: see push_late.)
-      queue_.push_late(b, static_cast<uint32_t>(q));
+      // Queued again even if an entry for q is pending (an extra test per push costs more than
+      // skipping the duplicate entry later). u itself may sit below the current bucket if a
+      // message lowered it: see push_late.
+      queue_.push_late(queue_.bucket_of(cand), static_cast<uint32_t>(q));
     }
   }
 
