@@ -28,6 +28,8 @@ export default async function run() {
   const backendError = ok ? '' : `wasm backend failed: ${messages.join('; ')}`;
   if (!ok) await tf.setBackend('cpu');
   await tf.ready();
+  // Before ready() the layers run the TypeScript loops; after it, the WebAssembly kernels.
+  const beforeReady = await runCase();
   await ready(); // fetches and compiles the crf-rnn WebAssembly kernels
-  return { ...(await runCase()), backendError, userAgent: navigator.userAgent };
+  return { ...(await runCase()), beforeReady, backendError, userAgent: navigator.userAgent };
 }
