@@ -259,11 +259,8 @@ class Region {
   Region(const Params& p, float* cells, const std::vector<RowGroup>& groups, int64_t plane_stride,
          int64_t first, int64_t last, const BucketTuning& tuning, float width)
       : cells_(cells), groups_(groups), plane_stride_(plane_stride), first_(first), last_(last),
-        queue_(width, tuning.near_buckets) {
-    const float lambda = static_cast<float>(p.lambda);
-    lambda_ = lambda;
-    one_minus_lambda_ = 1.0f - lambda;
-  }
+        queue_(width, tuning.near_buckets), lambda_(static_cast<float>(p.lambda)),
+        one_minus_lambda_(1.0f - lambda_), cost4_(lambda_) {}
 
   BucketQueue& queue() { return queue_; }
   Mailbox* mail_in = nullptr;   // messages for this region
@@ -373,18 +370,13 @@ class Region {
   /** Relaxes the neighbours in groups [begin, end) of u (all owned by this region). */
   void expand(std::ptrdiff_t u, float du, size_t begin, size_t end) {
     const v4f du4 = splat4(du), iu4 = splat4(cells_[2 * u + 1]);
-    const v4f lambda4 = splat4(lambda_), one_minus_lambda4 = splat4(one_minus_lambda_);
-    const v4f eps4 = splat4(1e-5f);
     // All groups first, then the few improvements: the vector work has no branches.
     v4f candidates[9];
     uint64_t improved = 0;
     for (size_t gi = begin; gi < end; ++gi) {
       const RowGroup& g = groups_[gi];
-      const float* row = cells_ + 2 * (u + g.offset);
-      v4f qdist, qimage;
-      deinterleave(load4(row), load4(row + 4), &qdist, &qimage);
-      const v4f speed = one_minus_lambda4 + lambda4 / (abs4(qimage - iu4) + eps4);
-      const v4f cand = du4 + g.local_dist / speed;
+      v4f qdist;
+      const v4f cand = group_candidates(cells_ + 2 * (u + g.offset), g, du4, iu4, cost4_, &qdist);
       candidates[gi] = cand;
       const v4i better = (cand < abs4(qdist)) & g.valid;
       improved |= static_cast<uint64_t>(lane_mask(better)) << (4 * gi);
@@ -430,6 +422,7 @@ class Region {
   int64_t plane_stride_, first_, last_;
   BucketQueue queue_;
   float lambda_, one_minus_lambda_;
+  StepCost4 cost4_;
   std::vector<Message> outbox_, received_;
 };
 

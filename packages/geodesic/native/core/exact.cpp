@@ -161,15 +161,11 @@ class SingleChannelCells {
 
   SingleChannelCells(const Params& p, const float* image, const float* dist, int64_t voxels)
       : data_(static_cast<size_t>(2 * (voxels + 4)), 0.0f),
-        groups_(row_groups(p, p.width, p.height * p.width)) {
+        groups_(row_groups(p, p.width, p.height * p.width)), cost_(static_cast<float>(p.lambda)) {
     for (int64_t i = 0; i < voxels; ++i) {
       data_[2 * i] = dist[i];
       data_[2 * i + 1] = image[i];
     }
-    const float lambda = static_cast<float>(p.lambda);
-    lambda_ = v4f{lambda, lambda, lambda, lambda};
-    const float oml = 1.0f - lambda;
-    one_minus_lambda_ = v4f{oml, oml, oml, oml};
   }
   float dist(int64_t i) const { return data_[2 * i]; }
   void set_dist(int64_t i, float v) { data_[2 * i] = v; }
@@ -182,18 +178,11 @@ class SingleChannelCells {
 
   /** Relaxes all neighbours of an interior voxel, one row of three per vector. */
   void expand_interior(int64_t u, float du, RadixHeap& heap) {
-    const float iu = data_[2 * u + 1];
-    const v4f vu = {iu, iu, iu, iu};
-    const v4f vdu = {du, du, du, du};
-    const v4f eps = {1e-5f, 1e-5f, 1e-5f, 1e-5f};
+    const v4f iu4 = splat4(data_[2 * u + 1]), du4 = splat4(du);
     for (const RowGroup& g : groups_) {
       const int64_t base = u + g.offset;
-      v4f qdist, qimage;
-      deinterleave(load4(&data_[2 * base]), load4(&data_[2 * base + 4]), &qdist, &qimage);
-      const v4f delta = qimage - vu;
-      const v4f diff = abs4(delta);
-      const v4f speed = one_minus_lambda_ + lambda_ / (diff + eps);
-      const v4f cand = vdu + g.local_dist / speed;
+      v4f qdist;
+      const v4f cand = group_candidates(&data_[2 * base], g, du4, iu4, cost_, &qdist);
       const v4i better = (cand < qdist) & g.valid;
       if ((better[0] | better[1] | better[2]) == 0) continue;
       for (int lane = 0; lane < 3; ++lane) {
@@ -208,8 +197,7 @@ class SingleChannelCells {
  private:
   std::vector<float> data_;
   std::vector<RowGroup> groups_;
-  v4f lambda_;
-  v4f one_minus_lambda_;
+  StepCost4 cost_;
 };
 
 /** Multi-channel cells: distances in place, interleaved channel vectors alongside. */

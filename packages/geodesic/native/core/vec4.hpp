@@ -64,6 +64,26 @@ struct RowGroup {
   v4i valid;       // -1 for real neighbours (not the voxel itself, not lane 3)
 };
 
+/** Per-solve constants of the vectorised step cost. */
+struct StepCost4 {
+  explicit StepCost4(float lambda)
+      : lambda(splat4(lambda)), one_minus_lambda(splat4(1.0f - lambda)), eps(splat4(1e-5f)) {}
+  v4f lambda, one_minus_lambda, eps;
+};
+
+/**
+ * Candidate distances du + cost(u, q) for the three neighbours of one row group, given the
+ * group's first (distance, intensity) pair `row`; also returns the neighbours' distances.
+ * step_cost's exact operations, lane by lane.
+ */
+inline v4f group_candidates(const float* row, const RowGroup& g, v4f du4, v4f iu4, const StepCost4& c,
+                            v4f* qdist) {
+  v4f qimage;
+  deinterleave(load4(row), load4(row + 4), qdist, &qimage);
+  const v4f speed = c.one_minus_lambda + c.lambda / (abs4(qimage - iu4) + c.eps);
+  return du4 + g.local_dist / speed;
+}
+
 /**
  * The 3 (2D) or 9 (3D) row groups of the 8/26-neighbourhood, for a volume whose rows are
  * `row_stride` voxels apart and planes `plane_stride` apart (the image's, or a padded copy's).
