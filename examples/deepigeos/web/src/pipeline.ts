@@ -2,7 +2,7 @@
 // creating the rnet InteractiveSession for a volume with the preprocessing used in training.
 
 import '@tensorflow/tfjs-backend-cpu';
-import { CrfNetF } from '@deepigeos/crf-rnn';
+import { CrfNetF, ready as crfKernelsReady } from '@deepigeos/crf-rnn';
 import { initBackend } from '@deepigeos/pnet';
 import { type CrfStage, crfStage, InteractiveSession, type InteractiveSessionOptions } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
@@ -80,6 +80,9 @@ function loadNetworks(): Promise<Networks> {
         'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
       },
     });
+    // The CRF kernels' WebAssembly module (4–9× faster than the TypeScript loops it replaces);
+    // without it the CRFs still run, only slower.
+    await crfKernelsReady().catch((error: unknown) => console.warn('CRF WebAssembly kernels unavailable, using TypeScript loops:', error));
     const pair = choosePair();
     const pnetConfig = bundledConfig(pair.pnet);
     if (pair.dim === 2 && (pnetConfig?.sliceAxis ?? 0) !== 0) {
