@@ -57,13 +57,15 @@ async function timeTfjs(item) {
   const times = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage(); // all threads of the process, workers included
     await run();
-    times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    times.push([(performance.now() - t0) / 1000, (c.user + c.system) / 1e6]);
   }
   await closePredictWorkers();
   model.dispose();
   tf.dispose([x, y]);
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return times.sort((a, b) => a[0] - b[0])[Math.floor(times.length / 2)];
 }
 
 function timeTorch(threads, items) {
@@ -81,15 +83,18 @@ for (const backend of ['wasm', 'cpu']) {
   for (const item of cases[backend]) {
     if (only !== undefined && !item.name.includes(only)) continue;
     // PyTorch and tfjs back to back per case, so a changing machine load hits both alike.
-    const torch1 = timeTorch(1, [item])[item.name];
-    const t = await timeTfjs(item);
-    const torch2 = timeTorch(2, [item])[item.name];
+    const [torch1, torch1cpu] = timeTorch(1, [item])[item.name];
+    const [t, tcpu] = await timeTfjs(item);
+    const [torch2] = timeTorch(2, [item])[item.name];
     const threads = item.workers ?? 1;
     const equal = threads === 2 ? torch2 : torch1;
+    // Wall times at equal thread count; for one thread also CPU seconds, which other jobs on a
+    // shared machine disturb much less than wall time.
+    const cpu = threads === 1 ? ` | cpu ${tcpu.toFixed(3)} s vs ${torch1cpu.toFixed(3)} s (${(tcpu / torch1cpu).toFixed(2)}×)` : '';
     console.log(
       `${backend.padEnd(4)} | ${item.name.padEnd(38)} | ${item.shape.join('×').padEnd(10)} | tfjs ${t.toFixed(3)} s (${threads} thread${threads > 1 ? 's' : ''}) | ` +
         `torch 1t ${torch1.toFixed(3)} s (${(t / torch1).toFixed(2)}×) | torch 2t ${torch2.toFixed(3)} s (${(t / torch2).toFixed(2)}×) | ` +
-        `equal threads ${(t / equal).toFixed(2)}× | load ${load()}`,
+        `equal threads ${(t / equal).toFixed(2)}×${cpu} | load ${load()}`,
     );
   }
 }

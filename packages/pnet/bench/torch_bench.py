@@ -1,5 +1,5 @@
 """PyTorch side of bench/pnet-bench.mjs: times the reference P-Nets (scripts/torch_pnet.py) on
-CPU at a given thread count. Prints one JSON line: {name: seconds}. Median of `repeats`."""
+CPU at a given thread count. Prints one JSON line: {name: [wall s, cpu s]}. Median of `repeats`."""
 import json
 import os
 import sys
@@ -12,13 +12,15 @@ from torch_pnet import PNet2DRef, PNet3DRef  # noqa: E402
 
 
 def median_time(fn, repeats):
+    """Median wall and process CPU seconds (CPU time is robust to other jobs on the machine)."""
     fn()  # warm-up
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
+        times.append((time.perf_counter() - t0, time.process_time() - c0))
+    times.sort()
+    return list(times[len(times) // 2])
 
 
 def main(threads, spec, repeats):
