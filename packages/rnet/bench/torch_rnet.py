@@ -1,6 +1,6 @@
 """PyTorch side of bench/refine-bench.mjs: times the reference R-Net forward pass (the P-Net
 reference of packages/pnet/scripts/torch_pnet.py with 4 input channels) on CPU with one thread.
-Prints one JSON line {name: seconds} (median of `repeats`)."""
+Prints one JSON line {name: [wall s, process CPU s]} (median of `repeats`)."""
 import json
 import os
 import sys
