@@ -8,8 +8,9 @@ export type Shape = readonly [number, number] | readonly [number, number, number
  * - `'raster-causal'`: the same scans with the standard causal half-masks (closer to exact per
  *   iteration; exact to float rounding for λ = 0 after one iteration).
  * - `'exact'`: the exact shortest-path distance on the same 8/26-neighbour graph, bit-identical
- *   to float32 Dijkstra (Dijkstra for λ > 0; label-correcting sweeps, finished by Dijkstra if
- *   needed, for λ = 0).
+ *   to float32 Dijkstra: a label-correcting bucket queue for λ > 0 (native builds split large 3D
+ *   volumes between two threads; `DEEPIGEOS_GEODESIC_THREADS=1` keeps one), label-correcting
+ *   sweeps for λ = 0, Dijkstra for multi-channel images.
  */
 export type GeodesicMethod = 'raster' | 'raster-causal' | 'exact';
 
