@@ -1,5 +1,6 @@
 import { GeodesicBackendError, GeodesicRangeError } from './errors.js';
-import { type Backend, type CoreScalars, coreScalars, type GeodesicRequest } from './types.js';
+import { type Backend, type CoreScalars, coreScalars, type GeodesicMethod, type GeodesicRequest } from './types.js';
+import { validateRequest } from './validate.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -57,7 +58,7 @@ export async function createWasmBackend(bytes: BufferSource): Promise<Backend> {
     }
     return ptr;
   };
-  return {
+  const backend: Backend = {
     name: 'wasm',
     compute(r: GeodesicRequest): Float32Array {
       const voxels = r.depth * r.height * r.width;
@@ -89,6 +90,29 @@ export async function createWasmBackend(bytes: BufferSource): Promise<Backend> {
       }
     },
   };
+  warmUp(backend);
+  // One macrotask for the background compilation of the optimised code to land.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return backend;
+}
+
+/**
+ * Runs every solver once on a tiny volume (about 20 ms). V8 runs a WebAssembly function in its
+ * baseline compiler until the function has done enough work, and cannot switch a running call
+ * to the optimised code: without this, the first real map takes about 2.5× longer (measured on a
+ * 512×512 'exact': 0.05 s instead of 0.02 s).
+ */
+function warmUp(backend: Backend): void {
+  const n = 20 * 20 * 20;
+  const image = new Float32Array(n).map((_, i) => (i * 7919) % 13);
+  const seeds = new Uint8Array(n);
+  seeds[0] = 1;
+  const runs: [GeodesicMethod, number][] = [
+    ['exact', 1],
+    ['exact', 0],
+    ['raster', 1],
+  ];
+  for (const [method, lambda] of runs) backend.compute(validateRequest(image, seeds, [20, 20, 20], { method, lambda }));
 }
 
 /** Stand-in for an instance that trapped: every call reports the original failure. */
