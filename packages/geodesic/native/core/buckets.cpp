@@ -28,7 +28,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #else
 #define GEODESIC_THREADS 0
@@ -288,9 +290,10 @@ class Region {
    * does not run further than `kLead` buckets ahead of a busy partner: its distances could still
    * be lowered by the partner's, and every correction is work redone.
    */
-  void run_with_partner(std::atomic<int64_t>& outstanding) {
+  void run_with_partner(std::atomic<int64_t>& outstanding, const std::atomic<bool>& failed) {
     constexpr float kLead = 16.0f;
     for (;;) {
+      if (failed.load(std::memory_order_relaxed)) return;  // the partner threw
       apply_mail();
       std::vector<uint32_t>* bucket = queue_.next(cells_);
       if (bucket != nullptr) {
@@ -311,7 +314,7 @@ class Region {
       // Idle: stop being counted; come back for mail, leave when nothing is outstanding.
       if (outstanding.fetch_sub(1) == 1) mail_out->notify();
       for (;;) {
-        if (outstanding.load() == 0) return;
+        if (outstanding.load() == 0 || failed.load(std::memory_order_relaxed)) return;
         if (mail_in->has_mail()) {
           outstanding.fetch_add(1);
           break;
@@ -439,18 +442,57 @@ class Region {
   std::vector<Message> outbox_, received_;
 };
 
+#if GEODESIC_THREADS
 /** Whether to split the volume between two threads (large 3D volumes, at least two cores). */
 int thread_count(const Params& p, const BucketTuning& tuning) {
-#if GEODESIC_THREADS
   if (tuning.threads > 0) return p.depth >= 4 ? std::min(tuning.threads, 2) : 1;
   const bool large = p.depth >= 16 && p.depth * p.height * p.width >= (int64_t{1} << 20);
   return large && std::thread::hardware_concurrency() >= 2 ? 2 : 1;
-#else
-  (void)p;
-  (void)tuning;
-  return 1;
-#endif
 }
+
+/**
+ * Solves with two slabs of planes (padding planes included), each with its own queue and thread.
+ * Returns false, having changed nothing, if the second thread cannot be started. An exception
+ * in either thread (out of memory) stops both and is rethrown here after the join.
+ */
+bool run_two_slabs(const Params& p, PaddedCells& layout, const std::vector<RowGroup>& groups,
+                   const std::vector<uint32_t>& seeds, const BucketTuning& tuning, float width) {
+  const int64_t planes = p.depth + 2, middle = 1 + p.depth / 2, stride = layout.plane_stride();
+  Region low(p, layout.data(), groups, stride, 0, middle, tuning, width);
+  Region high(p, layout.data(), groups, stride, middle, planes, tuning, width);
+  Mailbox to_low, to_high;
+  std::atomic<int64_t> outstanding{2};
+  std::atomic<bool> failed{false};
+  to_low.outstanding_ = to_high.outstanding_ = &outstanding;
+  low.mail_in = &to_low;
+  low.mail_out = &to_high;
+  high.mail_in = &to_high;
+  high.mail_out = &to_low;
+  low.other_frontier = &high.frontier;
+  high.other_frontier = &low.frontier;
+  for (const uint32_t s : seeds) (s / stride < middle ? low : high).queue().push(0, s);
+  auto guarded = [&](Region& region, std::exception_ptr& error) {
+    try {
+      region.run_with_partner(outstanding, failed);
+    } catch (...) {
+      error = std::current_exception();
+      failed.store(true);
+    }
+  };
+  std::exception_ptr low_error, high_error;
+  std::thread helper;
+  try {
+    helper = std::thread([&] { guarded(high, high_error); });
+  } catch (const std::system_error&) {
+    return false;
+  }
+  guarded(low, low_error);
+  helper.join();
+  if (low_error) std::rethrow_exception(low_error);
+  if (high_error) std::rethrow_exception(high_error);
+  return true;
+}
+#endif
 
 }  // namespace
 
@@ -466,30 +508,15 @@ bool exact_buckets(const Params& p, const float* image, float* dist, const Bucke
   const std::vector<RowGroup> groups = row_groups(p, layout.row_stride(), layout.plane_stride());
   const float width = tuning.width > 0.0f ? tuning.width : bucket_width(p, image, voxels);
   const int64_t planes = p.depth > 1 ? p.depth + 2 : 1;
-  if (thread_count(p, tuning) == 1) {
+#if GEODESIC_THREADS
+  const bool solved = thread_count(p, tuning) == 2 && run_two_slabs(p, layout, groups, seeds, tuning, width);
+#else
+  const bool solved = false;
+#endif
+  if (!solved) {
     Region whole(p, layout.data(), groups, layout.plane_stride(), 0, planes, tuning, width);
     for (const uint32_t s : seeds) whole.queue().push(0, s);
     whole.run_alone();
-  } else {
-#if GEODESIC_THREADS
-    // Two slabs of planes (padding planes included), each with its own queue and thread.
-    const int64_t middle = 1 + p.depth / 2;
-    Region low(p, layout.data(), groups, layout.plane_stride(), 0, middle, tuning, width);
-    Region high(p, layout.data(), groups, layout.plane_stride(), middle, planes, tuning, width);
-    Mailbox to_low, to_high;
-    std::atomic<int64_t> outstanding{2};
-    to_low.outstanding_ = to_high.outstanding_ = &outstanding;
-    low.mail_in = &to_low;
-    low.mail_out = &to_high;
-    high.mail_in = &to_high;
-    high.mail_out = &to_low;
-    low.other_frontier = &high.frontier;
-    high.other_frontier = &low.frontier;
-    for (const uint32_t s : seeds) (s / layout.plane_stride() < middle ? low : high).queue().push(0, s);
-    std::thread helper([&] { high.run_with_partner(outstanding); });
-    low.run_with_partner(outstanding);
-    helper.join();
-#endif
   }
   layout.store(dist);
   return true;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <new>
 #include <string>
 
@@ -88,6 +89,9 @@ Napi::Value Compute(const Napi::CallbackInfo& info) {
   } catch (const std::bad_alloc&) {
     // The solvers' work arrays; report instead of letting the exception terminate the process.
     Napi::Error::New(env, "out of memory for the solver's work arrays").ThrowAsJavaScriptException();
+    return env.Undefined();
+  } catch (const std::exception& e) {
+    Napi::Error::New(env, std::string("geodesic core failed: ") + e.what()).ThrowAsJavaScriptException();
     return env.Undefined();
   }
   if (run != geodesic::Status::Ok) {
