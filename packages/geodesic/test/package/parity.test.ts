@@ -47,7 +47,15 @@ describe('native vs wasm', async () => {
     seeds[5 * 256 * 256 + 250 * 256 + 3] = 1;
     for (const lambda of [1, 0.4]) {
       const request = validateRequest(image, seeds, shape, { method: 'exact', lambda });
-      expect(Buffer.from(native.compute(request).buffer).equals(Buffer.from(wasm.compute(request).buffer))).toBe(true);
+      const threaded = Buffer.from(native.compute(request).buffer);
+      expect(threaded.equals(Buffer.from(wasm.compute(request).buffer))).toBe(true);
+      // DEEPIGEOS_GEODESIC_THREADS=1 keeps the addon on one thread: same bits.
+      process.env.DEEPIGEOS_GEODESIC_THREADS = '1';
+      try {
+        expect(threaded.equals(Buffer.from(native.compute(request).buffer))).toBe(true);
+      } finally {
+        delete process.env.DEEPIGEOS_GEODESIC_THREADS;
+      }
     }
   });
 });
