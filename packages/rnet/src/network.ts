@@ -1,4 +1,6 @@
+import { type PredictVolumeOptions, predictVolume } from '@deepigeos/pnet';
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ShapeError } from './errors.js';
 
 /**
@@ -38,4 +40,36 @@ export async function foregroundProbability(logits: tf.Tensor): Promise<Float32A
   const data = (await fg.data()) as Float32Array;
   fg.dispose();
   return new Float32Array(data);
+}
+
+/** Options of {@link volumeNetwork}: `predictVolume`'s, without the output kind (always logits). */
+export type VolumeNetworkOptions = Omit<PredictVolumeOptions, 'output' | 'patchSize'> & {
+  /**
+   * Core size of each window (see `predictVolume`); default the whole input. 3D models are
+   * streamed along depth regardless, `patchSize[0]` slices at a time.
+   */
+  patchSize?: number[];
+};
+
+/**
+ * Runs a P-Net/R-Net through `predictVolume` from `@deepigeos/pnet` instead of one `predict`
+ * call: exact sliding windows (receptive-field margins) or, for 3D models, depth streaming with
+ * bounded memory, and in Node optionally split across worker threads (`workers: 2` uses both
+ * cores of a 2-core machine for one refinement). Results equal `model.predict` up to float
+ * rounding. Pass it as `pnet` or `rnet` of an {@link InteractiveSession}.
+ *
+ * @example
+ * ```ts
+ * const session = new InteractiveSession({ pnet, rnet: volumeNetwork(rnet, { workers: 2 }), roi });
+ * ```
+ */
+export function volumeNetwork(model: LayersModel, options: VolumeNetworkOptions = {}): SegmentationNetwork {
+  return {
+    async predict(x: tf.Tensor): Promise<tf.Tensor> {
+      if (x.shape[0] !== 1) throw new ShapeError(`volumeNetwork: expected a batch of one, got input shape [${x.shape}]`);
+      const volume = { data: (await x.data()) as Float32Array, shape: x.shape.slice(1) };
+      const out = await predictVolume(model, volume, { patchSize: x.shape.slice(1, -1), ...options, output: 'logits' });
+      return tf.tensor(out.data, [1, ...out.shape], 'float32');
+    },
+  };
 }
