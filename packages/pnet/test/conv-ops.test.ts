@@ -3,7 +3,9 @@ import '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { conv2dFast } from '../src/ops/conv2d-fast.js';
+import { channelConcat } from '../src/ops/channel-concat.js';
 import { conv3dFast } from '../src/ops/conv3d-fast.js';
+import { sliceRows } from '../src/ops/slice-rows.js';
 import { bruteConv3d, maxAbs, maxAbsDiff, randomArray } from './reference.js';
 
 interface Case {
@@ -158,3 +160,34 @@ describe('conv3dFast inference in depth chunks', () => {
     });
   }
 });
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`layout helpers on ${backend}`, () => {
+    it('channelConcat equals per-voxel concatenation, and its gradient hands each input its channels', async () => {
+      await initBackend(backend);
+      const shapes = [[2, 3, 4, 5, 3], [2, 3, 4, 5, 1], [2, 3, 4, 5, 4]];
+      const parts = shapes.map((s, i) => tf.tensor(randomArray(s.reduce((a, b) => a * b), 60 + i), s));
+      const out = channelConcat(parts);
+      const [pa, pb, pc] = parts.map((p) => p.arraySync() as number[][][][][]);
+      const o = out.arraySync() as number[][][][][];
+      expect(out.shape).toEqual([2, 3, 4, 5, 8]);
+      expect(o[1]![2]![3]![4]).toEqual([...pa![1]![2]![3]![4]!, ...pb![1]![2]![3]![4]!, ...pc![1]![2]![3]![4]!]);
+      // d/dp_i of sum(w · concat) is w's channels of p_i.
+      const w = tf.tensor(randomArray(2 * 3 * 4 * 5 * 8, 64), [2, 3, 4, 5, 8]);
+      const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(w, channelConcat(xs))))(parts);
+      let offset = 0;
+      grads.forEach((g, i) => {
+        const c = shapes[i]![4]!;
+        expect(maxAbsDiff(g.dataSync(), tf.slice(w, [0, 0, 0, 0, offset], [-1, -1, -1, -1, c]).dataSync())).toBe(0);
+        offset += c;
+      });
+    });
+
+    it('sliceRows takes rows along axis 0', async () => {
+      await initBackend(backend);
+      const x = tf.tensor(randomArray(7 * 3 * 2, 65), [7, 3, 2]);
+      expect(sliceRows(x, 2, 4).arraySync()).toEqual(tf.slice(x, 2, 4).arraySync());
+      expect(sliceRows(x, 6, 1).shape).toEqual([1, 3, 2]);
+    });
+  });
+}

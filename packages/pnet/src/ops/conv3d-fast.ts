@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isRecordingGradients } from './recording.js';
 import { sliceRows } from './slice-rows.js';
-import { conv2dFast, type FusedEpilogue, filterGradient, fusedConv, inputGradientFilter, samePads } from './conv2d-fast.js';
+import { conv2dFast, type FusedEpilogue, filterGradient, filterGradientDy, fusedConv, inputGradientFilter, samePads } from './conv2d-fast.js';
 
 /**
  * Stride-1 'same' conv3d (NDHWC, filter [kd, kh, kw, Cin, Cout], dilation [dd, dh, dw]) with
@@ -200,6 +200,7 @@ function makeDepthTapConv(dilation: [number, number, number], hasBias: boolean, 
         const total = pads[0] + pads[1];
         let dxPadded: tf.Tensor | undefined;
         const filterGrads: tf.Tensor[] = [];
+        const gT = filterGradientDy(g); // shared by the taps' filter gradients
         for (let t = 0; t < kd; t++) {
           const f = tapFilter(fs, t);
           // Input gradient of this tap, placed back at its depth offset in the padded volume.
@@ -209,7 +210,7 @@ function makeDepthTapConv(dilation: [number, number, number], hasBias: boolean, 
           });
           dxPadded = accumulate(dxPadded, dSlab);
           const s = slab(xp, xs.shape, t * dd);
-          filterGrads.push(filterGradient(s, g, inPlane, [kh, kw]));
+          filterGrads.push(filterGradient(s, g, inPlane, [kh, kw], gT));
           s.dispose();
           f.dispose();
         }
