@@ -30,6 +30,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <thread>
 #else
@@ -194,6 +195,33 @@ inline void prefetch(const float* p) {
 #endif
 }
 
+#if GEODESIC_THREADS
+// Test-only faults (see BucketFaults); without GEODESIC_FAULT_INJECTION these do nothing.
+#if defined(GEODESIC_FAULT_INJECTION)
+void inject_thread_start_failure(const BucketTuning& t) {
+  if (t.faults != nullptr && t.faults->fail_thread_start) {
+    throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+  }
+}
+void inject_expansion_failure(const BucketTuning& t, int region, int64_t bucket) {
+  if (t.faults != nullptr && t.faults->throwing_region == region && t.faults->throw_at_bucket == bucket) {
+    throw std::bad_alloc();
+  }
+}
+void note_stopped_by_partner(const BucketTuning& t) {
+  if (t.faults != nullptr) ++t.faults->stopped_by_partner;
+}
+void note_threads_used(const BucketTuning& t, int threads) {
+  if (t.faults != nullptr) t.faults->threads_used = threads;
+}
+#else
+inline void inject_thread_start_failure(const BucketTuning&) {}
+inline void inject_expansion_failure(const BucketTuning&, int, int64_t) {}
+inline void note_stopped_by_partner(const BucketTuning&) {}
+inline void note_threads_used(const BucketTuning&, int) {}
+#endif
+#endif
+
 /** A voxel's new distance computed by the thread that does not own it. */
 struct Message {
   uint32_t voxel;
@@ -269,7 +297,7 @@ class Region {
   Region(const Params& p, float* cells, const std::vector<RowGroup>& groups, int64_t plane_stride,
          int64_t first, int64_t last, const BucketTuning& tuning, float width)
       : cells_(cells), groups_(groups), plane_stride_(plane_stride), first_(first), last_(last),
-        queue_(width, tuning.near_buckets), lambda_(static_cast<float>(p.lambda)),
+        tuning_(tuning), queue_(width, tuning.near_buckets), lambda_(static_cast<float>(p.lambda)),
         one_minus_lambda_(1.0f - lambda_), cost4_(lambda_) {}
 
   BucketQueue& queue() { return queue_; }
@@ -293,7 +321,10 @@ class Region {
   void run_with_partner(std::atomic<int64_t>& outstanding, const std::atomic<bool>& failed) {
     constexpr float kLead = 16.0f;
     for (;;) {
-      if (failed.load(std::memory_order_relaxed)) return;  // the partner threw
+      if (failed.load(std::memory_order_relaxed)) {  // the partner threw
+        note_stopped_by_partner(tuning_);
+        return;
+      }
       apply_mail();
       std::vector<uint32_t>* bucket = queue_.next(cells_);
       if (bucket != nullptr) {
@@ -304,6 +335,7 @@ class Region {
           if (!mail_in->has_mail()) std::this_thread::yield();
           continue;
         }
+        inject_expansion_failure(tuning_, first_ == 0 ? 0 : 1, expanded_buckets_++);
         expand_bucket(bucket);
         mail_out->send(outbox_);  // promptly: late messages cost re-expansions over there
         continue;
@@ -314,7 +346,11 @@ class Region {
       // Idle: stop being counted; come back for mail, leave when nothing is outstanding.
       if (outstanding.fetch_sub(1) == 1) mail_out->notify();
       for (;;) {
-        if (outstanding.load() == 0 || failed.load(std::memory_order_relaxed)) return;
+        if (outstanding.load() == 0) return;
+        if (failed.load(std::memory_order_relaxed)) {
+          note_stopped_by_partner(tuning_);
+          return;
+        }
         if (mail_in->has_mail()) {
           outstanding.fetch_add(1);
           break;
@@ -436,6 +472,9 @@ class Region {
   float* cells_;
   const std::vector<RowGroup>& groups_;
   int64_t plane_stride_, first_, last_;
+  // Used with a partner only (none in WebAssembly): fault injection counts expanded buckets.
+  [[maybe_unused]] const BucketTuning& tuning_;
+  [[maybe_unused]] int64_t expanded_buckets_ = 0;
   BucketQueue queue_;
   float lambda_, one_minus_lambda_;
   StepCost4 cost4_;
@@ -482,6 +521,7 @@ bool run_two_slabs(const Params& p, PaddedCells& layout, const std::vector<RowGr
   std::exception_ptr low_error, high_error;
   std::thread helper;
   try {
+    inject_thread_start_failure(tuning);
     helper = std::thread([&] { guarded(high, high_error); });
   } catch (const std::system_error&) {
     return false;
@@ -510,6 +550,7 @@ bool exact_buckets(const Params& p, const float* image, float* dist, const Bucke
   const int64_t planes = p.depth > 1 ? p.depth + 2 : 1;
 #if GEODESIC_THREADS
   const bool solved = thread_count(p, tuning) == 2 && run_two_slabs(p, layout, groups, seeds, tuning, width);
+  note_threads_used(tuning, solved ? 2 : 1);
 #else
   const bool solved = false;
 #endif

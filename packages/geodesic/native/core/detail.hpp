@@ -3,6 +3,9 @@
 
 #include <cmath>
 #include <cstdint>
+#if defined(GEODESIC_FAULT_INJECTION)
+#include <atomic>
+#endif
 #include <vector>
 
 #include "geodesic.hpp"
@@ -56,10 +59,27 @@ void exact_dijkstra(const Params& params, const float* image, float* dist);
  * (several channels, shapes too thin or too large for its padded 32-bit-indexed layout).
  * The result is exact for every tuning (the unit tests force extreme ones); tuning sets speed.
  */
+#if defined(GEODESIC_FAULT_INJECTION)
+/**
+ * Faults forced by the core's unit tests (compiled in only with GEODESIC_FAULT_INJECTION) so the
+ * two-thread error paths run: a second thread that cannot start, a region that throws.
+ */
+struct BucketFaults {
+  bool fail_thread_start = false;  // starting the second thread throws std::system_error
+  int throwing_region = -1;        // 0 (low planes) or 1 (high): throws std::bad_alloc when it is
+  int64_t throw_at_bucket = 0;     //   about to expand its bucket number throw_at_bucket (0-based)
+  int threads_used = 0;                      // out: threads the solve ran on (1 or 2)
+  std::atomic<int> stopped_by_partner{0};    // out: regions that stopped because the other threw
+};
+#endif
+
 struct BucketTuning {
   float width = 0.0f;                      // bucket width; 0: chosen from the image's step costs
   int64_t near_buckets = int64_t{1} << 16;  // buckets kept before the "far" list (>= 1)
   int threads = 0;  // 1 or 2 (native builds); 0: 2 for large 3D volumes on >= 2 cores
+#if defined(GEODESIC_FAULT_INJECTION)
+  BucketFaults* faults = nullptr;
+#endif
 };
 bool exact_buckets(const Params& params, const float* image, float* dist,
                    const BucketTuning& tuning = BucketTuning{});

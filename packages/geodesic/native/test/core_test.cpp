@@ -1,15 +1,25 @@
 // Unit tests of the C++ core, built with -fsanitize=address,undefined by the package's test run.
 // References: a plain voxel-by-voxel raster scan and a textbook binary-heap Dijkstra.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <limits>
+#include <new>
 #include <queue>
 #include <random>
+#include <thread>
 #include <vector>
 
+// Built by scripts/asan-test.sh with GEODESIC_FAULT_INJECTION, which lets tests force thread faults.
+#if !defined(GEODESIC_FAULT_INJECTION)
+#error "build with -DGEODESIC_FAULT_INJECTION (scripts/asan-test.sh)"
+#endif
+
+#include "../core/detail.hpp"
 #include "../core/geodesic.hpp"
 #include "../core/sweep.hpp"
 #include "plain_raster.hpp"
@@ -242,6 +252,91 @@ void test_sweeps_on_mazes() {
   }
 }
 
+/**
+ * Runs f, failing the whole test run if it has not returned within 60 s: a region that keeps
+ * waiting for a partner that stopped would otherwise hang the tests.
+ */
+void within_deadline(const std::function<void()>& f, const char* what) {
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 6000 && !done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!done.load()) {
+      std::printf("FAIL: %s did not return within 60 s\n", what);
+      std::fflush(stdout);
+      std::_Exit(1);
+    }
+  });
+  f();
+  done.store(true);
+  watchdog.join();
+}
+
+/**
+ * The two-thread bucket solve's error paths, forced through BucketFaults: if the second thread
+ * cannot start, the solve runs on one thread and is still exact; if either region throws (at its
+ * first bucket or mid-run), the other stops and the exception reaches the caller.
+ */
+void test_bucket_thread_faults() {
+  const int D = 12, H = 20, W = 20, n = D * H * W;
+  std::mt19937 rng(99);
+  std::uniform_real_distribution<float> uni(0.0f, 100.0f);
+  std::vector<float> img(n);
+  for (float& v : img) v = uni(rng);
+  std::vector<uint8_t> seeds(n, 0);
+  seeds[(1 * H + 3) * W + 4] = 1;   // low slab
+  seeds[(10 * H + 15) * W + 9] = 1;  // high slab
+  geodesic::Params p;
+  p.depth = D;
+  p.height = H;
+  p.width = W;
+  p.lambda = 1.0f;
+  const double sp[3] = {1, 1, 1};
+  const std::vector<float> ref = dijkstra_reference(img, seeds, D, H, W, sp, 1.0f);
+  auto seeded = [&] {
+    std::vector<float> dist(n);
+    for (int i = 0; i < n; ++i) dist[i] = seeds[i] ? 0.0f : std::numeric_limits<float>::infinity();
+    return dist;
+  };
+
+  for (const bool fail_start : {false, true}) {
+    geodesic::detail::BucketFaults faults;
+    faults.fail_thread_start = fail_start;
+    std::vector<float> dist = seeded();
+    within_deadline([&] {
+      check(geodesic::detail::exact_buckets(p, img.data(), dist.data(), {0.0f, 1 << 16, 2, &faults}),
+            "bucket solve with faults runs");
+    }, "bucket solve");
+    check(faults.threads_used == (fail_start ? 1 : 2), fail_start ? "thread start failure falls back to one thread"
+                                                                   : "two threads without faults");
+    check(dist == ref, fail_start ? "one-thread fallback is exact" : "two-thread solve is exact");
+    check(faults.stopped_by_partner.load() == 0, "no region stopped early without a throw");
+  }
+
+  for (const int region : {0, 1}) {
+    for (const int64_t bucket : {int64_t{0}, int64_t{5}}) {
+      geodesic::detail::BucketFaults faults;
+      faults.throwing_region = region;
+      faults.throw_at_bucket = bucket;
+      std::vector<float> dist = seeded();
+      bool thrown = false;
+      within_deadline([&] {
+        try {
+          geodesic::detail::exact_buckets(p, img.data(), dist.data(), {0.0f, 1 << 16, 2, &faults});
+        } catch (const std::bad_alloc&) {
+          thrown = true;
+        }
+      }, "bucket solve with a throwing region");
+      char what[96];
+      std::snprintf(what, sizeof what, "region %d throwing at bucket %lld: exception reaches the caller", region,
+                    static_cast<long long>(bucket));
+      check(thrown, what);
+      std::snprintf(what, sizeof what, "region %d throwing at bucket %lld: the partner stops", region,
+                    static_cast<long long>(bucket));
+      check(faults.stopped_by_partner.load() == 1, what);
+    }
+  }
+}
+
 void test_validation() {
   std::vector<float> img(8, 1.0f), out(8);
   std::vector<uint8_t> seeds(8, 0);
@@ -294,6 +389,7 @@ int main() {
   for (const Case& c : cases) run_case(c, seed++);
   test_validation();
   test_sweeps_on_mazes();
+  test_bucket_thread_faults();
   if (failures == 0) std::printf("core tests passed\n");
   return failures == 0 ? 0 : 1;
 }
