@@ -71,6 +71,22 @@ function plainCpp(image: Float32Array, seeds: Uint8Array, dims: number[], repeat
   });
 }
 
+/**
+ * The core's raster scans as a C++ program built with the addon's flags, with the AVX2 clones
+ * (like the addon) and without (4-lane SSE2, the vector width of WebAssembly SIMD): separates
+ * the WASM gap due to vector width from the rest.
+ */
+function coreRasterBuilds(image: Float32Array, seeds: Uint8Array, dims: number[], repeats: number) {
+  const core = ['geodesic.cpp', 'raster.cpp', 'exact.cpp', 'buckets.cpp', 'sweep.cpp'].map((f) => `native/core/${f}`);
+  const flags = ['-O3', '-pthread', '-ffp-contract=off', '-fno-trapping-math', '-fno-math-errno'];
+  const run = (extra: string[]) =>
+    withCppProgram('core-raster.cpp', core, [...flags, ...extra], { image, seeds }, (exe, files) => {
+      const out = execFileSync(exe, [files.image, files.seeds, ...dims.map(String), String(repeats)], { encoding: 'utf8' });
+      return new Map(out.trim().split('\n').map((line) => [line.split(' ')[0]!, Number(line.split(' ')[1])]));
+    });
+  return { avx2: run([]), sse2: run(['-DGEODESIC_NO_CLONES']) };
+}
+
 /** Dijkstra vs the bucket queue (1 and 2 threads) vs label-correcting sweeps, λ = 1, 0.3, 0. */
 function exactStudy(label: string, dims: [number, number, number]) {
   const phantom = headPhantom(dims[0], dims[1], dims[2], 5);
@@ -90,6 +106,7 @@ async function benchmark(label: string, dims: [number, number, number], repeats:
   const backends: Backend[] = [await loadBackend('native'), await loadBackend('wasm')];
   const plain = plainCpp(image, seeds, [D, H, W], repeats);
   const rows: [string, number][] = [['C++ plain raster (g++ -O2, baseline)', plain.seconds]];
+  const builds = coreRasterBuilds(image, seeds, [D, H, W], repeats);
   const tTs = timeBest(1, () => rasterReference({ image, seeds, dims }, 2, undefined, 'f64'));
   rows.push(['TypeScript plain raster', tTs]);
   const results = new Map<string, Float32Array>();
@@ -110,6 +127,12 @@ async function benchmark(label: string, dims: [number, number, number], repeats:
       rows.push([`native 'exact', 1 thread`, timeBest(Math.min(repeats, 2), () => b.compute(request))]);
       delete process.env.DEEPIGEOS_GEODESIC_THREADS;
     }
+    if (b.name === 'native') {
+      for (const method of ['raster', 'raster-causal']) {
+        rows.push([`C++ core '${method}', AVX2 (as the addon)`, builds.avx2.get(method)!]);
+        rows.push([`C++ core '${method}', SSE2 only (4 lanes)`, builds.sse2.get(method)!]);
+      }
+    }
     // λ = 0 (chamfer): 'exact' runs label-correcting sweeps finished by Dijkstra.
     const chamfer = validateRequest(image, seeds, shape, { method: 'exact', lambda: 0 });
     rows.push([`${b.name} 'exact', λ = 0`, timeBest(Math.min(repeats, 2), () => b.compute(chamfer))]);
@@ -118,10 +141,10 @@ async function benchmark(label: string, dims: [number, number, number], repeats:
   const sameAsPlain = Buffer.from(nativeRaster.buffer).equals(Buffer.from(plain.result.buffer, plain.result.byteOffset, plain.result.byteLength));
   const exact = results.get('native exact')!;
   console.log(`\n${label}: ${dims.join('×')} (${(D * H * W / 1e6).toFixed(2)} M voxels), λ = 1, 2 iterations`);
-  console.log('method'.padEnd(42) + 'seconds'.padStart(9) + '  vs plain C++'.padStart(14) + '  vs TS'.padStart(9));
+  console.log('method'.padEnd(48) + 'seconds'.padStart(9) + '  vs plain C++'.padStart(14) + '  vs TS'.padStart(9));
   for (const [name, t] of rows) {
     console.log(
-      name.padEnd(42) + t.toFixed(3).padStart(9) + `${(plain.seconds / t).toFixed(2)}×`.padStart(14) + `${(tTs / t).toFixed(1)}×`.padStart(9),
+      name.padEnd(48) + t.toFixed(3).padStart(9) + `${(plain.seconds / t).toFixed(2)}×`.padStart(14) + `${(tTs / t).toFixed(1)}×`.padStart(9),
     );
   }
   const seconds = (name: string) => rows.find(([n]) => n === name)![1];
@@ -129,6 +152,8 @@ async function benchmark(label: string, dims: [number, number, number], repeats:
   console.log(
     `wasm/native time: raster ${wasmOverNative('raster').toFixed(2)}, raster-causal ${wasmOverNative('raster-causal').toFixed(2)}, exact ${wasmOverNative('exact').toFixed(2)} (vs native on 1 thread: ${(seconds("wasm 'exact'") / seconds("native 'exact', 1 thread")).toFixed(2)})`,
   );
+  const overSse2 = (m: string) => (seconds(`wasm '${m}'`) / seconds(`C++ core '${m}', SSE2 only (4 lanes)`)).toFixed(2);
+  console.log(`wasm / 4-lane (SSE2) build of the same C++ core: raster ${overSse2('raster')}, raster-causal ${overSse2('raster-causal')}`);
   console.log(`native 'raster' bit-identical to the plain C++ scan: ${sameAsPlain}`);
   const bits = (key: string) => Buffer.from(results.get(key)!.buffer);
   console.log(`native (threaded) and wasm 'exact' bit-identical: ${bits('native exact').equals(bits('wasm exact'))}`);
