@@ -1,6 +1,6 @@
 """PyTorch side of bench/refine-bench.mjs: times the reference R-Net forward pass (the P-Net
-reference of packages/pnet/scripts/torch_pnet.py with 4 input channels) on CPU with one thread.
-Prints one JSON line {name: [wall s, process CPU s]} (median of `repeats`)."""
+reference of packages/pnet/scripts/torch_pnet.py with 4 input channels) on CPU with the case's
+thread count (1, or 2 for the 2-worker case). Prints one JSON line {name: [wall s, process CPU s]} (median of `repeats`)."""
 import json
 import os
 import sys
@@ -15,9 +15,9 @@ from torch_pnet import PNet2DRef, PNet3DRef  # noqa: E402
 
 
 def main(spec, repeats):
-    torch.set_num_threads(1)
     out = {}
     for item in spec:
+        torch.set_num_threads(item.get("threads", 1))
         dims = item["shape"]
         c = item["channels"]
         net = PNet3DRef(4, c, 2) if len(dims) == 3 else PNet2DRef(4, c, 2, 2 * c)
