@@ -19,6 +19,6 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-// The libraries' ShapeError (one class across pnet, rnet and this CLI), so the CLI reports a bad
+// The libraries' ShapeError (one class across pnet, crf-rnn, rnet and this CLI), so the CLI reports a bad
 // shape from any layer as a usage problem rather than an internal crash.
-export { ShapeError } from '@deepigeos/pnet';
+export { ShapeError } from '@deepigeos/pnet/errors';

@@ -1,14 +1,6 @@
-/**
- * Thrown when tensor or array shapes disagree with what a layer or the lattice expects
- * (rank, spatial size, label count, array length). The message names the argument.
- */
-export class ShapeError extends Error {
-  /** @param message - names the argument, its actual shape and the expected one */
-  constructor(message: string) {
-    super(message);
-    this.name = 'ShapeError';
-  }
-}
+// One ShapeError class for the whole pipeline (P-Net, the CRFs, R-Net): users catch the same
+// class wherever a bad shape is found. The `errors` subpath registers no tfjs backend.
+export { ShapeError } from '@deepigeos/pnet/errors';
 
 /**
  * Thrown for invalid option values or non-finite input data (NaN, ±Infinity).

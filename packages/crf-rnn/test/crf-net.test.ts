@@ -1,3 +1,4 @@
+import { ShapeError as PNetShapeError } from '@deepigeos/pnet/errors';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, type CrfNetF, CrfNetFU, crfNetF, crfNetFU, ShapeError } from '../src/index.js';
@@ -233,6 +234,10 @@ describe('CrfNetF / CrfNetFU: bad input', () => {
     const built = crfNetF();
     built.apply([u, img]);
     expect(() => built.apply([u, tf.zeros([1, 6, 6, 2])])).toThrow(/built for 1-channel 2D images, got 2 channels/);
+  });
+  it('throws the pipeline-wide ShapeError class of @deepigeos/pnet', () => {
+    expect(ShapeError).toBe(PNetShapeError);
+    expect(() => crfNetF().apply([u, tf.zeros([1, 6, 5, 1])])).toThrow(PNetShapeError);
   });
   it('rejects non-finite values and bad seeds', () => {
     const nan = tf.tensor([Number.NaN, ...new Array(71).fill(0)], [1, 6, 6, 2]);

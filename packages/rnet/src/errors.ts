@@ -5,7 +5,7 @@
 
 // One ShapeError class for the whole pipeline: users catch the same class whether the bad shape
 // reached rnet, the CRF layers or P-Net.
-export { ShapeError } from '@deepigeos/pnet';
+export { ShapeError } from '@deepigeos/pnet/errors';
 
 /** Seeds are malformed or lie outside the image. */
 export class SeedError extends Error {
