@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
-import { conv2dFast } from '../src/ops/conv2d-fast.js';
+import { conv2dFast, filterGradient } from '../src/ops/conv2d-fast.js';
+import { ShiftedColumns } from '../src/ops/shifted-columns.js';
 import { channelConcat } from '../src/ops/channel-concat.js';
 import { conv3dFast } from '../src/ops/conv3d-fast.js';
 import { sliceRows } from '../src/ops/slice-rows.js';
@@ -21,6 +22,7 @@ const cases: Case[] = [
   { name: '2D 3×3 d=2', x: [1, 1, 9, 8, 2], k: [1, 3, 3], dil: [1, 2, 2], cout: 3 },
   { name: '2D 3×3 d=(3,1) anisotropic', x: [1, 1, 8, 7, 2], k: [1, 3, 3], dil: [1, 3, 1], cout: 2 },
   { name: '2D 1×1', x: [2, 1, 4, 5, 3], k: [1, 1, 1], dil: [1, 1, 1], cout: 2 },
+  { name: '2D 3×3 d=8, taps past the border', x: [1, 1, 6, 5, 2], k: [1, 3, 3], dil: [1, 8, 8], cout: 2 },
   { name: '2D 2×4 even kernel', x: [1, 1, 6, 7, 2], k: [1, 2, 4], dil: [1, 1, 2], cout: 2 },
   { name: '3D 3×3×3 d=1', x: [1, 5, 6, 5, 2], k: [3, 3, 3], dil: [1, 1, 1], cout: 3 },
   { name: '3D 3×3×3 d=2', x: [2, 6, 5, 6, 2], k: [3, 3, 3], dil: [2, 2, 2], cout: 2 },
@@ -181,6 +183,38 @@ for (const backend of ['cpu', 'wasm'] as const) {
         expect(maxAbsDiff(g.dataSync(), tf.slice(w, [0, 0, 0, 0, offset], [-1, -1, -1, -1, c]).dataSync())).toBe(0);
         offset += c;
       });
+    });
+
+    it('ShiftedColumns equals the shifted input by index, zero outside, for any run of rows', async () => {
+      await initBackend(backend);
+      const [n, h, w, c] = [2, 5, 6, 3];
+      const x = tf.tensor4d(randomArray(n * h * w * c, 66), [n, h, w, c]);
+      const offsets: [number, number][] = [[0, 0], [-2, 1], [1, -3], [0, 4], [6, 0], [-1, -7], [2, 0]];
+      const xs = x.arraySync();
+      const columns = new ShiftedColumns(x, offsets);
+      for (const [from, count] of [[0, n * h], [3, 4], [9, 1]] as const) {
+        const want = offsets.flatMap(([oy, ox]) =>
+          Array.from({ length: c }, (_, ch) =>
+            Array.from({ length: count * w }, (_, q) => {
+              const g = from + Math.floor(q / w); // image row among the N·H
+              const [b, i, j] = [Math.floor(g / h), g % h, q % w];
+              return xs[b]![i + oy]?.[j + ox]?.[ch] ?? 0;
+            }),
+          ),
+        );
+        expect(columns.rows(from, count).arraySync()).toEqual(want);
+      }
+      columns.dispose();
+    });
+
+    it('filterGradient in chunks of rows (small chunk budget) equals one product', async () => {
+      await initBackend(backend);
+      const x = tf.tensor4d(randomArray(2 * 7 * 6 * 3, 67), [2, 7, 6, 3]);
+      const dy = tf.tensor4d(randomArray(2 * 7 * 6 * 4, 68), [2, 7, 6, 4]);
+      const whole = filterGradient(x, dy, [2, 1], [3, 3]);
+      const grouped = filterGradient(x, dy, [2, 1], [3, 3], 9 * 3 * 6 * 3); // 3 image rows per product: 5 chunks, crossing items
+      expect(grouped.shape).toEqual([3, 3, 3, 4]);
+      expect(maxAbsDiff(grouped.dataSync(), whole.dataSync())).toBeLessThan(1e-5);
     });
 
     it('sliceRows takes rows along axis 0', async () => {

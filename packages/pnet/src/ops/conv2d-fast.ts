@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { accumulate } from './accumulate.js';
+import { ShiftedColumns } from './shifted-columns.js';
+import { sliceRows } from './slice-rows.js';
 
 /** Explicit padding `[[top, bottom], [left, right]]` of a 2D convolution. */
 type Pads2D = [[number, number], [number, number]];
@@ -64,26 +67,31 @@ export function inputGradientFilter(filter: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]));
 }
 
-/** dy `[N, H, W, Cout]` as the filter of {@link filterGradient}'s convolution, `[H, W, N, Cout]`. @internal */
-export function filterGradientDy(dy: tf.Tensor4D): tf.Tensor4D {
-  return tf.transpose(dy, [1, 2, 0, 3]);
-}
+/**
+ * Columns (N·H·W positions) per matrix product of {@link filterGradient}: products over all 65536
+ * positions of a 256² image stream a 16 MB right-hand side per row tile and ran 1.6× slower on
+ * wasm than 8192-column chunks summed (measured); chunks also bound the copy (values per chunk).
+ */
+const CHUNK_COLUMNS = 8192;
+const CHUNK_VALUES = 1 << 22;
 
 /**
- * Filter gradient `[kh, kw, Cin, Cout]` of a stride-1 'same' conv2d as one forward conv: the input
- * transposed to [Cin, H, W, N], zero-padded by the forward padding, convolved (strides = dilation)
- * with dy transposed to [H, W, N, Cout] (pass `dyT` = {@link filterGradientDy}(dy) to reuse it across calls). A 1×1
- * kernel is one matrix product, without transposes. @internal
+ * Filter gradient `[kh, kw, Cin, Cout]` of a stride-1 'same' conv2d as matrix products: the input
+ * seen through the kernel taps ({@link ShiftedColumns}, `[taps · Cin, positions]`) times dy
+ * `[positions, Cout]`, summed over chunks of image rows. The earlier formulation as one forward
+ * conv (channels = batch size, a kernel as large as the image) ran ~3× slower than the forward
+ * convolution on wasm for a batch of 1; the products run on XNNPACK's GEMM (README, Performance).
+ * A 1×1 kernel is one product without a copy. `chunkValues` bounds a chunk's columns (tests). @internal
  */
 export function filterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   dilation: [number, number],
   kernel: [number, number],
-  dyT?: tf.Tensor4D,
+  chunkValues = CHUNK_VALUES,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const cin = x.shape[3];
+    const [n, h, w, cin] = x.shape;
     const cout = dy.shape[3];
     if (kernel[0] === 1 && kernel[1] === 1) {
       // xᵀ·dy. wasm's matMul with transposeA is a plain loop (598 ms for [16384, 320]ᵀ·[16384, 128])
@@ -93,11 +101,25 @@ export function filterGradient(
       const product = cout <= 4 ? tf.matMul(x2, dy2, true, false) : tf.matMul(tf.transpose(x2), dy2);
       return tf.reshape(product, [1, 1, cin, cout]);
     }
-    // The 'same' padding goes to the convolution, not into a padded copy: at dilation 16 on 48²
-    // the padded copy is 2.8× larger and its transpose dominated the filter gradient (measured).
     const p = forwardPads(kernel, dilation);
-    const xT = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
-    return tf.transpose(tf.conv2d(xT, dyT ?? filterGradientDy(dy), dilation, [[0, 0], p[0], p[1], [0, 0]]), [1, 2, 0, 3]);
+    const offsets: [number, number][] = [];
+    for (let i = 0; i < kernel[0]; i++) {
+      for (let j = 0; j < kernel[1]; j++) offsets.push([i * dilation[0] - p[0][0], j * dilation[1] - p[1][0]]);
+    }
+    const columns = new ShiftedColumns(x, offsets);
+    const dyRows = tf.reshape(dy, [n * h, w * cout]);
+    const perChunk = Math.max(1, Math.floor(Math.min(CHUNK_COLUMNS, chunkValues / (offsets.length * cin)) / w));
+    let sum: tf.Tensor | undefined;
+    for (let from = 0; from < n * h; from += perChunk) {
+      const count = Math.min(perChunk, n * h - from);
+      const cols = columns.rows(from, count);
+      const dyChunk = sliceRows(dyRows, from, count);
+      const product = tf.matMul(cols, tf.reshape(dyChunk, [count * w, cout]));
+      tf.dispose([cols, dyChunk]);
+      sum = accumulate(sum, product);
+    }
+    columns.dispose();
+    return tf.reshape(sum!, [kernel[0], kernel[1], cin, cout]);
   });
 }
 
@@ -109,8 +131,8 @@ export function filterGradient(
  *
  * - input gradient: dy convolved with the 180°-rotated filter (in/out channels swapped), same
  *   dilation, the mirrored padding;
- * - filter gradient: the padded input transposed to [Cin, H', W', N] convolved ('valid', strides
- *   = dilation) with dy transposed to [H, W, N, Cout], giving [Cin, kh, kw, Cout];
+ * - filter gradient: the input seen through the kernel taps times dy, one matrix product
+ *   ({@link filterGradient});
  * - bias gradient: dy summed over N, H, W; ReLU masks dy where the output is 0.
  */
 export function conv2dFast(

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isRecordingGradients } from './recording.js';
+import { accumulate } from './accumulate.js';
 import { sliceRows } from './slice-rows.js';
-import { conv2dFast, type FusedEpilogue, filterGradient, filterGradientDy, fusedConv, inputGradientFilter, samePads } from './conv2d-fast.js';
+import { conv2dFast, type FusedEpilogue, filterGradient, fusedConv, inputGradientFilter, samePads } from './conv2d-fast.js';
 
 /**
  * Stride-1 'same' conv3d (NDHWC, filter [kd, kh, kw, Cin, Cout], dilation [dd, dh, dw]) with
@@ -142,15 +143,6 @@ function tapFilter(filter: tf.Tensor, t: number): tf.Tensor4D {
   return tf.tidy(() => tf.reshape(tf.slice(filter, [t, 0, 0, 0, 0], [1, kh, kw, cin, cout]), [kh, kw, cin, cout]));
 }
 
-/** Replaces `acc` by `acc + y`, freeing both inputs. */
-function accumulate(acc: tf.Tensor | undefined, y: tf.Tensor): tf.Tensor {
-  if (acc === undefined) return y;
-  const sum = tf.add(acc, y);
-  acc.dispose();
-  y.dispose();
-  return sum;
-}
-
 type Conv = (...inputs: tf.Tensor[]) => tf.Tensor;
 const cache = new Map<string, Conv>();
 
@@ -200,7 +192,6 @@ function makeDepthTapConv(dilation: [number, number, number], hasBias: boolean, 
         const total = pads[0] + pads[1];
         let dxPadded: tf.Tensor | undefined;
         const filterGrads: tf.Tensor[] = [];
-        const gT = filterGradientDy(g); // shared by the taps' filter gradients
         for (let t = 0; t < kd; t++) {
           const f = tapFilter(fs, t);
           // Input gradient of this tap, placed back at its depth offset in the padded volume.
@@ -210,7 +201,7 @@ function makeDepthTapConv(dilation: [number, number, number], hasBias: boolean, 
           });
           dxPadded = accumulate(dxPadded, dSlab);
           const s = slab(xp, xs.shape, t * dd);
-          filterGrads.push(filterGradient(s, g, inPlane, [kh, kw], gT));
+          filterGrads.push(filterGradient(s, g, inPlane, [kh, kw]));
           s.dispose();
           f.dispose();
         }
