@@ -57,7 +57,7 @@ export {
   surfaceDistances,
   surfaceMask,
 } from './metrics.js';
-export { type SegmentationNetwork, type VolumeNetworkOptions, volumeNetwork } from './network.js';
+export { type SegmentationNetwork, type VolumeNetwork, type VolumeNetworkOptions, volumeNetwork } from './network.js';
 export { type DistanceNormalization, emptySeedValue } from './normalize.js';
 export { createRNet2D, createRNet3D, type RNet2DOptions, type RNet3DOptions } from './rnet.js';
 export { createRng, type Rng } from './rng.js';

@@ -51,6 +51,12 @@ export type VolumeNetworkOptions = Omit<PredictVolumeOptions, 'output' | 'patchS
   patchSize?: number[];
 };
 
+/** What {@link volumeNetwork} returns: a {@link SegmentationNetwork} whose `predict` is asynchronous. */
+export interface VolumeNetwork extends SegmentationNetwork {
+  /** `[1, ...spatial, C]` → logits `[1, ...spatial, classes]`, through `predictVolume`. */
+  predict(x: tf.Tensor): Promise<tf.Tensor>;
+}
+
 /**
  * Runs a P-Net/R-Net through `predictVolume` from `@deepigeos/pnet` instead of one `predict`
  * call: exact sliding windows (receptive-field margins) or, for 3D models, depth streaming with
@@ -63,7 +69,7 @@ export type VolumeNetworkOptions = Omit<PredictVolumeOptions, 'output' | 'patchS
  * const session = new InteractiveSession({ pnet, rnet: volumeNetwork(rnet, { workers: 2 }), roi });
  * ```
  */
-export function volumeNetwork(model: LayersModel, options: VolumeNetworkOptions = {}): SegmentationNetwork {
+export function volumeNetwork(model: LayersModel, options: VolumeNetworkOptions = {}): VolumeNetwork {
   return {
     async predict(x: tf.Tensor): Promise<tf.Tensor> {
       if (x.shape[0] !== 1) throw new ShapeError(`volumeNetwork: expected a batch of one, got input shape [${x.shape}]`);

@@ -18,7 +18,7 @@ afterAll(async () => {
 /** Largest absolute difference between two tensors' values. */
 async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   expect(a.shape).toEqual(b.shape);
-  const [x, y] = [await a.data(), await b.data()];
+  const [x, y] = [(await a.data()) as Float32Array, (await b.data()) as Float32Array];
   return x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
 }
 
