@@ -1,6 +1,6 @@
 // Before/after comparison of two builds of this package on the wasm backend, alternating per case
 // in fresh processes (median of 3 after a warm-up, wall and CPU seconds):
-//   node bench/compare-builds.mjs <dist before> <dist after>
+//   node bench/compare-builds.mjs <dist before> <dist after>   (BENCH_ONLY=substring: some cases)
 // e.g. a build of an older revision: git archive <rev> packages/pnet | tar -x -C /tmp/old, then
 // tsc -p tsconfig.build.json there with node_modules linked to this checkout's.
 import { execFileSync } from 'node:child_process';
@@ -55,7 +55,7 @@ if (child !== undefined) {
   const self = fileURLToPath(import.meta.url);
   const measure = (dist, name) => JSON.parse(execFileSync(process.execPath, [self, dist, '-', name], { encoding: 'utf8' }).trim().split('\n').pop());
   console.log(`load average at start: ${load()}`);
-  for (const name of Object.keys(CASES)) {
+  for (const name of Object.keys(CASES).filter((n) => n.includes(process.env.BENCH_ONLY ?? ''))) {
     const [bw, bc] = measure(before, name);
     const [aw, ac] = measure(after, name);
     console.log(`${name}: before ${bw.toFixed(2)} s (cpu ${bc.toFixed(2)}) → after ${aw.toFixed(2)} s (cpu ${ac.toFixed(2)}), ${(bc / ac).toFixed(2)}× | load ${load()}`);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
-import { conv2dFast, filterGradient } from '../src/ops/conv2d-fast.js';
+import { conv2dFast, weightGradients } from '../src/ops/conv2d-fast.js';
 import { ShiftedColumns } from '../src/ops/shifted-columns.js';
 import { channelConcat } from '../src/ops/channel-concat.js';
 import { conv3dFast } from '../src/ops/conv3d-fast.js';
@@ -207,14 +207,20 @@ for (const backend of ['cpu', 'wasm'] as const) {
       columns.dispose();
     });
 
-    it('filterGradient in chunks of rows (small chunk budget) equals one product', async () => {
+    it('weightGradients in chunks of rows (small chunk budget) equal one product, bias = sum of dy', async () => {
       await initBackend(backend);
       const x = tf.tensor4d(randomArray(2 * 7 * 6 * 3, 67), [2, 7, 6, 3]);
-      const dy = tf.tensor4d(randomArray(2 * 7 * 6 * 4, 68), [2, 7, 6, 4]);
-      const whole = filterGradient(x, dy, [2, 1], [3, 3]);
-      const grouped = filterGradient(x, dy, [2, 1], [3, 3], 9 * 3 * 6 * 3); // 3 image rows per product: 5 chunks, crossing items
-      expect(grouped.shape).toEqual([3, 3, 3, 4]);
-      expect(maxAbsDiff(grouped.dataSync(), whole.dataSync())).toBeLessThan(1e-5);
+      const dy = tf.tensor4d(randomArray(2 * 7 * 6 * 5, 68), [2, 7, 6, 5]);
+      for (const kernel of [[3, 3], [1, 1]] as [number, number][]) {
+        const whole = weightGradients(x, dy, [2, 1], kernel, false);
+        const chunked = weightGradients(x, dy, [2, 1], kernel, true, kernel[0] * kernel[1] * 3 * 6 * 3); // 3 image rows per product: 5 chunks, crossing items
+        expect(chunked.filter.shape).toEqual([...kernel, 3, 5]);
+        expect(maxAbsDiff(chunked.filter.dataSync(), whole.filter.dataSync())).toBeLessThan(1e-5);
+        expect(maxAbsDiff(chunked.bias!.dataSync(), tf.sum(dy, [0, 1, 2]).dataSync())).toBeLessThan(1e-5);
+      }
+      // 1×1: xᵀ·dy (the 3×3 products are checked against finite differences above).
+      const product = tf.matMul(tf.reshape(x, [-1, 3]), tf.reshape(dy, [-1, 5]), true, false);
+      expect(maxAbsDiff(weightGradients(x, dy, [1, 1], [1, 1], false).filter.dataSync(), product.dataSync())).toBeLessThan(1e-5);
     });
 
     it('sliceRows takes rows along axis 0', async () => {

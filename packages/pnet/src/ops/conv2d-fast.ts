@@ -68,50 +68,57 @@ export function inputGradientFilter(filter: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Columns (N·H·W positions) per matrix product of {@link filterGradient}: products over all 65536
+ * Columns (N·H·W positions) per matrix product of {@link weightGradients}: products over all 65536
  * positions of a 256² image stream a 16 MB right-hand side per row tile and ran 1.6× slower on
  * wasm than 8192-column chunks summed (measured); chunks also bound the copy (values per chunk).
  */
 const CHUNK_COLUMNS = 8192;
 const CHUNK_VALUES = 1 << 22;
 
+/** Gradients of a convolution's weights: filter `[kh, kw, Cin, Cout]`, bias `[Cout]` if asked. @internal */
+export interface WeightGradients {
+  filter: tf.Tensor4D;
+  bias?: tf.Tensor1D;
+}
+
 /**
- * Filter gradient `[kh, kw, Cin, Cout]` of a stride-1 'same' conv2d as matrix products: the input
- * seen through the kernel taps ({@link ShiftedColumns}, `[taps · Cin, positions]`) times dy
- * `[positions, Cout]`, summed over chunks of image rows. The earlier formulation as one forward
- * conv (channels = batch size, a kernel as large as the image) ran ~3× slower than the forward
- * convolution on wasm for a batch of 1; the products run on XNNPACK's GEMM (README, Performance).
- * A 1×1 kernel is one product without a copy. `chunkValues` bounds a chunk's columns (tests). @internal
+ * Filter (and bias) gradient of a stride-1 'same' conv2d as matrix products: the input seen
+ * through the kernel taps ({@link ShiftedColumns}, `[taps · Cin (+ a row of ones), positions]`)
+ * times dy `[positions, Cout]`, summed over chunks of image rows; the row of ones gives the bias
+ * gradient for free. The earlier formulation as one forward conv (channels = batch size, a kernel
+ * as large as the image) ran ~3× slower than the forward convolution on wasm for a batch of 1;
+ * the products run on XNNPACK's GEMM (README, Performance). `chunkValues` bounds a chunk (tests). @internal
  */
-export function filterGradient(
+export function weightGradients(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   dilation: [number, number],
   kernel: [number, number],
+  bias: boolean,
   chunkValues = CHUNK_VALUES,
-): tf.Tensor4D {
+): WeightGradients {
   return tf.tidy(() => {
     const [n, h, w, cin] = x.shape;
     const cout = dy.shape[3];
-    if (kernel[0] === 1 && kernel[1] === 1) {
-      // xᵀ·dy. wasm's matMul with transposeA is a plain loop (598 ms for [16384, 320]ᵀ·[16384, 128])
-      // unless the output is a few columns wide; an explicit transpose first takes 81 ms (measured).
-      const x2 = tf.reshape(x, [-1, cin]);
+    if (kernel[0] === 1 && kernel[1] === 1 && cout <= 4) {
+      // xᵀ·dy: wasm's matMul with transposeA is a plain loop, fast only for a few output columns.
       const dy2 = tf.reshape(dy, [-1, cout]);
-      const product = cout <= 4 ? tf.matMul(x2, dy2, true, false) : tf.matMul(tf.transpose(x2), dy2);
-      return tf.reshape(product, [1, 1, cin, cout]);
+      const filter = tf.reshape(tf.matMul(tf.reshape(x, [-1, cin]), dy2, true, false), [1, 1, cin, cout]) as tf.Tensor4D;
+      return bias ? { filter, bias: tf.sum(dy2, 0) as tf.Tensor1D } : { filter };
     }
     const p = forwardPads(kernel, dilation);
     const offsets: [number, number][] = [];
     for (let i = 0; i < kernel[0]; i++) {
       for (let j = 0; j < kernel[1]; j++) offsets.push([i * dilation[0] - p[0][0], j * dilation[1] - p[1][0]]);
     }
-    const columns = new ShiftedColumns(x, offsets);
+    const columns = new ShiftedColumns(x, offsets, bias);
     const dyRows = tf.reshape(dy, [n * h, w * cout]);
-    const perChunk = Math.max(1, Math.floor(Math.min(CHUNK_COLUMNS, chunkValues / (offsets.length * cin)) / w));
+    const rows = n * h;
+    const maxRows = Math.max(1, Math.floor(Math.min(CHUNK_COLUMNS, chunkValues / (offsets.length * cin)) / w));
+    const perChunk = Math.ceil(rows / Math.ceil(rows / maxRows)); // equal chunks, no small remainder
     let sum: tf.Tensor | undefined;
-    for (let from = 0; from < n * h; from += perChunk) {
-      const count = Math.min(perChunk, n * h - from);
+    for (let from = 0; from < rows; from += perChunk) {
+      const count = Math.min(perChunk, rows - from);
       const cols = columns.rows(from, count);
       const dyChunk = sliceRows(dyRows, from, count);
       const product = tf.matMul(cols, tf.reshape(dyChunk, [count * w, cout]));
@@ -119,7 +126,9 @@ export function filterGradient(
       sum = accumulate(sum, product);
     }
     columns.dispose();
-    return tf.reshape(sum!, [kernel[0], kernel[1], cin, cout]);
+    const taps = offsets.length * cin;
+    const filter = tf.reshape(bias ? tf.slice(sum!, 0, taps) : sum!, [kernel[0], kernel[1], cin, cout]) as tf.Tensor4D;
+    return bias ? { filter, bias: tf.reshape(tf.slice(sum!, taps, 1), [cout]) as tf.Tensor1D } : { filter };
   });
 }
 
@@ -132,7 +141,7 @@ export function filterGradient(
  * - input gradient: dy convolved with the 180°-rotated filter (in/out channels swapped), same
  *   dilation, the mirrored padding;
  * - filter gradient: the input seen through the kernel taps times dy, one matrix product
- *   ({@link filterGradient});
+ *   ({@link weightGradients});
  * - bias gradient: dy summed over N, H, W; ReLU masks dy where the output is 0.
  */
 export function conv2dFast(
@@ -170,8 +179,8 @@ function makeFastConv(kernel: [number, number], dilation: [number, number], hasB
         const [xs, fs, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D | undefined];
         const g = (relu ? tf.mul(dy, tf.step(ys!)) : dy) as tf.Tensor4D;
         const dx = fusedConv(g, inputGradientFilter(fs), dilation, kernel, undefined, false, true);
-        const df = filterGradient(xs, g, dilation, kernel);
-        return hasBias ? [dx, df, tf.sum(g, [0, 1, 2])] : [dx, df];
+        const d = weightGradients(xs, g, dilation, kernel, hasBias);
+        return hasBias ? [dx, d.filter, d.bias!] : [dx, d.filter];
       });
     return { value, gradFunc };
   }) as Conv;

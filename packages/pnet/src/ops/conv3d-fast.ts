@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isRecordingGradients } from './recording.js';
 import { accumulate } from './accumulate.js';
 import { sliceRows } from './slice-rows.js';
-import { conv2dFast, type FusedEpilogue, filterGradient, fusedConv, inputGradientFilter, samePads } from './conv2d-fast.js';
+import { conv2dFast, type FusedEpilogue, fusedConv, inputGradientFilter, samePads, weightGradients } from './conv2d-fast.js';
 
 /**
  * Stride-1 'same' conv3d (NDHWC, filter [kd, kh, kw, Cin, Cout], dilation [dd, dh, dw]) with
@@ -192,6 +192,7 @@ function makeDepthTapConv(dilation: [number, number, number], hasBias: boolean, 
         const total = pads[0] + pads[1];
         let dxPadded: tf.Tensor | undefined;
         const filterGrads: tf.Tensor[] = [];
+        let biasGrad: tf.Tensor | undefined;
         for (let t = 0; t < kd; t++) {
           const f = tapFilter(fs, t);
           // Input gradient of this tap, placed back at its depth offset in the padded volume.
@@ -201,13 +202,16 @@ function makeDepthTapConv(dilation: [number, number, number], hasBias: boolean, 
           });
           dxPadded = accumulate(dxPadded, dSlab);
           const s = slab(xp, xs.shape, t * dd);
-          filterGrads.push(filterGradient(s, g, inPlane, [kh, kw]));
+          // The first tap also yields the bias gradient (a row of ones in its product).
+          const weights = weightGradients(s, g, inPlane, [kh, kw], hasBias && t === 0);
+          filterGrads.push(weights.filter);
+          biasGrad ??= weights.bias;
           s.dispose();
           f.dispose();
         }
         const dx = tf.reshape(tf.slice(dxPadded!, [0, pads[0], 0], [n, d, -1]), xs.shape);
         const df = tf.stack(filterGrads);
-        return hasBias ? [dx, df, tf.sum(g, [0, 1, 2])] : [dx, df];
+        return hasBias ? [dx, df, biasGrad!] : [dx, df];
       });
     return { value, gradFunc };
   }) as Conv;

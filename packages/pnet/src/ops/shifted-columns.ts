@@ -11,8 +11,8 @@ export type TapOffsets = readonly (readonly [number, number])[];
  * runs of image rows: for `x` `[N, H, W, C]`, {@link ShiftedColumns.rows}`(from, count)` is
  * `[taps · C, count · W]` for the image rows `from … from + count − 1` of the N·H rows, whose row
  * `t · C + c` is channel `c` of `x` shifted by tap `t` (`x[n, i + dy, j + dx, c]`, zero outside
- * the image). A filter gradient is then a sum of matrix products with the matching rows of dy.
- * Not differentiable; dispose it when done. On wasm the rows are copied heap to heap (its Slice
+ * the image). With `ones`, a last row of ones follows (its product with dy is the bias gradient).
+ * A filter gradient is then a sum of matrix products with the matching rows of dy. Not differentiable; dispose it when done. On wasm the rows are copied heap to heap (its Slice
  * kernel copies the whole source tensor per call); other backends pad, slice and concatenate
  * once. @internal
  */
@@ -23,6 +23,7 @@ export class ShiftedColumns {
   constructor(
     private readonly x: tf.Tensor4D,
     private readonly offsets: TapOffsets,
+    private readonly ones = false,
   ) {
     this.channelMajor = tf.transpose(x, [3, 0, 1, 2]);
   }
@@ -34,12 +35,14 @@ export class ShiftedColumns {
     if (typeof backend.typedArrayFromHeap === 'function' && this.x.dtype === 'float32') {
       // A fresh zero tensor (tf.fill is a wasm kernel; tf.zeros builds the zeros in JS, 19 vs
       // 0.7 ms for 37 MB), filled after the last allocation: allocating may move the heap.
-      const out = tf.fill([this.offsets.length * c, count * w], 0) as tf.Tensor2D;
-      const src = backend.typedArrayFromHeap(this.channelMajor);
-      copyShifted(src, backend.typedArrayFromHeap(out), { n, h, w, c }, this.offsets, from, count);
+      const taps = this.offsets.length * c;
+      const out = tf.fill([taps + (this.ones ? 1 : 0), count * w], 0) as tf.Tensor2D;
+      const view = backend.typedArrayFromHeap(out);
+      copyShifted(backend.typedArrayFromHeap(this.channelMajor), view, { n, h, w, c }, this.offsets, from, count);
+      if (this.ones) view.fill(1, taps * count * w);
       return out;
     }
-    this.whole ??= wholeColumns(this.channelMajor, this.offsets);
+    this.whole ??= wholeColumns(this.channelMajor, this.offsets, this.ones);
     return tf.slice(this.whole, [0, from * w], [-1, count * w]);
   }
 
@@ -50,13 +53,14 @@ export class ShiftedColumns {
 }
 
 /** All columns with tensor ops (backends without a heap view). */
-function wholeColumns(channelMajor: tf.Tensor4D, offsets: TapOffsets): tf.Tensor2D {
+function wholeColumns(channelMajor: tf.Tensor4D, offsets: TapOffsets, ones: boolean): tf.Tensor2D {
   return tf.tidy(() => {
     const [c, n, h, w] = channelMajor.shape;
     const before = [Math.max(0, ...offsets.map((o) => -o[0])), Math.max(0, ...offsets.map((o) => -o[1]))] as const;
     const after = [Math.max(0, ...offsets.map((o) => o[0])), Math.max(0, ...offsets.map((o) => o[1]))] as const;
     const padded = tf.pad(channelMajor, [[0, 0], [0, 0], [before[0], after[0]], [before[1], after[1]]]);
     const taps = offsets.map(([oy, ox]) => tf.reshape(tf.slice(padded, [0, 0, before[0] + oy, before[1] + ox], [c, n, h, w]), [c, n * h * w]));
+    if (ones) taps.push(tf.ones([1, n * h * w]));
     return tf.concat(taps, 0) as tf.Tensor2D;
   });
 }
