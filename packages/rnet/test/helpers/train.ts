@@ -1,4 +1,5 @@
 import { type LossSpec, trainStep } from '@deepigeos/pnet';
+import { foregroundProbability } from '../../src/network.js';
 import { createRng } from '../../src/rng.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -27,13 +28,12 @@ export async function train(
 
 /** Foreground probabilities (softmax channel 1, flattened) of a batch, in inference mode. */
 export async function predictForeground(model: LayersModel, x: tf.Tensor): Promise<Float32Array> {
-  const out = tf.tidy(() => {
-    const p = tf.softmax(model.predict(x) as tf.Tensor);
-    return tf.reshape(tf.slice(p, [...new Array(p.rank - 1).fill(0), 1], [...p.shape.slice(0, -1), 1]), [-1]);
-  });
-  const data = Float32Array.from(await out.data());
-  out.dispose();
-  return data;
+  const logits = model.predict(x) as tf.Tensor;
+  try {
+    return await foregroundProbability(logits);
+  } finally {
+    logits.dispose();
+  }
 }
 
 /**

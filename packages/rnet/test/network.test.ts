@@ -1,0 +1,31 @@
+import { initBackend } from '@deepigeos/pnet';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ShapeError } from '../src/errors.js';
+import { foregroundProbability } from '../src/network.js';
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe('foregroundProbability', () => {
+  it('equals channel 1 of tf.softmax, also for extreme logits', async () => {
+    const random = tf.randomNormal([1, 5, 6, 7, 2], 0, 4, 'float32', 3);
+    const extremes = tf.tensor([100, -100, -100, 100, 0, 0, 88, 89, -1e30, 1e30, 40, 40.5], [1, 6, 2]);
+    for (const logits of [random, extremes]) {
+      const expected = tf.tidy(() => tf.slice(tf.softmax(logits), [...new Array(logits.rank - 1).fill(0), 1], [...logits.shape.slice(0, -1), 1]));
+      const got = await foregroundProbability(logits);
+      const want = (await expected.data()) as Float32Array;
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-6);
+      expected.dispose();
+    }
+    tf.dispose([random, extremes]);
+  });
+
+  it('rejects logits that are not two-class', async () => {
+    const three = tf.zeros([1, 4, 4, 3]);
+    await expect(foregroundProbability(three)).rejects.toThrow(ShapeError);
+    three.dispose();
+  });
+});
