@@ -1,12 +1,14 @@
-// Per-kernel profile of one 2D P-Net training step on wasm (tf.profile), after timing a few steps.
+// Per-kernel profile of one 2D (or NET=3d) P-Net training step on wasm (tf.profile), after timing a few steps.
 //   node bench/profile-train-step.mjs   (S=side, default 128; STEPS=n; PROFILE=0 to time only)
 import * as tf from '@tensorflow/tfjs-core';
-import { createPNet2D, initBackend, trainStep } from '../dist/index.js';
+import { createPNet2D, createPNet3D, initBackend, trainStep } from '../dist/index.js';
 await initBackend('wasm');
 const S = Number(process.env.S ?? 128);
-const model = createPNet2D({ inputChannels: 1, numClasses: 2 });
-const x = tf.randomNormal([1, S, S, 1]);
-const y = tf.cast(tf.greater(tf.randomUniform([1, S, S]), 0.5), 'int32');
+const three = process.env.NET === '3d';
+const shape = three ? [S, S, S] : [S, S];
+const model = three ? createPNet3D({ inputChannels: 1, numClasses: 2 }) : createPNet2D({ inputChannels: 1, numClasses: 2 });
+const x = tf.randomNormal([1, ...shape, 1]);
+const y = tf.cast(tf.greater(tf.randomUniform([1, ...shape]), 0.5), 'int32');
 const opt = tf.train.adam(1e-3);
 await trainStep(model, opt, [x, y]);
 const times = [];
@@ -17,7 +19,7 @@ for (let i = 0; i < Number(process.env.STEPS ?? 3); i++) {
   const c = process.cpuUsage(c0);
   times.push(`${(performance.now() - t0).toFixed(0)} ms (cpu ${((c.user + c.system) / 1000).toFixed(0)})`);
 }
-console.log(`${S}² train step: ${times.join(', ')}`);
+console.log(`${shape.join('×')} train step: ${times.join(', ')}`);
 if (process.env.PROFILE === '0') process.exit(0);
 const info = await tf.profile(() => trainStep(model, opt, [x, y]));
 const agg = {};

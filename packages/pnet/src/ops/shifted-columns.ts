@@ -67,8 +67,9 @@ function wholeColumns(channelMajor: tf.Tensor4D, offsets: TapOffsets, ones: bool
 
 /**
  * Row copies of {@link ShiftedColumns.rows} from the `[C, N, H, W]` source into the zeroed `out`,
- * both views of the wasm heap: `copyWithin` on the heap moves memory without creating a subarray
- * per row (4× faster for 128-float rows, measured).
+ * both views of the wasm heap. Each run of rows is one `copyWithin` on the heap (no subarray or
+ * call per row: rows are 48–256 floats here); a horizontal shift carries `|dx|` values per row
+ * across the row ends, which are zeroed afterwards.
  */
 function copyShifted(
   src: Float32Array,
@@ -95,11 +96,15 @@ function copyShifted(
       for (let ch = 0; ch < c; ch++) {
         const source = srcBase + (ch * n + item) * h * w + (oy - item * h) * w + ox; // + g·w + x
         const target = outBase + (t * c + ch) * width - from * w; // + g·w + x
-        if (ox === 0) {
-          heap.copyWithin(target + g0 * w, source + g0 * w, source + g1 * w); // whole rows: one block
-          continue;
+        // From the first valid value of row g0 to the last of row g1 − 1: reads stay in the plane.
+        heap.copyWithin(target + g0 * w + x0, source + g0 * w + x0, source + (g1 - 1) * w + x1);
+        if (ox === 0) continue;
+        // Zero what crossed the row ends: columns [x1, w) of rows g0…g1−2, or [0, x0) of g0+1…g1−1.
+        const [first, last, lo, hi] = ox > 0 ? [g0, g1 - 1, x1, w] : [g0 + 1, g1, 0, x0];
+        for (let g = first; g < last; g++) {
+          const row = target + g * w;
+          for (let x = lo; x < hi; x++) heap[row + x] = 0;
         }
-        for (let g = g0; g < g1; g++) heap.copyWithin(target + g * w + x0, source + g * w + x0, source + g * w + x1);
       }
     }
   });
