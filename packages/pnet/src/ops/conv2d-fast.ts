@@ -68,11 +68,13 @@ export function inputGradientFilter(filter: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Columns (N·H·W positions) per matrix product of {@link weightGradients}: products over all 65536
- * positions of a 256² image stream a 16 MB right-hand side per row tile and ran 1.6× slower on
- * wasm than 8192-column chunks summed (measured); chunks also bound the copy (values per chunk).
+ * Positions per matrix product of {@link weightGradients}: at least 8192, more while dy's chunk
+ * stays within 2 MB (few output channels). Products over all 65536 positions of a 256² image
+ * stream a 16 MB right-hand side per row tile and ran 1.6× slower on wasm than 8192-position
+ * chunks summed, and 4096-position chunks of a 128-channel dy were slower again (measured); the
+ * chunks also bound the copy (CHUNK_VALUES).
  */
-const CHUNK_COLUMNS = 8192;
+const chunkPositions = (cout: number) => Math.max(8192, (1 << 19) / cout);
 const CHUNK_VALUES = 1 << 22;
 
 /** Gradients of a convolution's weights: filter `[kh, kw, Cin, Cout]`, bias `[Cout]` if asked. @internal */
@@ -114,7 +116,7 @@ export function weightGradients(
     const columns = new ShiftedColumns(x, offsets, bias);
     const dyRows = tf.reshape(dy, [n * h, w * cout]);
     const rows = n * h;
-    const maxRows = Math.max(1, Math.floor(Math.min(CHUNK_COLUMNS, chunkValues / (offsets.length * cin)) / w));
+    const maxRows = Math.max(1, Math.floor(Math.min(chunkPositions(cout), chunkValues / (offsets.length * cin)) / w));
     const perChunk = Math.ceil(rows / Math.ceil(rows / maxRows)); // equal chunks, no small remainder
     let sum: tf.Tensor | undefined;
     for (let from = 0; from < rows; from += perChunk) {
