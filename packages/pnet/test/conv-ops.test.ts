@@ -165,17 +165,20 @@ describe('conv3dFast inference in depth chunks', () => {
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`layout helpers on ${backend}`, () => {
-    it('channelConcat equals per-voxel concatenation, and its gradient hands each input its channels', async () => {
+    for (const channels of [[3, 1, 4], [16, 20, 17]]) {
+    it(`channelConcat of ${channels} channels equals per-voxel concatenation, and its gradient hands each input its channels`, async () => {
       await initBackend(backend);
-      const shapes = [[2, 3, 4, 5, 3], [2, 3, 4, 5, 1], [2, 3, 4, 5, 4]];
+      const shapes = channels.map((c) => [2, 3, 4, 5, c]);
+      const total = channels.reduce((a, b) => a + b, 0);
       const parts = shapes.map((s, i) => tf.tensor(randomArray(s.reduce((a, b) => a * b), 60 + i), s));
       const out = channelConcat(parts);
       const [pa, pb, pc] = parts.map((p) => p.arraySync() as number[][][][][]);
       const o = out.arraySync() as number[][][][][];
-      expect(out.shape).toEqual([2, 3, 4, 5, 8]);
+      expect(out.shape).toEqual([2, 3, 4, 5, total]);
       expect(o[1]![2]![3]![4]).toEqual([...pa![1]![2]![3]![4]!, ...pb![1]![2]![3]![4]!, ...pc![1]![2]![3]![4]!]);
+      expect(maxAbsDiff(out.dataSync(), tf.concat(parts, 4).dataSync())).toBe(0); // every voxel: tfjs' concat
       // d/dp_i of sum(w · concat) is w's channels of p_i.
-      const w = tf.tensor(randomArray(2 * 3 * 4 * 5 * 8, 64), [2, 3, 4, 5, 8]);
+      const w = tf.tensor(randomArray(2 * 3 * 4 * 5 * total, 64), [2, 3, 4, 5, total]);
       const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(w, channelConcat(xs))))(parts);
       let offset = 0;
       grads.forEach((g, i) => {
@@ -184,6 +187,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         offset += c;
       });
     });
+    }
 
     it('ShiftedColumns equals the shifted input by index, zero outside, for any run of rows', async () => {
       await initBackend(backend);
