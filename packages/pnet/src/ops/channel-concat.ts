@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sliceRows } from './slice-rows.js';
-
-/** The wasm backend's view of a tensor's memory (it has no typings in tfjs-core). */
-type HeapBackend = { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
+import { wasmHeapView } from './wasm-heap.js';
 
 /**
  * Fewest channels per part for {@link channelConcat}'s heap path: one copy per voxel and part is
@@ -17,15 +15,15 @@ const HEAP_MIN_CHANNELS = 16;
  * `toParts`) out of it, one `copyWithin` per voxel and part. Only where {@link useHeap}.
  */
 function copyChannelBlocks(whole: tf.Tensor, parts: tf.Tensor[], sizes: number[], toParts: boolean): void {
-  const backend = tf.backend() as unknown as Required<HeapBackend>;
-  const wholeView = backend.typedArrayFromHeap(whole);
+  const view = wasmHeapView()!;
+  const wholeView = view(whole);
   const heap = new Float32Array(wholeView.buffer);
   const stride = whole.shape[whole.rank - 1]!;
   const voxels = whole.size / stride;
   let offset = wholeView.byteOffset / 4;
   parts.forEach((part, i) => {
     const c = sizes[i]!;
-    const partBase = backend.typedArrayFromHeap(part).byteOffset / 4;
+    const partBase = view(part).byteOffset / 4;
     for (let v = 0; v < voxels; v++) {
       const w = offset + v * stride;
       const p = partBase + v * c;
@@ -38,8 +36,7 @@ function copyChannelBlocks(whole: tf.Tensor, parts: tf.Tensor[], sizes: number[]
 
 /** Whether every part is float32 with enough channels for the heap path, on a heap backend. */
 function useHeap(tensors: tf.Tensor[], sizes: number[]): boolean {
-  const backend = tf.backend() as unknown as HeapBackend;
-  return typeof backend.typedArrayFromHeap === 'function' && tensors.every((t) => t.dtype === 'float32') && Math.min(...sizes) >= HEAP_MIN_CHANNELS;
+  return wasmHeapView() !== undefined && tensors.every((t) => t.dtype === 'float32') && Math.min(...sizes) >= HEAP_MIN_CHANNELS;
 }
 
 /**

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-/** The wasm backend's view of a tensor's memory (it has no typings in tfjs-core). */
-type HeapBackend = { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
+import { wasmHeapView } from './wasm-heap.js';
 
 /** Tap offsets `[dy, dx]` of a kernel. */
 export type TapOffsets = readonly (readonly [number, number])[];
@@ -31,15 +29,15 @@ export class ShiftedColumns {
   /** Columns of image rows `[from, from + count)` (rows of all N·H, batch-major). */
   rows(from: number, count: number): tf.Tensor2D {
     const [n, h, w, c] = this.x.shape;
-    const backend = tf.backend() as unknown as HeapBackend;
-    if (typeof backend.typedArrayFromHeap === 'function' && this.x.dtype === 'float32') {
+    const view = wasmHeapView();
+    if (view !== undefined && this.x.dtype === 'float32') {
       // A fresh zero tensor (tf.fill is a wasm kernel; tf.zeros builds the zeros in JS, 19 vs
       // 0.7 ms for 37 MB), filled after the last allocation: allocating may move the heap.
       const taps = this.offsets.length * c;
       const out = tf.fill([taps + (this.ones ? 1 : 0), count * w], 0) as tf.Tensor2D;
-      const view = backend.typedArrayFromHeap(out);
-      copyShifted(backend.typedArrayFromHeap(this.channelMajor), view, { n, h, w, c }, this.offsets, from, count);
-      if (this.ones) view.fill(1, taps * count * w);
+      const columns = view(out);
+      copyShifted(view(this.channelMajor), columns, { n, h, w, c }, this.offsets, from, count);
+      if (this.ones) columns.fill(1, taps * count * w);
       return out;
     }
     this.whole ??= wholeColumns(this.channelMajor, this.offsets, this.ones);

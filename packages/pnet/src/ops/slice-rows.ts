@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-/** The wasm backend's view of a tensor's memory (it has no typings in tfjs-core). */
-type HeapBackend = { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
+import { wasmHeapView } from './wasm-heap.js';
 
 /**
  * Rows `[from, from + count)` along axis 0, not differentiable. On wasm this copies just those
@@ -10,11 +8,11 @@ type HeapBackend = { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
  * backends use `tf.slice`. @internal
  */
 export function sliceRows<T extends tf.Tensor>(x: T, from: number, count: number): T {
-  const backend = tf.backend() as unknown as HeapBackend;
-  if (typeof backend.typedArrayFromHeap === 'function' && x.dtype === 'float32') {
+  const view = wasmHeapView();
+  if (view !== undefined && x.dtype === 'float32') {
     const rowSize = x.size / x.shape[0]!;
     // slice() copies into JS memory before tf.tensor allocates (which may move the heap).
-    const values = backend.typedArrayFromHeap(x).slice(from * rowSize, (from + count) * rowSize);
+    const values = view(x).slice(from * rowSize, (from + count) * rowSize);
     return tf.tensor(values, [count, ...x.shape.slice(1)], 'float32') as T;
   }
   return tf.slice(x, from, count) as T;
