@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { accumulate } from './accumulate.js';
 import { ShiftedColumns } from './shifted-columns.js';
 import { sliceRows } from './slice-rows.js';
+import { wasmHeapView } from './wasm-heap.js';
 
 /** Explicit padding `[[top, bottom], [left, right]]` of a 2D convolution. */
 type Pads2D = [[number, number], [number, number]];
@@ -84,12 +85,13 @@ export interface WeightGradients {
 }
 
 /**
- * Filter (and bias) gradient of a stride-1 'same' conv2d as matrix products: the input seen
- * through the kernel taps ({@link ShiftedColumns}, `[taps · Cin (+ a row of ones), positions]`)
- * times dy `[positions, Cout]`, summed over chunks of image rows; the row of ones gives the bias
- * gradient for free. The earlier formulation as one forward conv (channels = batch size, a kernel
- * as large as the image) ran ~3× slower than the forward convolution on wasm for a batch of 1;
- * the products run on XNNPACK's GEMM (README, Performance). `chunkValues` bounds a chunk (tests). @internal
+ * Filter (and bias) gradient of a stride-1 'same' conv2d. On wasm, matrix products: the input
+ * seen through the kernel taps ({@link ShiftedColumns}, `[taps · Cin (+ a row of ones),
+ * positions]`) times dy `[positions, Cout]`, summed over chunks of image rows; the row of ones
+ * gives the bias gradient for free. The forward-conv formulation ({@link convFilterGradient}) ran
+ * ~3× slower than the forward convolution there for a batch of 1; the products run on XNNPACK's
+ * GEMM (README, Performance). Other backends keep the forward conv (the im2col copies made the
+ * cpu backend's 3D training step 4× slower, measured). `chunkValues` bounds a chunk (tests). @internal
  */
 export function weightGradients(
   x: tf.Tensor4D,
@@ -107,6 +109,10 @@ export function weightGradients(
       const dy2 = tf.reshape(dy, [-1, cout]);
       const filter = tf.reshape(tf.matMul(tf.reshape(x, [-1, cin]), dy2, true, false), [1, 1, cin, cout]) as tf.Tensor4D;
       return bias ? { filter, bias: tf.sum(dy2, 0) as tf.Tensor1D } : { filter };
+    }
+    if (wasmHeapView() === undefined || x.dtype !== 'float32') {
+      const filter = convFilterGradient(x, dy, dilation, kernel);
+      return bias ? { filter, bias: tf.sum(dy, [0, 1, 2]) as tf.Tensor1D } : { filter };
     }
     const p = forwardPads(kernel, dilation);
     const offsets: [number, number][] = [];
@@ -132,6 +138,22 @@ export function weightGradients(
     const filter = tf.reshape(bias ? tf.slice(sum!, 0, taps) : sum!, [kernel[0], kernel[1], cin, cout]) as tf.Tensor4D;
     return bias ? { filter, bias: tf.reshape(tf.slice(sum!, taps, 1), [cout]) as tf.Tensor1D } : { filter };
   });
+}
+
+/**
+ * Filter gradient as one forward conv: the input transposed to [Cin, H, W, N] convolved (strides
+ * = dilation, the forward padding) with dy transposed to [H, W, N, Cout]; a 1×1 kernel is xᵀ·dy.
+ */
+function convFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, dilation: [number, number], kernel: [number, number]): tf.Tensor4D {
+  const cin = x.shape[3];
+  const cout = dy.shape[3];
+  if (kernel[0] === 1 && kernel[1] === 1) {
+    return tf.reshape(tf.matMul(tf.transpose(tf.reshape(x, [-1, cin])), tf.reshape(dy, [-1, cout])), [1, 1, cin, cout]);
+  }
+  const p = forwardPads(kernel, dilation);
+  const xT = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
+  const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+  return tf.transpose(tf.conv2d(xT, dyT, dilation, [[0, 0], p[0], p[1], [0, 0]]), [1, 2, 0, 3]);
 }
 
 /**

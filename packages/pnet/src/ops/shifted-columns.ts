@@ -16,51 +16,33 @@ export type TapOffsets = readonly (readonly [number, number])[];
  */
 export class ShiftedColumns {
   private readonly channelMajor: tf.Tensor4D; // [C, N, H, W]: each (c, n) plane contiguous
-  private whole?: tf.Tensor2D;
 
   constructor(
     private readonly x: tf.Tensor4D,
     private readonly offsets: TapOffsets,
     private readonly ones = false,
   ) {
+    if (wasmHeapView() === undefined || x.dtype !== 'float32') throw new Error('ShiftedColumns: needs float32 on the wasm backend');
     this.channelMajor = tf.transpose(x, [3, 0, 1, 2]);
   }
 
   /** Columns of image rows `[from, from + count)` (rows of all N·H, batch-major). */
   rows(from: number, count: number): tf.Tensor2D {
     const [n, h, w, c] = this.x.shape;
-    const view = wasmHeapView();
-    if (view !== undefined && this.x.dtype === 'float32') {
-      // A fresh zero tensor (tf.fill is a wasm kernel; tf.zeros builds the zeros in JS, 19 vs
-      // 0.7 ms for 37 MB), filled after the last allocation: allocating may move the heap.
-      const taps = this.offsets.length * c;
-      const out = tf.fill([taps + (this.ones ? 1 : 0), count * w], 0) as tf.Tensor2D;
-      const columns = view(out);
-      copyShifted(view(this.channelMajor), columns, { n, h, w, c }, this.offsets, from, count);
-      if (this.ones) columns.fill(1, taps * count * w);
-      return out;
-    }
-    this.whole ??= wholeColumns(this.channelMajor, this.offsets, this.ones);
-    return tf.slice(this.whole, [0, from * w], [-1, count * w]);
+    // A fresh zero tensor (tf.fill is a wasm kernel; tf.zeros builds the zeros in JS, 19 vs
+    // 0.7 ms for 37 MB), filled after the last allocation: allocating may move the heap.
+    const taps = this.offsets.length * c;
+    const out = tf.fill([taps + (this.ones ? 1 : 0), count * w], 0) as tf.Tensor2D;
+    const view = wasmHeapView()!;
+    const columns = view(out);
+    copyShifted(view(this.channelMajor), columns, { n, h, w, c }, this.offsets, from, count);
+    if (this.ones) columns.fill(1, taps * count * w);
+    return out;
   }
 
   dispose(): void {
     this.channelMajor.dispose();
-    this.whole?.dispose();
   }
-}
-
-/** All columns with tensor ops (backends without a heap view). */
-function wholeColumns(channelMajor: tf.Tensor4D, offsets: TapOffsets, ones: boolean): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [c, n, h, w] = channelMajor.shape;
-    const before = [Math.max(0, ...offsets.map((o) => -o[0])), Math.max(0, ...offsets.map((o) => -o[1]))] as const;
-    const after = [Math.max(0, ...offsets.map((o) => o[0])), Math.max(0, ...offsets.map((o) => o[1]))] as const;
-    const padded = tf.pad(channelMajor, [[0, 0], [0, 0], [before[0], after[0]], [before[1], after[1]]]);
-    const taps = offsets.map(([oy, ox]) => tf.reshape(tf.slice(padded, [0, 0, before[0] + oy, before[1] + ox], [c, n, h, w]), [c, n * h * w]));
-    if (ones) taps.push(tf.ones([1, n * h * w]));
-    return tf.concat(taps, 0) as tf.Tensor2D;
-  });
 }
 
 /**
