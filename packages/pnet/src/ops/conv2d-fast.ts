@@ -158,15 +158,16 @@ function convFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, dilation: [number, 
 
 /**
  * Stride-1 'same' conv2d (NHWC, filter [kh, kw, Cin, Cout]) with optional fused bias and ReLU,
- * whose gradients are themselves forward conv2d calls, so training stays on the fast kernels of
- * every backend: wasm has no Conv2DBackpropFilter and a slow conv2dTranspose, and no backend
+ * whose gradients are forward conv2d calls or matrix products, so training stays on the fast
+ * kernels of every backend: wasm has no Conv2DBackpropFilter and a slow conv2dTranspose, and no backend
  * differentiates dilation > 1.
  *
  * - input gradient: dy convolved with the 180°-rotated filter (in/out channels swapped), same
  *   dilation, the mirrored padding;
- * - filter gradient: the input seen through the kernel taps times dy, one matrix product
- *   ({@link weightGradients});
- * - bias gradient: dy summed over N, H, W; ReLU masks dy where the output is 0.
+ * - filter and bias gradients ({@link weightGradients}): on wasm the input seen through the kernel
+ *   taps (and a row of ones) times dy, chunked matrix products; elsewhere one forward conv of the
+ *   transposed input with dy as the filter, and dy summed over N, H, W;
+ * - ReLU masks dy where the output is 0.
  */
 export function conv2dFast(
   x: tf.Tensor4D,
