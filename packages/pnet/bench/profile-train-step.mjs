@@ -22,6 +22,7 @@ for (let i = 0; i < Number(process.env.STEPS ?? 3); i++) {
 console.log(`${shape.join('×')} train step: ${times.join(', ')}`);
 if (process.env.PROFILE === '0') process.exit(0);
 const info = await tf.profile(() => trainStep(model, opt, [x, y]));
+console.log(`${info.kernels.length} kernels, ${info.kernels.reduce((a, k) => a + k.kernelTimeMs, 0).toFixed(0)} ms in kernels (nested scopes counted twice)`);
 const agg = {};
 for (const k of info.kernels) { const key = k.name + ' ' + JSON.stringify(k.inputShapes); agg[key] ??= [0, 0]; agg[key][0] += k.kernelTimeMs; agg[key][1]++; }
 const byName = {};
