@@ -164,7 +164,7 @@ function convFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, dilation: [number, 
  *
  * - input gradient: dy convolved with the 180°-rotated filter (in/out channels swapped), same
  *   dilation, the mirrored padding;
- * - filter and bias gradients ({@link weightGradients}): on wasm the input seen through the kernel
+ * - filter and bias gradients (`weightGradients`): on wasm the input seen through the kernel
  *   taps (and a row of ones) times dy, chunked matrix products; elsewhere one forward conv of the
  *   transposed input with dy as the filter, and dy summed over N, H, W;
  * - ReLU masks dy where the output is 0.
