@@ -12,7 +12,8 @@ export interface SegmentationNetwork {
   /**
    * Inference-mode forward pass: `[1, ...spatial, C]` → logits `[1, ...spatial, 2]` (a tensor
    * or a promise of one; when it returns several tensors the first is used and the rest are
-   * disposed). It must not dispose its input.
+   * disposed). It must not dispose its input, and should leave no other tensors behind
+   * (`LayersModel.predict` tidies itself; wrap hand-written ones in `tf.tidy`).
    */
   predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] | Promise<tf.Tensor | tf.Tensor[]>;
 }
@@ -75,7 +76,7 @@ export function volumeNetwork(model: LayersModel, options: VolumeNetworkOptions 
     async predict(x: tf.Tensor): Promise<tf.Tensor> {
       if (x.shape[0] !== 1) throw new ShapeError(`volumeNetwork: expected a batch of one, got input shape [${x.shape}]`);
       const volume = { data: (await x.data()) as Float32Array, shape: x.shape.slice(1) };
-      const out = await predictVolume(model, volume, { patchSize: x.shape.slice(1, -1), ...options, output: 'logits' });
+      const out = await predictVolume(model, volume, { ...options, patchSize: options.patchSize ?? x.shape.slice(1, -1), output: 'logits' });
       return tf.tensor(out.data, [1, ...out.shape], 'float32');
     },
   };

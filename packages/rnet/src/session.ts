@@ -129,12 +129,13 @@ type Own = <T extends tf.Tensor>(tensor: T) => T;
 
 /**
  * One segmentation step: a network on `makeInput()`, then, when configured, a CRF stage on its
- * logits. Every tensor made here is disposed, also when a stage throws.
+ * logits (its input built from the logits and the network's input). Every tensor made here is
+ * disposed, also when a stage throws.
  */
 async function networkThenCrf(
   network: { model: SegmentationNetwork; name: 'pnet' | 'rnet' },
   makeInput: (own: Own) => tf.Tensor,
-  crf: { stage: CrfStage | undefined; name: 'crfF' | 'crfFU'; makeInput: (logits: tf.Tensor, own: Own) => CrfStageInput },
+  crf: { stage: CrfStage | undefined; name: 'crfF' | 'crfFU'; makeInput: (logits: tf.Tensor, networkInput: tf.Tensor, own: Own) => CrfStageInput },
 ): Promise<{ networkProbability: Float32Array; crfProbability: Float32Array | undefined; stages: Omit<StageTimings, 'total'> }> {
   const owned: tf.Tensor[] = [];
   const own: Own = (tensor) => {
@@ -148,7 +149,7 @@ async function networkThenCrf(
     const stages: Omit<StageTimings, 'total'> = { [network.name]: networkMs };
     if (!crf.stage) return { networkProbability, crfProbability: undefined, stages };
     const stage = crf.stage;
-    const [crfProbability, crfMs] = await timed(() => runCrf(stage, crf.makeInput(logits, own)));
+    const [crfProbability, crfMs] = await timed(() => runCrf(stage, crf.makeInput(logits, x, own)));
     stages[crf.name] = crfMs;
     return { networkProbability, crfProbability, stages };
   } finally {
@@ -223,7 +224,7 @@ export class InteractiveSession {
     const { networkProbability, crfProbability, stages } = await networkThenCrf(
       { model: this.options.pnet, name: 'pnet' },
       (own) => own(imageTensor(state)),
-      { stage: this.options.crfF, name: 'crfF', makeInput: (logits, own) => ({ logits, image: own(imageTensor(state)), spacing }) },
+      { stage: this.options.crfF, name: 'crfF', makeInput: (logits, image) => ({ logits, image, spacing }) },
     );
     const timings: StageTimings = { ...stages, total: performance.now() - started };
     // Commit the new volume only once everything ran, so a failure leaves the session as it was.
@@ -295,7 +296,7 @@ export class InteractiveSession {
       {
         stage: this.options.crfFU,
         name: 'crfFU',
-        makeInput: (logits, own) => ({
+        makeInput: (logits, _encoded, own) => ({
           logits,
           image: own(imageTensor(volume)),
           spacing: volume.spacing,

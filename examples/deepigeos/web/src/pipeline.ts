@@ -80,9 +80,6 @@ function loadNetworks(): Promise<Networks> {
         'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
       },
     });
-    // The CRF kernels' WebAssembly module (4–9× faster than the TypeScript loops it replaces);
-    // without it the CRFs still run, only slower.
-    await crfKernelsReady().catch((error: unknown) => console.warn('CRF WebAssembly kernels unavailable, using TypeScript loops:', error));
     const pair = choosePair();
     const pnetConfig = bundledConfig(pair.pnet);
     if (pair.dim === 2 && (pnetConfig?.sliceAxis ?? 0) !== 0) {
@@ -93,6 +90,9 @@ function loadNetworks(): Promise<Networks> {
       loadModel(pair.rnet, bundledModel(pair.rnet)),
       loadCrf(pair.pnet),
       loadCrf(pair.rnet),
+      // The CRF kernels' WebAssembly module (4–9× faster than the TypeScript loops it replaces),
+      // fetched alongside the networks; without it the CRFs still run, only slower.
+      crfKernelsReady().catch((error: unknown) => console.warn('CRF WebAssembly kernels unavailable, using TypeScript loops:', error)),
     ]);
     const options: InteractiveSessionOptions = {
       pnet,
