@@ -1,8 +1,10 @@
-// Installs the Node-only services of platform.ts: checkpoint directories and worker threads.
+// Installs the Node-only services of platform.ts: checkpoint directories, worker threads and the
+// native convolution addon.
 // Imported by the Node entry only, so browser bundles never see Node built-ins.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { closePredictWorkers, workerPredictor } from './inference/worker-pool.js';
+import './native-conv-addon.js';
 import { platform } from './platform.js';
 
 platform.writeFiles = async (dir, files) => {

@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { WindowOutput, WindowPredictor } from './inference/window-predictor.js';
+import type { NativeConv } from './ops/native-conv.js';
 
 /**
  * Node-only services, installed by the Node entry (`node-platform.ts`) and absent in the browser
@@ -14,6 +15,8 @@ export interface Platform {
   workerPredictor?(model: tfl.LayersModel, output: WindowOutput, count: number, backend: string): Promise<WindowPredictor>;
   /** Terminates the worker threads kept between calls. */
   closeWorkers?(): Promise<void>;
+  /** The Node addon's direct conv2d, when it loaded and supports the CPU. */
+  nativeConv?: NativeConv;
 }
 
 /** The services of the running platform (empty in browsers). @internal */

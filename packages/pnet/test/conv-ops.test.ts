@@ -7,6 +7,7 @@ import { ShiftedColumns } from '../src/ops/shifted-columns.js';
 import { channelConcat } from '../src/ops/channel-concat.js';
 import { conv3dFast } from '../src/ops/conv3d-fast.js';
 import { sliceRows } from '../src/ops/slice-rows.js';
+import { convolutionPaths, restoreNativeAfterAll, useConvolutionPath } from './convolution-paths.js';
 import { bruteConv3d, maxAbs, maxAbsDiff, randomArray } from './reference.js';
 
 interface Case {
@@ -43,11 +44,12 @@ function runOp(c: Case, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
   return conv3dFast(x as tf.Tensor5D, w as tf.Tensor5D, c.dil as [number, number, number]);
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`fast convolutions on ${backend}`, () => {
+for (const path of convolutionPaths) {
+  describe(`fast convolutions on ${path}`, () => {
+    restoreNativeAfterAll();
     for (const c of cases) {
       it(`${c.name}: forward equals brute force and tf.conv`, async () => {
-        await initBackend(backend);
+        await useConvolutionPath(path);
         const wShape = [...c.k, c.x[4]!, c.cout];
         const xData = randomArray(c.x.reduce((a, b) => a * b), 1);
         const wData = randomArray(wShape.reduce((a, b) => a * b), 2);
@@ -56,7 +58,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const y = runOp(c, x, w);
         const ref = bruteConv3d(xData, c.x, wData, wShape, c.dil);
         expect(maxAbsDiff(y.dataSync(), ref)).toBeLessThan(1e-5 * Math.max(1, maxAbs(ref)));
-        if (c.k.every((k) => k % 2 === 1) && backend === 'cpu') {
+        if (c.k.every((k) => k % 2 === 1) && path === 'cpu') {
           // tfjs' own conv3d (forward supports dilation) as a second reference.
           const builtin = tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, 1, 'same', 'NDHWC', c.dil as [number, number, number]);
           expect(maxAbsDiff(y.dataSync(), builtin.dataSync())).toBeLessThan(1e-5);
@@ -65,7 +67,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       });
 
       it(`${c.name}: gradients equal finite differences of the float64 reference`, async () => {
-        await initBackend(backend);
+        await useConvolutionPath(path);
         const wShape = [...c.k, c.x[4]!, c.cout];
         const xData = randomArray(c.x.reduce((a, b) => a * b), 3);
         const wData = randomArray(wShape.reduce((a, b) => a * b), 4);
@@ -118,11 +120,12 @@ function runFused(c: Case, x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor 
   return conv3dFast(x as tf.Tensor5D, w as tf.Tensor5D, c.dil as [number, number, number], epilogue);
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`fused bias + ReLU on ${backend}`, () => {
+for (const path of convolutionPaths) {
+  describe(`fused bias + ReLU on ${path}`, () => {
+    restoreNativeAfterAll();
     for (const c of cases) {
       it(`${c.name}: equals relu(conv + bias) in value and gradients (x, kernel, bias)`, async () => {
-        await initBackend(backend);
+        await useConvolutionPath(path);
         const wShape = [...c.k, c.x[4]!, c.cout];
         const x = tf.tensor(randomArray(c.x.reduce((a, b) => a * b), 6), c.x);
         const w = tf.tensor(randomArray(wShape.reduce((a, b) => a * b), 7), wShape);

@@ -10,6 +10,7 @@ import { StateDictError } from '../src/errors.js';
 import { createPNet2D, createPNet3D } from '../src/models/pnet.js';
 import { exportTorchStateDict, importTorchStateDict } from '../src/torch/state-dict.js';
 import { readSafetensors, writeSafetensors } from '../src/torch/safetensors.js';
+import { restoreNativeAfterAll, useConvolutionPath } from './convolution-paths.js';
 import { fixtureBytes, hasTorch, packageDir, safetensorsTensor } from './fixtures.js';
 import { maxAbs, maxAbsDiff } from './reference.js';
 
@@ -29,8 +30,12 @@ beforeAll(async () => {
 });
 
 describe('PyTorch parity (fixtures from scripts/make-torch-fixtures.py)', () => {
+  restoreNativeAfterAll();
   for (const net of nets) {
-    it(`${net.name}: imported weights reproduce PyTorch logits to 1e-4`, () => {
+    // Both convolution paths of the wasm backend: the native addon (default in Node) and XNNPACK.
+    for (const path of ['wasm', 'wasm-tfjs'] as const) {
+    it(`${net.name} on ${path}: imported weights reproduce PyTorch logits to 1e-4`, async () => {
+      await useConvolutionPath(path);
       const model = net.make();
       importTorchStateDict(model, fixtureBytes(`${net.name}.weights.safetensors`));
       const io = fixtureBytes(`${net.name}.io.safetensors`);
@@ -40,6 +45,7 @@ describe('PyTorch parity (fixtures from scripts/make-torch-fixtures.py)', () => 
       expect(maxAbsDiff(logits.dataSync(), expected.dataSync())).toBeLessThan(1e-4);
       expect(maxAbs(expected.dataSync())).toBeGreaterThan(0.5); // the comparison is not trivially about zeros
     });
+    }
 
     it(`${net.name}: export reproduces the PyTorch tensors bit for bit`, () => {
       const model = net.make();

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { initBackend } from '../backend.js';
+import '../native-conv-addon.js'; // each worker loads the addon (a context-aware Node-API module)
 import '../layers/batch-norm.js';
 import '../layers/channel-concat.js';
 import '../layers/dilated-conv.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { accumulate } from './accumulate.js';
+import { nativeConv2d } from './native-conv.js';
 import { ShiftedColumns } from './shifted-columns.js';
 import { sliceRows } from './slice-rows.js';
 import { wasmHeapView } from './wasm-heap.js';
@@ -30,8 +31,10 @@ export interface FusedEpilogue {
 }
 
 /**
- * One stride-1 'same' conv2d call with fused bias/ReLU. With `mirrored`, the padding is the
- * forward padding mirrored: the full correlation that computes an input gradient.
+ * One stride-1 'same' conv2d call with fused bias/ReLU: every convolution of the package (2D
+ * layers, 3D depth taps, input gradients) goes through here. On wasm in Node it runs the native
+ * addon when available ({@link nativeConv2d}), else `tf.fused.conv2d`. With `mirrored`, the
+ * padding is the forward padding mirrored: the full correlation that computes an input gradient.
  * @internal
  */
 export function fusedConv(
@@ -51,6 +54,8 @@ export function fusedConv(
         [p[1][1], p[1][0]],
       ]
     : p;
+  const native = nativeConv2d(x, filter, pads, dilation, bias, relu);
+  if (native !== undefined) return native;
   return tf.fused.conv2d({
     x,
     filter,

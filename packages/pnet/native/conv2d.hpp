@@ -1,0 +1,41 @@
+// Direct NHWC conv2d (stride 1, explicit pads, per-axis dilation, fused bias + ReLU, float32):
+// the shapes, the workspace, and the ISA-specific entry points. Plain C++ with no templates from
+// the standard library, because the kernels are compiled with -mavx2/-mavx512f and must not emit
+// inline functions that the rest of the addon could link against (an illegal instruction on CPUs
+// without those extensions).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace pnet {
+
+/** Shapes of one convolution; every size already validated (positive, products within range). */
+struct ConvShape {
+  int64_t n, h, w, cin;        // input [N, H, W, Cin]
+  int64_t kh, kw, cout;        // filter [KH, KW, Cin, Cout]
+  int64_t pad_top, pad_left;   // explicit padding before (after is implied by out_h/out_w)
+  int64_t out_h, out_w;        // output [N, out_h, out_w, Cout]
+  int64_t dh, dw;              // dilation
+  bool relu;
+};
+
+/** Caller-owned memory of one call, sized by workspace_floats / workspace_pointers. */
+struct ConvWorkspace {
+  float* packed;         // filter packed per block of output channels, zero-padded
+  float* zeros;          // cin zeros: the input seen outside the image
+  const float** taps;    // per tile: kh·kw·pixels input pointers
+  const float** weights; // per tile: kh·kw packed-weight pointers
+};
+
+/** Output channels per register block and output pixels per tile of one ISA's kernel. */
+struct KernelGeometry {
+  int64_t channels;
+  int64_t pixels;
+};
+
+KernelGeometry geometry_avx2();
+KernelGeometry geometry_avx512();
+void conv2d_avx2(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
+void conv2d_avx512(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
+
+}  // namespace pnet

@@ -1,0 +1,39 @@
+// Node only (imported by node-platform.ts and the predict worker): loads the package's Node addon
+// and installs its direct conv2d as platform.nativeConv, unless DEEPIGEOS_PNET_NATIVE=0, the
+// addon is missing for this platform, or the CPU lacks AVX2 + FMA (then the tfjs path stays).
+import { createRequire } from 'node:module';
+import type { NativeConv } from './ops/native-conv.js';
+import { platform } from './platform.js';
+
+interface Addon {
+  conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: number[], relu: boolean, isa: string): void;
+  isas: string[];
+  abiVersion: number;
+}
+
+/** Where the addon may be, in loader order: a local `npm run build:native`, then the prebuilt one. */
+const candidatePaths = ['../build/Release/pnet_conv.node', `../prebuilds/${process.platform}-${process.arch}/pnet_conv.node`];
+
+/** The addon's kernels for this CPU and `DEEPIGEOS_PNET_NATIVE`, or undefined. @internal */
+export function loadNativeConv(setting = process.env.DEEPIGEOS_PNET_NATIVE): NativeConv | undefined {
+  if (setting === '0') return undefined;
+  const require = createRequire(import.meta.url);
+  for (const path of candidatePaths) {
+    let addon: Addon;
+    try {
+      addon = require(path) as Addon;
+    } catch {
+      continue; // not built here / no prebuild for this platform: try the next one
+    }
+    if (addon.abiVersion !== 1) continue;
+    const isa = (setting === 'avx2' ? ['avx2'] : ['avx512', 'avx2']).find((name) => addon.isas.includes(name));
+    if (isa === undefined) return undefined;
+    return {
+      isa: isa as NativeConv['isa'],
+      conv2d: (x, filter, bias, out, dims, relu) => addon.conv2d(x, filter, bias, out, dims, relu, isa),
+    };
+  }
+  return undefined;
+}
+
+platform.nativeConv = loadNativeConv();

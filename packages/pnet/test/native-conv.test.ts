@@ -1,0 +1,246 @@
+// The Node addon's direct conv2d: equal to tfjs' conv2d on the cpu backend over odd channel
+// counts, kernels, dilations, pads larger than the image, batches and the fused epilogue; its
+// argument validation (JS errors, never a crash); the loader's switches; and worker threads.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { loadNativeConv } from '../src/native-conv-addon.js';
+import { conv2dFast } from '../src/ops/conv2d-fast.js';
+import { convolutionImplementation, nativeConv2d } from '../src/ops/native-conv.js';
+import { platform } from '../src/platform.js';
+import { packageDir } from './fixtures.js';
+import { maxAbs, maxAbsDiff, randomArray } from './reference.js';
+
+interface Case {
+  x: [number, number, number, number]; // [N, H, W, Cin]
+  k: [number, number];
+  cout: number;
+  dil: [number, number];
+  pads: [[number, number], [number, number]];
+  bias: boolean;
+  relu: boolean;
+}
+
+/**
+ * Deterministic cases covering every listed value: Cin and Cout in 1, 3, 5, 17, 64, 67; kernels
+ * 1×1, 3×3, 1×3, 3×1; dilations 1–16 per axis; pads from 0 to beyond the image; widths that are
+ * not multiples of the kernels' 6- and 12-pixel tiles; batch 1–3; bias and ReLU on and off.
+ */
+function cases(): Case[] {
+  const channels = [1, 3, 5, 17, 64, 67];
+  const kernels: [number, number][] = [
+    [1, 1],
+    [3, 3],
+    [1, 3],
+    [3, 1],
+  ];
+  const rnd = randomArray(400, 99);
+  const pick = (i: number, n: number) => Math.floor(((rnd[i]! + 1) / 2) * n);
+  const out: Case[] = [];
+  for (let i = 0; i < 24; i++) {
+    const k = kernels[i % 4]!;
+    const dil: [number, number] = i % 5 === 1 ? [1, 1] : [1 + pick(8 * i, 16), 1 + pick(8 * i + 1, 16)];
+    const h = 1 + pick(8 * i + 2, 19);
+    const w = 1 + pick(8 * i + 3, 27);
+    // 'same' pads half the time, otherwise anything up to 20 (often more than the image).
+    const same = i % 2 === 0;
+    const pad = (axis: 0 | 1, j: number): [number, number] => {
+      if (same) {
+        const total = dil[axis] * (k[axis] - 1);
+        return [Math.floor(total / 2), total - Math.floor(total / 2)];
+      }
+      return [pick(8 * i + 4 + j, 21), pick(8 * i + 5 + j, 21)];
+    };
+    const pads: [[number, number], [number, number]] = [pad(0, 0), pad(1, 2)];
+    // Keep the output non-empty: grow a pad if the dilated kernel outgrows the padded input.
+    for (const a of [0, 1] as const) {
+      const size = [h, w][a]! + pads[a][0] + pads[a][1] - dil[a] * (k[a] - 1);
+      if (size < 1) pads[a][1] += 1 - size;
+    }
+    out.push({
+      x: [1 + (i % 3), h, w, channels[i % 6]!],
+      k,
+      cout: channels[(i * 5 + 1) % 6]!,
+      dil,
+      pads,
+      bias: i % 4 < 2,
+      relu: i % 3 !== 0,
+    });
+  }
+  return out;
+}
+
+describe('native conv2d (Node addon) on the wasm heap', () => {
+  it('is the active implementation on wasm with this CPU, and tfjs on cpu', async () => {
+    await initBackend('wasm');
+    expect(platform.nativeConv).toBeDefined(); // the prebuilt addon loads on this x86-64 CI machine
+    expect(convolutionImplementation()).toBe(`native-${platform.nativeConv!.isa}`);
+    await initBackend('cpu');
+    expect(convolutionImplementation()).toBe('tfjs');
+    await initBackend('wasm');
+  });
+
+  for (const c of cases()) {
+    const name =
+      `x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}` +
+      `${c.bias ? ' +bias' : ''}${c.relu ? ' relu' : ''}`;
+    it(`${name}: equals tf.conv2d on cpu to 1e-5 relative (every ISA)`, async () => {
+      const xData = randomArray(c.x.reduce((a, b) => a * b), 11);
+      const fShape = [...c.k, c.x[3], c.cout];
+      const fData = randomArray(fShape.reduce((a, b) => a * b), 12);
+      const bData = randomArray(c.cout, 13);
+      await initBackend('cpu');
+      const ref = tf.tidy(() => {
+        let y: tf.Tensor = tf.conv2d(tf.tensor4d(xData, c.x), tf.tensor4d(fData, fShape as number[] as [number, number, number, number]), 1, [[0, 0], c.pads[0], c.pads[1], [0, 0]], 'NHWC', c.dil);
+        if (c.bias) y = tf.add(y, tf.tensor1d(bData));
+        return c.relu ? tf.relu(y) : y;
+      });
+      const expected = ref.dataSync().slice();
+      const shape = ref.shape;
+      ref.dispose();
+      await initBackend('wasm');
+      const loaded = platform.nativeConv!;
+      for (const isa of ['avx512', 'avx2'] as const) {
+        const kernel = loadNativeConv(isa === 'avx2' ? 'avx2' : undefined)!;
+        if (kernel.isa !== isa) continue; // this CPU lacks AVX-512
+        platform.nativeConv = kernel;
+        const x = tf.tensor4d(xData, c.x);
+        const f = tf.tensor4d(fData, fShape as [number, number, number, number]);
+        const b = c.bias ? tf.tensor1d(bData) : undefined;
+        const y = nativeConv2d(x, f, c.pads, c.dil, b, c.relu)!;
+        platform.nativeConv = loaded;
+        expect(y.shape).toEqual(shape);
+        expect(maxAbsDiff(y.dataSync(), expected), isa).toBeLessThanOrEqual(1e-5 * Math.max(1e-3, maxAbs(expected)));
+        tf.dispose([x, f, y, ...(b ? [b] : [])]);
+      }
+    });
+  }
+
+  it('leaves tensors and heap consistent: output allocated by the backend, inputs untouched, no leak', async () => {
+    await initBackend('wasm');
+    const x = tf.tensor4d(randomArray(2 * 9 * 10 * 3, 21), [2, 9, 10, 3]);
+    const f = tf.tensor4d(randomArray(3 * 3 * 3 * 4, 22), [3, 3, 3, 4]);
+    const xBefore = x.dataSync().slice();
+    const before = tf.memory().numTensors;
+    const y = nativeConv2d(x, f, [[1, 1], [1, 1]], [1, 1], undefined, false)!;
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(maxAbsDiff(x.dataSync(), xBefore)).toBe(0);
+    // A large allocation afterwards (heap growth detaches old views) keeps y's values.
+    const values = y.dataSync().slice();
+    const big = tf.zeros([64 << 20]);
+    expect(maxAbsDiff(y.dataSync(), values)).toBe(0);
+    tf.dispose([x, f, y, big]);
+  });
+});
+
+describe('addon argument validation: JS errors, never a crash', () => {
+  const require = createRequire(import.meta.url);
+  const addon = require(join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`, 'pnet_conv.node')) as {
+    conv2d: (...args: unknown[]) => void;
+    isas: string[];
+  };
+  const isa = addon.isas[0]!;
+  // [N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight, dh, dw]: 1×4×5×2 → 1×4×5×3, 3×3 'same'.
+  const dims = [1, 4, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1];
+  const valid = (): unknown[] => [new Float32Array(40), new Float32Array(54), new Float32Array(3), new Float32Array(60), [...dims], true, isa];
+  const withArg = (i: number, v: unknown) => {
+    const args = valid();
+    args[i] = v;
+    return args;
+  };
+  const withDim = (i: number, v: number) => withArg(4, dims.map((d, j) => (j === i ? v : d)));
+
+  it('accepts the valid call', () => {
+    expect(() => addon.conv2d(...valid())).not.toThrow();
+  });
+
+  const bad: [string, unknown[], RegExp][] = [
+    ['too few arguments', valid().slice(0, 6), /expected 7 arguments/],
+    ['x as Float64Array', withArg(0, new Float64Array(40)), /x: expected a Float32Array/],
+    ['filter as an array', withArg(1, [0]), /filter: expected a Float32Array/],
+    ['bias as a number', withArg(2, 3), /bias: expected a Float32Array or null/],
+    ['out missing', withArg(3, undefined), /out: expected a Float32Array/],
+    ['dims too short', withArg(4, dims.slice(0, 12)), /dims: expected an array of 13 integers/],
+    ['a fractional dim', withDim(1, 4.5), /integers/],
+    ['a NaN dim', withDim(2, Number.NaN), /integers/],
+    ['a dim beyond 2^31', withDim(0, 2 ** 40), /integers/],
+    ['zero channels', withDim(3, 0), /at least 1/],
+    ['zero dilation', withDim(11, 0), /at least 1/],
+    ['a negative pad', withDim(8, -1), /non-negative/],
+    ['kernel larger than the padded input', withDim(12, 9), /larger than the padded input/],
+    ['sizes whose product overflows', withArg(4, [2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 1, 1, 1, 0, 0, 0, 0, 1, 1]), /overflow/],
+    ['x too short', withArg(0, new Float32Array(39)), /x: length/],
+    ['filter too long', withArg(1, new Float32Array(55)), /filter: length/],
+    ['bias of the wrong length', withArg(2, new Float32Array(2)), /bias: length/],
+    ['out too short', withArg(3, new Float32Array(59)), /out: length/],
+    ['relu not boolean', withArg(5, 1), /relu: expected a boolean/],
+    ['an unknown ISA', withArg(6, 'sse2'), /not supported on this CPU/],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`${what} → error`, () => {
+      expect(() => addon.conv2d(...args)).toThrow(message);
+    });
+  }
+
+  it('out overlapping x or the bias → error; a detached buffer → error', () => {
+    const heap = new Float32Array(200);
+    const args = valid();
+    expect(() => addon.conv2d(heap.subarray(0, 40), args[1], args[2], heap.subarray(30, 90), dims, false, isa)).toThrow(/overlap/);
+    expect(() => addon.conv2d(args[0], args[1], heap.subarray(0, 3), heap.subarray(2, 62), dims, false, isa)).toThrow(/overlap/);
+    const x = new Float32Array(40);
+    structuredClone(x.buffer, { transfer: [x.buffer] }); // detaches x's buffer
+    expect(() => addon.conv2d(x, args[1], args[2], args[3], dims, false, isa)).toThrow(/x: length/);
+  });
+});
+
+describe('loader switches (built package, fresh processes)', () => {
+  const implementation = (env: Record<string, string>) =>
+    execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const p = await import('@deepigeos/pnet'); await p.initBackend('wasm'); console.log(p.convolutionImplementation());`],
+      { cwd: packageDir, encoding: 'utf8', env: { ...process.env, ...env } },
+    ).trim();
+
+  it('DEEPIGEOS_PNET_NATIVE=0 → tfjs, =avx2 → native-avx2, unset → the best ISA', () => {
+    execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
+    expect(implementation({ DEEPIGEOS_PNET_NATIVE: '0' })).toBe('tfjs');
+    expect(implementation({ DEEPIGEOS_PNET_NATIVE: 'avx2' })).toBe('native-avx2');
+    expect(implementation({ DEEPIGEOS_PNET_NATIVE: '' })).toBe(`native-${loadNativeConv()!.isa}`);
+  });
+
+  it('worker threads each load the addon (context-aware) and compute what the main thread computes', async () => {
+    const xShape = [2, 33, 29, 17];
+    const fShape = [3, 3, 17, 19];
+    const data = {
+      x: randomArray(xShape.reduce((a, b) => a * b), 31),
+      xShape,
+      f: randomArray(fShape.reduce((a, b) => a * b), 32),
+      fShape,
+      b: randomArray(19, 33),
+      dilation: [2, 3],
+    };
+    const inWorker = () =>
+      new Promise<{ kind: string; values: Float32Array }>((resolve, reject) => {
+        const worker = new Worker(new URL('./fixtures/conv-worker.mjs', import.meta.url), { workerData: data });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    const [a, b] = await Promise.all([inWorker(), inWorker()]);
+    await initBackend('wasm');
+    const mine = conv2dFast(tf.tensor4d(data.x, xShape as [number, number, number, number]), tf.tensor4d(data.f, fShape as [number, number, number, number]), [2, 3], {
+      bias: tf.tensor1d(data.b),
+      relu: true,
+    });
+    expect([a.kind, b.kind]).toEqual([convolutionImplementation(), convolutionImplementation()]);
+    expect(a.kind).toMatch(/^native-/);
+    expect(maxAbsDiff(a.values, mine.dataSync())).toBe(0);
+    expect(maxAbsDiff(b.values, mine.dataSync())).toBe(0);
+    // predictVolume's worker threads load the addon too.
+    expect(readFileSync(join(packageDir, 'dist', 'inference', 'predict-worker.js'), 'utf8')).toContain("import '../native-conv-addon.js'");
+  });
+});
