@@ -109,10 +109,12 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     return Fail(env, false, "out must not overlap x or filter");
 
   const std::string isa = info[6].As<Napi::String>().Utf8Value();
-  const bool avx512 = isa == "avx512";
-  if (!(avx512 ? cpu_has_avx512() : isa == "avx2" && cpu_has_avx2()))
+  if (!(isa == "avx512" ? cpu_has_avx512() : isa == "avx2" && cpu_has_avx2()))
     return Fail(env, false, "isa '" + isa + "' is not supported on this CPU");
-  const pnet::KernelGeometry g = avx512 ? pnet::geometry_avx512() : pnet::geometry_avx2();
+  // Up to 8 output channels the AVX2 kernel's 8-lane vectors multiply fewer zeros than 16 lanes
+  // (measured 14 vs 11 GMAC/s for 16 → 4 channels), so AVX-512 serves only wider outputs.
+  const bool avx512 = isa == "avx512" && s.cout > 8;
+  const pnet::KernelGeometry g = avx512 ? pnet::geometry_avx512(s.cout) : pnet::geometry_avx2(s.cout);
 
   const int64_t taps = s.kh * s.kw;  // < 2^62
   const int64_t blocks = (s.cout + g.channels - 1) / g.channels;

@@ -27,14 +27,14 @@ struct ConvWorkspace {
   const float** weights; // per tile: kh·kw packed-weight pointers
 };
 
-/** Output channels per register block and output pixels per tile of one ISA's kernel. */
+/** Output channels per register block and output pixels per tile of the kernel an ISA uses for a Cout. */
 struct KernelGeometry {
   int64_t channels;
   int64_t pixels;
 };
 
-KernelGeometry geometry_avx2();
-KernelGeometry geometry_avx512();
+KernelGeometry geometry_avx2(int64_t cout);
+KernelGeometry geometry_avx512(int64_t cout);
 void conv2d_avx2(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
 void conv2d_avx512(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
 

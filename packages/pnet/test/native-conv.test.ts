@@ -27,7 +27,8 @@ interface Case {
 }
 
 /**
- * Deterministic cases covering every listed value: Cin and Cout in 1, 3, 5, 17, 64, 67; kernels
+ * Deterministic cases covering every listed value: Cin and Cout in 1, 3, 5, 17, 64, 67 (Cout also
+ * 9 and 16); kernels
  * 1×1, 3×3, 1×3, 3×1; dilations 1–16 per axis; pads from 0 to beyond the image; widths that are
  * not multiples of the kernels' 6- and 12-pixel tiles; batch 1–3; bias and ReLU on and off.
  */
@@ -65,7 +66,7 @@ function cases(): Case[] {
     out.push({
       x: [1 + (i % 3), h, w, channels[i % 6]!],
       k,
-      cout: channels[(i * 5 + 1) % 6]!,
+      cout: [...channels, 9, 16][(i * 5 + 1) % 8]!, // 9 and 16: AVX-512's one-vector tile
       dil,
       pads,
       bias: i % 4 < 2,
