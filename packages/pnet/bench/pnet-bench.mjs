@@ -2,21 +2,24 @@
 // PyTorch 1.13 CPU (Debian /usr/bin/python3) running the same nets on the same machine, in one run.
 //   npm run bench -w @deepigeos/pnet   (BENCH_REPEATS=n, BENCH_MEMORY=0 to skip the 240×240×155 run,
 //   BENCH_ONLY=substring to run some cases)
+// Each wasm case runs twice, each time in a fresh process: with the package's native conv2d addon
+// (the default in Node) and with DEEPIGEOS_PNET_NATIVE=0, tfjs' own kernels (XNNPACK).
 // The wasm backend runs one thread in Node; `predictVolume({ workers: 2 })` runs two, one per
 // worker thread. PyTorch is timed at 1 and 2 threads.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { closePredictWorkers, createPNet2D, createPNet3D, initBackend, predictVolume, trainStep } from '../dist/index.js';
+import { closePredictWorkers, convolutionImplementation, createPNet2D, createPNet3D, initBackend, predictVolume, trainStep } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const only = process.env.BENCH_ONLY;
 
 // [D, H, W] for 3D, [H, W] for 2D. cpu runs smaller sizes (it is ~30× slower than wasm).
-// Modes: 'forward' = model.predict; 'stream' = predictVolume of the whole patch (depth-streamed,
-// exact), with `workers` worker threads; 'train' = one trainStep (Adam, cross-entropy).
+// Modes: 'forward' = model.predict; 'stream' = predictVolume of the whole volume (3D: depth-streamed;
+// 2D: windows of `patch`; exact), with `workers` worker threads; 'train' = one trainStep (Adam,
+// cross-entropy).
 const cases = {
   wasm: [
     { name: '3D P-Net forward', net: '3d', mode: 'forward', shape: [96, 96, 96] },
@@ -24,6 +27,9 @@ const cases = {
     { name: 'R-Net (4 ch) predictVolume', net: '3d', mode: 'stream', shape: [96, 96, 96], channels: 4, workers: 1 },
     { name: 'R-Net (4 ch) predictVolume 2 workers', net: '3d', mode: 'stream', shape: [96, 96, 96], channels: 4, workers: 2 },
     { name: '2D P-Net forward', net: '2d', mode: 'forward', shape: [256, 256] },
+    { name: '2D P-Net predictVolume', net: '2d', mode: 'stream', shape: [256, 256], workers: 1 },
+    // Two windows of 128 rows, each grown by the 90-pixel receptive-field margin, one per worker.
+    { name: '2D P-Net predictVolume 2 workers', net: '2d', mode: 'stream', shape: [256, 256], patch: [128, 256], workers: 2 },
     { name: '3D P-Net train step', net: '3d', mode: 'train', shape: [48, 48, 48] },
     { name: '2D P-Net train step', net: '2d', mode: 'train', shape: [256, 256] },
   ],
@@ -49,7 +55,7 @@ async function timeTfjs(item) {
       await out.data();
       out.dispose();
     },
-    stream: () => predictVolume(model, volume, { patchSize: item.shape, workers: item.workers, output: 'logits' }),
+    stream: () => predictVolume(model, volume, { patchSize: item.patch ?? item.shape, workers: item.workers, output: 'logits' }),
     train: () => trainStep(model, optimizer, [x, y]),
   };
   const run = runs[item.mode];
@@ -77,24 +83,43 @@ function timeTorch(threads, items) {
 }
 
 const load = () => (process.platform === 'linux' ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ') : '');
+
+/** One case in a fresh process on `backend`, the native addon on or off: [wall s, CPU s, implementation]. */
+function timeInChild(backend, item, native) {
+  const env = { ...process.env, DEEPIGEOS_PNET_NATIVE: native ? '' : '0' };
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--case', backend, JSON.stringify(item)], { encoding: 'utf8', env });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+if (process.argv[2] === '--case') {
+  await initBackend(process.argv[3]);
+  const [wall, cpu] = await timeTfjs(JSON.parse(process.argv[4]));
+  console.log(JSON.stringify([wall, cpu, convolutionImplementation()]));
+  process.exit(0);
+}
+
+const ratio = (t, ref) => `${(t / ref).toFixed(2)}×`;
 console.log(`load average at start: ${load()}`);
+console.log('tfjs columns: implementation, median wall s (ratio to PyTorch at equal threads; one thread: CPU s and CPU ratio)');
 for (const backend of ['wasm', 'cpu']) {
-  await initBackend(backend);
   for (const item of cases[backend]) {
     if (only !== undefined && !item.name.includes(only)) continue;
-    // PyTorch and tfjs back to back per case, so a changing machine load hits both alike.
+    // PyTorch and both tfjs paths back to back per case, so a changing machine load hits all alike.
     const [torch1, torch1cpu] = timeTorch(1, [item])[item.name];
-    const [t, tcpu] = await timeTfjs(item);
+    const paths = backend === 'wasm' ? [true, false] : [false];
+    const runs = paths.map((native) => timeInChild(backend, item, native));
     const [torch2] = timeTorch(2, [item])[item.name];
     const threads = item.workers ?? 1;
     const equal = threads === 2 ? torch2 : torch1;
     // Wall times at equal thread count; for one thread also CPU seconds, which other jobs on a
     // shared machine disturb much less than wall time.
-    const cpu = threads === 1 ? ` | cpu ${tcpu.toFixed(3)} s vs ${torch1cpu.toFixed(3)} s (${(tcpu / torch1cpu).toFixed(2)}×)` : '';
+    const columns = runs.map(
+      ([t, tcpu, kind]) => `${kind} ${t.toFixed(3)} s (${ratio(t, equal)}${threads === 1 ? `, cpu ${tcpu.toFixed(3)} s ${ratio(tcpu, torch1cpu)}` : ''})`,
+    );
     console.log(
-      `${backend.padEnd(4)} | ${item.name.padEnd(38)} | ${item.shape.join('×').padEnd(10)} | tfjs ${t.toFixed(3)} s (${threads} thread${threads > 1 ? 's' : ''}) | ` +
-        `torch 1t ${torch1.toFixed(3)} s (${(t / torch1).toFixed(2)}×) | torch 2t ${torch2.toFixed(3)} s (${(t / torch2).toFixed(2)}×) | ` +
-        `equal threads ${(t / equal).toFixed(2)}×${cpu} | load ${load()}`,
+      `${backend.padEnd(4)} | ${item.name.padEnd(38)} | ${item.shape.join('×').padEnd(10)} | ${threads} thread${threads > 1 ? 's' : ' '} | ` +
+        `${columns.join(' | ')} | torch 1t ${torch1.toFixed(3)} s (cpu ${torch1cpu.toFixed(3)} s) | torch 2t ${torch2.toFixed(3)} s | ` +
+        `load ${load()}`,
     );
   }
 }

@@ -25,6 +25,7 @@ struct ConvWorkspace {
   float* zeros;          // cin zeros: the input seen outside the image
   const float** taps;    // per tile: kh·kw·pixels input pointers
   const float** weights; // per tile: kh·kw packed-weight pointers
+  float* row;            // filter gradient: one row of dy, out_w × (Cout rounded up to blocks)
 };
 
 /** Output channels per register block and output pixels per tile of the kernel an ISA uses for a Cout. */
@@ -37,5 +38,12 @@ KernelGeometry geometry_avx2(int64_t cout);
 KernelGeometry geometry_avx512(int64_t cout);
 void conv2d_avx2(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
 void conv2d_avx512(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
+/**
+ * Filter (and bias) gradient of the convolution `s`: dfilter [KH, KW, Cin, Cout] = Σ over output
+ * positions of the input seen through each tap times dy [N, out_h, out_w, Cout]; dbias [Cout] =
+ * Σ dy if not null. Uses ws.packed (the packed-filter size) as the padded accumulator and ws.row.
+ */
+void filter_gradient_avx2(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
+void filter_gradient_avx512(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
 
 }  // namespace pnet

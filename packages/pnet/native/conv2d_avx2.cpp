@@ -4,5 +4,7 @@
 #define PNET_VEC_FLOATS 8
 #define PNET_PIXELS_WIDE 6
 #define PNET_PIXELS_NARROW 12
+#define PNET_GRADIENT_CHANNELS_WIDE 6
+#define PNET_GRADIENT_CHANNELS_NARROW 12
 #define PNET_SUFFIX avx2
 #include "conv2d_kernel.inc"

@@ -7,6 +7,7 @@ import { platform } from './platform.js';
 
 interface Addon {
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: number[], relu: boolean, isa: string): void;
+  filterGradient(x: Float32Array, dy: Float32Array, dfilter: Float32Array, dbias: Float32Array | null, dims: number[], isa: string): void;
   isas: string[];
   abiVersion: number;
 }
@@ -25,12 +26,13 @@ export function loadNativeConv(setting = process.env.DEEPIGEOS_PNET_NATIVE): Nat
     } catch {
       continue; // not built here / no prebuild for this platform: try the next one
     }
-    if (addon.abiVersion !== 1) continue;
+    if (addon.abiVersion !== 2) continue;
     const isa = (setting === 'avx2' ? ['avx2'] : ['avx512', 'avx2']).find((name) => addon.isas.includes(name));
     if (isa === undefined) return undefined;
     return {
       isa: isa as NativeConv['isa'],
       conv2d: (x, filter, bias, out, dims, relu) => addon.conv2d(x, filter, bias, out, dims, relu, isa),
+      filterGradient: (x, dy, dfilter, dbias, dims) => addon.filterGradient(x, dy, dfilter, dbias, dims, isa),
     };
   }
   return undefined;

@@ -166,11 +166,13 @@ describe('conv3dFast inference in depth chunks', () => {
   }
 });
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`layout helpers on ${backend}`, () => {
+for (const path of convolutionPaths) {
+  // wasm-tfjs: weightGradients' chunked matrix products (the addon replaces them on 'wasm').
+  describe(`layout helpers on ${path}`, () => {
+    restoreNativeAfterAll();
     for (const channels of [[3, 1, 4], [16, 20, 17]]) {
     it(`channelConcat of ${channels} channels equals per-voxel concatenation, and its gradient hands each input its channels`, async () => {
-      await initBackend(backend);
+      await useConvolutionPath(path);
       const shapes = channels.map((c) => [2, 3, 4, 5, c]);
       const total = channels.reduce((a, b) => a + b, 0);
       const parts = shapes.map((s, i) => tf.tensor(randomArray(s.reduce((a, b) => a * b), 60 + i), s));
@@ -192,9 +194,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
     }
 
-    if (backend === 'wasm') {
+    if (path !== 'cpu') {
     it('ShiftedColumns (wasm only) equals the shifted input by index, zero outside, for any run of rows', async () => {
-      await initBackend(backend);
+      await useConvolutionPath(path);
       const [n, h, w, c] = [2, 5, 6, 3];
       const x = tf.tensor4d(randomArray(n * h * w * c, 66), [n, h, w, c]);
       const offsets: [number, number][] = [[0, 0], [-2, 1], [1, -3], [0, 4], [6, 0], [-1, -7], [2, 0]];
@@ -217,7 +219,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     }
 
     it('weightGradients in chunks of rows (small chunk budget) equal one product, bias = sum of dy', async () => {
-      await initBackend(backend);
+      await useConvolutionPath(path);
       const x = tf.tensor4d(randomArray(2 * 7 * 6 * 3, 67), [2, 7, 6, 3]);
       const dy = tf.tensor4d(randomArray(2 * 7 * 6 * 5, 68), [2, 7, 6, 5]);
       for (const kernel of [[3, 3], [1, 1]] as [number, number][]) {
@@ -233,7 +235,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     it('sliceRows takes rows along axis 0', async () => {
-      await initBackend(backend);
+      await useConvolutionPath(path);
       const x = tf.tensor(randomArray(7 * 3 * 2, 65), [7, 3, 2]);
       expect(sliceRows(x, 2, 4).arraySync()).toEqual(tf.slice(x, 2, 4).arraySync());
       expect(sliceRows(x, 6, 1).shape).toEqual([1, 3, 2]);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadNativeConv } from '../src/native-conv-addon.js';
 import { conv2dFast } from '../src/ops/conv2d-fast.js';
-import { convolutionImplementation, nativeConv2d } from '../src/ops/native-conv.js';
+import { convolutionImplementation, nativeConv2d, nativeFilterGradient } from '../src/ops/native-conv.js';
 import { platform } from '../src/platform.js';
 import { packageDir } from './fixtures.js';
 import { maxAbs, maxAbsDiff, randomArray } from './reference.js';
@@ -122,6 +122,57 @@ describe('native conv2d (Node addon) on the wasm heap', () => {
     });
   }
 
+  for (const c of cases()) {
+    it(`x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}: filter and bias gradients equal float64 sums (every ISA)`, async () => {
+      const [n, h, w, cin] = c.x;
+      const [kh, kw] = c.k;
+      const outH = h + c.pads[0][0] + c.pads[0][1] - c.dil[0] * (kh - 1);
+      const outW = w + c.pads[1][0] + c.pads[1][1] - c.dil[1] * (kw - 1);
+      const xData = randomArray(n * h * w * cin, 14);
+      const dyData = randomArray(n * outH * outW * c.cout, 15);
+      // dW[ky, kx, ci, co] = Σ_{n, oy, ox} x[n, oy − padTop + ky·dh, ox − padLeft + kx·dw, ci] · dy[n, oy, ox, co]
+      const refFilter = new Float64Array(kh * kw * cin * c.cout);
+      const refBias = new Float64Array(c.cout);
+      for (let b = 0; b < n; b++) {
+        for (let oy = 0; oy < outH; oy++) {
+          for (let ox = 0; ox < outW; ox++) {
+            const d = ((b * outH + oy) * outW + ox) * c.cout;
+            for (let co = 0; co < c.cout; co++) refBias[co]! += dyData[d + co]!;
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = oy - c.pads[0][0] + ky * c.dil[0];
+              if (iy < 0 || iy >= h) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = ox - c.pads[1][0] + kx * c.dil[1];
+                if (ix < 0 || ix >= w) continue;
+                for (let ci = 0; ci < cin; ci++) {
+                  const xv = xData[((b * h + iy) * w + ix) * cin + ci]!;
+                  const base = ((ky * kw + kx) * cin + ci) * c.cout;
+                  for (let co = 0; co < c.cout; co++) refFilter[base + co]! += xv * dyData[d + co]!;
+                }
+              }
+            }
+          }
+        }
+      }
+      await initBackend('wasm');
+      const loaded = platform.nativeConv!;
+      for (const isa of ['avx512', 'avx2'] as const) {
+        const kernel = loadNativeConv(isa === 'avx2' ? 'avx2' : undefined)!;
+        if (kernel.isa !== isa) continue;
+        platform.nativeConv = kernel;
+        const x = tf.tensor4d(xData, c.x);
+        const dy = tf.tensor4d(dyData, [n, outH, outW, c.cout]);
+        const g = nativeFilterGradient(x, dy, c.k, c.pads, c.dil, c.bias)!;
+        platform.nativeConv = loaded;
+        expect(g.filter.shape).toEqual([kh, kw, cin, c.cout]);
+        expect(maxAbsDiff(g.filter.dataSync(), refFilter), isa).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(refFilter)));
+        if (c.bias) expect(maxAbsDiff(g.bias!.dataSync(), refBias), isa).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(refBias)));
+        else expect(g.bias).toBeUndefined();
+        tf.dispose([x, dy, g.filter, ...(g.bias ? [g.bias] : [])]);
+      }
+    });
+  }
+
   it('leaves tensors and heap consistent: output allocated by the backend, inputs untouched, no leak', async () => {
     await initBackend('wasm');
     const x = tf.tensor4d(randomArray(2 * 9 * 10 * 3, 21), [2, 9, 10, 3]);
@@ -143,6 +194,7 @@ describe('addon argument validation: JS errors, never a crash', () => {
   const require = createRequire(import.meta.url);
   const addon = require(join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`, 'pnet_conv.node')) as {
     conv2d: (...args: unknown[]) => void;
+    filterGradient: (...args: unknown[]) => void;
     isas: string[];
   };
   const isa = addon.isas[0]!;
@@ -187,6 +239,27 @@ describe('addon argument validation: JS errors, never a crash', () => {
       expect(() => addon.conv2d(...args)).toThrow(message);
     });
   }
+
+  it('filterGradient validates like conv2d: lengths, overlap of dfilter/dbias with the inputs, ISA', () => {
+    // x 1×4×5×2, dy 1×4×5×3, dfilter 3×3×2×3, dbias 3.
+    const args = (): unknown[] => [new Float32Array(40), new Float32Array(60), new Float32Array(54), new Float32Array(3), [...dims], isa];
+    expect(() => addon.filterGradient(...args())).not.toThrow();
+    const set = (i: number, v: unknown) => {
+      const a = args();
+      a[i] = v;
+      return a;
+    };
+    expect(() => addon.filterGradient(...args().slice(0, 5))).toThrow(/expected 6 arguments/);
+    expect(() => addon.filterGradient(...set(1, new Float32Array(59)))).toThrow(/dy: length/);
+    expect(() => addon.filterGradient(...set(2, new Float32Array(53)))).toThrow(/dfilter: length/);
+    expect(() => addon.filterGradient(...set(3, new Float32Array(4)))).toThrow(/dbias: length/);
+    expect(() => addon.filterGradient(...set(4, [1, 4, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1]))).toThrow(/dims/);
+    expect(() => addon.filterGradient(...set(5, 'avx'))).toThrow(/not supported/);
+    const heap = new Float32Array(200);
+    expect(() => addon.filterGradient(heap.subarray(0, 40), new Float32Array(60), heap.subarray(39, 93), null, dims, isa)).toThrow(/overlap/);
+    expect(() => addon.filterGradient(new Float32Array(40), heap.subarray(0, 60), new Float32Array(54), heap.subarray(59, 62), dims, isa)).toThrow(/overlap/);
+    expect(() => addon.filterGradient(new Float32Array(40), new Float32Array(60), heap.subarray(0, 54), heap.subarray(53, 56), dims, isa)).toThrow(/overlap/);
+  });
 
   it('out overlapping x or the bias → error; a detached buffer → error', () => {
     const heap = new Float32Array(200);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { accumulate } from './accumulate.js';
-import { nativeConv2d } from './native-conv.js';
+import { nativeConv2d, nativeFilterGradient } from './native-conv.js';
 import { ShiftedColumns } from './shifted-columns.js';
 import { sliceRows } from './slice-rows.js';
 import { wasmHeapView } from './wasm-heap.js';
@@ -90,7 +90,8 @@ export interface WeightGradients {
 }
 
 /**
- * Filter (and bias) gradient of a stride-1 'same' conv2d. On wasm, matrix products: the input
+ * Filter (and bias) gradient of a stride-1 'same' conv2d. On wasm in Node with the addon, its
+ * direct kernel ({@link nativeFilterGradient}). Otherwise on wasm, matrix products: the input
  * seen through the kernel taps ({@link ShiftedColumns}, `[taps · Cin (+ a row of ones),
  * positions]`) times dy `[positions, Cout]`, summed over chunks of image rows; the row of ones
  * gives the bias gradient for free. The forward-conv formulation ({@link convFilterGradient}) ran
@@ -109,6 +110,9 @@ export function weightGradients(
   return tf.tidy(() => {
     const [n, h, w, cin] = x.shape;
     const cout = dy.shape[3];
+    const p = forwardPads(kernel, dilation);
+    const native = nativeFilterGradient(x, dy, kernel, p, dilation, bias);
+    if (native !== undefined) return native;
     if (kernel[0] === 1 && kernel[1] === 1 && cout <= 4) {
       // xᵀ·dy: wasm's matMul with transposeA is a plain loop, fast only for a few output columns.
       const dy2 = tf.reshape(dy, [-1, cout]);
@@ -119,7 +123,6 @@ export function weightGradients(
       const filter = convFilterGradient(x, dy, dilation, kernel);
       return bias ? { filter, bias: tf.sum(dy, [0, 1, 2]) as tf.Tensor1D } : { filter };
     }
-    const p = forwardPads(kernel, dilation);
     const offsets: [number, number][] = [];
     for (let i = 0; i < kernel[0]; i++) {
       for (let j = 0; j < kernel[1]; j++) offsets.push([i * dilation[0] - p[0][0], j * dilation[1] - p[1][0]]);

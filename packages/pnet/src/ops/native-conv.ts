@@ -13,6 +13,8 @@ export type ConvolutionImplementation = 'native-avx512' | 'native-avx2' | 'tfjs'
 export interface NativeConv {
   isa: 'avx512' | 'avx2';
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: number[], relu: boolean): void;
+  /** Weight gradients of `conv2d(x, ·)` for `dy`: writes `dfilter` `[KH, KW, Cin, Cout]` and `dbias` `[Cout]`. */
+  filterGradient(x: Float32Array, dy: Float32Array, dfilter: Float32Array, dbias: Float32Array | null, dims: number[]): void;
 }
 
 /** The wasm backend's allocator of kernel outputs (it has no typings in tfjs-core). */
@@ -66,16 +68,59 @@ export function nativeConv2d(
   const outH = h + pads[0][0] + pads[0][1] - dilation[0] * (kh - 1);
   const outW = w + pads[1][0] + pads[1][1] - dilation[1] * (kw - 1);
   if (outH < 1 || outW < 1) return undefined; // tfjs raises its own error
+  const [out] = heapOutputs([[n, outH, outW, cout]]);
+  return runOn([out!], (view) =>
+    native.conv2d(view(x), view(filter), bias === undefined ? null : view(bias), view(out!), convDims(x.shape, filter.shape, pads, dilation), relu),
+  ) as tf.Tensor4D;
+}
+
+/**
+ * Filter and bias gradients of a stride-1 conv2d of `x` (`[N, H, W, Cin]`) with a
+ * `kernel`-sized filter, explicit `pads` and `dilation`, for the output gradient `dy`, by the
+ * Node addon on the wasm heap (a register-blocked FMA kernel, no im2col copies). Undefined when
+ * the addon does not apply; the caller then uses tfjs. @internal
+ */
+export function nativeFilterGradient(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kernel: [number, number],
+  pads: [[number, number], [number, number]],
+  dilation: [number, number],
+  withBias: boolean,
+): { filter: tf.Tensor4D; bias?: tf.Tensor1D } | undefined {
+  const native = activeNativeConv();
+  if (native === undefined || x.dtype !== 'float32' || dy.dtype !== 'float32') return undefined;
+  const cin = x.shape[3];
+  const cout = dy.shape[3];
+  const [filter, bias] = heapOutputs(withBias ? [[...kernel, cin, cout], [cout]] : [[...kernel, cin, cout]]);
+  const dims = convDims(x.shape, [...kernel, cin, cout], pads, dilation);
+  runOn(bias === undefined ? [filter!] : [filter!, bias], (view) =>
+    native.filterGradient(view(x), view(dy), view(filter!), bias === undefined ? null : view(bias), dims),
+  );
+  return bias === undefined ? { filter: filter as tf.Tensor4D } : { filter: filter as tf.Tensor4D, bias: bias as tf.Tensor1D };
+}
+
+/** The addon's dims: `[N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight, dh, dw]`. */
+function convDims(x: readonly number[], filter: readonly number[], pads: [[number, number], [number, number]], dilation: [number, number]): number[] {
+  return [...x, ...filter.slice(0, 2), filter[3]!, pads[0][0], pads[0][1], pads[1][0], pads[1][1], dilation[0], dilation[1]];
+}
+
+/** Uninitialised float32 tensors allocated by the wasm backend, for the addon to fill. */
+function heapOutputs(shapes: number[][]): tf.Tensor[] {
   const backend = tf.backend() as unknown as Required<OutputBackend>;
-  const out = tf.engine().makeTensorFromTensorInfo(backend.makeOutput([n, outH, outW, cout], 'float32')) as tf.Tensor4D;
-  // Views only after the allocation: growing the heap detaches earlier views.
-  const view = wasmHeapView()!;
-  const dims = [n, h, w, cin, kh, kw, cout, pads[0][0], pads[0][1], pads[1][0], pads[1][1], dilation[0], dilation[1]];
+  return shapes.map((shape) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32')));
+}
+
+/**
+ * Runs `fill` with heap views taken after every allocation (growing the heap detaches earlier
+ * views); disposes `outputs` if it throws. Returns the first output.
+ */
+function runOn(outputs: tf.Tensor[], fill: (view: (t: tf.Tensor) => Float32Array) => void): tf.Tensor {
   try {
-    native.conv2d(view(x), view(filter), bias === undefined ? null : view(bias), view(out), dims, relu);
+    fill(wasmHeapView()!);
   } catch (error) {
-    out.dispose();
+    tf.dispose(outputs);
     throw error;
   }
-  return out;
+  return outputs[0]!;
 }
