@@ -13,7 +13,7 @@ import { WorkerClient, type WorkerReply } from './worker-protocol.js';
 export { GeodesicBackendError, GeodesicRangeError, GeodesicTypeError } from './errors.js';
 export { normalizeExp, normalizeZScore } from './normalize.js';
 export { seedsFromPoints, seedsFromStrokes, type SeedOptions } from './seeds.js';
-export { backend, geodesicDistance } from './state.js';
+export { backend, backendThreads, geodesicDistance } from './state.js';
 export type { BackendName, GeodesicMethod, GeodesicOptions, Shape } from './types.js';
 
 /** Loads the WebAssembly backend (fetched next to this module). Idempotent. */

@@ -10,7 +10,7 @@ export { geodesicDistanceAsync } from './async-node.js';
 export { GeodesicBackendError, GeodesicRangeError, GeodesicTypeError } from './errors.js';
 export { normalizeExp, normalizeZScore } from './normalize.js';
 export { seedsFromPoints, seedsFromStrokes, type SeedOptions } from './seeds.js';
-export { backend, geodesicDistance } from './state.js';
+export { backend, backendThreads, geodesicDistance } from './state.js';
 export type { BackendName, GeodesicMethod, GeodesicOptions, Shape } from './types.js';
 
 /**

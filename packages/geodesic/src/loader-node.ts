@@ -1,16 +1,38 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { GeodesicBackendError } from './errors.js';
 import { loadNativeBackend } from './native-backend.js';
 import type { Backend, BackendName } from './types.js';
-import { createWasmBackend } from './wasm-backend.js';
+import { createWasmBackend, type WasmBackend } from './wasm-backend.js';
+import { spawnNodeHelper } from './wasm-helper-node.js';
+import { createThreadedWasmBackend, type SpawnHelper } from './wasm-threads.js';
 
 /** Environment variable forcing a backend: `native` or `wasm`. */
 export const BACKEND_ENV = 'DEEPIGEOS_GEODESIC_BACKEND';
+/** Environment variable keeping 'exact' on one thread when set to `1` (read on every call). */
+export const THREADS_ENV = 'DEEPIGEOS_GEODESIC_THREADS';
 
-/** Loads the WASM build from the package's `wasm/` folder. */
-export async function loadWasmBackend(): Promise<Backend> {
-  const bytes = await readFile(new URL('../wasm/geodesic.wasm', import.meta.url));
-  return createWasmBackend(bytes);
+/** 1 if the environment asks for one thread, else 0 (automatic). @internal */
+export function threadSetting(): number {
+  return process.env[THREADS_ENV] === '1' ? 1 : 0;
+}
+
+const wasmFile = (name: string) => readFile(new URL(`../wasm/${name}`, import.meta.url));
+
+/**
+ * Loads the WASM build from the package's `wasm/` folder: the threaded build with its helper
+ * worker where there are two cores, else (or if the helper does not start) the single-threaded one.
+ * @param spawn starts the helper worker (a test hook).
+ */
+export async function loadWasmBackend(spawn: SpawnHelper = spawnNodeHelper): Promise<WasmBackend> {
+  if (typeof SharedArrayBuffer === 'function' && availableParallelism() >= 2) {
+    try {
+      return await createThreadedWasmBackend(await wasmFile('geodesic-threads.wasm'), spawn, { threadSetting });
+    } catch {
+      // No helper thread: the single-threaded build gives the same maps.
+    }
+  }
+  return createWasmBackend(await wasmFile('geodesic.wasm'));
 }
 
 /**

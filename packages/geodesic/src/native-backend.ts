@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { GeodesicBackendError, GeodesicRangeError } from './errors.js';
 import { type Backend, type CoreScalars, coreScalars, type GeodesicRequest } from './types.js';
 
@@ -30,6 +31,8 @@ export function loadNativeBackend(): Backend {
     }
     return {
       name: 'native',
+      // The addon reads DEEPIGEOS_GEODESIC_THREADS on every call, and splits on >= 2 cores.
+      threads: () => (process.env.DEEPIGEOS_GEODESIC_THREADS === '1' || availableParallelism() < 2 ? 1 : 2),
       compute(r: GeodesicRequest): Float32Array {
         try {
           return addon.compute(r.image, r.seeds, ...coreScalars(r));

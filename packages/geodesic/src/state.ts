@@ -27,7 +27,19 @@ export function backend(): BackendName {
   return requireBackend().name;
 }
 
-function requireBackend(): Backend {
+/**
+ * Threads `'exact'` may use on large 3D volumes with the active backend, right now: 2 when a
+ * second thread is available — the native addon on a machine with at least two cores, WASM in
+ * Node when its threaded build and helper worker are running — else 1 (also with
+ * `DEEPIGEOS_GEODESIC_THREADS=1`). The maps are the same either way.
+ * @throws GeodesicBackendError before {@link ready} has resolved.
+ */
+export function backendThreads(): 1 | 2 {
+  return requireBackend().threads() === 2 ? 2 : 1;
+}
+
+/** The active backend (tests use its internal hooks). @internal */
+export function requireBackend(): Backend {
   if (active === undefined) {
     throw new GeodesicBackendError('no geodesic backend loaded yet: await ready() before computing');
   }

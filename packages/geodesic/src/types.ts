@@ -62,4 +62,6 @@ export function coreScalars(r: GeodesicRequest): CoreScalars {
 export interface Backend {
   readonly name: BackendName;
   compute(request: GeodesicRequest): Float32Array;
+  /** Threads 'exact' may use on large 3D volumes now (1 or 2). */
+  threads(): number;
 }

@@ -1,13 +1,21 @@
 // Correctness against independent TypeScript references. Runs once per backend (vitest projects
-// set DEEPIGEOS_GEODESIC_BACKEND), so every assertion holds for native and WASM alike.
+// set DEEPIGEOS_GEODESIC_BACKEND), so every assertion holds for native and WASM alike. With
+// DEEPIGEOS_GEODESIC_TEST_SPLIT=1 (the WASM project) 'exact' splits every 3D volume of >= 4
+// planes between two threads — the threaded WASM build's helper worker takes one slab — so the
+// two-thread path meets the references on all these small inputs.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backend, geodesicDistance, ready } from '../src/index.js';
+import { backend, backendThreads, geodesicDistance, ready } from '../src/index.js';
+import { requireBackend } from '../src/state.js';
 import { resolveShape } from '../src/validate.js';
+import type { WasmBackend } from '../src/wasm-backend.js';
 import { allCases, type Case } from './cases.js';
 import { CAUSAL_FORWARD, dijkstraReference, GEODISTK_FORWARD, type RefInput, rasterReference } from './reference.js';
 
+const lowSplit = process.env.DEEPIGEOS_GEODESIC_TEST_SPLIT === '1';
+
 beforeAll(async () => {
   await ready();
+  if (lowSplit) (requireBackend() as WasmBackend).setSplit(1, 4);
 });
 
 function refInput(c: Case): RefInput {
@@ -71,6 +79,11 @@ describe(`geodesicDistance on the ${process.env.DEEPIGEOS_GEODESIC_BACKEND ?? 'd
       });
     });
   }
+
+  it.runIf(lowSplit)('ran the split 3D solves on two threads (the helper worker took tasks)', () => {
+    expect(backendThreads()).toBe(2);
+    expect((requireBackend() as WasmBackend).helperTasks()).toBeGreaterThanOrEqual(8);
+  });
 
   it('keeps seeds at 0, gives Infinity without seeds and 0 everywhere with all seeds', () => {
     const img = new Float32Array(12).map((_, i) => i * 3.5);

@@ -22,20 +22,13 @@
 #include "detail.hpp"
 #include "vec4.hpp"
 
-// Native builds may split large volumes between two threads; WebAssembly runs single-threaded.
-#if !defined(__EMSCRIPTEN__) && !defined(GEODESIC_SINGLE_THREAD)
-#define GEODESIC_THREADS 1
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
+// Large 3D volumes may be split between two threads: natively, and in the threaded WebAssembly
+// build (threads.hpp); the plain WebAssembly build runs single-threaded.
+#include "threads.hpp"
+#if GEODESIC_STD_THREADS
 #include <exception>
-#include <mutex>
 #include <new>
 #include <system_error>
-#include <thread>
-#else
-#define GEODESIC_THREADS 0
-#include <atomic>
 #endif
 
 namespace geodesic::detail {
@@ -198,10 +191,9 @@ inline void prefetch(const float* p) {
 #if GEODESIC_THREADS
 // Test-only faults (see BucketFaults); without GEODESIC_FAULT_INJECTION these do nothing.
 #if defined(GEODESIC_FAULT_INJECTION)
-void inject_thread_start_failure(const BucketTuning& t) {
-  if (t.faults != nullptr && t.faults->fail_thread_start) {
-    throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
-  }
+/** Whether the test forces the second thread's start to fail. */
+bool inject_thread_start_failure(const BucketTuning& t) {
+  return t.faults != nullptr && t.faults->fail_thread_start;
 }
 void inject_expansion_failure(const BucketTuning& t, int region, int64_t bucket) {
   if (t.faults != nullptr && t.faults->throwing_region == region && t.faults->throw_at_bucket == bucket) {
@@ -215,7 +207,7 @@ void note_threads_used(const BucketTuning& t, int threads) {
   if (t.faults != nullptr) t.faults->threads_used = threads;
 }
 #else
-inline void inject_thread_start_failure(const BucketTuning&) {}
+inline bool inject_thread_start_failure(const BucketTuning&) { return false; }
 inline void inject_expansion_failure(const BucketTuning&, int, int64_t) {}
 inline void note_stopped_by_partner(const BucketTuning&) {}
 inline void note_threads_used(const BucketTuning&, int) {}
@@ -240,11 +232,11 @@ class Mailbox {
     if (out.empty()) return;
     outstanding_->fetch_add(static_cast<int64_t>(out.size()));
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      Guard lock(mutex_);
       inbox_.insert(inbox_.end(), out.begin(), out.end());
       has_mail_.store(true, std::memory_order_release);
     }
-    wake_.notify_one();
+    wake_.notify();
     out.clear();
 #else
     (void)out;
@@ -262,7 +254,7 @@ class Mailbox {
   /** Moves the inbox into `into` (which is empty). */
   void take(std::vector<Message>& into) {
 #if GEODESIC_THREADS
-    std::lock_guard<std::mutex> lock(mutex_);
+    Guard lock(mutex_);
     into.swap(inbox_);
     has_mail_.store(false, std::memory_order_release);
 #else
@@ -272,16 +264,16 @@ class Mailbox {
 #if GEODESIC_THREADS
   /** Sleeps until mail arrives or all work is done (with a timeout, so no wake-up is lost). */
   void wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    wake_.wait_for(lock, std::chrono::microseconds(200),
-                   [&] { return has_mail() || outstanding_->load() == 0; });
+    wake_.wait_for(mutex_, 200, [&] { return has_mail() || outstanding_->load() == 0; });
   }
-  void notify() { wake_.notify_one(); }
+  void notify() { wake_.notify(); }
+  /** Gives way briefly (this region is too far ahead of its partner) unless mail is waiting. */
+  void pause() { wake_.pause(mutex_, [&] { return has_mail(); }); }
   std::atomic<int64_t>* outstanding_ = nullptr;  // busy regions + messages sent, not yet applied
 
  private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
+  Mutex mutex_;
+  Signal wake_;
   std::vector<Message> inbox_;
 #endif
   std::atomic<bool> has_mail_{false};
@@ -318,7 +310,7 @@ class Region {
    * does not run further than `kLead` buckets ahead of a busy partner: its distances could still
    * be lowered by the partner's, and every correction is work redone.
    */
-  void run_with_partner(std::atomic<int64_t>& outstanding, const std::atomic<bool>& failed) {
+  void run_with_partner(std::atomic<int64_t>& outstanding, const std::atomic<int32_t>& failed) {
     constexpr float kLead = 16.0f;
     for (;;) {
       if (failed.load(std::memory_order_relaxed)) {  // the partner threw
@@ -332,7 +324,7 @@ class Region {
         frontier.store(lower, std::memory_order_relaxed);
         if (lower > other_frontier->load(std::memory_order_relaxed) + kLead * queue_.width()) {
           mail_out->send(outbox_);
-          if (!mail_in->has_mail()) std::this_thread::yield();
+          mail_in->pause();
           continue;
         }
         inject_expansion_failure(tuning_, first_ == 0 ? 0 : 1, expanded_buckets_++);
@@ -482,12 +474,41 @@ class Region {
 };
 
 #if GEODESIC_THREADS
-/** Whether to split the volume between two threads (large 3D volumes, at least two cores). */
+/** Whether to split the volume between two threads (large 3D volumes, a second thread free). */
 int thread_count(const Params& p, const BucketTuning& tuning) {
   if (tuning.threads > 0) return p.depth >= 4 ? std::min(tuning.threads, 2) : 1;
-  const bool large = p.depth >= 16 && p.depth * p.height * p.width >= (int64_t{1} << 20);
-  return large && std::thread::hardware_concurrency() >= 2 ? 2 : 1;
+  const bool large = p.depth >= std::max<int64_t>(p.split_min_depth, 4) &&
+                     p.depth * p.height * p.width >= p.split_min_voxels;
+  return large && helper_available() ? 2 : 1;
 }
+
+/** One slab's side of the two-thread solve (`run` is called on the helper and on the caller). */
+struct SlabTask {
+  SlabTask(Region* r, std::atomic<int64_t>* o, std::atomic<int32_t>* f) : region(r), outstanding(o), failed(f) {}
+  Region* region;
+  std::atomic<int64_t>* outstanding;
+  std::atomic<int32_t>* failed;
+#if GEODESIC_STD_THREADS
+  std::exception_ptr error;
+#endif
+
+  /** Runs the region; an exception (out of memory) is kept and makes the partner stop. */
+  static void run(void* self) {
+    SlabTask& t = *static_cast<SlabTask*>(self);
+#if GEODESIC_STD_THREADS
+    try {
+      t.region->run_with_partner(*t.outstanding, *t.failed);
+    } catch (...) {
+      t.error = std::current_exception();
+      t.failed->store(1);
+    }
+#else
+    // WebAssembly is built without exceptions: a failure traps the instance, and the JS side
+    // of a trapped helper sets `failed` itself.
+    t.region->run_with_partner(*t.outstanding, *t.failed);
+#endif
+  }
+};
 
 /**
  * Solves with two slabs of planes (padding planes included), each with its own queue and thread.
@@ -501,7 +522,7 @@ bool run_two_slabs(const Params& p, PaddedCells& layout, const std::vector<RowGr
   Region high(p, layout.data(), groups, stride, middle, planes, tuning, width);
   Mailbox to_low, to_high;
   std::atomic<int64_t> outstanding{2};
-  std::atomic<bool> failed{false};
+  std::atomic<int32_t> failed{0};
   to_low.outstanding_ = to_high.outstanding_ = &outstanding;
   low.mail_in = &to_low;
   low.mail_out = &to_high;
@@ -510,26 +531,20 @@ bool run_two_slabs(const Params& p, PaddedCells& layout, const std::vector<RowGr
   low.other_frontier = &high.frontier;
   high.other_frontier = &low.frontier;
   for (const uint32_t s : seeds) (s / stride < middle ? low : high).queue().push(0, s);
-  auto guarded = [&](Region& region, std::exception_ptr& error) {
-    try {
-      region.run_with_partner(outstanding, failed);
-    } catch (...) {
-      error = std::current_exception();
-      failed.store(true);
-    }
-  };
-  std::exception_ptr low_error, high_error;
-  std::thread helper;
-  try {
-    inject_thread_start_failure(tuning);
-    helper = std::thread([&] { guarded(high, high_error); });
-  } catch (const std::system_error&) {
-    return false;
-  }
-  guarded(low, low_error);
-  helper.join();
-  if (low_error) std::rethrow_exception(low_error);
-  if (high_error) std::rethrow_exception(high_error);
+  SlabTask low_task(&low, &outstanding, &failed), high_task(&high, &outstanding, &failed);
+  HelperThread helper;
+  if (inject_thread_start_failure(tuning) || !helper.start(&SlabTask::run, &high_task, &failed)) return false;
+  SlabTask::run(&low_task);
+  const bool helper_finished = helper.join();
+#if GEODESIC_STD_THREADS
+  (void)helper_finished;  // native tasks report failures as exceptions
+  if (low_task.error) std::rethrow_exception(low_task.error);
+  if (high_task.error) std::rethrow_exception(high_task.error);
+#else
+  // The helper instance trapped mid-solve: the map is incomplete. Trap too; the JS side reports
+  // the helper's failure.
+  if (!helper_finished) __builtin_trap();
+#endif
   return true;
 }
 #endif

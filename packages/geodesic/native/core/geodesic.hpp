@@ -46,9 +46,14 @@ struct Params {
   double lambda = 1.0;
   int32_t iterations = 2;
   Method method = Method::Raster;
-  // Threads for 'exact': 0 = automatic (2 for large 3D volumes in native builds), 1, or 2.
-  // Results do not depend on it. WASM builds always use one.
+  // Threads for 'exact': 0 = automatic (2 for large 3D volumes when a second thread is free:
+  // native builds, and the threaded WASM build with its helper running), 1, or 2.
+  // Results do not depend on it. The plain WASM build always uses one.
   int32_t threads = 0;
+  // Smallest 3D volume that threads = 0 splits (a tuning hook: tests lower it so that small
+  // inputs take the two-thread path; depths below 4 are never split).
+  int64_t split_min_voxels = int64_t{1} << 20;
+  int64_t split_min_depth = 16;
 };
 
 /** Checks the parameters only (shape, spacing, lambda, iterations, method). */

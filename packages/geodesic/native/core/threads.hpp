@@ -1,0 +1,146 @@
+// The few threading primitives the exact solver's two-slab split needs, for both builds:
+// - native: std::thread, std::mutex, std::condition_variable;
+// - threaded WebAssembly (GEODESIC_WASM_THREADS, compiled with -matomics): the second thread is
+//   a second instance of the module on the same shared memory, running in a worker started by
+//   the JS loader and waiting in `helper_run` for a task; locks spin, waits use memory.atomic.wait.
+// Plain WebAssembly builds have no second thread (GEODESIC_THREADS is 0 there).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#if defined(__EMSCRIPTEN__)
+#if defined(GEODESIC_WASM_THREADS)
+#define GEODESIC_THREADS 1
+#else
+#define GEODESIC_THREADS 0
+#endif
+#elif defined(GEODESIC_SINGLE_THREAD)
+#define GEODESIC_THREADS 0
+#else
+#define GEODESIC_THREADS 1
+#define GEODESIC_STD_THREADS 1
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#endif
+
+namespace geodesic::detail {
+
+#if GEODESIC_STD_THREADS
+using Mutex = std::mutex;
+
+/** Wakes a thread sleeping in wait_for (a condition variable). */
+class Signal {
+ public:
+  /** Sleeps until `ready()` holds or `micros` pass (the timeout covers lost wake-ups). */
+  template <typename Ready>
+  void wait_for(Mutex& mutex, int64_t micros, Ready ready) {
+    std::unique_lock<std::mutex> lock(mutex);
+    wake_.wait_for(lock, std::chrono::microseconds(micros), ready);
+  }
+  void notify() { wake_.notify_one(); }
+  /** Gives way briefly unless `ready()` (a spinning thread's pause): yields the core. */
+  template <typename Ready>
+  void pause(Mutex&, Ready ready) {
+    if (!ready()) std::this_thread::yield();
+  }
+
+ private:
+  std::condition_variable wake_;
+};
+#elif GEODESIC_THREADS
+/** A spin lock (the critical sections are a few vector operations). */
+class Mutex {
+ public:
+  void lock() {
+    while (locked_.exchange(1, std::memory_order_acquire) != 0) {
+      while (locked_.load(std::memory_order_relaxed) != 0) {
+      }
+    }
+  }
+  void unlock() { locked_.store(0, std::memory_order_release); }
+
+ private:
+  std::atomic<int32_t> locked_{0};
+};
+
+/** Sleeps with memory.atomic.wait on a counter that notify() bumps. */
+class Signal {
+ public:
+  template <typename Ready>
+  void wait_for(Mutex&, int64_t micros, Ready ready) {
+    const int32_t seen = count_.load();
+    if (ready()) return;
+    __builtin_wasm_memory_atomic_wait32(word(), seen, micros * 1000);
+  }
+  void notify() {
+    count_.fetch_add(1);
+    __builtin_wasm_memory_atomic_notify(word(), 1);
+  }
+  /** WebAssembly has no yield: sleeps up to 20 us (or until notified) so the core is given way. */
+  template <typename Ready>
+  void pause(Mutex& mutex, Ready ready) {
+    wait_for(mutex, 20, ready);
+  }
+
+ private:
+  int32_t* word() { return reinterpret_cast<int32_t*>(&count_); }
+  std::atomic<int32_t> count_{0};
+};
+#endif
+
+#if GEODESIC_THREADS
+/** Holds a Mutex for a scope (std::lock_guard is missing from thread-less libc++ builds). */
+class Guard {
+ public:
+  explicit Guard(Mutex& mutex) : mutex_(mutex) { mutex_.lock(); }
+  ~Guard() { mutex_.unlock(); }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+
+ private:
+  Mutex& mutex_;
+};
+
+/** Whether a second thread can run a task now (native: at least two cores). */
+bool helper_available();
+
+/**
+ * Runs one task on the second thread while the caller works. `stop` is set to 1 if the helper
+ * dies in the task (WebAssembly: the helper instance trapped; the JS side sets it), so the
+ * caller's side of the work can end.
+ */
+class HelperThread {
+ public:
+  HelperThread() = default;
+  HelperThread(const HelperThread&) = delete;
+  HelperThread& operator=(const HelperThread&) = delete;
+  ~HelperThread();
+  /** Starts task(arg); false, with nothing started, if no second thread is available. */
+  bool start(void (*task)(void*), void* arg, std::atomic<int32_t>* stop);
+  /** Waits for the task to end; false if the helper died in it. */
+  bool join();
+
+ private:
+  bool started_ = false;
+#if GEODESIC_STD_THREADS
+  std::thread thread_;
+#endif
+};
+#endif
+
+#if defined(GEODESIC_WASM_THREADS)
+/**
+ * The helper instance's entry (exported by the binding): marks the helper available and runs
+ * posted tasks until the module is torn down. Runs forever in its worker.
+ */
+void helper_run();
+/** Address of the hand-over word the JS side marks as failed if the helper traps (see .cpp). */
+void* helper_slot();
+/** Test hook: the helper traps 20 ms into its next task (exercises the failure path). */
+void trap_helper_on_next_task(bool trap);
+#endif
+
+}  // namespace geodesic::detail
