@@ -28,3 +28,14 @@ export function hasTorch(): boolean {
     return false;
   }
 }
+
+/**
+ * True where the prebuilt native addon must load and run: linux-x64 with AVX2 + FMA (read from
+ * /proc/cpuinfo, independently of the addon's own detection). Elsewhere the package must fall back
+ * to tfjs, which the tests then check instead.
+ */
+export function nativeExpected(): boolean {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false;
+  const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1]?.trim().split(/\s+/) ?? [];
+  return flags.includes('avx2') && flags.includes('fma');
+}

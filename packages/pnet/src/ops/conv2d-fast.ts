@@ -33,7 +33,7 @@ export interface FusedEpilogue {
 /**
  * One stride-1 'same' conv2d call with fused bias/ReLU: every convolution of the package (2D
  * layers, 3D depth taps, input gradients) goes through here. On wasm in Node it runs the native
- * addon when available ({@link nativeConv2d}), else `tf.fused.conv2d`. With `mirrored`, the
+ * addon when available (`nativeConv2d`), else `tf.fused.conv2d`. With `mirrored`, the
  * padding is the forward padding mirrored: the full correlation that computes an input gradient.
  * @internal
  */
@@ -91,7 +91,7 @@ export interface WeightGradients {
 
 /**
  * Filter (and bias) gradient of a stride-1 'same' conv2d. On wasm in Node with the addon, its
- * direct kernel ({@link nativeFilterGradient}). Otherwise on wasm, matrix products: the input
+ * direct kernel (`nativeFilterGradient`). Otherwise on wasm, matrix products: the input
  * seen through the kernel taps ({@link ShiftedColumns}, `[taps · Cin (+ a row of ones),
  * positions]`) times dy `[positions, Cout]`, summed over chunks of image rows; the row of ones
  * gives the bias gradient for free. The forward-conv formulation ({@link convFilterGradient}) ran

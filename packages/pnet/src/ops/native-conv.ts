@@ -17,8 +17,20 @@ export interface NativeConv {
   filterGradient(x: Float32Array, dy: Float32Array, dfilter: Float32Array, dbias: Float32Array | null, dims: number[]): void;
 }
 
-/** The wasm backend's allocator of kernel outputs (it has no typings in tfjs-core). */
-type OutputBackend = { makeOutput?: (shape: number[], dtype: 'float32') => tf.TensorInfo };
+/** The wasm backend's allocator of kernel outputs and its tensor table (no typings in tfjs-core). */
+type OutputBackend = {
+  makeOutput?: (shape: number[], dtype: 'float32') => tf.TensorInfo;
+  dataIdMap?: { has(dataId: object): boolean };
+};
+
+/**
+ * Float32 tensors whose data live on the wasm heap: a tensor made on another backend before a
+ * switch is moved only when a tfjs kernel reads it, so those take the tfjs path.
+ */
+function onHeap(...tensors: tf.Tensor[]): boolean {
+  const table = (tf.backend() as unknown as OutputBackend).dataIdMap;
+  return tensors.every((t) => t.dtype === 'float32' && table?.has(t.dataId) === true);
+}
 
 /**
  * The implementation that runs this package's convolutions ({@link conv2dFast}, {@link conv3dFast},
@@ -61,9 +73,9 @@ export function nativeConv2d(
   relu: boolean,
 ): tf.Tensor4D | undefined {
   const native = activeNativeConv();
-  if (native === undefined || x.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
+  if (native === undefined || !onHeap(x, filter, ...(bias === undefined ? [] : [bias]))) return undefined;
   const [kh, kw, cin, cout] = filter.shape;
-  if (x.shape[3] !== cin || (bias !== undefined && (bias.dtype !== 'float32' || bias.size !== cout))) return undefined;
+  if (x.shape[3] !== cin || (bias !== undefined && bias.size !== cout)) return undefined;
   const [n, h, w] = x.shape;
   const outH = h + pads[0][0] + pads[0][1] - dilation[0] * (kh - 1);
   const outW = w + pads[1][0] + pads[1][1] - dilation[1] * (kw - 1);
@@ -89,7 +101,7 @@ export function nativeFilterGradient(
   withBias: boolean,
 ): { filter: tf.Tensor4D; bias?: tf.Tensor1D } | undefined {
   const native = activeNativeConv();
-  if (native === undefined || x.dtype !== 'float32' || dy.dtype !== 'float32') return undefined;
+  if (native === undefined || !onHeap(x, dy)) return undefined;
   const cin = x.shape[3];
   const cout = dy.shape[3];
   const [filter, bias] = heapOutputs(withBias ? [[...kernel, cin, cout], [cout]] : [[...kernel, cin, cout]]);
