@@ -474,14 +474,6 @@ class Region {
 };
 
 #if GEODESIC_THREADS
-/** Whether to split the volume between two threads (large 3D volumes, a second thread free). */
-int thread_count(const Params& p, const BucketTuning& tuning) {
-  if (tuning.threads > 0) return p.depth >= 4 ? std::min(tuning.threads, 2) : 1;
-  const bool large = p.depth >= std::max<int64_t>(p.split_min_depth, 4) &&
-                     p.depth * p.height * p.width >= p.split_min_voxels;
-  return large && helper_available() ? 2 : 1;
-}
-
 /** One slab's side of the two-thread solve (`run` is called on the helper and on the caller). */
 struct SlabTask {
   SlabTask(Region* r, std::atomic<int64_t>* o, std::atomic<int32_t>* f) : region(r), outstanding(o), failed(f) {}
@@ -564,7 +556,7 @@ bool exact_buckets(const Params& p, const float* image, float* dist, const Bucke
   const float width = tuning.width > 0.0f ? tuning.width : bucket_width(p, image, voxels);
   const int64_t planes = p.depth > 1 ? p.depth + 2 : 1;
 #if GEODESIC_THREADS
-  const bool solved = thread_count(p, tuning) == 2 && run_two_slabs(p, layout, groups, seeds, tuning, width);
+  const bool solved = split_threads(p, tuning.threads) == 2 && run_two_slabs(p, layout, groups, seeds, tuning, width);
   note_threads_used(tuning, solved ? 2 : 1);
 #else
   const bool solved = false;

@@ -7,11 +7,14 @@
 // one serial sweep along the row for the in-row offset. min() is exact, so the order of the
 // candidates does not change a single bit.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include "raster.hpp"
+#include "threads.hpp"
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__EMSCRIPTEN__) && !defined(__clang__) && \
     !defined(GEODESIC_NO_CLONES)
@@ -170,7 +173,87 @@ void RowScanner::iterate() {
   }
 }
 
+#if GEODESIC_THREADS
+namespace {
+
+/**
+ * The raster scan of a 3D volume on two threads, bit for bit the sequential scan: thread t
+ * scans the slices of rank t, t + 2, ... in each pass's order, row by row. Row h of a slice
+ * reads the previous slice's rows h - 1 .. h + 1 as this pass left them, and the previous
+ * slice reads this slice's rows h - 1, h as the last pass left them (GeodisTK's lists reach
+ * into the next slice). So row h may be scanned once the previous slice has finished row h + 1
+ * and not before: a wavefront two rows behind. Passes are separated by a barrier.
+ */
+class Wavefront {
+ public:
+  Wavefront(const Params& p, const float* image, float* dist, bool causal)
+      : p_(p), progress_(new std::atomic<int64_t>[static_cast<size_t>(p.depth)]),
+        low_(p, image, dist, causal, false), high_(p, image, dist, causal, false) {
+    for (int64_t d = 0; d < p.depth; ++d) progress_[d].store(0);
+  }
+
+  /** Thread t's share of every pass; false if stopped because the partner died. */
+  bool run(int t) {
+    RowScanner& scanner = t == 0 ? low_ : high_;
+    const int64_t D = p_.depth, H = p_.height;
+    int64_t pass = 0;
+    for (int32_t it = 0; it < p_.iterations; ++it) {
+      for (const int sign : {+1, -1}) {
+        // progress_[d] counts rows done, cumulatively over passes: pass k ends at k * (H + 1) - 1.
+        const int64_t base = pass * (H + 1);
+        if (!wait_until(passes_done_[1 - t], pass)) return false;
+        for (int64_t k = t; k < D; k += 2) {
+          const int64_t d = sign > 0 ? k : D - 1 - k;
+          const int64_t previous = d - sign;
+          for (int64_t j = 0; j < H; ++j) {
+            if (k > 0 && !wait_until(progress_[previous], base + std::min(j + 2, H))) return false;
+            scanner.scan_row(d, sign > 0 ? j : H - 1 - j, sign);
+            progress_[d].store(base + j + 1, std::memory_order_release);
+          }
+        }
+        passes_done_[t].store(++pass, std::memory_order_release);
+      }
+    }
+    return true;
+  }
+
+  static void run_high(void* self) { static_cast<Wavefront*>(self)->run(1); }
+  std::atomic<int32_t> stop{0};  // set if the helper dies (WebAssembly: its JS side)
+
+ private:
+  bool wait_until(const std::atomic<int64_t>& counter, int64_t value) {
+    for (int spins = 0; counter.load(std::memory_order_acquire) < value; ++spins) {
+      if (stop.load(std::memory_order_relaxed) != 0) return false;
+      if (spins >= 256) pause_briefly();
+    }
+    return true;
+  }
+
+  const Params& p_;
+  std::unique_ptr<std::atomic<int64_t>[]> progress_;
+  std::atomic<int64_t> passes_done_[2] = {{0}, {0}};
+  RowScanner low_, high_;
+};
+
+/** Runs the two-thread scan; false, with nothing changed, if no second thread is available. */
+bool raster_scan_two_threads(const Params& params, const float* image, float* dist, bool causal) {
+  Wavefront wavefront(params, image, dist, causal);
+  HelperThread helper;
+  if (!helper.start(&Wavefront::run_high, &wavefront, &wavefront.stop)) return false;
+  wavefront.run(0);
+  // A helper instance that trapped mid-scan (WebAssembly) leaves the map incomplete: trap too,
+  // the JS side reports it. Native helpers cannot fail here (nothing allocates).
+  if (!helper.join()) __builtin_trap();
+  return true;
+}
+
+}  // namespace
+#endif
+
 void raster_scan(const Params& params, const float* image, float* dist, bool causal_masks) {
+#if GEODESIC_THREADS
+  if (split_threads(params, params.threads) == 2 && raster_scan_two_threads(params, image, dist, causal_masks)) return;
+#endif
   RowScanner scanner(params, image, dist, causal_masks, /*in_row_both_ways=*/false);
   for (int32_t it = 0; it < params.iterations; ++it) scanner.iterate();
 }

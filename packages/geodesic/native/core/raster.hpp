@@ -27,9 +27,11 @@ class RowScanner {
    */
   bool scan_row_tracked(int64_t d, int64_t h, int sign);
 
+  /** Relaxes row (d, h) as in a forward (sign = +1) or backward (-1) pass. */
+  void scan_row(int64_t d, int64_t h, int sign);
+
  private:
   int64_t row_start(int64_t d, int64_t h) const { return (d * p_.height + h) * p_.width; }
-  void scan_row(int64_t d, int64_t h, int sign);
 
   const Params& p_;
   const float* image_;

@@ -2,11 +2,22 @@
 // in the threaded WebAssembly build (see threads.hpp).
 #include "threads.hpp"
 
+#include <algorithm>
+
 #if GEODESIC_STD_THREADS
 #include <system_error>
 #endif
 
 namespace geodesic::detail {
+
+#if GEODESIC_THREADS
+int split_threads(const Params& p, int requested) {
+  if (requested > 0) return p.depth >= 4 ? std::min(requested, 2) : 1;
+  const bool large = p.depth >= std::max<int64_t>(p.split_min_depth, 4) &&
+                     p.depth * p.height * p.width >= p.split_min_voxels;
+  return large && helper_available() ? 2 : 1;
+}
+#endif
 
 #if GEODESIC_STD_THREADS
 bool helper_available() { return std::thread::hardware_concurrency() >= 2; }
@@ -49,9 +60,13 @@ std::atomic<int32_t> trap_next_task{0};
 
 int32_t* state_word() { return reinterpret_cast<int32_t*>(&slot.state); }
 void wake_all() { __builtin_wasm_memory_atomic_notify(state_word(), ~0u); }
-void wait_while(int32_t seen, int64_t nanos) { __builtin_wasm_memory_atomic_wait32(state_word(), seen, nanos); }
+void wait_while(int32_t seen, int64_t nanos) { wasm_wait(state_word(), seen, nanos); }
 
 }  // namespace
+
+void wasm_wait(int32_t* word, int32_t expected, int64_t nanos) {
+  __builtin_wasm_memory_atomic_wait32(word, expected, nanos);
+}
 
 bool helper_available() { return slot.state.load() == kIdle; }
 
@@ -96,10 +111,11 @@ void helper_run() {
     int32_t s = slot.state.load();
     if (s == kDead) return;
     if (s == kPosted && slot.state.compare_exchange_strong(s, kRunning)) {
+      wake_all();  // the caller waits for the hand-over before starting its own share
       if (trap_next_task.exchange(0) != 0) {
         // Test hook: die mid-task, once the caller is busy with its own side of the work.
-        int32_t never = 0;
-        __builtin_wasm_memory_atomic_wait32(&never, 0, 20000000);
+        static int32_t never = 0;
+        wasm_wait(&never, 0, 20000000);
         __builtin_trap();
       }
       slot.task(slot.arg);

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "geodesic.hpp"
+
 #if defined(__EMSCRIPTEN__)
 #if defined(GEODESIC_WASM_THREADS)
 #define GEODESIC_THREADS 1
@@ -66,6 +68,9 @@ class Mutex {
   std::atomic<int32_t> locked_{0};
 };
 
+/** memory.atomic.wait32: sleeps while *word == expected, up to `nanos` (< 0: no limit). */
+void wasm_wait(int32_t* word, int32_t expected, int64_t nanos);
+
 /** Sleeps with memory.atomic.wait on a counter that notify() bumps. */
 class Signal {
  public:
@@ -73,7 +78,7 @@ class Signal {
   void wait_for(Mutex&, int64_t micros, Ready ready) {
     const int32_t seen = count_.load();
     if (ready()) return;
-    __builtin_wasm_memory_atomic_wait32(word(), seen, micros * 1000);
+    wasm_wait(word(), seen, micros * 1000);
   }
   void notify() {
     count_.fetch_add(1);
@@ -92,6 +97,18 @@ class Signal {
 #endif
 
 #if GEODESIC_THREADS
+/**
+ * A waiting thread's pause between polls: yields the core natively. WebAssembly has no yield, and
+ * a timed memory.atomic.wait here (10 us) made the two-thread raster scan hang in Node 20 (the
+ * waiting thread never returned, its condition long met) and take ~100 us per wait when it did
+ * return: there it keeps polling.
+ */
+inline void pause_briefly() {
+#if GEODESIC_STD_THREADS
+  std::this_thread::yield();
+#endif
+}
+
 /** Holds a Mutex for a scope (std::lock_guard is missing from thread-less libc++ builds). */
 class Guard {
  public:
@@ -106,6 +123,13 @@ class Guard {
 
 /** Whether a second thread can run a task now (native: at least two cores). */
 bool helper_available();
+
+/**
+ * Threads for a 3D solve: `requested` (1 or 2; 2 only for >= 4 planes), or with 0 automatic —
+ * 2 for volumes of at least Params::split_min_voxels and split_min_depth planes when a second
+ * thread is available.
+ */
+int split_threads(const Params& p, int requested);
 
 /**
  * Runs one task on the second thread while the caller works. `stop` is set to 1 if the helper

@@ -140,6 +140,23 @@ void run_case(const Case& c, unsigned seed) {
     }
   }
 
+  // Two threads (a wavefront over alternate slices; volumes of >= 4 planes): the one-thread bits.
+  for (auto method : {geodesic::Method::Raster, geodesic::Method::RasterCausal}) {
+    for (const int32_t iterations : {1, 2, 3}) {
+      std::vector<float> one(n);
+      p.method = method;
+      p.iterations = iterations;
+      p.threads = 1;
+      check(geodesic::compute(p, img.data(), seeds.data(), one.data()) == geodesic::Status::Ok, label);
+      p.threads = 2;
+      check(geodesic::compute(p, img.data(), seeds.data(), out.data()) == geodesic::Status::Ok, label);
+      p.threads = 0;
+      check(out == one, "two-thread raster scan equals the one-thread scan");
+      if (method == geodesic::Method::Raster && iterations == 2) check(out == ref, "two-thread raster equals the plain scan");
+    }
+  }
+  p.iterations = 2;
+
   p.method = geodesic::Method::Exact;
   check(geodesic::compute(p, img.data(), seeds.data(), out.data()) == geodesic::Status::Ok, label);
   ref = dijkstra_reference(img, seeds, c.D, c.H, c.W, c.spacing, c.lambda);

@@ -80,7 +80,7 @@ describe('native vs wasm', async () => {
     }
   });
 
-  it("'exact' on a volume large enough for the default two-thread split (1 M voxels): identical bits", () => {
+  it("'exact' and 'raster' on a volume large enough for the default two-thread split (1 M voxels): identical bits", () => {
     // Native and threaded WASM split this volume into two slabs solved concurrently. Seeds in
     // one slab only, so every path into the other crosses the split as messages.
     const shape = [16, 256, 256] as const;
@@ -91,6 +91,8 @@ describe('native vs wasm', async () => {
     seeds[5 * 256 * 256 + 250 * 256 + 3] = 1;
     const before = threaded.helperTasks();
     for (const lambda of [1, 0.4]) expectIdentical(validateRequest(image, seeds, shape, { method: 'exact', lambda }));
-    expect(threaded.helperTasks()).toBe(before + 2);
+    // The raster scan runs as a two-thread wavefront on such volumes too.
+    expectIdentical(validateRequest(image, seeds, shape, { method: 'raster' }));
+    expect(threaded.helperTasks()).toBe(before + 3);
   });
 });

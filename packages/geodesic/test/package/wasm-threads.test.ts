@@ -43,6 +43,17 @@ describe('threaded wasm failures', async () => {
     expect(() => backend.compute(request)).toThrow(/no longer usable/);
   });
 
+  it('a helper that traps mid-scan (raster wavefront): a clear error, no hang', async () => {
+    const backend = await createThreadedWasmBackend(await threadedBytes(), spawnNodeHelper, { threadSetting: () => 0 });
+    backend.setSplit(1, 4);
+    const raster = validateRequest(image, seeds, shape, { method: 'raster' });
+    const tasks = backend.helperTasks();
+    expect(bits(backend.compute(raster)).equals(bits((await loadBackend('native')).compute(raster)))).toBe(true);
+    expect(backend.helperTasks()).toBe(tasks + 1);
+    backend.trapHelperOnNextTask();
+    expect(() => backend.compute(raster)).toThrow(/wasm helper thread failed/);
+  });
+
   it('DEEPIGEOS_GEODESIC_THREADS=1 keeps the threaded build on one thread', async () => {
     const backend = await createThreadedWasmBackend(await threadedBytes(), spawnNodeHelper, { threadSetting: () => 1 });
     backend.setSplit(1, 4);
