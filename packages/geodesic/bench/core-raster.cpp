@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   p.height = std::atoi(argv[4]);
   p.width = std::atoi(argv[5]);
   const int repeats = std::atoi(argv[6]);
+  p.threads = 1;  // the single-threaded scan (the two-thread wavefront is timed through the addon)
   const size_t n = static_cast<size_t>(p.depth * p.height * p.width);
   const auto img = read_all<float>(argv[1], n);
   const auto seeds = read_all<uint8_t>(argv[2], n);
