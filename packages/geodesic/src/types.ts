@@ -8,9 +8,11 @@ export type Shape = readonly [number, number] | readonly [number, number, number
  * - `'raster-causal'`: the same scans with the standard causal half-masks (closer to exact per
  *   iteration; exact to float rounding for λ = 0 after one iteration).
  * - `'exact'`: the exact shortest-path distance on the same 8/26-neighbour graph, bit-identical
- *   to float32 Dijkstra: a label-correcting bucket queue for λ > 0 (native builds split large 3D
- *   volumes between two threads; `DEEPIGEOS_GEODESIC_THREADS=1` keeps one), label-correcting
- *   sweeps for λ = 0, Dijkstra for multi-channel images.
+ *   to float32 Dijkstra: a label-correcting bucket queue for λ > 0, label-correcting sweeps for
+ *   λ = 0, Dijkstra for multi-channel images.
+ *
+ * Large 3D volumes (≥ 1 M voxels, ≥ 16 planes) run on two threads with the native addon and with
+ * WASM in Node, bit-identical to one thread; `DEEPIGEOS_GEODESIC_THREADS=1` keeps one.
  */
 export type GeodesicMethod = 'raster' | 'raster-causal' | 'exact';
 
