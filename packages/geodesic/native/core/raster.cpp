@@ -201,17 +201,17 @@ class Wavefront {
       for (const int sign : {+1, -1}) {
         // progress_[d] counts rows done, cumulatively over passes: pass k ends at k * (H + 1) - 1.
         const int64_t base = pass * (H + 1);
-        if (!wait_until(passes_done_[1 - t], pass)) return false;
+        if (!waiter_.wait_until(passes_done_[1 - t], pass, stop)) return false;
         for (int64_t k = t; k < D; k += 2) {
           const int64_t d = sign > 0 ? k : D - 1 - k;
           const int64_t previous = d - sign;
           for (int64_t j = 0; j < H; ++j) {
-            if (k > 0 && !wait_until(progress_[previous], base + std::min(j + 2, H))) return false;
+            if (k > 0 && !waiter_.wait_until(progress_[previous], base + std::min(j + 2, H), stop)) return false;
             scanner.scan_row(d, sign > 0 ? j : H - 1 - j, sign);
-            progress_[d].store(base + j + 1, std::memory_order_release);
+            waiter_.store(progress_[d], base + j + 1);
           }
         }
-        passes_done_[t].store(++pass, std::memory_order_release);
+        waiter_.store(passes_done_[t], ++pass);
       }
     }
     return true;
@@ -221,17 +221,10 @@ class Wavefront {
   std::atomic<int32_t> stop{0};  // set if the helper dies (WebAssembly: its JS side)
 
  private:
-  bool wait_until(const std::atomic<int64_t>& counter, int64_t value) {
-    for (int spins = 0; counter.load(std::memory_order_acquire) < value; ++spins) {
-      if (stop.load(std::memory_order_relaxed) != 0) return false;
-      if (spins >= 256) pause_briefly();
-    }
-    return true;
-  }
-
   const Params& p_;
   std::unique_ptr<std::atomic<int64_t>[]> progress_;
   std::atomic<int64_t> passes_done_[2] = {{0}, {0}};
+  CounterWaiter waiter_;
   RowScanner low_, high_;
 };
 

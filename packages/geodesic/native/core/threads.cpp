@@ -11,6 +11,35 @@
 namespace geodesic::detail {
 
 #if GEODESIC_THREADS
+bool CounterWaiter::wait_until(const std::atomic<int64_t>& counter, int64_t value, const std::atomic<int32_t>& stop) {
+  for (int spins = 0; counter.load(std::memory_order_acquire) < value; ++spins) {
+    if (stop.load(std::memory_order_relaxed) != 0) return false;
+    if (spins < 256) continue;
+#if GEODESIC_STD_THREADS
+    std::this_thread::yield();
+#else
+    // Sleep on the low word (little-endian); a store in between changes it, so no wake-up is
+    // lost. The 1 ms limit only matters if the partner died (then `stop` ends the wait).
+    sleepers_.fetch_add(1);
+    const int64_t seen = counter.load();
+    if (seen < value) {
+      wasm_wait(reinterpret_cast<int32_t*>(const_cast<std::atomic<int64_t>*>(&counter)), static_cast<int32_t>(seen), 1000000);
+    }
+    sleepers_.fetch_sub(1);
+#endif
+  }
+  return true;
+}
+
+void CounterWaiter::store(std::atomic<int64_t>& counter, int64_t value) {
+#if GEODESIC_STD_THREADS
+  counter.store(value, std::memory_order_release);
+#else
+  counter.store(value);
+  if (sleepers_.load() != 0) __builtin_wasm_memory_atomic_notify(reinterpret_cast<int32_t*>(&counter), ~0u);
+#endif
+}
+
 int split_threads(const Params& p, int requested) {
   if (requested > 0) return p.depth >= 4 ? std::min(requested, 2) : 1;
   const bool large = p.depth >= std::max<int64_t>(p.split_min_depth, 4) &&

@@ -99,16 +99,22 @@ class Signal {
 
 #if GEODESIC_THREADS
 /**
- * A waiting thread's pause between polls: yields the core natively. WebAssembly has no yield, and
- * a timed memory.atomic.wait here (10 us) made the two-thread raster scan hang in Node 20 (the
- * waiting thread never returned, its condition long met) and take ~100 us per wait when it did
- * return: there it keeps polling.
+ * Lets threads wait for 64-bit progress counters that only grow by one per store (the raster
+ * wavefront). Natively a waiter polls and yields. In WebAssembly (no yield) it polls briefly,
+ * then sleeps on the counter's low word, which every store changes; writers wake sleepers.
+ * (A plain timed sleep was tried first: V8 timed waits last ~100 us, and one inside the solver
+ * loop was seen never to return; polling alone wastes the core when threads are oversubscribed.)
  */
-inline void pause_briefly() {
-#if GEODESIC_STD_THREADS
-  std::this_thread::yield();
-#endif
-}
+class CounterWaiter {
+ public:
+  /** Waits until counter >= value; false as soon as `stop` is raised. */
+  bool wait_until(const std::atomic<int64_t>& counter, int64_t value, const std::atomic<int32_t>& stop);
+  /** Publishes `value` in `counter` and wakes its sleepers. */
+  void store(std::atomic<int64_t>& counter, int64_t value);
+
+ private:
+  std::atomic<int32_t> sleepers_{0};
+};
 
 /** Holds a Mutex for a scope (std::lock_guard is missing from thread-less libc++ builds). */
 class Guard {
