@@ -1,12 +1,13 @@
 // The threaded WASM build's failure paths: a helper worker that cannot start, one that dies in
 // the middle of a solve, and a process that must still exit while its helper waits for work.
 import { execFileSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { GeodesicBackendError } from '../../src/errors.js';
 import { loadBackend, loadWasmBackend } from '../../src/loader-node.js';
 import { validateRequest } from '../../src/validate.js';
 import { spawnNodeHelper } from '../../src/wasm-helper-node.js';
-import { createThreadedWasmBackend } from '../../src/wasm-threads.js';
+import { createThreadedWasmBackend, type HelperWorker } from '../../src/wasm-threads.js';
 import { readFile } from 'node:fs/promises';
 
 const shape = [12, 20, 20] as const;
@@ -52,6 +53,30 @@ describe('threaded wasm failures', async () => {
     expect(backend.helperTasks()).toBe(tasks + 1);
     backend.trapHelperOnNextTask();
     expect(() => backend.compute(raster)).toThrow(/wasm helper thread failed/);
+  });
+
+  it('a helper that looks idle but never takes its task: given up after 1 s, solves run on one thread', async () => {
+    // The worker marks the slot idle, then sleeps (10 s at most) instead of serving.
+    let worker: Worker | undefined;
+    const unresponsive = ({ memory, slot }: { memory: WebAssembly.Memory; slot: number }): HelperWorker => {
+      const source = `import { workerData } from 'node:worker_threads';
+        const words = new Int32Array(workerData.memory.buffer);
+        Atomics.store(words, workerData.slot >> 2, 1);
+        Atomics.wait(words, (workerData.slot + 20) >> 2, 0, 10000);`;
+      worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), { workerData: { memory, slot } });
+      worker.unref();
+      return { onFailure: () => {}, terminate: () => void worker?.terminate() };
+    };
+    // Loading warms the solvers up with a split 'exact' solve: that one waits 1 s, then runs alone.
+    const started = performance.now();
+    const backend = await createThreadedWasmBackend(await threadedBytes(), unresponsive, { threadSetting: () => 0 });
+    expect(performance.now() - started).toBeGreaterThan(900);
+    expect(backend.threads()).toBe(1);
+    backend.setSplit(1, 4);
+    const again = performance.now();
+    expect(bits(backend.compute(request)).equals(want)).toBe(true);
+    expect(performance.now() - again).toBeLessThan(500); // the helper is not waited for again
+    await worker?.terminate();
   });
 
   it('DEEPIGEOS_GEODESIC_THREADS=1 keeps the threaded build on one thread', async () => {
