@@ -18,7 +18,8 @@ export interface InitBackendOptions {
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /**
- * Preference order when no backend is named: in Node the wasm backend (XNNPACK convolutions) then
+ * Preference order when no backend is named: in Node the wasm backend (with the package's native
+ * convolutions when its addon loads, else XNNPACK; see {@link convolutionImplementation}) then
  * cpu; in browsers WebGPU, WebGL (only if the user imported those backends), then wasm, then cpu.
  */
 export function defaultBackendOrder(): BackendName[] {
