@@ -28,8 +28,9 @@ export function backend(): BackendName {
 }
 
 /**
- * Threads `'exact'` may use on large 3D volumes with the active backend, right now: 2 when a
- * second thread is available — the native addon on a machine with at least two cores, WASM in
+ * Threads the active backend uses, right now, for large 3D volumes (≥ 1 M voxels and ≥ 16
+ * planes: `'exact'` splits them into two slabs, the raster scans run as a two-thread
+ * wavefront): 2 when a second thread is available — the native addon on a machine with at least two cores, WASM in
  * Node when its threaded build and helper worker are running — else 1 (also with
  * `DEEPIGEOS_GEODESIC_THREADS=1`). The maps are the same either way.
  * @throws GeodesicBackendError before {@link ready} has resolved.
