@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNifti } from '@deepigeos/io-nifti';
+import { convolutionImplementation } from '@deepigeos/pnet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { COMMANDS, main } from '../src/cli/main.js';
 import { InterruptedError, runInterruptible } from '../src/commands/interrupt.js';
@@ -178,6 +179,9 @@ describe('demo with the bundled weights and sample', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/3D pipeline on volume/);
+    // The header says which kernels ran the convolutions (pnet's addon on linux-x64 with AVX2).
+    const kernels = convolutionImplementation();
+    expect(r.out).toMatch(kernels === 'tfjs' ? /backend wasm\n/ : /backend wasm, native (AVX-512|AVX2) convolutions\n/);
     expect(r.out).toMatch(/pnet3d \(\d+ params, \+ CRF-Net\(f\)\), .*rnet3d \(\d+ params, \+ CRF-Net\(fu\)\)/);
     expect(r.out).toMatch(/region of interest: the reference's bounding box \+ 8 voxels/);
     expect(dice(r.out, 'P-Net')).toHaveLength(1);

@@ -4,6 +4,7 @@
  * NIfTI masks aligned with the input and PNG overlays.
  * @module
  */
+import { backendLabel } from '../cli/backend-label.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +79,7 @@ export const demoCommand: Command = {
     const c = await loadCase({ id: 'demo', kind: 'nifti', images: [image], label, ...(pnet.config.data.foreground ? { foreground: pnet.config.data.foreground } : {}) }, pnet.config.preprocess);
     const { sample, region } = evaluationRegion(c, dim, pnet.config.sliceAxis);
     const say = (s: string) => process.stdout.write(`${s}\n`);
-    say(`DeepIGeoS demo — ${dim}D pipeline on ${region} of ${image} (${sample.image.shape.join('×')}), backend ${backend}`);
+    say(`DeepIGeoS demo — ${dim}D pipeline on ${region} of ${image} (${sample.image.shape.join('×')}), backend ${backendLabel(backend)}`);
     say(`weights: ${pnet.modelDir} (${pnet.model.countParams()} params${pnet.crf ? ', + CRF-Net(f)' : ''}), ${rnet.modelDir} (${rnet.model.countParams()} params${rnet.crf ? ', + CRF-Net(fu)' : ''})`);
 
     const margin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 }) ?? 8;

@@ -2,6 +2,7 @@
  * `deepigeos evaluate`: Dice/ASSD after P-Net, CRF-Net(f) and R simulated refinement rounds.
  * @module
  */
+import { backendLabel } from '../cli/backend-label.js';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { initBackend } from '@deepigeos/pnet';
@@ -58,7 +59,7 @@ export const evaluateCommand: Command = {
     const pnet = await loadTrainedNet(pnetDir, '--pnet', TRAIN_PNET_SCHEMA);
     const rnet = rnetDir ? await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA) : undefined;
     const refs = datasetCases(dataFromFlags(flags, pnet.config.data));
-    process.stderr.write(`evaluating ${refs.length} cases, ${rounds} rounds, backend ${backend}\n`);
+    process.stderr.write(`evaluating ${refs.length} cases, ${rounds} rounds, backend ${backendLabel(backend)}\n`);
     const seed = flags.number('seed', { integer: true }) ?? 0;
     const roiMargin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 });
     const user = { minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 0, ...(roiMargin === undefined ? {} : { roiMargin }) };

@@ -2,6 +2,7 @@
  * `train-pnet`: P-Net (2D or 3D) on a dataset, through the shared training loop.
  * @module
  */
+import { backendLabel } from '../cli/backend-label.js';
 import { createPNet2D, createPNet3D, initBackend } from '@deepigeos/pnet';
 import { dice } from '@deepigeos/rnet';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -137,7 +138,7 @@ export async function trainPNet(config: TrainConfig, options: TrainRunOptions): 
   const first = await train.get(0);
   const model = createPNet(config, first.image.channels);
   seedKernels(model, createRng(config.seed + 3));
-  log(`P-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backend}`);
+  log(`P-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backendLabel(backend)}`);
   try {
     const result = await runTraining({
       model,

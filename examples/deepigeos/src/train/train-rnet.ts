@@ -5,6 +5,7 @@
  * Pairwise-Net of a CRF-Net(fu) is pre-trained on the training data and saved in `out/crf`.
  * @module
  */
+import { backendLabel } from '../cli/backend-label.js';
 import { initBackend } from '@deepigeos/pnet';
 import { createRNet2D, createRNet3D, encodeInteractionsData, rnetTrainingSample } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
@@ -85,7 +86,7 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
     : createRNet3D({ imageChannels, channels, dropout: config.dropout });
   seedKernels(model, createRng(config.seed + 3));
   if (config.initFromPNet) warmStartFromPNet(model, pnet.model);
-  log(`R-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backend}${config.initFromPNet ? ', initialised from the P-Net' : ''}`);
+  log(`R-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backendLabel(backend)}${config.initFromPNet ? ', initialised from the P-Net' : ''}`);
   // Validation inputs depend only on the frozen P-Net and a fixed RNG: encode them once.
   const valRng = createRng(config.seed + 1);
   const valRaw = validationSamples(validation, spec, valRng, config.validationSamples);
