@@ -34,8 +34,19 @@ export function hasChromium() {
   return existsSync(CHROMIUM);
 }
 
-/** Serves a folder on 127.0.0.1 at a free port; resolves to { url, close }. */
-export function serveStatic(root) {
+/** Response headers that make a page cross-origin isolated (`crossOriginIsolated`, SharedArrayBuffer). */
+export const CROSS_ORIGIN_ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+/**
+ * Serves a folder on 127.0.0.1 at a free port; resolves to { url, close }.
+ * @param {string} root
+ * @param {{ crossOriginIsolated?: boolean }} [opts] `crossOriginIsolated: true` adds the COOP/COEP headers to every response.
+ */
+export function serveStatic(root, { crossOriginIsolated = false } = {}) {
+  const extraHeaders = crossOriginIsolated ? CROSS_ORIGIN_ISOLATION_HEADERS : {};
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     const file = join(root, path === '/' ? 'index.html' : path);
@@ -43,7 +54,7 @@ export function serveStatic(root) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', ...extraHeaders });
     res.end(readFileSync(file));
   });
   return new Promise((ok) =>
@@ -72,9 +83,10 @@ export async function launchChromium() {
 /**
  * Bundles `entry` (a module whose default export is an async function returning JSON-able data),
  * opens it in headless Chromium and resolves to that data. Page errors and console errors reject.
- * @param {{ entry: string, timeoutMs?: number }} opts
+ * `crossOriginIsolated: true` serves the page with COOP `same-origin` and COEP `require-corp`.
+ * @param {{ entry: string, timeoutMs?: number, crossOriginIsolated?: boolean }} opts
  */
-export async function runInChromium({ entry, timeoutMs = 120_000 }) {
+export async function runInChromium({ entry, timeoutMs = 120_000, crossOriginIsolated = false }) {
   const { build } = await import('vite');
   const work = mkdtempSync(join(tmpdir(), 'deepigeos-browser-'));
   const outDir = join(work, 'dist');
@@ -96,7 +108,7 @@ run().then((v) => { window.__result = { ok: true, value: v }; },
       resolve: { conditions: ['browser', 'import', 'module', 'default'] },
       server: { fs: { strict: false } },
     });
-    const server = await serveStatic(outDir);
+    const server = await serveStatic(outDir, { crossOriginIsolated });
     const browser = await launchChromium();
     try {
       const page = await browser.context.newPage();

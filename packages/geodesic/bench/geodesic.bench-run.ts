@@ -3,16 +3,14 @@
 // on a 181×217×181 head phantom and a 512×512 slice, all in one run. Also reports each fast
 // method's error against 'exact'.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { it } from 'vitest';
 import { loadBackend, loadWasmBackend } from '../src/loader-node.js';
 import type { Backend, GeodesicMethod } from '../src/types.js';
 import { validateRequest } from '../src/validate.js';
 import { createWasmBackend } from '../src/wasm-backend.js';
 import { rasterReference } from '../test/reference.js';
+import { plainCpp, withCppProgram } from './cpp-programs.js';
 import { headPhantom } from './phantom.js';
 
 function timeBest(repeats: number, fn: () => unknown): number {
@@ -36,41 +34,6 @@ function meanRelativeError(approx: Float32Array, exact: Float32Array): number {
     }
   }
   return sum / n;
-}
-
-/**
- * Compiles bench/<source> (plus core sources) with g++ and the given flags, writes the image and
- * seeds to a temporary directory, and calls `run` with the executable and the file paths.
- */
-function withCppProgram<T>(
-  source: string,
-  extraSources: string[],
-  flags: string[],
-  input: { image: Float32Array; seeds: Uint8Array },
-  run: (exe: string, files: { image: string; seeds: string; work: string }) => T,
-): T {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const work = mkdtempSync(join(tmpdir(), 'geodesic-bench-'));
-  try {
-    const exe = join(work, 'bench-exe');
-    const sources = [join(here, source), ...extraSources.map((s) => join(here, '..', s))];
-    execFileSync('g++', ['-std=c++17', ...flags, '-o', exe, ...sources]);
-    const files = { image: join(work, 'img.f32'), seeds: join(work, 'seeds.u8'), work };
-    writeFileSync(files.image, input.image);
-    writeFileSync(files.seeds, input.seeds);
-    return run(exe, files);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-function plainCpp(image: Float32Array, seeds: Uint8Array, dims: number[], repeats: number) {
-  return withCppProgram('plain-raster.cpp', [], ['-O2'], { image, seeds }, (exe, files) => {
-    const outPath = join(files.work, 'out.f32');
-    const out = execFileSync(exe, [files.image, files.seeds, outPath, ...dims.map(String), String(repeats)], { encoding: 'utf8' });
-    const buf = readFileSync(outPath);
-    return { seconds: Number(out.trim()), result: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4) };
-  });
 }
 
 /**

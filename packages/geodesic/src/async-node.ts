@@ -52,3 +52,12 @@ export function geodesicDistanceAsync(
     options,
   );
 }
+
+/**
+ * Tasks the async worker's WASM helper thread had run by the last answered request (0 with the
+ * native backend, which uses its own threads): a test hook.
+ * @internal
+ */
+export function asyncHelperTasks(): number {
+  return client?.helperTasks ?? 0;
+}

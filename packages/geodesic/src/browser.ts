@@ -49,3 +49,12 @@ export function geodesicDistanceAsync(
 ): Promise<Float32Array> {
   return requestOffThread(getClient, image, seeds, shape, options);
 }
+
+/**
+ * Tasks the async worker's helper thread had run by the last answered request: above 0 once
+ * {@link geodesicDistanceAsync} has split a large 3D volume between two threads (test hook).
+ * @internal
+ */
+export function asyncHelperTasks(): number {
+  return client?.helperTasks ?? 0;
+}

@@ -6,7 +6,7 @@
 import { BACKEND_ENV, loadBackend } from './loader-node.js';
 import { readyOnce } from './state.js';
 
-export { geodesicDistanceAsync } from './async-node.js';
+export { asyncHelperTasks, geodesicDistanceAsync } from './async-node.js';
 export { GeodesicBackendError, GeodesicRangeError, GeodesicTypeError } from './errors.js';
 export { normalizeExp, normalizeZScore } from './normalize.js';
 export { seedsFromPoints, seedsFromStrokes, type SeedOptions } from './seeds.js';

@@ -5,7 +5,7 @@ import { loadNativeBackend } from './native-backend.js';
 import type { Backend, BackendName } from './types.js';
 import { createWasmBackend, type WasmBackend } from './wasm-backend.js';
 import { spawnNodeHelper } from './wasm-helper-node.js';
-import { createThreadedWasmBackend, type SpawnHelper } from './wasm-threads.js';
+import { createThreadedWasmBackend, type SpawnHelper, threadedOrSingle } from './wasm-threads.js';
 
 /** Environment variable forcing a backend: `native` or `wasm`. */
 export const BACKEND_ENV = 'DEEPIGEOS_GEODESIC_BACKEND';
@@ -25,14 +25,11 @@ const wasmFile = (name: string) => readFile(new URL(`../wasm/${name}`, import.me
  * @param spawn starts the helper worker (a test hook).
  */
 export async function loadWasmBackend(spawn: SpawnHelper = spawnNodeHelper): Promise<WasmBackend> {
-  if (typeof SharedArrayBuffer === 'function' && availableParallelism() >= 2) {
-    try {
-      return await createThreadedWasmBackend(await wasmFile('geodesic-threads.wasm'), spawn, { threadSetting });
-    } catch {
-      // No helper thread: the single-threaded build gives the same maps.
-    }
-  }
-  return createWasmBackend(await wasmFile('geodesic.wasm'));
+  const threads = typeof SharedArrayBuffer === 'function' && availableParallelism() >= 2;
+  return threadedOrSingle(
+    threads ? async () => createThreadedWasmBackend(await wasmFile('geodesic-threads.wasm'), spawn, { threadSetting }) : undefined,
+    async () => createWasmBackend(await wasmFile('geodesic.wasm')),
+  );
 }
 
 /**

@@ -66,4 +66,6 @@ export interface Backend {
   compute(request: GeodesicRequest): Float32Array;
   /** Threads 'exact' may use on large 3D volumes now (1 or 2). */
   threads(): number;
+  /** Tasks a helper thread has run so far (threaded WASM only; tests check the helper did work). */
+  helperTasks?(): number;
 }

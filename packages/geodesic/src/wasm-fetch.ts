@@ -1,14 +1,18 @@
 import { GeodesicBackendError } from './errors.js';
-import type { Backend } from './types.js';
-import { createWasmBackend } from './wasm-backend.js';
+import { createWasmBackend, type WasmBackend } from './wasm-backend.js';
 
 /**
- * Fetches `geodesic.wasm` next to this module (bundlers that understand
- * `new URL('…', import.meta.url)`, such as Vite and webpack 5, copy it) and instantiates it.
+ * Fetches a WASM file's bytes. Callers pass `new URL('../wasm/….wasm', import.meta.url)` with a
+ * literal path, so bundlers that understand that pattern (Vite, webpack 5) copy the file.
  * @internal
  */
-export async function fetchWasmBackend(): Promise<Backend> {
-  const response = await fetch(new URL('../wasm/geodesic.wasm', import.meta.url));
-  if (!response.ok) throw new GeodesicBackendError(`geodesic.wasm: HTTP ${response.status} from ${response.url}`);
-  return createWasmBackend(await response.arrayBuffer());
+export async function fetchWasmBytes(url: URL): Promise<ArrayBuffer> {
+  const response = await fetch(url);
+  if (!response.ok) throw new GeodesicBackendError(`${url.pathname.split('/').pop()}: HTTP ${response.status} from ${response.url}`);
+  return response.arrayBuffer();
+}
+
+/** Fetches `geodesic.wasm` (the single-threaded build) next to this module and instantiates it. @internal */
+export async function fetchWasmBackend(): Promise<WasmBackend> {
+  return createWasmBackend(await fetchWasmBytes(new URL('../wasm/geodesic.wasm', import.meta.url)));
 }

@@ -31,6 +31,27 @@ export interface HelperWorker {
   terminate(): void;
 }
 
+/**
+ * A {@link HelperWorker} for a runtime's worker object: `fail` reports the first failure to the
+ * listeners (registered before or after it), `terminate` stops the worker. @internal
+ */
+export function helperHandle(terminate: () => void): { handle: HelperWorker; fail: (reason: string) => void } {
+  let reason: string | undefined;
+  const listeners: ((reason: string) => void)[] = [];
+  const fail = (why: string): void => {
+    reason ??= why;
+    for (const listener of listeners.splice(0)) listener(reason);
+  };
+  const handle: HelperWorker = {
+    onFailure(listener) {
+      if (reason !== undefined) listener(reason);
+      else listeners.push(listener);
+    },
+    terminate,
+  };
+  return { handle, fail };
+}
+
 /** Starts the helper worker (runtime-specific). @internal */
 export type SpawnHelper = (init: HelperInit) => HelperWorker;
 
@@ -51,6 +72,21 @@ export interface ThreadedOptions {
 export interface ThreadedWasmBackend extends WasmBackend {
   /** Test hook: the helper traps when it takes its next task. */
   trapHelperOnNextTask(): void;
+}
+
+/**
+ * The threaded build from `threaded` if given and it starts, else the single-threaded build from
+ * `single` (same maps, one thread). @internal
+ */
+export async function threadedOrSingle(threaded: (() => Promise<WasmBackend>) | undefined, single: () => Promise<WasmBackend>): Promise<WasmBackend> {
+  if (threaded !== undefined) {
+    try {
+      return await threaded();
+    } catch {
+      // No helper thread: the single-threaded build gives the same maps.
+    }
+  }
+  return single();
 }
 
 /**

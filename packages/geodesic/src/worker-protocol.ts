@@ -10,7 +10,7 @@ export interface WorkerRequest {
 }
 
 /** Worker → main thread. @internal */
-export type WorkerReply = { id: number; distance: Float32Array } | { id: number; error: { name: string; message: string; argument?: string } };
+export type WorkerReply = { id: number; distance: Float32Array; helperTasks: number } | { id: number; error: { name: string; message: string; argument?: string } };
 
 /** Rebuilds a worker-side error as the same class on the main thread. @internal */
 export function reviveError(e: { name: string; message: string; argument?: string }): Error {
@@ -23,8 +23,9 @@ export function reviveError(e: { name: string; message: string; argument?: strin
 /** Worker side: answers one request with the given backend loader. @internal */
 export async function answer(message: WorkerRequest, load: (name: BackendName) => Promise<Backend>): Promise<{ reply: WorkerReply; transfer: ArrayBuffer[] }> {
   try {
-    const distance = (await load(message.backend)).compute(message.request);
-    return { reply: { id: message.id, distance }, transfer: [distance.buffer as ArrayBuffer] };
+    const backend = await load(message.backend);
+    const distance = backend.compute(message.request);
+    return { reply: { id: message.id, distance, helperTasks: backend.helperTasks?.() ?? 0 }, transfer: [distance.buffer as ArrayBuffer] };
   } catch (error) {
     const e = error as Error & { argument?: string };
     return { reply: { id: message.id, error: { name: e.name, message: e.message, argument: e.argument } }, transfer: [] };
@@ -42,6 +43,8 @@ export interface Port {
  */
 export class WorkerClient {
   private nextId = 1;
+  /** Tasks the worker's helper thread had run by the last answered request (a test hook). */
+  helperTasks = 0;
   private readonly pending = new Map<number, { resolve: (d: Float32Array) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly port: Port) {}
@@ -66,7 +69,10 @@ export class WorkerClient {
     if (waiter === undefined) return;
     this.pending.delete(reply.id);
     if ('error' in reply) waiter.reject(reviveError(reply.error));
-    else waiter.resolve(reply.distance);
+    else {
+      this.helperTasks = reply.helperTasks;
+      waiter.resolve(reply.distance);
+    }
   }
 
   /** Rejects everything in flight (the worker died). */
