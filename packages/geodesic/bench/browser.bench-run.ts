@@ -12,6 +12,7 @@ import { digest } from '../test/package/threads-input.js';
 import { PHANTOM_DIMS, PHANTOM_SEED_RADIUS } from './browser-params.js';
 import { plainCpp } from './cpp-programs.js';
 import { headPhantom } from './phantom.js';
+import { timeBest } from './timing.js';
 
 interface PageResult {
   crossOriginIsolated: boolean;
@@ -20,16 +21,6 @@ interface PageResult {
   helperTasks: number;
   asyncDigest: string;
   syncDigest: string;
-}
-
-function timeBest(repeats: number, fn: () => unknown): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    fn();
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
-  return best;
 }
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');

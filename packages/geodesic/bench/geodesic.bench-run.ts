@@ -12,16 +12,7 @@ import { createWasmBackend } from '../src/wasm-backend.js';
 import { rasterReference } from '../test/reference.js';
 import { plainCpp, withCppProgram } from './cpp-programs.js';
 import { headPhantom } from './phantom.js';
-
-function timeBest(repeats: number, fn: () => unknown): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    fn();
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
-  return best;
-}
+import { timeBest } from './timing.js';
 
 /** Mean of |approx − exact| / exact over non-seed voxels. */
 function meanRelativeError(approx: Float32Array, exact: Float32Array): number {

@@ -16,7 +16,7 @@ export { seedsFromPoints, seedsFromStrokes, type SeedOptions } from './seeds.js'
 export { backend, backendThreads, geodesicDistance } from './state.js';
 export type { BackendName, GeodesicMethod, GeodesicOptions, Shape } from './types.js';
 
-/** Loads the WebAssembly backend (fetched next to this module). Idempotent. */
+/** Loads the WebAssembly backend of the page's thread (the single-threaded build, fetched next to this module). Idempotent. */
 export function ready(): Promise<void> {
   return readyOnce(fetchWasmBackend);
 }
@@ -38,7 +38,11 @@ function getClient(): WorkerClient {
 
 /**
  * Like {@link geodesicDistance}, but computed in a Web Worker (one shared worker, requests run in
- * order) so the page stays responsive. Input is validated first; the arrays are copied.
+ * order) so the page stays responsive. Input is validated first; the arrays are copied. When the
+ * page is cross-origin isolated (served with `Cross-Origin-Opener-Policy: same-origin` and
+ * `Cross-Origin-Embedder-Policy: require-corp`) the worker runs the threaded WebAssembly build,
+ * with its helper in a nested worker, so large 3D volumes use two threads; otherwise, or if the
+ * helper cannot start, one thread. The maps are the same either way.
  * @throws (rejects with) the same error classes as {@link geodesicDistance}.
  */
 export function geodesicDistanceAsync(

@@ -32,7 +32,9 @@ export function backend(): BackendName {
  * planes: `'exact'` splits them into two slabs, the raster scans run as a two-thread
  * wavefront): 2 when a second thread is available — the native addon on a machine with at least two cores, WASM in
  * Node when its threaded build and helper worker are running — else 1 (also with
- * `DEEPIGEOS_GEODESIC_THREADS=1`). The maps are the same either way.
+ * `DEEPIGEOS_GEODESIC_THREADS=1`). In browsers this is the page's synchronous backend, always 1;
+ * `geodesicDistanceAsync` may still use two threads in its Web Worker when the page is
+ * cross-origin isolated. The maps are the same either way.
  * @throws GeodesicBackendError before {@link ready} has resolved.
  */
 export function backendThreads(): 1 | 2 {

@@ -27,6 +27,10 @@ export function spawnBrowserHelper(init: HelperInit): HelperWorker {
     event.preventDefault(); // reported through onFailure (the caller falls back), not as a page error
     fail(event.message || 'worker error');
   };
-  worker.postMessage(init);
+  try {
+    worker.postMessage(init);
+  } catch (error) {
+    fail(`could not send the module and the shared memory: ${(error as Error).message}`); // e.g. not cross-origin isolated
+  }
   return handle;
 }

@@ -42,3 +42,23 @@ describe('geodesicDistanceAsync in Chromium on a volume split by default', async
     }
   });
 });
+
+it('a browser helper worker that fails to start: a GeodesicBackendError at once (the caller then loads the single-threaded build), no hang', async () => {
+  const failureEntry = fileURLToPath(new URL('./browser-helper-failure-entry.ts', import.meta.url));
+  const r = (await runInChromium({ entry: failureEntry, crossOriginIsolated: true })) as {
+    crossOriginIsolated: boolean;
+    fellBack: { threads: number; corner: number };
+    badModule: { rejected: boolean; name: string; message: string; ms: number };
+    uncloneable: { rejected: boolean; name: string; message: string; ms: number };
+  };
+  expect(r.crossOriginIsolated).toBe(true);
+  for (const failure of [r.badModule, r.uncloneable]) {
+    expect(failure.rejected).toBe(true);
+    expect(failure.name).toBe('GeodesicBackendError');
+    expect(failure.message).toMatch(/helper thread did not start/);
+    expect(failure.ms).toBeLessThan(5000); // the failure is reported, not waited out (10 s timeout)
+  }
+  expect(r.fellBack.threads).toBe(1);
+  expect(r.fellBack.corner).toBeCloseTo(63 * Math.SQRT2, 3);
+});
+
