@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type GeodesicMethod, geodesicDistance, ready } from '@deepigeos/geodesic';
+import { type GeodesicMethod, geodesicDistance, geodesicDistanceAsync, ready } from '@deepigeos/geodesic';
 import { OptionError } from './errors.js';
 import { checkLength, type GridShape, resolveSpacing, type Spacing, shapeSize } from './grid.js';
 import { checkNormalization, type DistanceNormalization, normalizeDistance } from './normalize.js';
@@ -23,7 +23,17 @@ export interface GeodesicEncodingOptions {
   normalization?: DistanceNormalization;
   /** Length scale of `'exp'` normalisation, in distance units; default 1. */
   sigma?: number;
+  /**
+   * Compute the maps with `geodesicDistanceAsync` (a worker thread, or a Web Worker in browsers,
+   * which runs two threads on cross-origin-isolated pages) so the calling thread stays responsive.
+   * Default: true on a browser page's main thread (where `document` exists), false elsewhere
+   * (Node's synchronous call to the native addon is the fastest path). The maps are identical.
+   */
+  offThread?: boolean;
 }
+
+/** True on a browser page's main thread, where blocking for a 3D distance map freezes the page. */
+const onPageMainThread = (): boolean => typeof (globalThis as { document?: unknown }).document !== 'undefined';
 
 /** Inputs of {@link encodeInteractions}. */
 export interface EncodeInteractionsOptions {
@@ -59,9 +69,17 @@ export class DistanceMapCache {
 
   /** The cached map for `label` if image, options and seeds match, else `compute()` (then cached). */
   get(label: 'fg' | 'bg', image: Float32Array, key: string, seeds: Uint8Array, compute: () => Float32Array): Float32Array {
+    return this.find(label, image, key, seeds) ?? this.remember(label, image, key, seeds, compute());
+  }
+
+  /** The cached map for `label` if image, options and seeds match, else undefined. */
+  find(label: 'fg' | 'bg', image: Float32Array, key: string, seeds: Uint8Array): Float32Array | undefined {
     const hit = this.entries.get(label);
-    if (hit && hit.image === image && hit.key === key && sameMask(hit.seeds, seeds)) return hit.map;
-    const map = compute();
+    return hit && hit.image === image && hit.key === key && sameMask(hit.seeds, seeds) ? hit.map : undefined;
+  }
+
+  /** Caches `map` as `label`'s map for this image, options key and seeds; returns it. */
+  remember(label: 'fg' | 'bg', image: Float32Array, key: string, seeds: Uint8Array, map: Float32Array): Float32Array {
     this.entries.set(label, { image, key, seeds: seeds.slice(), map });
     return map;
   }
@@ -80,6 +98,7 @@ export interface ResolvedEncoding {
   method: GeodesicMethod | undefined;
   normalization: DistanceNormalization;
   sigma: number;
+  offThread: boolean;
 }
 
 /** Fills in defaults and validates distance-map options. */
@@ -96,33 +115,47 @@ export function resolveEncoding(options: GeodesicEncodingOptions = {}): Resolved
   if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) {
     throw new OptionError(`geodesic.sigma must be a finite positive number; got ${JSON.stringify(options.sigma)}`);
   }
+  const offThread = options.offThread ?? onPageMainThread();
+  if (typeof offThread !== 'boolean') {
+    throw new OptionError(`geodesic.offThread must be a boolean; got ${JSON.stringify(options.offThread)}`);
+  }
   return {
     lambda,
     iterations,
     method: options.method,
     normalization: checkNormalization(options.normalization ?? 'max'),
     sigma,
+    offThread,
   };
 }
 
-/** Normalised distance map of one seed set (see `emptySeedValue` for empty sets); needs `ready()` first. */
-export function seedDistanceMap(
+/**
+ * Normalised distance map of one seed set (see `emptySeedValue` for empty sets), on this thread
+ * or off it as `encoding.offThread` says; needs `ready()` first.
+ */
+export async function seedDistanceMap(
   image: Float32Array,
   seeds: Uint8Array,
   shape: GridShape,
   spacing: number[],
   channels: number,
   encoding: ResolvedEncoding,
-): Float32Array {
+): Promise<Float32Array> {
   const size = seeds.length;
   if (countSeeds(seeds) === 0) return normalizeDistance(new Float32Array(size), false, encoding.normalization, encoding.sigma);
-  const distance = geodesicDistance(image, seeds, [...shape], {
-    spacing,
-    lambda: encoding.lambda,
-    iterations: encoding.iterations,
-    channels,
-    ...(encoding.method === undefined ? {} : { method: encoding.method }),
-  });
+  const request = [
+    image,
+    seeds,
+    [...shape],
+    {
+      spacing,
+      lambda: encoding.lambda,
+      iterations: encoding.iterations,
+      channels,
+      ...(encoding.method === undefined ? {} : { method: encoding.method }),
+    },
+  ] as const;
+  const distance = encoding.offThread ? await geodesicDistanceAsync(...request) : geodesicDistance(...request);
   // geodesicDistance returns a fresh array: normalise it in place.
   return normalizeDistance(distance, true, encoding.normalization, encoding.sigma);
 }
@@ -148,12 +181,17 @@ export async function encodeInteractionsData(options: EncodeInteractionsOptions)
   // Typed-array `from` goes through the iterator protocol (slow); copy only non-float32 input.
   const image = options.image instanceof Float32Array ? options.image : new Float32Array(options.image);
   await ready(); // loads the geodesic backend (native addon or WebAssembly) once
-  const compute = (seeds: Uint8Array) => () => seedDistanceMap(image, seeds, shape, spacing, channels, encoding);
-  const key = JSON.stringify([shape, spacing, channels, encoding]);
-  const map = (label: 'fg' | 'bg', seeds: Uint8Array) =>
-    options.cache ? options.cache.get(label, image, key, seeds, compute(seeds)) : compute(seeds)();
-  const gFg = map('fg', fg);
-  const gBg = map('bg', bg);
+  // Where the maps are computed does not change them, so it is not part of the cache key.
+  const key = JSON.stringify([shape, spacing, channels, { ...encoding, offThread: undefined }]);
+  const { cache } = options;
+  const map = async (label: 'fg' | 'bg', seeds: Uint8Array) => {
+    const cached = cache?.find(label, image, key, seeds);
+    if (cached) return cached;
+    const computed = await seedDistanceMap(image, seeds, shape, spacing, channels, encoding);
+    return cache ? cache.remember(label, image, key, seeds, computed) : computed;
+  };
+  const gFg = await map('fg', fg);
+  const gBg = await map('bg', bg);
   const stride = channels + 3;
   const out = new Float32Array(size * stride);
   for (let i = 0; i < size; i++) {

@@ -1,7 +1,7 @@
 import { geodesicDistance, ready } from '@deepigeos/geodesic';
 import { initBackend } from '@deepigeos/pnet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DistanceMapCache, encodeInteractions, encodeInteractionsData } from '../src/encode.js';
+import { DistanceMapCache, encodeInteractions, encodeInteractionsData, resolveEncoding } from '../src/encode.js';
 import { OptionError, SeedError, ShapeError } from '../src/errors.js';
 import { channel } from './helpers/fake-networks.js';
 
@@ -122,6 +122,32 @@ describe('encodeInteractions', () => {
     expect(await run([[9, 9]], 0, true)).toEqual(await run([[9, 9]], 0, false));
   });
 
+  it('computes the maps off the calling thread on request (the default only on a browser page), identically', async () => {
+    expect(resolveEncoding().offThread).toBe(false); // Node: no document
+    // A 3D volume with an intensity edge, λ = 1 and 'exact', so both code paths do real work.
+    const [D, S] = [6, 20];
+    const volume = Float32Array.from({ length: D * S * S }, (_, i) => ((i % S) > 9 ? 2 : 0) + ((i * 7919) % 13) / 26);
+    const prob = new Float32Array(volume.length).fill(0.5);
+    const encode = (offThread: boolean, cache?: DistanceMapCache) =>
+      encodeInteractionsData({
+        image: volume,
+        shape: [D, S, S],
+        spacing: [2, 1, 1],
+        probability: prob,
+        fgSeeds: [[3, 4, 4]],
+        bgSeeds: [[1, 15, 16]],
+        geodesic: { method: 'exact', offThread },
+        ...(cache ? { cache } : {}),
+      });
+    const onThread = await encode(false);
+    expect(await encode(true)).toEqual(onThread);
+    // The cache serves maps whichever thread computed them.
+    const cache = new DistanceMapCache();
+    expect(await encode(true, cache)).toEqual(onThread);
+    // Served from the cache even though it was filled off the thread (the option is not part of the key).
+    expect(await encode(false, cache)).toEqual(onThread);
+  });
+
   it('rejects shape mismatches, seeds outside the volume and bad options', async () => {
     const base = { image, shape: [H, H] as const, probability, fgSeeds: [[1, 1]], bgSeeds: [] };
     await expect(encodeInteractionsData({ ...base, probability: new Float32Array(10) })).rejects.toThrow(ShapeError);
@@ -132,5 +158,6 @@ describe('encodeInteractions', () => {
     await expect(encodeInteractionsData({ ...base, bgSeeds: new Uint8Array(100) })).rejects.toThrow(/bgSeeds as a mask must have 256 values/);
     await expect(encodeInteractionsData({ ...base, geodesic: { lambda: 2 } })).rejects.toThrow(OptionError);
     await expect(encodeInteractionsData({ ...base, geodesic: { normalization: 'z' as 'max' } })).rejects.toThrow(/normalization must be 'max' or 'exp'/);
+    await expect(encodeInteractionsData({ ...base, geodesic: { offThread: 'yes' as unknown as boolean } })).rejects.toThrow(/offThread must be a boolean/);
   });
 });
