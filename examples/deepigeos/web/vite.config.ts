@@ -11,6 +11,13 @@ const webRoot = fileURLToPath(new URL('.', import.meta.url));
 const weightsDir = process.env['DEEPIGEOS_WEB_WEIGHTS'] ?? fileURLToPath(new URL('../weights', import.meta.url));
 const sampleDir = process.env['DEEPIGEOS_WEB_SAMPLE'] ?? fileURLToPath(new URL('../sample', import.meta.url));
 
+/**
+ * Cross-origin isolation (COOP + COEP) for `vite web` and `vite preview web`: it lets the geodesic
+ * package compute large 3D distance maps on two threads in its Web Worker. Static hosts should
+ * send the same two headers; without them the app works the same, on one thread.
+ */
+const isolationHeaders = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root: webRoot,
   resolve: { alias: { '@deepigeos-web-weights': weightsDir, '@deepigeos-web-sample': sampleDir } },
@@ -23,5 +30,6 @@ export default defineConfig({
     // The networks and the sample are fetched at run time; the tfjs bundle itself is large.
     chunkSizeWarningLimit: 4096,
   },
-  server: { fs: { allow: [fileURLToPath(new URL('../../..', import.meta.url)), weightsDir, sampleDir] } },
+  preview: { headers: isolationHeaders },
+  server: { headers: isolationHeaders, fs: { allow: [fileURLToPath(new URL('../../..', import.meta.url)), weightsDir, sampleDir] } },
 });

@@ -13,6 +13,14 @@ export interface InitBackendOptions {
    * or a map of file names to URLs). Not needed in Node, where the files are read from the package.
    */
   wasmPaths?: string | Record<string, string>;
+  /**
+   * Browsers only: allow tfjs' multi-threaded wasm build, which it picks on cross-origin-isolated
+   * pages. Default false: that build's worker glue breaks when the app is bundled (its workers
+   * fail with "ReferenceError: … is not defined" and the backend never finishes initialising;
+   * tfjs issue 4107, seen with Vite), and this package keeps one thread per backend anyway.
+   * Set it before the wasm backend first initialises.
+   */
+  wasmThreads?: boolean;
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -39,6 +47,7 @@ export function defaultBackendOrder(): BackendName[] {
  */
 export async function initBackend(name?: BackendName, options: InitBackendOptions = {}): Promise<string> {
   if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths as string);
+  if (!isNode && options.wasmThreads !== true) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const registered = new Set(Object.keys(tf.engine().registryFactory));
   if (name !== undefined) {
     if (!registered.has(name)) {

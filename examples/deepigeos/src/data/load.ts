@@ -8,7 +8,6 @@ import { NiftiImage, readNifti, toCanonical, volumeFromNifti } from '@deepigeos/
 import { DatasetError } from '../errors.js';
 import type { CaseRef } from './datasets.js';
 import { type Box, cropArray, nonZeroBox, resampleToShape, resampleToSpacing, stridesOf, zScoreNonZero } from './preprocess.js';
-import { readClassPng, readJpegRgb } from './voc.js';
 import { type Case, type ImageVolume, voxelCount } from './volume.js';
 
 /** Preprocessing applied at load time. */
@@ -107,6 +106,9 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
  */
 export async function loadCase(ref: CaseRef, prep: PreprocessOptions): Promise<LoadedCase> {
   if (ref.kind === 'voc') {
+    // Loaded on demand: the VOC decoders read files with node:fs, and the web app imports this
+    // module (for maskToSource) in the browser, where a static node:fs import fails in dev mode.
+    const { readClassPng, readJpegRgb } = await import('./voc.js');
     const image = readJpegRgb(ref.images[0]!);
     const label = ref.label ? readClassPng(ref.label, ref.foreground ?? [1]) : undefined;
     if (label && !sameShape(label.shape, image.shape)) {

@@ -9,7 +9,7 @@ import { createRNet3D } from '@deepigeos/rnet';
 import { createPNet3D } from '@deepigeos/pnet';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { build } from 'vite';
+import { build, createServer } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium, serveStatic } from '../../../../scripts/browser-test.mjs';
 import { saveModel } from '../../src/train/model-io.js';
@@ -78,8 +78,11 @@ function flipX(data: ArrayLike<number>, nx: number): number[] {
   return Array.from({ length: data.length }, (_, k) => data[k - (k % nx) + (nx - 1 - (k % nx))]!);
 }
 
-/** Builds the app (optionally with other networks) and opens it in Chromium; `use` drives the page. */
-async function withApp(work: string, weights: string | undefined, use: (page: Page) => Promise<void>): Promise<void> {
+/**
+ * Builds the app (optionally with other networks) and opens it in Chromium; `use` drives the page.
+ * `crossOriginIsolated` serves it with COOP/COEP, as a host enabling threads would.
+ */
+async function withApp(work: string, weights: string | undefined, use: (page: Page) => Promise<void>, { crossOriginIsolated = false } = {}): Promise<void> {
   const before = process.env['DEEPIGEOS_WEB_WEIGHTS'];
   if (weights) process.env['DEEPIGEOS_WEB_WEIGHTS'] = weights;
   try {
@@ -88,7 +91,7 @@ async function withApp(work: string, weights: string | undefined, use: (page: Pa
     if (before === undefined) delete process.env['DEEPIGEOS_WEB_WEIGHTS'];
     else process.env['DEEPIGEOS_WEB_WEIGHTS'] = before;
   }
-  const server = await serveStatic(join(work, 'site'));
+  const server = await serveStatic(join(work, 'site'), { crossOriginIsolated });
   const browser = await launchChromium();
   try {
     const page = await browser.context.newPage();
@@ -234,7 +237,10 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir) || !hasNetworks)('web a
         await saveModel(model, join(work, 'weights', name));
         writeFileSync(join(work, 'weights', name, 'config.json'), JSON.stringify({ dim: 3, preprocess: { cropMargin: 2 } }));
       }
+      // Served cross-origin isolated: tfjs' threaded wasm build would hang here once bundled
+      // (pnet's initBackend keeps it off); geodesic maps may then use two threads.
       await withApp(work, join(work, 'weights'), async (page) => {
+        expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
         await page.click('#load-sample');
         await waitIdle(page);
         expect(await page.locator('#backend').textContent()).toBe('wasm (3D P-Net + R-Net)');
@@ -255,9 +261,32 @@ describe.skipIf(!hasChromium() || !existsSync(sampleDir) || !hasNetworks)('web a
           expect(mask[(target.slice * H + target.h) * W + target.w - k]).toBe(1);
           expect(mask[(target.slice * H + target.h) * W + target.w + k]).toBe(0);
         }
-      });
+      }, { crossOriginIsolated: true });
     } finally {
       rmSync(work, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('works from the dev server (`npm run web:dev`: unbundled modules, cross-origin isolated)', async () => {
+    const server = await createServer({ configFile: join(webRoot, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+    await server.listen();
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      await page.goto(server.resolvedUrls!.local[0]!);
+      expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+      await page.click('#load-sample');
+      await waitIdle(page);
+      await page.click('#segment');
+      await waitIdle(page);
+      expect(await statusNumber(page, 'mask-voxels')).toBeGreaterThan(0);
+      // A module that imports node:fs (the CLI's VOC decoders) once reached the page here.
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
     }
   }, 240_000);
 });
