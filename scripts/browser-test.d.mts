@@ -1,7 +1,5 @@
 /** True when Debian's Chromium is installed. */
 export function hasChromium(): boolean;
-/** Response headers that make a page cross-origin isolated (COOP `same-origin`, COEP `require-corp`). */
-export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>>;
 /** Serves a folder on 127.0.0.1 at a free port; `crossOriginIsolated: true` adds the COOP/COEP headers. */
 export function serveStatic(root: string, opts?: { crossOriginIsolated?: boolean }): Promise<{ url: string; close: () => void }>;
 /** Launches Debian's Chromium through playwright-core with the flags this machine needs. */

@@ -35,7 +35,7 @@ export function hasChromium() {
 }
 
 /** Response headers that make a page cross-origin isolated (`crossOriginIsolated`, SharedArrayBuffer). */
-export const CROSS_ORIGIN_ISOLATION_HEADERS = {
+const CROSS_ORIGIN_ISOLATION_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-embedder-policy': 'require-corp',
 };

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { GeodesicBackendError } from './errors.js';
-import { loadNativeBackend } from './native-backend.js';
+import { loadNativeBackend, threadSetting } from './native-backend.js';
 import type { Backend, BackendName } from './types.js';
 import { createWasmBackend, type WasmBackend } from './wasm-backend.js';
 import { spawnNodeHelper } from './wasm-helper-node.js';
@@ -9,13 +9,6 @@ import { createThreadedWasmBackend, type SpawnHelper, threadedOrSingle } from '.
 
 /** Environment variable forcing a backend: `native` or `wasm`. */
 export const BACKEND_ENV = 'DEEPIGEOS_GEODESIC_BACKEND';
-/** Environment variable keeping 'exact' on one thread when set to `1` (read on every call). */
-export const THREADS_ENV = 'DEEPIGEOS_GEODESIC_THREADS';
-
-/** 1 if the environment asks for one thread, else 0 (automatic). @internal */
-export function threadSetting(): number {
-  return process.env[THREADS_ENV] === '1' ? 1 : 0;
-}
 
 const wasmFile = (name: string) => readFile(new URL(`../wasm/${name}`, import.meta.url));
 

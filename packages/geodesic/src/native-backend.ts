@@ -3,6 +3,14 @@ import { availableParallelism } from 'node:os';
 import { GeodesicBackendError, GeodesicRangeError } from './errors.js';
 import { type Backend, type CoreScalars, coreScalars, type GeodesicRequest } from './types.js';
 
+/** Environment variable keeping large 3D volumes on one thread when set to `1` (read on every call). */
+const THREADS_ENV = 'DEEPIGEOS_GEODESIC_THREADS';
+
+/** 1 if the environment asks for one thread, else 0 (automatic); both backends read it per call. @internal */
+export function threadSetting(): number {
+  return process.env[THREADS_ENV] === '1' ? 1 : 0;
+}
+
 interface Addon {
   compute(image: Float32Array, seeds: Uint8Array, ...scalars: CoreScalars): Float32Array;
   abiVersion: number;
@@ -32,7 +40,7 @@ export function loadNativeBackend(): Backend {
     return {
       name: 'native',
       // The addon reads DEEPIGEOS_GEODESIC_THREADS on every call, and splits on >= 2 cores.
-      threads: () => (process.env.DEEPIGEOS_GEODESIC_THREADS === '1' || availableParallelism() < 2 ? 1 : 2),
+      threads: () => (threadSetting() === 1 || availableParallelism() < 2 ? 1 : 2),
       compute(r: GeodesicRequest): Float32Array {
         try {
           return addon.compute(r.image, r.seeds, ...coreScalars(r));

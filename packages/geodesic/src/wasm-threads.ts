@@ -103,13 +103,15 @@ export async function createThreadedWasmBackend(bytes: BufferSource, spawn: Spaw
   exports._initialize();
   const stack = exports.geodesic_alloc(HELPER_STACK_BYTES + 16);
   const slot = exports.geodesic_helper_slot();
-  const word = (offset: number): number => Atomics.load(new Int32Array(memory.buffer), (slot + offset) >> 2);
+  // One view: a shared memory's buffer is never detached, and the slot lies in static data.
+  const slotWords = new Int32Array(memory.buffer);
+  const word = (offset: number): number => Atomics.load(slotWords, (slot + offset) >> 2);
   let failure: string | undefined;
   const worker = spawn({ module, memory, stackTop: (stack + HELPER_STACK_BYTES) & ~15, slot });
   worker.onFailure((reason) => {
     failure ??= reason;
     // Never post work to a dead helper (the worker marks the slot itself if it traps mid-task).
-    Atomics.store(new Int32Array(memory.buffer), slot >> 2, HelperState.dead);
+    Atomics.store(slotWords, slot >> 2, HelperState.dead);
   });
   const started = Date.now();
   while (word(0) !== HelperState.idle) {
