@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sliceRows } from './slice-rows.js';
-import { wasmHeapView } from './wasm-heap.js';
+import { heapOutputs, wasmHeapView } from './wasm-heap.js';
 
 /**
  * Fewest channels per part for {@link channelConcat}'s heap path: one copy per voxel and part is
@@ -55,10 +55,10 @@ export function channelConcat(tensors: tf.Tensor[]): tf.Tensor {
     const heap = useHeap(parts, sizes);
     const value = tf.tidy(() => {
       if (heap) {
-        // Allocated before the views are taken: allocating may move the heap.
-        const out = tf.fill([...parts[0]!.shape.slice(0, -1), sizes.reduce((a, b) => a + b, 0)], 0);
-        copyChannelBlocks(out, parts, sizes, false);
-        return out;
+        // Allocated before the views are taken (allocating may move the heap); every value is written.
+        const [out] = heapOutputs([[...parts[0]!.shape.slice(0, -1), sizes.reduce((a, b) => a + b, 0)]]);
+        copyChannelBlocks(out!, parts, sizes, false);
+        return out!;
       }
       const rows = parts.map((p) => tf.transpose(tf.reshape(p, [-1, p.shape[p.rank - 1]!])));
       return tf.reshape(tf.transpose(tf.concat(rows, 0)), [...parts[0]!.shape.slice(0, -1), -1]);
@@ -66,7 +66,7 @@ export function channelConcat(tensors: tf.Tensor[]): tf.Tensor {
     // The inverse of the forward's layout trick: channel rows of dy's transpose are contiguous.
     const gradFunc = (dy: tf.Tensor) => {
       if (heap && dy.dtype === 'float32') {
-        const grads = parts.map((part) => tf.fill(part.shape, 0));
+        const grads = heapOutputs(parts.map((part) => part.shape));
         copyChannelBlocks(dy, grads, sizes, true);
         return grads;
       }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { platform } from '../platform.js';
-import { wasmHeapView } from './wasm-heap.js';
+import { heapOutputs, wasmHeapView } from './wasm-heap.js';
 
 /** Which implementation runs the package's convolutions (see {@link convolutionImplementation}). */
 export type ConvolutionImplementation = 'native-avx512' | 'native-avx2' | 'tfjs';
@@ -115,12 +115,6 @@ export function nativeFilterGradient(
 /** The addon's dims: `[N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight, dh, dw]`. */
 function convDims(x: readonly number[], filter: readonly number[], pads: [[number, number], [number, number]], dilation: [number, number]): number[] {
   return [...x, ...filter.slice(0, 2), filter[3]!, pads[0][0], pads[0][1], pads[1][0], pads[1][1], dilation[0], dilation[1]];
-}
-
-/** Uninitialised float32 tensors allocated by the wasm backend, for the addon to fill. */
-function heapOutputs(shapes: number[][]): tf.Tensor[] {
-  const backend = tf.backend() as unknown as Required<OutputBackend>;
-  return shapes.map((shape) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32')));
 }
 
 /**

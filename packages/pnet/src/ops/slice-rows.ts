@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmHeapView } from './wasm-heap.js';
+import { heapOutputs, wasmHeapView } from './wasm-heap.js';
 
 /**
  * Rows `[from, from + count)` along axis 0, not differentiable. On wasm this copies just those
@@ -11,9 +11,10 @@ export function sliceRows<T extends tf.Tensor>(x: T, from: number, count: number
   const view = wasmHeapView();
   if (view !== undefined && x.dtype === 'float32') {
     const rowSize = x.size / x.shape[0]!;
-    // slice() copies into JS memory before tf.tensor allocates (which may move the heap).
-    const values = view(x).slice(from * rowSize, (from + count) * rowSize);
-    return tf.tensor(values, [count, ...x.shape.slice(1)], 'float32') as T;
+    // One copy inside the heap; the views are taken after allocating (which may move the heap).
+    const [out] = heapOutputs([[count, ...x.shape.slice(1)]]);
+    view(out!).set(view(x).subarray(from * rowSize, (from + count) * rowSize));
+    return out as T;
   }
   return tf.slice(x, from, count) as T;
 }

@@ -13,3 +13,16 @@ export function wasmHeapView(): ((t: tf.Tensor) => Float32Array) | undefined {
   const view = backend.typedArrayFromHeap;
   return typeof view === 'function' ? (t) => view.call(backend, t) : undefined;
 }
+
+/** The wasm backend's allocator of kernel outputs (no typings in tfjs-core). */
+type OutputBackend = { makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo };
+
+/**
+ * Uninitialised float32 tensors allocated on the wasm heap by the wasm backend (the active
+ * backend must be wasm), for code that fills them in place. Take heap views only after
+ * allocating: allocation may move the heap. @internal
+ */
+export function heapOutputs(shapes: number[][]): tf.Tensor[] {
+  const backend = tf.backend() as unknown as OutputBackend;
+  return shapes.map((shape) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32')));
+}
