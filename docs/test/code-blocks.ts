@@ -48,9 +48,9 @@ export type BlockKind = 'run-node' | 'run-sh' | 'typecheck-browser' | 'install' 
 /** The repository root (two levels above this file). */
 export const repoRoot = join(import.meta.dirname, '..', '..');
 
-/** Markdown files tracked by git, minus changelogs and changeset notes (prose only). */
+/** Markdown files tracked by git (or new and not ignored), minus changelogs and changeset notes (prose only). */
 export function markdownFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '*.md', '**/*.md'], { cwd: repoRoot, encoding: 'utf8' });
+  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md', '**/*.md'], { cwd: repoRoot, encoding: 'utf8' });
   const files = [...new Set(out.split('\n').filter(Boolean))];
   return files.filter((f) => !f.startsWith('.changeset/') && !/(^|\/)CHANGELOG\.md$/.test(f)).sort();
 }

@@ -82,11 +82,13 @@ function typecheck(list: CodeBlock[], browser: boolean): string[] {
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
     lib: browser ? ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'] : ['lib.es2022.d.ts'],
-    types: browser ? ['vite/client'] : ['node'],
+    types: browser ? [] : ['node'],
     customConditions: browser ? ['browser'] : [],
     typeRoots: [join(repoRoot, 'node_modules', '@types')],
   };
-  const program = ts.createProgram([...files.keys()], options);
+  // Vite's client types declare the `?url` imports of the browser recipe.
+  const roots = browser ? [...files.keys(), join(repoRoot, 'node_modules', 'vite', 'client.d.ts')] : [...files.keys()];
+  const program = ts.createProgram(roots, options);
   return ts.getPreEmitDiagnostics(program).map((d) => {
     const block = d.file ? files.get(d.file.fileName) : undefined;
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
