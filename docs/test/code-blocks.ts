@@ -4,7 +4,8 @@
 //   ```ts / ```js              runs in Node as an ES module, in a fresh empty directory
 //                              (ts blocks are also type-checked, strict, against the packages' types)
 //   ```ts browser              type-checked for a browser bundle (DOM lib, `browser` export
-//                              condition, Vite's `?url` imports); not run
+//                              condition, Vite's `?url` imports) and bundled with Vite (no
+//                              Node built-in may be reached); not run
 //   ```sh                      runs in bash (-euo pipefail) in a fresh empty directory, with the
 //                              workspace's node_modules/.bin (the `deepigeos` CLI) on PATH
 //   ```sh install              `npm install` lines: every package named must be one of ours or a

@@ -64,6 +64,12 @@ test('install lines name our packages and the tfjs packages they need', () => {
   }
 });
 
+/** The environment of a user's shell: without vitest's variables (NODE_ENV=test changes Vite). */
+function userEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_ENV' && k !== 'TEST'));
+  return { ...env, PATH: `${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH}`, NO_COLOR: '1' };
+}
+
 /** Type-checks blocks as separate modules; returns "file:line: message" per error. */
 function typecheck(list: CodeBlock[], browser: boolean): string[] {
   const dir = freshDir(browser ? 'typecheck-browser' : 'typecheck-node');
@@ -108,6 +114,27 @@ test('ts browser blocks type-check against the browser entries (DOM, Vite ?url i
   expect(typecheck(list, true)).toEqual([]);
 });
 
+/** Bundles one browser block with Vite as a page's module; returns warnings and emitted files. */
+async function bundle(block: CodeBlock, index: number): Promise<{ warnings: string[]; files: { name: string; bytes: number }[] }> {
+  const dir = freshDir(`bundle-${index}`);
+  writeFileSync(join(dir, 'main.ts'), block.code);
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./main.ts"></script>\n');
+  const { stdout } = await run(process.execPath, [join(import.meta.dirname, 'bundle-block.mjs'), dir], { cwd: dir, env: userEnv(), timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout);
+}
+
+describe.concurrent('browser blocks bundle with Vite (no Node built-ins, tfjs wasm files emitted)', () => {
+  of('typecheck-browser').forEach((block, k) => {
+    test(blockId(block), async () => {
+      const { warnings, files } = await bundle(block, k);
+      const js = files.filter((f) => f.name.endsWith('.js')).reduce((sum, f) => sum + f.bytes, 0);
+      console.log(`${blockId(block)}: ${files.length} files, JavaScript ${(js / 1024).toFixed(0)} kB, ${files.filter((f) => f.name.endsWith('.wasm')).map((f) => f.name).join(', ')}`);
+      expect(warnings.filter((w) => /externalized for browser compatibility|node:/.test(w))).toEqual([]);
+      if (/\.wasm\?url/.test(block.code)) expect(files.some((f) => /tfjs-backend-wasm.*\.wasm$/.test(f.name))).toBe(true);
+    });
+  });
+});
+
 /** Runnable blocks grouped into chains: a block and the `continue` blocks after it. */
 function chains(): CodeBlock[][] {
   const out: CodeBlock[][] = [];
@@ -125,8 +152,7 @@ function chains(): CodeBlock[][] {
 }
 
 async function runBlock(block: CodeBlock, dir: string, index: number): Promise<void> {
-  const env = { ...process.env, PATH: `${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH}`, NO_COLOR: '1' };
-  const options = { cwd: dir, env, timeout: 240_000, maxBuffer: 64 * 1024 * 1024 };
+  const options = { cwd: dir, env: userEnv(), timeout: 240_000, maxBuffer: 64 * 1024 * 1024 };
   try {
     if (block.lang === 'sh') {
       const path = join(dir, `block${index}.sh`);
