@@ -14,6 +14,11 @@ function repositoryUrl(): string {
   return (url ?? 'https://github.com/deepigeos/deepigeos.js').replace(/^git\+/, '').replace(/\.git$/, '');
 }
 
+/** The repository path a repository URL points at. */
+function inRepository(url: string, repo: string): string {
+  return url.slice(repo.length + 1).replace(/^(blob|tree)\/main\/?/, '').split('#')[0]!;
+}
+
 /** Markdown link targets outside code blocks and inline code. */
 function links(text: string): string[] {
   const prose = text.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
@@ -22,10 +27,16 @@ function links(text: string): string[] {
 
 const files = markdownFiles();
 
-test('relative links point at files that exist', () => {
+test('relative links and links into the repository point at files that exist', () => {
+  const repo = repositoryUrl();
   const broken: string[] = [];
   for (const file of files) {
     for (const target of links(readFileSync(join(repoRoot, file), 'utf8'))) {
+      if (target.startsWith(`${repo}/`)) {
+        const path = inRepository(target, repo);
+        if (!existsSync(join(repoRoot, path))) broken.push(`${file}: ${target} (no ${path} in the repository)`);
+        continue;
+      }
       if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
       const path = normalize(join(repoRoot, dirname(file), target.split('#')[0]!));
       if (!existsSync(path)) broken.push(`${file}: ${target}`);
@@ -41,11 +52,9 @@ test('package READMEs link only to shipped files or to the repository', () => {
     const dir = dirname(file);
     const shipped: string[] = JSON.parse(readFileSync(join(repoRoot, dir, 'package.json'), 'utf8')).files ?? [];
     for (const target of links(readFileSync(join(repoRoot, file), 'utf8'))) {
-      if (target.startsWith('#') || target === repo) continue;
-      if (target.startsWith(`${repo}/`)) {
-        const path = target.slice(repo.length + 1).replace(/^(blob|tree)\/main\//, '').split('#')[0]!;
-        if (!existsSync(join(repoRoot, path))) bad.push(`${file}: ${target} (no ${path} in the repository)`);
-      } else if (target.startsWith('https://github.com/') && target.includes('deepigeos')) {
+      // Links into the repository are checked by the test above.
+      if (target.startsWith('#') || target === repo || target.startsWith(`${repo}/`)) continue;
+      if (target.startsWith('https://github.com/') && target.includes('deepigeos')) {
         bad.push(`${file}: ${target} (not the repository URL ${repo})`);
       } else if (!/^[a-z]+:/i.test(target)) {
         const path = relative(join(repoRoot, dir), join(repoRoot, dir, target.split('#')[0]!));
