@@ -8,7 +8,7 @@ npx biome check . || exit 1
 # Every package whose src/ changed since its last release needs a changeset (user-visible changes
 # reach the changelog).
 node scripts/check-changesets.mjs || exit 1
-rm -f packages/*/.test-results.json examples/*/.test-results.json tests/.test-results.json
+rm -f packages/*/.test-results.json examples/*/.test-results.json tests/.test-results.json docs/.test-results.json
 npx turbo run test --concurrency=2 --continue
 turbo_rc=$?
 node scripts/test-summary.mjs

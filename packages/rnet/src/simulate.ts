@@ -107,7 +107,7 @@ function strokeVoxels(start: number, labels: Int32Array, label: number, shape: G
 }
 
 /**
- * Simulated user (DeepIGeoS, Wang et al. 2019, DESIGN.md §8): compares `prediction` with
+ * Simulated user (DeepIGeoS, Wang et al. 2019): compares `prediction` with
  * `groundTruth`, splits the under-segmented (missed object) and over-segmented (leak) voxels
  * into connected regions — 3D components on 3D grids — and, for a region of N voxels, places
  * 0 seeds if N < 30, else ⌈N/100⌉ seeds at distinct uniformly random voxels of the region
