@@ -92,7 +92,7 @@ function warnCpuFallback(): void {
     ? 'check that @tensorflow/tfjs-backend-wasm is installed next to @tensorflow/tfjs-core (same version)'
     : "pass the URLs of tfjs' .wasm files: initBackend(undefined, { wasmPaths }) — with Vite, import " +
       "'@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url' (and the plain and " +
-      "threaded-simd files) and map each file name to its URL; see 'Browsers' in the @deepigeos/pnet README";
+      "threaded-simd files) and map each file name to its URL; see 'In a browser bundle' in the @deepigeos/pnet README";
   console.warn(`@deepigeos/pnet: the wasm backend failed to initialise, so the networks run on the much slower cpu backend. To fix it, ${fix}.`);
 }
 
