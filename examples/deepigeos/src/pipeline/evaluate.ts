@@ -83,7 +83,7 @@ export async function evaluateCase(
     };
   }
   const roi = image.shape.length === 3 && user.roiMargin !== undefined ? foregroundBox(label, image.shape, user.roiMargin) : undefined;
-  const session = createSession(pnet, rnet, roi);
+  const session = createSession(pnet, rnet, roi ? { roi } : {});
   const volume = { data: image.data, shape: image.shape as [number, number], spacing: image.spacing, channels: image.channels };
   const metrics = (p: Float32Array) => score(segmentationMetrics(p, label, volume.shape, volume.spacing));
   const first = await session.segment(volume);
