@@ -85,10 +85,31 @@ function interleave(planes: Float32Array[]): Float32Array {
   return out;
 }
 
+/** Distinct values above which a file is not taken for a label map (BraTS has 4, atlases ~100–200). */
+const MAX_LABELS = 256;
+
+/**
+ * Why `values` do not look like a label map (non-integer, negative or NaN values, too many
+ * distinct values — e.g. a T1 image matched by a `--labels` glob), or undefined when they do.
+ */
+export function labelMapProblem(values: ArrayLike<number>): string | undefined {
+  const distinct = new Set<number>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v)) return `voxel ${i} holds ${v}, not an integer label`;
+    if (v < 0) return `voxel ${i} holds the negative value ${v}`;
+    if (distinct.size <= MAX_LABELS) distinct.add(v);
+  }
+  return distinct.size > MAX_LABELS ? `it holds more than ${MAX_LABELS} distinct values` : undefined;
+}
+
 /** Reads a label file into a binary mask of the given foreground values (undefined = any > 0). */
 async function niftiLabel(file: string, canonical: boolean, foreground: number[] | undefined) {
   const { shape, spacing, channels } = await niftiChannels(file, canonical);
   const values = channels[0]!;
+  const problem = labelMapProblem(values);
+  // A warning, not an error: such a file still gives a mask (values rounded, foreground as configured).
+  if (problem) console.warn(`warning: label file ${file} does not look like a label map (${problem}); is it an image matched by the labels glob?`);
   const fg = foreground ? new Set(foreground) : undefined;
   const mask = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
