@@ -96,7 +96,7 @@ export class StageProgress {
     this.lastLength = 0;
     this.stage = stage;
     this.stageStart = this.now();
-    this.lastPrint = 0;
+    this.lastPrint = Number.NEGATIVE_INFINITY;
     this.write(`${this.command}: ${stage}…`);
   }
 

@@ -35,7 +35,11 @@ export function tiledPredictor(model: Predictor, patch: number, onProgress?: (do
   return {
     predict(x: tf.Tensor): tf.Tensor {
       const [N, D, H, W] = x.shape as [number, number, number, number, number];
-      if (D <= patch && H <= patch && W <= patch) return run(x);
+      if (D <= patch && H <= patch && W <= patch) {
+        const logits = run(x);
+        onProgress?.(1, 1);
+        return logits;
+      }
       let out: Float32Array | undefined;
       let labels = 0;
       const count = new Float32Array(D * H * W);
