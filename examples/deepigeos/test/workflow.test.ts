@@ -120,7 +120,7 @@ describe('segment → refine → refine, no P-Net re-run', () => {
     const v = out.scaledData();
     expect(v[37 + 22 * zeros.dims[0]! + 20 * zeros.dims[0]! * zeros.dims[1]!]).toBe(1);
     // An empty previous result: R-Net grows foreground around the click, nothing far away.
-    const fg = v.reduce((a, b) => a + b, 0);
+    const fg = Array.from(v).reduce((a, b) => a + b, 0);
     expect(fg).toBeGreaterThan(1);
     expect(fg).toBeLessThanOrEqual(13 ** 3);
   }, 120_000);

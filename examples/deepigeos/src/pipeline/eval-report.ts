@@ -66,8 +66,8 @@ const fmt = (v: number | null, digits = 3) => (v === null ? '–' : v.toFixed(di
 
 function meanTable(title: string, m: MeanEvaluation): string {
   const rows = [
-    ['P-Net', m.pnet, 0, null],
-    ...(m.pnetCrf ? [['+ CRF-Net(f)', m.pnetCrf, 0, null] as const] : []),
+    ['P-Net', m.pnet, 0, m.pnetCrf ? null : m.pnetSeconds],
+    ...(m.pnetCrf ? [['+ CRF-Net(f) (seconds: P-Net + CRF-Net(f))', m.pnetCrf, 0, m.pnetSeconds] as const] : []),
     ...m.rounds.map((r, i) => [`round ${i + 1}`, r, r.clicks, r.seconds] as const),
   ] as const;
   const body = rows

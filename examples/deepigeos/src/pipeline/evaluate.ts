@@ -65,6 +65,8 @@ export interface CaseEvaluation extends ImageEvaluation {
 export interface MeanEvaluation {
   pnet: Score;
   pnetCrf: Score | null;
+  /** Mean P-Net (+ CRF-Net(f)) wall time, seconds. */
+  pnetSeconds: number;
   rounds: (Score & { clicks: number; seconds: number })[];
   noc85: number;
   noc90: number;
@@ -307,6 +309,7 @@ export function meanEvaluation(items: ImageEvaluation[]): MeanEvaluation {
   return {
     pnet: meanScore(items.map((c) => c.pnet)),
     pnetCrf: items.length && items.every((c) => c.pnetCrf) ? meanScore(items.map((c) => c.pnetCrf!)) : null,
+    pnetSeconds: avg(items.map((c) => c.pnetSeconds)),
     rounds: Array.from({ length: nRounds }, (_, r) => ({
       ...meanScore(items.map((c) => c.rounds[r]!)),
       clicks: avg(items.map((c) => c.rounds[r]!.clicks)),
