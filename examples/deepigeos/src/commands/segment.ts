@@ -85,12 +85,13 @@ export const segmentCommand: Command = {
       });
       probability = refined.probability;
     }
+    const work = (performance.now() - t0) / 1000;
     const seconds = progress.done();
     const mask = threshold(probability);
     await writeMaskNifti(out, mask, c.geometry);
     if (prob) await writeProbabilityNifti(prob, probability, c.geometry);
     process.stdout.write(
-      `wrote ${out}${prob ? ` and ${prob}` : ''} (${mask.reduce((a, b) => a + b, 0)} foreground voxels on the preprocessed grid, ${((performance.now() - t0) / 1000).toFixed(2)} s of ${seconds.toFixed(1)} s)\n`,
+      `wrote ${out}${prob ? ` and ${prob}` : ''} (${mask.reduce((a, b) => a + b, 0)} foreground voxels on the preprocessed grid; networks ${work.toFixed(1)} s, total ${seconds.toFixed(1)} s)\n`,
     );
     const png = flags.string('png');
     if (png) for (const f of writeOverlayPngs(png, stem(out), c.image, mask, [largestSlice(mask, c.image.shape)])) process.stdout.write(`wrote ${f}\n`);
