@@ -38,7 +38,8 @@ let t0 = performance.now();
 let windows = 0;
 const roi = await refineSegmentation({ image: c.image, init, fg, bg, rnet, roiMargin: DEFAULT_REFINE_MARGIN, onProgress: (_s, d) => { windows = d; } });
 const roiSeconds = (performance.now() - t0) / 1000;
-console.log(`box ${roi.rois[0].size.join('×')} (margin ${DEFAULT_REFINE_MARGIN}): ${windows} windows, ${roiSeconds.toFixed(1)} s`);
+const ms = (v) => `${(v / 1000).toFixed(1)} s`;
+console.log(`box ${roi.rois[0].size.join('×')} (margin ${DEFAULT_REFINE_MARGIN}): ${windows} windows, ${roiSeconds.toFixed(1)} s (seed encoding ${ms(roi.timings.encode)}, R-Net ${ms(roi.timings.rnet)}, CRF-Net(fu) ${ms(roi.timings.crfFU)})`);
 
 class Budget extends Error {}
 t0 = performance.now();

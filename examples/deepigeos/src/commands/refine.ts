@@ -137,10 +137,12 @@ export const refineCommand: Command = {
     const mask = threshold(result.probability);
     await writeMaskNifti(out, mask, c.geometry);
     if (prob) await writeProbabilityNifti(prob, result.probability, c.geometry);
+    const t = result.timings;
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const box = result.rois.length === 1 ? `box ${result.rois[0]!.size.join('×')} at [${result.rois[0]!.start.join(', ')}]` : `${result.rois.length} slices`;
     process.stdout.write(
       `wrote ${out}${prob ? ` and ${prob}` : ''} (${mask.reduce((a, b) => a + b, 0)} foreground voxels on the preprocessed grid ${c.image.shape.join('×')}; ` +
-        `refined ${box} from the previous ${init.kind}; R-Net ${refineSeconds.toFixed(1)} s, total ${seconds.toFixed(1)} s)\n`,
+        `refined ${box} from the previous ${init.kind}; ${refineSeconds.toFixed(1)} s: seed encoding ${s(t.encode)}, R-Net ${s(t.rnet)}, CRF-Net(fu) ${s(t.crfFU)}; total ${seconds.toFixed(1)} s)\n`,
     );
     const png = flags.string('png');
     if (png) for (const f of writeOverlayPngs(png, stem(out), c.image, mask, [largestSlice(mask, c.image.shape)])) process.stdout.write(`wrote ${f}\n`);

@@ -4,7 +4,7 @@
  * rest of the previous result is kept). This is what `deepigeos refine` and `segment --seeds` run.
  * @module
  */
-import type { Roi } from '@deepigeos/rnet';
+import type { Roi, StageTimings } from '@deepigeos/rnet';
 import { extractSlice } from '../data/sampling.js';
 import type { ImageVolume } from '../data/volume.js';
 import { UsageError } from '../errors.js';
@@ -39,6 +39,15 @@ export interface RefineResult {
   probability: Float32Array;
   /** The boxes refined (one per seeded slice for 2D nets on volumes), in the image's axis order. */
   rois: Roi[];
+  /** Milliseconds per stage (seed encoding, R-Net, CRF-Net(fu)), summed over slices. */
+  timings: { encode: number; rnet: number; crfFU: number };
+}
+
+/** Adds a session result's stage times to `into`. */
+function addTimings(into: RefineResult['timings'], t: StageTimings): void {
+  into.encode += t.encode ?? 0;
+  into.rnet += t.rnet ?? 0;
+  into.crfFU += t.crfFU ?? 0;
 }
 
 const any = (m: Uint8Array) => m.some((v) => v !== 0);
@@ -70,7 +79,10 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
     session.startFrom({ data: image.data, shape: image.shape as [number, number], spacing: image.spacing, channels: image.channels }, init);
     await session.addSeeds('fg', fg);
     await session.addSeeds('bg', bg);
-    return { probability: (await session.refine()).probability, rois: [roi] };
+    const r = await session.refine();
+    const timings = { encode: 0, rnet: 0, crfFU: 0 };
+    addTimings(timings, r.timings);
+    return { probability: r.probability, rois: [roi], timings };
   }
   if (dim === 3) throw new UsageError(`refine: a 3D R-Net cannot refine a ${image.shape.length}D image`);
   if (rnet.config.sliceAxis !== 0) throw new UsageError('refine: with a 2D R-Net on volumes only axial (sliceAxis 0) networks are supported');
@@ -80,6 +92,7 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
   );
   const probability = init.slice();
   const rois: Roi[] = [];
+  const timings = { encode: 0, rnet: 0, crfFU: 0 };
   const empty = new Uint8Array(image.data.length / image.channels);
   for (const [n, z] of seeded.entries()) {
     const sf = fg.slice(z * plane, (z + 1) * plane);
@@ -90,9 +103,11 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
     session.startFrom({ data: slice.data, shape: slice.shape as [number, number], spacing: slice.spacing, channels: slice.channels }, init.subarray(z * plane, (z + 1) * plane));
     await session.addSeeds('fg', sf);
     await session.addSeeds('bg', sb);
-    probability.set((await session.refine()).probability, z * plane);
+    const r = await session.refine();
+    addTimings(timings, r.timings);
+    probability.set(r.probability, z * plane);
     rois.push({ start: [z, ...roi.start], size: [1, ...roi.size] });
     options.onProgress?.('R-Net slices', n + 1, seeded.length);
   }
-  return { probability, rois };
+  return { probability, rois, timings };
 }
