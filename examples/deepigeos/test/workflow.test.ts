@@ -123,6 +123,13 @@ describe('segment → refine → refine, no P-Net re-run', () => {
     const fg = Array.from(v).reduce((a, b) => a + b, 0);
     expect(fg).toBeGreaterThan(1);
     expect(fg).toBeLessThanOrEqual(13 ** 3);
+    // Everything outside the 13³ box around the click keeps the (empty) previous result.
+    const [nx, ny] = zeros.dims as [number, number];
+    for (let n = 0; n < v.length; n++) {
+      if (!v[n]) continue;
+      const [i, j, k] = [n % nx, Math.floor(n / nx) % ny, Math.floor(n / (nx * ny))];
+      expect(Math.max(Math.abs(i - 37), Math.abs(j - 22), Math.abs(k - 20))).toBeLessThanOrEqual(6);
+    }
   }, 120_000);
 
   it('names the file in every file problem and refuses outputs that overwrite inputs', async () => {
