@@ -7,11 +7,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { niftiFromVolume, readNifti, writeNifti } from '@deepigeos/io-nifti';
+import { initBackend } from '@deepigeos/pnet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { loadCase } from '../src/data/load.js';
 import { writeBratsPhantoms } from '../src/data/phantom.js';
 import { CSV_COLUMNS } from '../src/pipeline/eval-report.js';
-import { clicksToReach, NOC_CAP } from '../src/pipeline/evaluate.js';
+import { clicksToReach, evaluateCase, NOC_CAP } from '../src/pipeline/evaluate.js';
+import { loadTrainedNet } from '../src/pipeline/networks.js';
+import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../src/train/schema.js';
 
 const weights = join(dirname(fileURLToPath(import.meta.url)), '..', 'weights');
 const sample = join(dirname(fileURLToPath(import.meta.url)), '..', 'sample', 'Phantom_demo', 'Phantom_demo_flair.nii.gz');
@@ -217,4 +221,21 @@ describe('evaluate outputs', () => {
     expect(clicksToReach(0.7, rounds, 0.95)).toBe(NOC_CAP);
     expect(clicksToReach(0.7, [{ dice: 0.95, clicks: 25 }], 0.9)).toBe(NOC_CAP);
   });
+});
+
+describe('evaluate --refine-margin', () => {
+  it('equals the whole-image rounds bit for bit when the box covers the image, and runs with a small box', async () => {
+    await initBackend();
+    const pnet = await loadTrainedNet(join(weights, 'pnet2d'), '--pnet', TRAIN_PNET_SCHEMA);
+    const rnet = await loadTrainedNet(join(weights, 'rnet2d'), '--rnet', TRAIN_RNET_SCHEMA);
+    const c = await loadCase({ id: 'c', kind: 'nifti', images: [image], label: join(dir, 'data/Phantom_001/Phantom_001_seg.nii.gz') }, pnet.config.preprocess);
+    const user = { minClicks: 1 };
+    const whole = await evaluateCase(c, pnet, rnet, 2, 0, user);
+    const box = await evaluateCase(c, pnet, rnet, 2, 0, { ...user, refineMargin: 1000 });
+    expect(box.rounds.map((r) => [r.dice, r.clicks])).toEqual(whole.rounds.map((r) => [r.dice, r.clicks]));
+    for (const [i, s] of whole.slices!.entries()) expect(box.slices![i]!.rounds.map((r) => r.rnet.dice)).toEqual(s.rounds.map((r) => r.rnet.dice));
+    const small = await evaluateCase(c, pnet, rnet, 2, 0, { ...user, refineMargin: 2 });
+    expect(small.rounds.map((r) => r.clicks)[0]).toBe(whole.rounds[0]!.clicks);
+    for (const r of small.rounds) expect(r.dice).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -50,6 +50,11 @@ export const evaluateCommand: Command = {
       value: 'M',
       help: "3D with --rnet: segment inside the reference's bounding box grown by M voxels (a user-drawn box); default: whole volume",
     },
+    'refine-margin': {
+      type: 'string',
+      value: 'M',
+      help: "refine each round only in the box around that round's clicks grown by M voxels, as `deepigeos refine` does (fast on large volumes); default: the whole image",
+    },
     backend: { type: 'string', value: 'NAME', help: 'auto (default) | wasm | cpu' },
   },
   details: () =>
@@ -87,12 +92,14 @@ export const evaluateCommand: Command = {
     process.stderr.write(`evaluating ${refs.length} cases, ${rounds} rounds, user ${protocol}, ${encoding} encoding, backend ${backendLabel(backend)}\n`);
     const seed = flags.number('seed', { integer: true }) ?? 0;
     const roiMargin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 });
+    const refineMargin = flags.number('refine-margin', { integer: true, min: 0, max: 10000 });
     const progress = new StageProgress('evaluate');
     const user = {
       minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 0,
       protocol,
       encoding: encoding as 'geodesic' | 'euclidean',
       ...(roiMargin === undefined ? {} : { roiMargin }),
+      ...(refineMargin === undefined ? {} : { refineMargin }),
       onImage: (done: number, total: number) => progress.update(done, total),
     };
     const cases: CaseEvaluation[] = [];
@@ -107,7 +114,14 @@ export const evaluateCommand: Command = {
       );
     }
     progress.done();
-    const report = summarise(cases, { protocol, minClicks: protocol === 'single' ? 1 : user.minClicks, encoding: user.encoding, rounds, nocCap: NOC_CAP });
+    const report = summarise(cases, {
+      protocol,
+      minClicks: protocol === 'single' ? 1 : user.minClicks,
+      encoding: user.encoding,
+      rounds,
+      nocCap: NOC_CAP,
+      ...(refineMargin === undefined ? {} : { refineMargin }),
+    });
     for (const [name, m] of [['mean', report.mean], ['mean over slices', report.meanSlices]] as const) {
       if (!m) continue;
       process.stdout.write(

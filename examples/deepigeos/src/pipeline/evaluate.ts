@@ -6,14 +6,16 @@
  * that holds foreground and on the volume those slices stack into.
  * @module
  */
-import { type SegmentationMetrics, segmentationMetrics } from '@deepigeos/rnet';
+import { createRng, type SegmentationMetrics, segmentationMetrics } from '@deepigeos/rnet';
 import type { LabelledImage } from '../data/augment.js';
 import type { LoadedCase } from '../data/load.js';
 import { extractSlice } from '../data/sampling.js';
 import type { ImageVolume } from '../data/volume.js';
 import { createSession, foregroundBox, keySlice, pnetOnCase } from './infer.js';
 import type { TrainedNet } from './networks.js';
-import { runRounds } from './rounds.js';
+import { refineSegmentation } from './refine.js';
+import { type RoundOutcome, runRounds } from './rounds.js';
+import { simulateUser } from './simulated-user.js';
 
 /** Dice (in [0, 1]), ASSD and HD95 (mm; null when undefined, e.g. an empty mask). */
 export interface Score {
@@ -75,7 +77,7 @@ export interface MeanEvaluation {
 /** The `evaluate --json` document. */
 export interface EvaluationReport {
   /** How the simulated user clicked and how seeds were encoded. */
-  settings: { protocol: UserProtocol; minClicks: number; encoding: 'geodesic' | 'euclidean'; rounds: number; nocCap: number };
+  settings: { protocol: UserProtocol; minClicks: number; encoding: 'geodesic' | 'euclidean'; rounds: number; nocCap: number; refineMargin?: number };
   cases: CaseEvaluation[];
   mean: MeanEvaluation;
   /** 2D pipeline on 3D cases: means over all evaluated slices of all cases. */
@@ -111,6 +113,12 @@ export interface UserOptions {
   roiMargin?: number;
   /** Seed encoding: `'geodesic'` (the R-Net's training λ, default) or `'euclidean'` (λ = 0). */
   encoding?: 'geodesic' | 'euclidean';
+  /**
+   * Refine each round only inside the bounding box of that round's clicks grown by this many
+   * voxels, keeping the previous result elsewhere — what `deepigeos refine` does; R-Net still
+   * sees every seed so far inside the box. Undefined = the whole image (or the `roiMargin` box).
+   */
+  refineMargin?: number;
   /** Called after each evaluated image (progress): done, total of this case. */
   onImage?: (done: number, total: number) => void;
 }
@@ -173,19 +181,76 @@ async function evaluateImage(
   }
   const { base, initialDice } = scoreStart(first);
   const single = user.protocol === 'single';
-  const done = await runRounds({ session, volume, groundTruth: label, rounds, seed, minClicks: single ? 1 : user.minClicks, paperRule: !single });
-  let clicks = 0;
-  const maps: RoundMaps[] = [];
-  const scored: RoundScore[] = done.map((r) => {
-    clicks += r.fgClicks + r.bgClicks;
-    const m = { probability: r.result.probability, network: r.result.networkProbability, clicks, seconds: r.seconds, fgSeeds: r.fgClicks, bgSeeds: r.bgClicks, fallbackClicks: r.fallbackClicks, refined: r.refined };
-    maps.push(m);
-    return roundScore(m, metrics);
-  });
+  const clicker = { minClicks: single ? 1 : user.minClicks, paperRule: !single };
+  const maps: RoundMaps[] =
+    user.refineMargin === undefined
+      ? roundMaps(await runRounds({ session, volume, groundTruth: label, rounds, seed, ...clicker }))
+      : await boxRounds(image, label, first.crf ?? first.pnet, rnet, rounds, seed, { ...clicker, margin: user.refineMargin, ...(user.encoding === 'euclidean' ? { lambda: 0 } : {}) });
+  const scored = maps.map((m) => roundScore(m, metrics));
   return {
     evaluation: { ...base, rounds: scored, noc85: clicksToReach(initialDice, scored, 0.85), noc90: clicksToReach(initialDice, scored, 0.9) },
     maps,
   };
+}
+
+/** Session rounds → per-round maps with the clicks so far. */
+function roundMaps(done: RoundOutcome[]): RoundMaps[] {
+  let clicks = 0;
+  return done.map((r) => {
+    clicks += r.fgClicks + r.bgClicks;
+    return { probability: r.result.probability, network: r.result.networkProbability, clicks, seconds: r.seconds, fgSeeds: r.fgClicks, bgSeeds: r.bgClicks, fallbackClicks: r.fallbackClicks, refined: r.refined };
+  });
+}
+
+/**
+ * Rounds as `deepigeos refine` runs them: each round R-Net (+ CRF-Net(fu)) refines only the box
+ * around that round's clicks (+ `margin`), with every seed so far; elsewhere the result is kept.
+ */
+async function boxRounds(
+  image: ImageVolume,
+  label: Uint8Array,
+  initial: Float32Array,
+  rnet: TrainedNet,
+  rounds: number,
+  seed: number,
+  options: { minClicks: number; paperRule: boolean; margin: number; lambda?: number },
+): Promise<RoundMaps[]> {
+  const rng = createRng(seed);
+  const size = label.length;
+  const fg = new Uint8Array(size);
+  const bg = new Uint8Array(size);
+  let current = { probability: initial, network: initial };
+  let clicks = 0;
+  const maps: RoundMaps[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    const user = simulateUser({ prediction: current.probability, groundTruth: label, shape: image.shape as [number, number], spacing: image.spacing, rng, ...options });
+    let fgClicks = 0;
+    let bgClicks = 0;
+    for (let i = 0; i < size; i++) {
+      // A later click of the other label replaces an earlier one, as in a session.
+      if (user.fgSeeds[i]) [fg[i], bg[i], fgClicks] = [1, 0, fgClicks + 1];
+      if (user.bgSeeds[i]) [bg[i], fg[i], bgClicks] = [1, 0, bgClicks + 1];
+    }
+    const started = performance.now();
+    const refined = fgClicks + bgClicks > 0;
+    if (refined) {
+      const out = await refineSegmentation({
+        image,
+        init: current.probability,
+        fg,
+        bg,
+        boxSeeds: { fg: user.fgSeeds, bg: user.bgSeeds },
+        rnet,
+        roiMargin: options.margin,
+        ...(options.lambda === undefined ? {} : { lambda: options.lambda }),
+      });
+      current = { probability: out.probability, network: out.networkProbability };
+    }
+    clicks += fgClicks + bgClicks;
+    const seconds = refined ? (performance.now() - started) / 1000 : 0;
+    maps.push({ ...current, clicks, seconds, fgSeeds: fgClicks, bgSeeds: bgClicks, fallbackClicks: user.fallbackClicks, refined });
+  }
+  return maps;
 }
 
 function roundScore(m: RoundMaps, metrics: (p: ArrayLike<number>) => Score): RoundScore {

@@ -30,6 +30,11 @@ export interface RefineOptions {
   roiMargin?: number;
   /** Geodesic λ of the seed encoding (default: the R-Net's training λ; 0 = Euclidean). */
   lambda?: number;
+  /**
+   * The seeds whose bounding box (+ `roiMargin`) is refined, e.g. only the latest round's clicks
+   * while `fg`/`bg` hold every seed so far; default `fg`/`bg`.
+   */
+  boxSeeds?: { fg: Uint8Array; bg: Uint8Array };
   /** Called with (stage, done, total) as R-Net works: windows of a 3D net, slices of a 2D net. */
   onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -38,6 +43,8 @@ export interface RefineOptions {
 export interface RefineResult {
   /** Refined foreground probability on the image's grid (exactly 1 / 0 at fg / bg seeds). */
   probability: Float32Array;
+  /** R-Net's own probability before CRF-Net(fu) (the previous result outside the refined boxes). */
+  networkProbability: Float32Array;
   /** The boxes refined (one per seeded slice for 2D nets on volumes), in the image's axis order. */
   rois: Roi[];
   /** Milliseconds per stage (seed encoding, R-Net, CRF-Net(fu)), summed over slices. */
@@ -92,8 +99,9 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
   const dim = rnet.config.dim;
   const progress = (stage: string) => (done: number, total: number) => options.onProgress?.(stage, done, total);
   const lambda = options.lambda === undefined ? {} : { lambda: options.lambda };
+  const boxSeeds = options.boxSeeds ?? { fg, bg };
   if (image.shape.length === dim) {
-    const roi = seedBox(fg, bg, image.shape, roiMargin);
+    const roi = seedBox(boxSeeds.fg, boxSeeds.bg, image.shape, roiMargin);
     const rnetNetwork = inferenceNetwork(rnet.model, rnet.config, progress(dim === 3 ? 'R-Net windows' : 'R-Net'));
     // The session sees only the box (all it computes in anyway), so no whole-volume array is
     // copied per step: on a 179×217×181 T1 those copies cost seconds under load.
@@ -106,15 +114,21 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
     const r = await session.refine();
     const timings = { encode: 0, rnet: 0, crfFU: 0 };
     addTimings(timings, r.timings);
-    return { probability: pasteFromBox(init.slice(), image.shape, box, r.probability), rois: [roi], timings };
+    return {
+      probability: pasteFromBox(init.slice(), image.shape, box, r.probability),
+      networkProbability: pasteFromBox(init.slice(), image.shape, box, r.networkProbability),
+      rois: [roi],
+      timings,
+    };
   }
   if (dim === 3) throw new UsageError(`refine: a 3D R-Net cannot refine a ${image.shape.length}D image`);
   if (rnet.config.sliceAxis !== 0) throw new UsageError('refine: with a 2D R-Net on volumes only axial (sliceAxis 0) networks are supported');
   const plane = image.shape[1]! * image.shape[2]!;
   const seeded = Array.from({ length: image.shape[0]! }, (_, z) => z).filter(
-    (z) => any(fg.subarray(z * plane, (z + 1) * plane)) || any(bg.subarray(z * plane, (z + 1) * plane)),
+    (z) => any(boxSeeds.fg.subarray(z * plane, (z + 1) * plane)) || any(boxSeeds.bg.subarray(z * plane, (z + 1) * plane)),
   );
   const probability = init.slice();
+  const networkProbability = init.slice();
   const rois: Roi[] = [];
   const timings = { encode: 0, rnet: 0, crfFU: 0 };
   const empty = new Uint8Array(image.data.length / image.channels);
@@ -122,7 +136,7 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
     const sf = fg.slice(z * plane, (z + 1) * plane);
     const sb = bg.slice(z * plane, (z + 1) * plane);
     const slice = extractSlice({ image, label: empty }, 0, z).image;
-    const roi = seedBox(sf, sb, slice.shape, roiMargin);
+    const roi = seedBox(boxSeeds.fg.subarray(z * plane, (z + 1) * plane), boxSeeds.bg.subarray(z * plane, (z + 1) * plane), slice.shape, roiMargin);
     const session = createSession(undefined, rnet, { roi, ...lambda });
     session.startFrom({ data: slice.data, shape: slice.shape as [number, number], spacing: slice.spacing, channels: slice.channels }, init.subarray(z * plane, (z + 1) * plane));
     await session.addSeeds('fg', sf);
@@ -130,8 +144,9 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
     const r = await session.refine();
     addTimings(timings, r.timings);
     probability.set(r.probability, z * plane);
+    networkProbability.set(r.networkProbability, z * plane);
     rois.push({ start: [z, ...roi.start], size: [1, ...roi.size] });
     options.onProgress?.('R-Net slices', n + 1, seeded.length);
   }
-  return { probability, rois, timings };
+  return { probability, networkProbability, rois, timings };
 }
