@@ -109,6 +109,19 @@ describe('segment → refine → refine, no P-Net re-run', () => {
     // Slices without seeds keep the previous mask.
     const r1mask = await values('r1.nii.gz');
     for (let i = 0; i < N * N * 4; i++) expect(m2[i]).toBe(r1mask[i]);
+
+    // A third round: the new seed alone sets the box; the earlier seeds (--previous-seeds, one of
+    // them on the same slice far from the box) are encoded and honoured without widening it.
+    writeFileSync(join(dir, 'seeds3.json'), JSON.stringify({ bg: [[22, 22, 5]] }));
+    const r3 = await cli('refine', '--image', image, '--init', 'r2.nii.gz', '--seeds', 'seeds3.json', '--previous-seeds', 'seeds2.nii.gz', '--rnet', join(weights, 'rnet2d'), '--out', 'r3.nii.gz', '--roi-margin', '2');
+    expect(r3.err).not.toMatch(/Error/);
+    expect(r3.out).toMatch(/refined box 1×5×5 at \[5, /);
+    const m3 = await values('r3.nii.gz');
+    expect(m3[voxel(22, 22, 5)]).toBe(0);
+    expect(m3[voxel(16, 16, 4)]).toBe(1);
+    for (let k = 0; k < D; k++) {
+      for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) if (!(k === 5 && Math.abs(i - 22) <= 2 && Math.abs(j - 22) <= 2)) expect(m3[voxel(i, j, k)]).toBe(m2[voxel(i, j, k)]);
+    }
   }, 120_000);
 
   it('refines a 3D volume with the 3D R-Net inside a box around the seeds', async () => {

@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 import { loadTrainedNet } from '../pipeline/networks.js';
 import { largestSlice, writeMaskNifti, writeOverlayPngs, writeProbabilityNifti } from '../pipeline/output.js';
 import { refineSegmentation } from '../pipeline/refine.js';
-import { readInitialSegmentation, readSeeds } from '../pipeline/user-files.js';
+import { readInitialSegmentation, readSeeds, type SourceSeeds } from '../pipeline/user-files.js';
 import { TRAIN_RNET_SCHEMA } from '../train/schema.js';
 import { threshold } from '../train/tensors.js';
 
@@ -69,7 +69,12 @@ export const refineCommand: Command = {
       value: 'FILE',
       help: 'previous result on the IMAGE grid: a probability map (segment/refine --prob) or a mask (any label > 0 = foreground)',
     },
-    seeds: { type: 'string', value: 'FILE', help: SEEDS_HELP },
+    seeds: { type: 'string', value: 'FILE', help: `this round's ${SEEDS_HELP}` },
+    'previous-seeds': {
+      type: 'string',
+      value: 'FILE',
+      help: "seeds of earlier rounds (same formats): R-Net sees and honours them too, but they do not widen the box (default: none; or put every seed so far in --seeds)",
+    },
     rnet: { type: 'string', value: 'DIR', help: 'trained R-Net folder (train-rnet --out, or the bundled weights/rnet3d)' },
     out: { type: 'string', value: 'FILE', help: 'refined mask (.nii or .nii.gz), same grid and affine as IMAGE' },
     prob: { type: 'string', value: 'FILE', help: 'also write the refined probability map (the next refine --init)' },
@@ -81,9 +86,10 @@ export const refineCommand: Command = {
   details: () =>
     [
       'Each refine is one interaction round: R-Net sees the image, the previous result and the geodesic distance',
-      'maps of these seeds. Chain rounds by passing the last --prob (or --out) as the next --init, with the',
-      'seeds of all rounds so far. Seeds are hard constraints: the output is foreground at every fg seed and',
-      'background at every bg seed. Outside the box around the seeds the previous result is kept.',
+      'maps of the seeds. Chain rounds by passing the last --prob (or --out) as the next --init, with the new',
+      "round's seeds in --seeds and the earlier ones in --previous-seeds (or all of them in --seeds: then the box",
+      'spans all of them). Seeds are hard constraints: the output is foreground at every fg seed and background',
+      "at every bg seed. Outside the box around --seeds the previous result is kept.",
     ].join('\n'),
   async run(flags) {
     const imagePath = flags.required('image');
@@ -95,7 +101,8 @@ export const refineCommand: Command = {
     for (const [flag, f] of [['--out', out], ['--prob', prob]] as const) {
       if (f !== undefined && !/\.nii(\.gz)?$/.test(f)) throw new UsageError(`refine: ${flag} must end in .nii or .nii.gz, got ${f}`);
     }
-    checkOutputsApart('refine', [['--out', out], ['--prob', prob]], [['--image', imagePath], ['--init', initPath], ['--seeds', seedsPath]]);
+    const previousPath = flags.string('previous-seeds');
+    checkOutputsApart('refine', [['--out', out], ['--prob', prob]], [['--image', imagePath], ['--init', initPath], ['--seeds', seedsPath], ['--previous-seeds', previousPath]]);
     if (!existsSync(imagePath)) throw new UsageError(`refine: --image ${imagePath}: file does not exist`);
     const roiMargin = roiMarginFromFlags(flags, 'refine');
     const encoding = flags.string('encoding') ?? 'geodesic';
@@ -115,11 +122,27 @@ export const refineCommand: Command = {
     }
     const dims = c.geometry.reference!.dims;
     const seeds = await readSeeds(seedsPath, dims, imagePath);
+    const previous = previousPath ? await readSeeds(previousPath, dims, imagePath) : undefined;
     const init = await readInitialSegmentation(initPath, dims, imagePath);
-    const fg = maskFromSource(seeds.fg, c.geometry);
-    const bg = maskFromSource(seeds.bg, c.geometry);
-    const lost = [seeds.fg, seeds.bg].reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0) - [fg, bg].reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0);
-    if (lost > 0) process.stderr.write(`refine: warning: ${lost} seed(s) of ${seedsPath} lie outside the image's non-zero region (cropped away) and are ignored\n`);
+    const count = (m: Uint8Array) => m.reduce((a, b) => a + b, 0);
+    const onGrid = (s: SourceSeeds, file: string) => {
+      const mapped = { fg: maskFromSource(s.fg, c.geometry), bg: maskFromSource(s.bg, c.geometry) };
+      const lost = count(s.fg) + count(s.bg) - count(mapped.fg) - count(mapped.bg);
+      if (lost > 0) process.stderr.write(`refine: warning: ${lost} seed(s) of ${file} lie outside the image's non-zero region (cropped away) and are ignored\n`);
+      return mapped;
+    };
+    const latest = onGrid(seeds, seedsPath);
+    // Every seed so far; where an earlier seed and this round's disagree, this round's wins.
+    const fg = latest.fg.slice();
+    const bg = latest.bg.slice();
+    if (previous && previousPath) {
+      const earlier = onGrid(previous, previousPath);
+      for (let i = 0; i < fg.length; i++) {
+        if (fg[i] || bg[i]) continue;
+        fg[i] = earlier.fg[i]!;
+        bg[i] = earlier.bg[i]!;
+      }
+    }
     progress.start('R-Net refinement');
     const t0 = performance.now();
     const result = await refineSegmentation({
@@ -127,6 +150,7 @@ export const refineCommand: Command = {
       init: probabilityFromSource(init.probability, c.geometry),
       fg,
       bg,
+      boxSeeds: latest,
       rnet,
       ...(roiMargin === undefined ? {} : { roiMargin }),
       ...(encoding === 'euclidean' ? { lambda: 0 } : {}),

@@ -4,7 +4,7 @@
  * rest of the previous result is kept). This is what `deepigeos refine` and `segment --seeds` run.
  * @module
  */
-import type { Roi, StageTimings } from '@deepigeos/rnet';
+import type { Roi, SegmentationNetwork, StageTimings } from '@deepigeos/rnet';
 import { type Box, cropArray } from '../data/preprocess.js';
 import { extractSlice } from '../data/sampling.js';
 import type { ImageVolume } from '../data/volume.js';
@@ -97,29 +97,34 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
   const { image, init, fg, bg, rnet, roiMargin } = options;
   if (!any(fg) && !any(bg)) throw new UsageError('refine: no seeds (a refinement needs at least one foreground or background seed)');
   const dim = rnet.config.dim;
-  const progress = (stage: string) => (done: number, total: number) => options.onProgress?.(stage, done, total);
-  const lambda = options.lambda === undefined ? {} : { lambda: options.lambda };
   const boxSeeds = options.boxSeeds ?? { fg, bg };
-  if (image.shape.length === dim) {
-    const roi = seedBox(boxSeeds.fg, boxSeeds.bg, image.shape, roiMargin);
-    const rnetNetwork = inferenceNetwork(rnet.model, rnet.config, progress(dim === 3 ? 'R-Net windows' : 'R-Net'));
+  const probability = init.slice();
+  const networkProbability = init.slice();
+  const timings = { encode: 0, rnet: 0, crfFU: 0 };
+  // One refinement of `plane` voxels from `offset` of the volume (the whole volume, or one slice).
+  const refineIn = async (part: ImageVolume, offset: number, network: SegmentationNetwork): Promise<Roi> => {
+    const n = part.data.length / part.channels;
+    const view = <T extends Float32Array | Uint8Array>(a: T) => a.subarray(offset, offset + n) as T;
+    const roi = seedBox(view(boxSeeds.fg), view(boxSeeds.bg), part.shape, roiMargin);
     // The session sees only the box (all it computes in anyway), so no whole-volume array is
-    // copied per step: on a 179×217×181 T1 those copies cost seconds under load.
-    const box = { start: [...roi.start], end: roi.start.map((s, a) => s + roi.size[a]!) };
-    const crop = <T extends Float32Array | Uint8Array>(a: T, channels = 1) => cropArray(a, image.shape, channels, box);
-    const session = createSession(undefined, rnet, { rnetNetwork, ...lambda });
-    session.startFrom({ data: crop(image.data, image.channels), shape: [...roi.size] as [number, number], spacing: image.spacing, channels: image.channels }, crop(init));
-    await session.addSeeds('fg', crop(fg));
-    await session.addSeeds('bg', crop(bg));
+    // copied per step: on a 179×217×181 T1 those copies cost seconds under load. Seeds outside
+    // the box (earlier rounds) are already in the previous result there.
+    const box = { start: [...roi.start], end: roi.start.map((st, a) => st + roi.size[a]!) };
+    const crop = <T extends Float32Array | Uint8Array>(a: T, channels = 1) => cropArray(a, part.shape, channels, box);
+    const session = createSession(undefined, rnet, { rnetNetwork: network, ...(options.lambda === undefined ? {} : { lambda: options.lambda }) });
+    session.startFrom({ data: crop(part.data, part.channels), shape: [...roi.size] as [number, number], spacing: part.spacing, channels: part.channels }, crop(view(init)));
+    await session.addSeeds('fg', crop(view(fg)));
+    await session.addSeeds('bg', crop(view(bg)));
     const r = await session.refine();
-    const timings = { encode: 0, rnet: 0, crfFU: 0 };
     addTimings(timings, r.timings);
-    return {
-      probability: pasteFromBox(init.slice(), image.shape, box, r.probability),
-      networkProbability: pasteFromBox(init.slice(), image.shape, box, r.networkProbability),
-      rois: [roi],
-      timings,
-    };
+    pasteFromBox(view(probability), part.shape, box, r.probability);
+    pasteFromBox(view(networkProbability), part.shape, box, r.networkProbability);
+    return roi;
+  };
+  if (image.shape.length === dim) {
+    const network = inferenceNetwork(rnet.model, rnet.config, (d, t) => options.onProgress?.(dim === 3 ? 'R-Net windows' : 'R-Net', d, t));
+    const roi = await refineIn(image, 0, network);
+    return { probability, networkProbability, rois: [roi], timings };
   }
   if (dim === 3) throw new UsageError(`refine: a 3D R-Net cannot refine a ${image.shape.length}D image`);
   if (rnet.config.sliceAxis !== 0) throw new UsageError('refine: with a 2D R-Net on volumes only axial (sliceAxis 0) networks are supported');
@@ -127,24 +132,11 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
   const seeded = Array.from({ length: image.shape[0]! }, (_, z) => z).filter(
     (z) => any(boxSeeds.fg.subarray(z * plane, (z + 1) * plane)) || any(boxSeeds.bg.subarray(z * plane, (z + 1) * plane)),
   );
-  const probability = init.slice();
-  const networkProbability = init.slice();
   const rois: Roi[] = [];
-  const timings = { encode: 0, rnet: 0, crfFU: 0 };
   const empty = new Uint8Array(image.data.length / image.channels);
   for (const [n, z] of seeded.entries()) {
-    const sf = fg.slice(z * plane, (z + 1) * plane);
-    const sb = bg.slice(z * plane, (z + 1) * plane);
     const slice = extractSlice({ image, label: empty }, 0, z).image;
-    const roi = seedBox(boxSeeds.fg.subarray(z * plane, (z + 1) * plane), boxSeeds.bg.subarray(z * plane, (z + 1) * plane), slice.shape, roiMargin);
-    const session = createSession(undefined, rnet, { roi, ...lambda });
-    session.startFrom({ data: slice.data, shape: slice.shape as [number, number], spacing: slice.spacing, channels: slice.channels }, init.subarray(z * plane, (z + 1) * plane));
-    await session.addSeeds('fg', sf);
-    await session.addSeeds('bg', sb);
-    const r = await session.refine();
-    addTimings(timings, r.timings);
-    probability.set(r.probability, z * plane);
-    networkProbability.set(r.networkProbability, z * plane);
+    const roi = await refineIn(slice, z * plane, rnet.network);
     rois.push({ start: [z, ...roi.start], size: [1, ...roi.size] });
     options.onProgress?.('R-Net slices', n + 1, seeded.length);
   }
