@@ -11,7 +11,7 @@ import { loadCase } from '../data/load.js';
 import { UsageError } from '../errors.js';
 import { evaluationCsv, renderEvaluationReport, writeTextAtomic } from '../pipeline/eval-report.js';
 import { type CaseEvaluation, evaluateCase, NOC_CAP, type Score, summarise, type UserProtocol } from '../pipeline/evaluate.js';
-import { loadTrainedNet } from '../pipeline/networks.js';
+import { inferenceNetwork, loadTrainedNet, type TrainedNet } from '../pipeline/networks.js';
 import { datasetCases } from '../train/cases.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../train/schema.js';
 import { DATA_FLAGS, dataFromFlags } from './data-flags.js';
@@ -83,8 +83,12 @@ export const evaluateCommand: Command = {
     checkOutputsApart('evaluate', outputs, []);
     const requested = flags.string('backend') ?? 'auto';
     const backend = await initBackend(requested === 'auto' ? undefined : requested);
-    const pnet = await loadTrainedNet(pnetDir, '--pnet', TRAIN_PNET_SCHEMA);
-    const rnet = rnetDir ? await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA) : undefined;
+    const progress = new StageProgress('evaluate');
+    // 3D nets report their windows, so a long case shows it is alive (each pass counts from 0).
+    const withProgress = (net: TrainedNet): TrainedNet =>
+      net.config.dim === 3 ? { ...net, network: inferenceNetwork(net.model, net.config, (d, t) => progress.update(d, t)) } : net;
+    const pnet = withProgress(await loadTrainedNet(pnetDir, '--pnet', TRAIN_PNET_SCHEMA));
+    const rnet = rnetDir ? withProgress(await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA)) : undefined;
     if (rnet && encoding === 'euclidean' && (rnet.config.lambda ?? 1) !== 0) {
       process.stderr.write(`evaluate: note: --encoding euclidean feeds Euclidean maps to an R-Net trained with geodesic λ = ${rnet.config.lambda ?? 1} (train one with --lambda 0 for the paper's ablation)\n`);
     }
@@ -93,7 +97,6 @@ export const evaluateCommand: Command = {
     const seed = flags.number('seed', { integer: true }) ?? 0;
     const roiMargin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 });
     const refineMargin = flags.number('refine-margin', { integer: true, min: 0, max: 10000 });
-    const progress = new StageProgress('evaluate');
     const user = {
       minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 0,
       protocol,
