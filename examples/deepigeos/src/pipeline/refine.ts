@@ -41,7 +41,7 @@ export interface RefineOptions {
 
 /** What {@link refineSegmentation} returns. */
 export interface RefineResult {
-  /** Refined foreground probability on the image's grid (exactly 1 / 0 at fg / bg seeds). */
+  /** Refined foreground probability on the image's grid (exactly 1 / 0 at the fg / bg seeds inside the box). */
   probability: Float32Array;
   /** R-Net's own probability before CRF-Net(fu) (the previous result outside the refined boxes). */
   networkProbability: Float32Array;
