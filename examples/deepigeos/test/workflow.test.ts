@@ -140,6 +140,12 @@ describe('segment → refine → refine, no P-Net re-run', () => {
     const fg = Array.from(v).reduce((a, b) => a + b, 0);
     expect(fg).toBeGreaterThan(1);
     expect(fg).toBeLessThanOrEqual(13 ** 3);
+    // The Euclidean encoding (the paper's ablation) runs in 3D too and feeds R-Net other maps.
+    const e = await cli('refine', '--image', sample, '--init', 'empty.nii.gz', '--seeds', 's3.json', '--rnet', join(weights, 'rnet3d'), '--out', 'r3e.nii.gz', '--prob', 'r3e_p.nii.gz', '--roi-margin', '6', '--encoding', 'euclidean');
+    expect(e.code).toBe(0);
+    const g = await cli('refine', '--image', sample, '--init', 'empty.nii.gz', '--seeds', 's3.json', '--rnet', join(weights, 'rnet3d'), '--out', 'r3g.nii.gz', '--prob', 'r3g_p.nii.gz', '--roi-margin', '6');
+    expect(g.code).toBe(0);
+    expect(await values('r3e_p.nii.gz')).not.toEqual(await values('r3g_p.nii.gz'));
     // Everything outside the 13³ box around the click keeps the (empty) previous result.
     const [nx, ny] = zeros.dims as [number, number];
     for (let n = 0; n < v.length; n++) {
