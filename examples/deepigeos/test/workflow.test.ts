@@ -15,6 +15,7 @@ import { writeBratsPhantoms } from '../src/data/phantom.js';
 import { CSV_COLUMNS } from '../src/pipeline/eval-report.js';
 import { clicksToReach, evaluateCase, NOC_CAP } from '../src/pipeline/evaluate.js';
 import { loadTrainedNet } from '../src/pipeline/networks.js';
+import { readInitialSegmentation } from '../src/pipeline/user-files.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../src/train/schema.js';
 
 const weights = join(dirname(fileURLToPath(import.meta.url)), '..', 'weights');
@@ -257,4 +258,20 @@ describe('evaluate --refine-margin', () => {
     expect(small.rounds.map((r) => r.clicks)[0]).toBe(whole.rounds[0]!.clicks);
     for (const r of small.rounds) expect(r.dice).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('previous results from other tools', () => {
+  it('reads label maps (any label > 0 is foreground) and probability maps with float rounding; refuses NaN, naming the file', async () => {
+    const write = async (name: string, data: Float32Array) => {
+      await writeNifti(join(dir, name), niftiFromVolume({ data, shape: [1, 2, 2] }));
+      return join(dir, name);
+    };
+    const labels = await readInitialSegmentation(await write('l.nii.gz', Float32Array.of(0, 2, 4, 1)), [2, 2, 1]);
+    expect(labels).toEqual({ probability: Float32Array.of(0, 1, 1, 1), kind: 'mask' });
+    const rounded = await readInitialSegmentation(await write('p.nii.gz', Float32Array.of(0.25, 1.0000001, -1e-9, 0.5)), [2, 2, 1]);
+    expect(rounded.kind).toBe('probability');
+    expect(Array.from(rounded.probability)).toEqual([0.25, 1, 0, 0.5]);
+    await expect(readInitialSegmentation(await write('n.nii.gz', Float32Array.of(0, Number.NaN, 0, 1)), [2, 2, 1])).rejects.toThrow(/--init .*n\.nii\.gz: voxel 1 is NaN/);
+    await expect(readInitialSegmentation(await write('f.nii.gz', Float32Array.of(0, 2.5, 0, 1)), [2, 2, 1])).rejects.toThrow(/f\.nii\.gz: holds non-integer values above 1/);
+  });
 });

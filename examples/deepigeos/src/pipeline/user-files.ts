@@ -111,7 +111,8 @@ export async function readSeeds(file: string, dims: readonly number[], image = '
 export async function readInitialSegmentation(file: string, dims: readonly number[], image = 'IMAGE'): Promise<{ probability: Float32Array; kind: 'probability' | 'mask' }> {
   const img = await readNiftiNamed(file, '--init');
   checkGrid(file, '--init', dims, image, img.dims);
-  const values = img.scaledData();
+  // Float rounding of other tools (1.0000001, -1e-9) is not a reason to refuse a probability map.
+  const values = Float32Array.from(img.scaledData(), (v) => (Math.abs(v - 1) < 1e-5 ? 1 : Math.abs(v) < 1e-5 ? 0 : v));
   let fraction = false;
   let aboveOne = false;
   for (let i = 0; i < values.length; i++) {
