@@ -112,7 +112,7 @@ export async function readInitialSegmentation(file: string, dims: readonly numbe
   const img = await readNiftiNamed(file, '--init');
   checkGrid(file, '--init', dims, image, img.dims);
   // Float rounding of other tools (1.0000001, -1e-9) is not a reason to refuse a probability map.
-  const values = Float32Array.from(img.scaledData(), (v) => (Math.abs(v - 1) < 1e-5 ? 1 : Math.abs(v) < 1e-5 ? 0 : v));
+  const values = Float32Array.from(img.scaledData(), (v) => (v > 1 && v < 1 + 1e-5 ? 1 : v < 0 && v > -1e-5 ? 0 : v));
   let fraction = false;
   let aboveOne = false;
   for (let i = 0; i < values.length; i++) {
