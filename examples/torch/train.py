@@ -32,7 +32,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from deepigeos_torch import config as cfg  # noqa: E402
-from deepigeos_torch.data import DatasetError, dataset_cases, draw_sample, load_case, split_cases, validation_samples  # noqa: E402
+from deepigeos_torch.data import DatasetError, dataset_cases, draw_sample, load_case, rng_for, split_cases, validation_samples  # noqa: E402
 from deepigeos_torch.files import ModelFolderError, read_run, read_tfjs_state, write_dir_atomically, write_model_folder, write_safetensors  # noqa: E402
 from deepigeos_torch.geodesic import GeodesicError  # noqa: E402
 from deepigeos_torch.interactions import rnet_input, simulate_clicks  # noqa: E402
@@ -143,7 +143,7 @@ class Samples(Dataset):
 
     def __getitem__(self, i):
         g = self.first + i
-        rng = np.random.default_rng([self.config["seed"], g])
+        rng = rng_for(self.config["seed"], g)
         case = self.cases[int(rng.integers(len(self.cases)))]
         image, label, spacing = draw_sample(case, self.config, self.patch, rng)
         return torch.from_numpy(np.ascontiguousarray(image)), torch.from_numpy(label.astype(np.int64)), torch.tensor(spacing, dtype=torch.float64), g
@@ -189,7 +189,7 @@ def rnet_batch(pnet, images, labels, spacings, gids, config):
     prob = probabilities(pnet, images, config["dim"]).cpu().numpy()
     rows = []
     for k in range(images.shape[0]):
-        rng = np.random.default_rng([config["seed"], int(gids[k]), 7])
+        rng = rng_for(config["seed"], int(gids[k]), 7)
         image = images[k].cpu().numpy()
         if rng.random() < config.get("noSeedProbability", 0):
             fg = bg = np.zeros(prob[k].shape, np.uint8)

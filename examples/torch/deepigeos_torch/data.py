@@ -18,6 +18,11 @@ from scipy import ndimage
 BRATS_WHOLE_TUMOUR = [1, 2, 4]
 
 
+def rng_for(*parts):
+    """A generator for one purpose (seed, sample index, stream tag…); negative parts are fine."""
+    return np.random.default_rng([int(p) % (1 << 64) for p in parts])
+
+
 class DatasetError(Exception):
     """Missing files, unpaired images, shape mismatches, non-finite voxels; names the file."""
 
@@ -119,7 +124,7 @@ def split_cases(cases, seed, fraction, validation_ids=None):
         if unknown:
             raise DatasetError(f"validation list names unknown cases: {', '.join(unknown)}")
         return [c for c in cases if c["id"] not in validation_ids], [c for c in cases if c["id"] in validation_ids]
-    order = np.random.default_rng([seed, 0x5EED]).permutation(len(cases))
+    order = rng_for(seed, 0x5EED).permutation(len(cases))
     n_val = round(len(cases) * fraction)
     if fraction > 0 and len(cases) >= 2:
         n_val = min(max(n_val, 1), len(cases) - 1)
@@ -303,7 +308,7 @@ def draw_sample(case, config, patch, rng):
 
 def validation_samples(cases, config, patch, seed):
     """Fixed validation samples: slices (2D) or patches of up to 2 × patch (3D), as the CLI draws them."""
-    rng = np.random.default_rng([seed, 1])
+    rng = rng_for(seed, 1)
     out = []
     for k in range(config["validationSamples"] if cases else 0):
         c = cases[k % len(cases)]

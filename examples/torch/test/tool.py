@@ -1,0 +1,73 @@
+"""Python half of the cross-language tests (test/*.test.ts): each subcommand reads or writes
+safetensors files that the TypeScript side compares with the JavaScript packages.
+
+  state OUT_DIR DIM:IN:CHANNELS...         fresh seeded nets' state dicts
+  geodesic IN OUT                           raster maps (+ normalised) of IN's image/seeds/spacing
+  forward RUN_DIR IMAGE OUT                 preprocessed image and logits of the run's network
+  tfjs OUT_DIR DIR...                       tfjs model folders read as PyTorch state dicts
+  defaults                                  the default configs (JSON) of pnet and rnet
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from deepigeos_torch import config as cfg  # noqa: E402
+from deepigeos_torch.data import load_case  # noqa: E402
+from deepigeos_torch.files import read_run, read_safetensors, read_tfjs_state, write_safetensors  # noqa: E402
+from deepigeos_torch.geodesic import geodesic_distance, normalized_map  # noqa: E402
+from deepigeos_torch.models import create_net, forward, infer_shape  # noqa: E402
+
+
+def state(out_dir, *specs):
+    """One file per DIM:IN_CHANNELS:CHANNELS spec, named after it."""
+    torch.manual_seed(1)
+    for spec in specs:
+        dim, cin, channels = (int(v) for v in spec.split(":"))
+        net = create_net(dim, cin, channels, 0.5)
+        write_safetensors(os.path.join(out_dir, f"{spec.replace(':', '-')}.safetensors"), {k: v.numpy() for k, v in net.state_dict().items()})
+
+
+def geodesic(inp, out):
+    t = read_safetensors(inp)
+    image = np.moveaxis(t["image"], -1, 0)  # channels-last → channels-first
+    seeds = (t["seeds"] > 0).astype(np.uint8)
+    spacing, lam = t["spacing"].tolist(), float(t["lambda"][0])
+    write_safetensors(out, {
+        "raster": geodesic_distance(image, seeds, spacing, lam),
+        "normalized": normalized_map(image, seeds, spacing, lam),
+    })
+
+
+def forward_run(run_dir, image_path, out):
+    config, weights = read_run(run_dir)
+    dim, cin, channels = infer_shape(weights)
+    net = create_net(dim, cin, channels, config.get("dropout", 0.5))
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+    net.eval()
+    case = load_case({"id": "x", "images": [image_path]}, cfg.validate(config, "rnet" if "pnet" in config else "pnet")["preprocess"])
+    image = torch.from_numpy(case["image"])  # [C, D, H, W]
+    x = image[None] if dim == 3 else image.permute(1, 0, 2, 3)  # 2D: the axial slices as a batch
+    with torch.no_grad():
+        logits = forward(net, x.contiguous(), dim)  # [N, 2, ...]
+    logits = logits.movedim(1, -1).reshape(*case["image"].shape[1:], 2)
+    write_safetensors(out, {"image": np.ascontiguousarray(np.moveaxis(case["image"], 0, -1)), "logits": np.ascontiguousarray(logits.numpy())})
+
+
+def tfjs(out_dir, *folders):
+    for folder in folders:
+        write_safetensors(os.path.join(out_dir, f"{os.path.basename(folder)}.safetensors"), read_tfjs_state(folder))
+
+
+def main(cmd, *args):
+    if cmd == "defaults":
+        print(json.dumps({"pnet": cfg.defaults("pnet"), "rnet": cfg.defaults("rnet")}))
+        return
+    {"state": state, "geodesic": geodesic, "forward": forward_run, "tfjs": tfjs}[cmd](*args)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
