@@ -2,7 +2,7 @@
 safetensors files that the TypeScript side compares with the JavaScript packages.
 
   state OUT_DIR DIM:IN:CHANNELS...         fresh seeded nets' state dicts
-  geodesic IN OUT                           raster maps (+ normalised) of IN's image/seeds/spacing
+  geodesic DIR NAME...                      raster maps (+ normalised) of DIR/inNAME → DIR/outNAME
   forward RUN_DIR IMAGE OUT                 preprocessed image and logits of the run's network
   tfjs OUT_DIR DIR...                       tfjs model folders read as PyTorch state dicts
   defaults                                  the default configs (JSON) of pnet and rnet
@@ -31,15 +31,18 @@ def state(out_dir, *specs):
         write_safetensors(os.path.join(out_dir, f"{spec.replace(':', '-')}.safetensors"), {k: v.numpy() for k, v in net.state_dict().items()})
 
 
-def geodesic(inp, out):
-    t = read_safetensors(inp)
-    image = np.moveaxis(t["image"], -1, 0)  # channels-last → channels-first
-    seeds = (t["seeds"] > 0).astype(np.uint8)
-    spacing, lam = t["spacing"].tolist(), float(t["lambda"][0])
-    write_safetensors(out, {
-        "raster": geodesic_distance(image, seeds, spacing, lam),
-        "normalized": normalized_map(image, seeds, spacing, lam),
-    })
+def geodesic(folder, *names):
+    """For each NAME: folder/inNAME.safetensors (image channels-last, seeds, spacing, lambda) →
+    folder/outNAME.safetensors (raster distance, normalised R-Net channel)."""
+    for name in names:
+        t = read_safetensors(os.path.join(folder, f"in{name}.safetensors"))
+        image = np.moveaxis(t["image"], -1, 0)  # channels-last → channels-first
+        seeds = (t["seeds"] > 0).astype(np.uint8)
+        spacing, lam = t["spacing"].tolist(), float(t["lambda"][0])
+        write_safetensors(os.path.join(folder, f"out{name}.safetensors"), {
+            "raster": geodesic_distance(image, seeds, spacing, lam),
+            "normalized": normalized_map(image, seeds, spacing, lam),
+        })
 
 
 def forward_run(run_dir, image_path, out):
