@@ -1,6 +1,6 @@
 // Shared helpers of the cross-language tests: Debian's Python (with torch, nibabel, scipy),
 // torchrun with two CPU processes (gloo), the deepigeos CLI, and safetensors exchange files.
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { spawn, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,13 +27,44 @@ export function tool(...args: string[]): string {
   return check(`tool.py ${args[0]}`, spawnSync(PYTHON, [TOOL, ...args], { encoding: 'utf8', env })).stdout;
 }
 
+/** torchrun's own flags: `--standalone` picks a free port, so parallel runs never collide. */
+const launcher = (nproc: number) => ['--standalone', '--nproc_per_node', String(nproc), '--monitor_interval', '1'];
+
 /** `torchrun --nproc_per_node N train.py ARGS` in `cwd` (not checked: tests look at the status). */
 export function torchrun(cwd: string, args: string[], nproc = 2, extraEnv: Record<string, string> = {}): SpawnSyncReturns<string> {
-  return spawnSync('torchrun', ['--nproc_per_node', String(nproc), '--monitor_interval', '1', TRAIN, ...args], {
+  return spawnSync('torchrun', [...launcher(nproc), TRAIN, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...env, ...extraEnv },
     timeout: 200_000,
+  });
+}
+
+/** Outcome of an asynchronous torchrun. */
+export interface RunResult {
+  status: number | null;
+  signal: string | null;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** torchrun without blocking (independent runs in parallel); killed after `timeoutMs`. */
+export function torchrunAsync(cwd: string, args: string[], nproc = 2, timeoutMs = 150_000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn('torchrun', [...launcher(nproc), TRAIN, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stderr, timedOut });
+    });
   });
 }
 

@@ -3,8 +3,9 @@ safetensors files that the TypeScript side compares with the JavaScript packages
 
   state OUT_DIR DIM:IN:CHANNELS...         fresh seeded nets' state dicts
   geodesic DIR NAME...                      raster maps (+ normalised) of DIR/inNAME → DIR/outNAME
-  forward RUN_DIR IMAGE OUT                 preprocessed image and logits of the run's network
+  forward OUT_DIR IMAGE RUN_DIR...          preprocessed image and logits of each run's network
   tfjs OUT_DIR DIR...                       tfjs model folders read as PyTorch state dicts
+  bad DATA_DIR OUT_DIR                      broken datasets (unpaired, shape mismatch, NaN voxels)
   defaults                                  the default configs (JSON) of pnet and rnet
 """
 import json
@@ -45,6 +46,13 @@ def geodesic(folder, *names):
         })
 
 
+def forward_runs(out_dir, image_path, *run_dirs):
+    """forward_run for each run folder, into OUT_DIR/<run folder name>.safetensors."""
+    os.makedirs(out_dir, exist_ok=True)
+    for run_dir in run_dirs:
+        forward_run(run_dir, image_path, os.path.join(out_dir, f"{os.path.basename(run_dir)}.safetensors"))
+
+
 def forward_run(run_dir, image_path, out):
     config, weights = read_run(run_dir)
     dim, cin, channels = infer_shape(weights)
@@ -65,11 +73,33 @@ def tfjs(out_dir, *folders):
         write_safetensors(os.path.join(out_dir, f"{os.path.basename(folder)}.safetensors"), read_tfjs_state(folder))
 
 
+def bad_data(data_dir, out_dir):
+    """Three broken datasets from phantom cases: an image without label (pairs/), a label of
+    another shape (shape/), an image with NaN voxels (nan/)."""
+    import glob
+    import shutil
+
+    import nibabel as nib
+
+    flair = sorted(glob.glob(os.path.join(data_dir, "*", "*_flair.nii.gz")))[:2]
+    seg = [f.replace("_flair", "_seg") for f in flair]
+    for name in ("pairs", "shape", "nan"):
+        os.makedirs(os.path.join(out_dir, name))
+        for f in flair + (seg if name != "pairs" else seg[:1]):
+            shutil.copy(f, os.path.join(out_dir, name))
+    img = nib.load(seg[1])
+    nib.save(nib.Nifti1Image(np.asarray(img.dataobj)[:-1], img.affine), os.path.join(out_dir, "shape", os.path.basename(seg[1])))
+    img = nib.load(flair[1])
+    data = np.asarray(img.dataobj, dtype=np.float32).copy()
+    data[3, 4, 5] = np.nan
+    nib.save(nib.Nifti1Image(data, img.affine), os.path.join(out_dir, "nan", os.path.basename(flair[1])))
+
+
 def main(cmd, *args):
     if cmd == "defaults":
         print(json.dumps({"pnet": cfg.defaults("pnet"), "rnet": cfg.defaults("rnet")}))
         return
-    {"state": state, "geodesic": geodesic, "forward": forward_run, "tfjs": tfjs}[cmd](*args)
+    {"state": state, "geodesic": geodesic, "forward": forward_runs, "tfjs": tfjs, "bad": bad_data}[cmd](*args)
 
 
 if __name__ == "__main__":
