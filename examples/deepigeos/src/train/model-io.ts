@@ -8,8 +8,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createPNet2D, createPNet3D, importTorchStateDict, loadCheckpoint, readSafetensors, saveCheckpoint } from '@deepigeos/pnet';
+import { loadCheckpoint, saveCheckpoint } from '@deepigeos/pnet';
 import { UsageError } from '../errors.js';
+import { modelFromTorchWeights } from '../pipeline/torch-weights.js';
 
 /** Replaces `dir` by the folder `fill` writes, so readers never see a half-written model. */
 export async function writeDirAtomically(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
@@ -53,26 +54,13 @@ export const TORCH_WEIGHTS = 'model.safetensors';
 /**
  * Loads a model folder holding PyTorch weights (`model.safetensors`, a `state_dict()` as
  * `importTorchStateDict` reads it) with no conversion step: the P-Net/R-Net is built from the
- * weights' own shapes (dimension, input channels, width) and the training config's dropout.
+ * weights' own shapes and the training config's dropout (see {@link modelFromTorchWeights}).
  * @throws UsageError if the file is missing or its weights fit no P-Net/R-Net
  */
 export function loadTorchModel(dir: string, config: { dropout?: number }): tfl.LayersModel {
   const file = join(dir, TORCH_WEIGHTS);
   if (!existsSync(file)) throw new UsageError(`no ${TORCH_WEIGHTS} in ${dir}`);
-  const bytes = new Uint8Array(readFileSync(file));
-  const first = readSafetensors(bytes).tensors.get('block1.0.weight');
-  if (!first || (first.shape.length !== 4 && first.shape.length !== 5)) {
-    throw new UsageError(`${file}: no 2D/3D P-Net weights (expected a 'block1.0.weight' of rank 4 or 5, as examples/torch/train.py writes)`);
-  }
-  const opts = { inputChannels: first.shape[1]!, numClasses: 2, channels: first.shape[0]!, dropout: config.dropout ?? 0.5 };
-  const model = first.shape.length === 4 ? createPNet2D(opts) : createPNet3D(opts);
-  try {
-    importTorchStateDict(model, bytes);
-  } catch (e) {
-    model.dispose();
-    throw new UsageError(`${file}: ${(e as Error).message}`);
-  }
-  return model;
+  return modelFromTorchWeights(new Uint8Array(readFileSync(file)), config.dropout ?? 0.5, file);
 }
 
 /** Writes optimiser state (e.g. Adam moments and iteration count) as `optimizer.json` + `.bin`. */
