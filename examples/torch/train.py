@@ -32,7 +32,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from deepigeos_torch import config as cfg  # noqa: E402
-from deepigeos_torch.data import DatasetError, dataset_cases, draw_sample, load_case, rng_for, split_cases, validation_samples  # noqa: E402
+from deepigeos_torch.data import CaseCache, DatasetError, dataset_cases, draw_sample, load_case, rng_for, split_cases, validation_samples  # noqa: E402
 from deepigeos_torch.files import ModelFolderError, read_run, read_tfjs_state, write_dir_atomically, write_model_folder, write_safetensors  # noqa: E402
 from deepigeos_torch.geodesic import GeodesicError  # noqa: E402
 from deepigeos_torch.interactions import rnet_input, simulate_clicks  # noqa: E402
@@ -144,7 +144,7 @@ class Samples(Dataset):
     def __getitem__(self, i):
         g = self.first + i
         rng = rng_for(self.config["seed"], g)
-        case = self.cases[int(rng.integers(len(self.cases)))]
+        case = self.cases.get(int(rng.integers(len(self.cases))))
         image, label, spacing = draw_sample(case, self.config, self.patch, rng)
         return torch.from_numpy(np.ascontiguousarray(image)), torch.from_numpy(label.astype(np.int64)), torch.tensor(spacing, dtype=torch.float64), g
 
@@ -228,24 +228,49 @@ class Run:
         self.patch, self.width = cfg.sizes(self.config)
         self.log = (lambda m: print(m, file=sys.stderr, flush=True)) if d.rank == 0 else (lambda m: None)
 
+    def check_cases(self, refs):
+        """Every case is read once, split over the ranks; any dataset error stops all ranks with
+        one message from rank 0. Returns the image channel count."""
+        d, prep = self.d, self.config["preprocess"]
+        problem, channels = None, {}
+        for i in range(d.rank, len(refs), d.world):
+            try:
+                channels[refs[i]["id"]] = load_case(refs[i], prep)["image"].shape[0]
+            except DatasetError as e:
+                problem = (i, str(e))
+                break
+        found = [None] * d.world
+        if d.active:
+            dist.all_gather_object(found, (problem, channels))
+        else:
+            found = [(problem, channels)]
+        problems = sorted(p for p, _ in found if p is not None)
+        if problems:
+            raise DatasetError(problems[0][1])
+        counts = {}
+        for _, ch in found:
+            counts.update(ch)
+        distinct = sorted(set(counts.values()))
+        if len(distinct) != 1:
+            raise cfg.ConfigError(f"cases have different channel counts: {', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}")
+        return distinct[0]
+
     def prepare(self):
         c = self.config
         refs = dataset_cases(c["data"])
         train_refs, val_refs = split_cases(refs, c["seed"], c["data"]["validationFraction"], c["data"].get("validationCases"))
         if not train_refs:
             raise cfg.ConfigError(f"no training cases left after the validation split ({len(refs)} cases)")
-        self.train_cases = [load_case(r, c["preprocess"]) for r in train_refs]
-        val_cases = [load_case(r, c["preprocess"]) for r in val_refs] or self.train_cases[:4]
-        self.log(f"dataset: {len(refs)} cases ({len(train_refs)} train, {len(val_refs)} validation)")
-        channels = {x["image"].shape[0] for x in self.train_cases + val_cases}
-        if len(channels) != 1:
-            raise cfg.ConfigError(f"cases have different channel counts: {', '.join(map(str, sorted(channels)))}")
-        self.image_channels = channels.pop()
-        for case in self.train_cases + val_cases:
-            if c["dim"] == 3 and case["image"].ndim != 4:
-                raise DatasetError(f"case {case['id']} is not a volume but training is 3D")
         if c["batch"] % self.d.world:
             raise UsageError(f"the global batch ({c['batch']}) must be a multiple of the number of processes ({self.d.world})")
+        self.image_channels = self.check_cases(train_refs + val_refs)
+        self.log(f"dataset: {len(refs)} cases ({len(train_refs)} train, {len(val_refs)} validation)")
+        self.train_cases = CaseCache(train_refs, c["preprocess"], c["cacheCases"])
+        # Validation runs on rank 0 only: the others never load validation cases.
+        val_cases = []
+        if self.d.rank == 0:
+            val_cache = CaseCache(val_refs, c["preprocess"], 1) if val_refs else self.train_cases
+            val_cases = [val_cache.get(i) for i in range(min(len(val_cache), c["validationSamples"] if val_refs else 4))]
         self.val = validation_samples(val_cases, c, self.patch, c["seed"])
         self.pnet = None
         if self.net_kind == "rnet":
@@ -407,8 +432,8 @@ def main(argv=None):
         args = parse_args(argv)
         torch.set_num_threads(int(os.environ.get("DEEPIGEOS_TORCH_THREADS", "0")) or torch.get_num_threads())
         run = Run(args, d)
-        run.prepare()
         d.start()
+        run.prepare()
         run.train()
     except EXPECTED as e:
         # Every rank meets the same error (each reads the same data); rank 0 says so once.

@@ -224,6 +224,25 @@ def load_case(ref, prep):
     return {"id": ref["id"], "image": image, "label": label, "spacing": spacing}
 
 
+class CaseCache:
+    """Loaded cases by index, the `cacheCases` most recently used kept in memory (as the CLI's
+    cache does), so datasets larger than memory train too."""
+
+    def __init__(self, refs, prep, capacity):
+        self.refs, self.prep, self.capacity = refs, prep, max(1, capacity)
+        self.cases = {}
+
+    def __len__(self):
+        return len(self.refs)
+
+    def get(self, i):
+        case = self.cases.pop(i, None) or load_case(self.refs[i], self.prep)
+        self.cases[i] = case  # most recent last
+        while len(self.cases) > self.capacity:
+            self.cases.pop(next(iter(self.cases)))
+        return case
+
+
 def extract_slice(image, label, spacing, axis, index):
     """A 2D slice [C, H', W'] / [H', W'] of a [C, D, H, W] volume along axis 0, 1 or 2."""
     sl = [slice(None)] * 3
