@@ -1,5 +1,5 @@
 /**
- * The simulated user of the demo and of `evaluate`: the paper's rule (DESIGN.md §8: one click per
+ * The simulated user of the demo and of `evaluate`: the paper's rule (Wang et al. 2019: one click per
  * started 100 voxels of every connected error region of ≥ 30 voxels, `simulateInteractions` of
  * `@deepigeos/rnet`) plus an optional fallback for small structures. On 64×64 slices or small
  * volumes the residual errors are mostly split into regions under 30 voxels, so the paper's user
