@@ -1,11 +1,13 @@
 // `npm run release`: applies the pending changesets (versions, CHANGELOG.md files, internal
 // dependency ranges), rebuilds, and packs every public package into release/ with a size table.
 // It publishes nothing: `npm publish release/<tarball>` is a separate, deliberate step.
+// `--pack-only` skips the versioning (packs the current versions).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const repo = resolve(process.argv[2] ?? '.');
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(repo, 'release');
 const run = (cmd, args, cwd = repo) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
