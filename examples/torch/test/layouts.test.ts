@@ -1,6 +1,6 @@
 // The PyTorch models and configs agree with the JavaScript side: every state-dict key and shape
 // (export ↔ PyTorch, PyTorch ↔ import), the tfjs folder reader, and the config keys/defaults.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA, validateConfig } from '@deepigeos/examples';
 import { createPNet2D, createPNet3D, exportTorchStateDict, importTorchStateDict, initBackend, readSafetensors } from '@deepigeos/pnet';
@@ -70,5 +70,42 @@ describe('config keys', () => {
     const py = JSON.parse(tool('defaults')) as Record<string, unknown>;
     expect(py['pnet']).toEqual(validateConfig({}, TRAIN_PNET_SCHEMA));
     expect(py['rnet']).toEqual(validateConfig({}, TRAIN_RNET_SCHEMA));
+  });
+});
+
+describe('dataset layouts and loading: the PyTorch trainer reads what the CLI reads', () => {
+  it('BraTS (two modalities), MSD and globs: same cases, files, label values and preprocessed voxels', async () => {
+    const { bratsCases, globCases, loadCase, msdCases, writeBratsPhantoms } = await import('@deepigeos/examples');
+    const root = join(work.dir, 'brats');
+    await writeBratsPhantoms(root, { cases: 2, shape: [10, 20, 18] });
+    // An MSD layout from the same files: imagesTr/<id>.nii.gz and labelsTr/<id>.nii.gz.
+    const msd = join(work.dir, 'msd');
+    for (const sub of ['imagesTr', 'labelsTr']) mkdirSync(join(msd, sub), { recursive: true });
+    for (const id of ['Phantom_001', 'Phantom_002']) {
+      copyFileSync(join(root, id, `${id}_t1.nii.gz`), join(msd, 'imagesTr', `${id}.nii.gz`));
+      copyFileSync(join(root, id, `${id}_seg.nii.gz`), join(msd, 'labelsTr', `${id}.nii.gz`));
+    }
+    const configs = [
+      { format: 'brats', root, modalities: ['flair', 't1'] },
+      { format: 'msd', root: msd },
+      { format: 'glob', images: join(root, '*', '*_t2.nii.gz'), labels: join(root, '*', '*_seg.nii.gz'), foreground: [1] },
+    ];
+    tool('cases', work.dir, ...configs.map((c) => JSON.stringify(c)));
+    const jsRefs = [bratsCases(root, ['flair', 't1']), msdCases(msd), globCases(configs[2]!.images!, configs[2]!.labels, [1])];
+    for (const [k, refs] of jsRefs.entries()) {
+      const py = JSON.parse(readFileSync(join(work.dir, `cases${k}.json`), 'utf8')) as { id: string; images: string[]; label: string; foreground: number[] | null }[];
+      expect(py.map((c) => [c.id, c.images, c.label, c.foreground ?? undefined])).toEqual(refs.map((c) => [c.id, c.images, c.label, c.foreground]));
+      const prep = { canonical: true, spacing: null, crop: true, cropMargin: 2, zscore: true };
+      const c = await loadCase(refs[0]!, prep);
+      const t = tensors(join(work.dir, `case${k}.safetensors`));
+      expect(t.get('image')!.shape).toEqual([...c.image.shape, c.image.channels]);
+      let maxDiff = 0;
+      t.get('image')!.data.forEach((v, i) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - c.image.data[i]!));
+      });
+      expect(maxDiff).toBeLessThan(1e-5);
+      expect(Array.from(t.get('label')!.data)).toEqual(Array.from(c.label!));
+      expect(c.label!.some(Boolean)).toBe(true);
+    }
   });
 });

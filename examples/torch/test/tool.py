@@ -6,6 +6,7 @@ safetensors files that the TypeScript side compares with the JavaScript packages
   forward OUT_DIR IMAGE RUN_DIR...          preprocessed image and logits of each run's network
   tfjs OUT_DIR DIR...                       tfjs model folders read as PyTorch state dicts
   bad DATA_DIR OUT_DIR                      broken datasets (unpaired, shape mismatch, NaN voxels)
+  cases OUT_DIR DATA_JSON...                dataset layouts: case references and the first case loaded
   defaults                                  the default configs (JSON) of pnet and rnet
 """
 import json
@@ -95,11 +96,27 @@ def bad_data(data_dir, out_dir):
     nib.save(nib.Nifti1Image(data, img.affine), os.path.join(out_dir, "nan", os.path.basename(flair[1])))
 
 
+def cases(out_dir, *data_configs):
+    """For each JSON `data` config k: OUT_DIR/cases{k}.json (the case references) and
+    OUT_DIR/case{k}.safetensors (the first case loaded with the default preprocessing)."""
+    from deepigeos_torch.data import dataset_cases
+
+    for k, text in enumerate(data_configs):
+        refs = dataset_cases(json.loads(text))
+        with open(os.path.join(out_dir, f"cases{k}.json"), "w") as f:
+            json.dump(refs, f)
+        case = load_case(refs[0], cfg.PREPROCESS)
+        write_safetensors(os.path.join(out_dir, f"case{k}.safetensors"), {
+            "image": np.ascontiguousarray(np.moveaxis(case["image"], 0, -1)),
+            "label": case["label"].astype(np.float32),
+        })
+
+
 def main(cmd, *args):
     if cmd == "defaults":
         print(json.dumps({"pnet": cfg.defaults("pnet"), "rnet": cfg.defaults("rnet")}))
         return
-    {"state": state, "geodesic": geodesic, "forward": forward_runs, "tfjs": tfjs, "bad": bad_data}[cmd](*args)
+    {"state": state, "geodesic": geodesic, "forward": forward_runs, "tfjs": tfjs, "bad": bad_data, "cases": cases}[cmd](*args)
 
 
 if __name__ == "__main__":
