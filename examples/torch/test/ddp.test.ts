@@ -88,6 +88,15 @@ describe('torchrun --nproc_per_node 2 (gloo on CPU)', () => {
     sameWeights('dump-p3/rank0.safetensors', 'dump-p3/rank1.safetensors');
     expect(weights('p3/model/model.safetensors').get('block6.4.weight')!.shape).toEqual([2, 4, 3, 3, 3]);
   });
+
+  it('R-Net 3D (3D geodesic maps of simulated clicks) trains on two ranks; CLI refines a volume with it', () => {
+    const args = ['rnet', ...DATA, '--dim', '3', '--patch', '8', '--channels', '4', '--config', 'det.json', '--pnet', 'p3', '--out', 'r3', '--steps', '1'];
+    torchrunOk(dir, args, 2, { DEEPIGEOS_TORCH_RANK_DUMP: join(dir, 'dump-r3') });
+    sameWeights('dump-r3/rank0.safetensors', 'dump-r3/rank1.safetensors');
+    expect(weights('r3/model/model.safetensors').get('block1.0.weight')!.shape).toEqual([4, 4, 3, 3, 3]);
+    writeFileSync(join(dir, 'seeds3.json'), JSON.stringify({ fg: [[12, 12, 6]], bg: [[2, 2, 6]] }));
+    expect(cli(dir, ['segment', IMAGE, '--pnet', 'p3', '--rnet', 'r3', '--seeds', 'seeds3.json', '--out', 'refined3.nii.gz'])).toMatch(/wrote refined3\.nii\.gz/);
+  });
 });
 
 describe('the written folders in the deepigeos CLI', () => {
