@@ -27,6 +27,12 @@ export interface SimulatedUserOptions {
    * placed. 0 = the paper's rule alone.
    */
   minClicks: number;
+  /**
+   * Apply the paper's rule (default true). false = the one-click-at-a-time protocol of the
+   * interactive segmentation literature: with `minClicks: 1`, exactly one click per round, at the
+   * interior-most voxel of the largest error region.
+   */
+  paperRule?: boolean;
 }
 
 /** What the simulated user did in one round. */
@@ -76,7 +82,10 @@ export function simulateUser(options: SimulatedUserOptions): SimulatedClicks {
   const { shape, groundTruth: truth } = options;
   const size = truth.length;
   const spacing = options.spacing ?? shape.map(() => 1);
-  const { fgSeeds, bgSeeds } = simulateInteractions({ prediction: options.prediction, groundTruth: truth, shape, rng: options.rng });
+  const { fgSeeds, bgSeeds } =
+    options.paperRule === false
+      ? { fgSeeds: new Uint8Array(size), bgSeeds: new Uint8Array(size) }
+      : simulateInteractions({ prediction: options.prediction, groundTruth: truth, shape, rng: options.rng });
   const pred = Uint8Array.from({ length: size }, (_, i) => (options.prediction[i]! > 0.5 ? 1 : 0));
   let errorVoxels = 0;
   for (let i = 0; i < size; i++) errorVoxels += pred[i] !== truth[i] ? 1 : 0;
