@@ -8,7 +8,7 @@ import json
 DATA = {
     "format": "glob", "modalities": ["flair"], "classIndex": 1, "imageSet": "train", "validationFraction": 0.2,
 }
-DATA_OPTIONAL = ["images", "labels", "root", "channels", "foreground", "validationCases"]
+DATA_OPTIONAL = ["images", "labels", "pairs", "root", "channels", "foreground", "validationCases"]
 PREPROCESS = {"canonical": True, "spacing": None, "crop": True, "cropMargin": 2, "zscore": True}
 AUGMENT = {
     "enabled": True, "flipProbability": 0.5, "rotation": 0.26, "scale": 0.1, "elasticSigma": 0, "elasticGrid": 4,
@@ -49,15 +49,21 @@ def defaults(net):
     return out
 
 
+def allowed_keys(net):
+    """Every key a config may hold: {"": top-level keys, "data": …, "preprocess": …, "augment": …}."""
+    out = {"": list(COMMON) + list(NESTED) + (list(RNET) + RNET_OPTIONAL if net == "rnet" else [])}
+    for name, (fields, optional) in NESTED.items():
+        out[name] = list(fields) + optional
+    return out
+
+
 def validate(raw, net, path="config"):
     """Checks keys (unknown ones are errors, as in the CLI) and fills in defaults."""
-    top = list(COMMON) + list(NESTED) + (list(RNET) + RNET_OPTIONAL if net == "rnet" else [])
-    _check_keys(raw, top, path)
+    _check_keys(raw, allowed_keys(net)[""], path)
     out = defaults(net)
     for key, value in raw.items():
         if key in NESTED:
-            fields, optional = NESTED[key]
-            _check_keys(value, list(fields) + optional, f"{path}.{key}")
+            _check_keys(value, allowed_keys(net)[key], f"{path}.{key}")
             out[key].update(value)
         else:
             out[key] = value

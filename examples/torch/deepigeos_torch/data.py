@@ -1,6 +1,6 @@
 """Datasets with the layouts and config keys of the `deepigeos` CLI (generic globs paired by file
-name, BraTS 2021, Medical Segmentation Decathlon), NIfTI read by nibabel, the CLI's preprocessing
-(closest canonical orientation, crop to the non-zero box, z-score over non-zero voxels) and
+name or explicit lists by position, CSV pairs lists, BraTS 2021, Medical Segmentation Decathlon),
+NIfTI read by nibabel, the CLI's preprocessing (closest canonical orientation, crop to the non-zero box, z-score over non-zero voxels) and
 seeded patch sampling with the augmentations that matter for these nets.
 
 Arrays are kept in the JavaScript packages' axis order: [D, H, W] = [z, y, x] (NIfTI's x fastest
@@ -27,11 +27,75 @@ class DatasetError(Exception):
     """Missing files, unpaired images, shape mismatches, non-finite voxels; names the file."""
 
 
+def _dynamic(pattern):
+    return re.search(r"[*?\[\]{}()!]", pattern) is not None
+
+
 def expand_glob(pattern, what):
+    """Files of a glob (sorted, absolute), or the one file a plain path names."""
+    if not _dynamic(pattern):
+        if not os.path.exists(pattern):
+            raise DatasetError(f"{what}: file {pattern} does not exist (relative to {os.getcwd()})")
+        if not os.path.isfile(pattern):
+            raise DatasetError(f"{what}: {pattern} is not a file")
+        return [os.path.abspath(pattern)]
     files = sorted(os.path.abspath(f) for f in glob.glob(pattern, recursive=True) if os.path.isfile(f))
     if not files:
         raise DatasetError(f"{what}: no files match {pattern!r} (relative to {os.getcwd()})")
     return files
+
+
+def split_file_list(value):
+    """`--images a.nii.gz,b.nii.gz` or a glob; braces keep a glob whole."""
+    return [value] if re.search(r"[{}]", value) else [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _unique_ids(paths):
+    seen, ids = {}, []
+    for p in paths:
+        base = stem(p)
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return ids
+
+
+def pair_by_position(images, labels):
+    """Explicit file lists pair by position; ids are the image stems made unique."""
+    if len(images) != len(labels):
+        raise DatasetError(f"--images lists {len(images)} file(s) but --labels lists {len(labels)}; explicit lists pair by position and must have the same length")
+    return [{"id": i, "image": f, "label": lab} for i, f, lab in zip(_unique_ids(images), images, labels)]
+
+
+def read_pairs_list(path):
+    """A pairs list (`data.pairs`): one case per line, `image[,more channels],label`, paths relative
+    to the list; blank and `#` lines skipped; a first line naming no image file is a header."""
+    if not os.path.exists(path):
+        raise DatasetError(f"--pairs {path}: file does not exist")
+    folder = os.path.dirname(os.path.abspath(path))
+    rows = []
+    with open(path) as f:
+        for number, line in enumerate(f.read().splitlines(), start=1):
+            fields = [x.strip() for x in line.split(",")]
+            if "".join(fields) and not fields[0].startswith("#"):
+                rows.append((number, fields))
+    if rows and all(not re.search(r"\.(nii(\.gz)?|png|jpe?g|hdr|img)$", x, re.I) for x in rows[0][1]):
+        rows.pop(0)
+    if not rows:
+        raise DatasetError(f'--pairs {path}: no cases listed (expected lines "image.nii.gz,label.nii.gz")')
+    cases = []
+    for number, fields in rows:
+        if any(x == "" for x in fields):
+            raise DatasetError(f"--pairs {path} line {number}: empty field in {','.join(fields)!r}")
+        if len(fields) < 2:
+            raise DatasetError(f"--pairs {path} line {number}: expected \"image,label\", got {','.join(fields)!r}")
+        paths = [os.path.normpath(os.path.join(folder, x)) for x in fields]
+        for x, p in zip(fields, paths):
+            if not os.path.exists(p):
+                raise DatasetError(f"--pairs {path} line {number}: {x} does not exist (resolved to {p})")
+        cases.append({"images": paths[:-1], "label": paths[-1]})
+    for case, i in zip(cases, _unique_ids([c["images"][0] for c in cases])):
+        case["id"] = i
+    return cases
 
 
 def stem(path):
@@ -76,11 +140,18 @@ def dataset_cases(data):
     if fmt == "glob":
         if not data.get("images"):
             raise DatasetError("data.images (--images GLOB) is required for the glob layout")
-        images = expand_glob(data["images"], "--images")
         if not data.get("labels"):
             raise DatasetError("training needs labels: pass --labels GLOB (data.labels)")
-        pairs = pair_by_name(images, expand_glob(data["labels"], "--labels"))
+        image_entries, label_entries = split_file_list(data["images"]), split_file_list(data["labels"])
+        images = [f for e in image_entries for f in expand_glob(e, "--images")]
+        labels = [f for e in label_entries for f in expand_glob(e, "--labels")]
+        explicit = not any(_dynamic(e) for e in image_entries + label_entries)
+        pairs = pair_by_position(images, labels) if explicit else pair_by_name(images, labels)
         return [{"id": p["id"], "images": [p["image"]], "label": p["label"], "foreground": fg} for p in pairs]
+    if fmt == "pairs":
+        if not data.get("pairs"):
+            raise DatasetError("data.pairs (a CSV list of image,label lines) is required for the pairs layout")
+        return [{**c, "foreground": fg} for c in read_pairs_list(data["pairs"])]
     root = data.get("root")
     if fmt == "brats":
         if not root or not os.path.isdir(root):
@@ -113,7 +184,7 @@ def dataset_cases(data):
 
         pairs = pair_by_name(listing("imagesTr"), listing("labelsTr"))
         return [{"id": p["id"], "images": [p["image"]], "label": p["label"], "foreground": fg, "channelIndices": data.get("channels")} for p in pairs]
-    raise DatasetError(f"data.format {fmt!r} is not supported by the PyTorch trainer (glob, brats, msd)")
+    raise DatasetError(f"data.format {fmt!r} is not supported by the PyTorch trainer (glob, pairs, brats, msd)")
 
 
 def split_cases(cases, seed, fraction, validation_ids=None):

@@ -1,6 +1,6 @@
 // The PyTorch models and configs agree with the JavaScript side: every state-dict key and shape
 // (export ↔ PyTorch, PyTorch ↔ import), the tfjs folder reader, and the config keys/defaults.
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA, validateConfig } from '@deepigeos/examples';
 import { createPNet2D, createPNet3D, exportTorchStateDict, importTorchStateDict, initBackend, readSafetensors } from '@deepigeos/pnet';
@@ -70,12 +70,21 @@ describe('config keys', () => {
     const py = JSON.parse(tool('defaults')) as Record<string, unknown>;
     expect(py['pnet']).toEqual(validateConfig({}, TRAIN_PNET_SCHEMA));
     expect(py['rnet']).toEqual(validateConfig({}, TRAIN_RNET_SCHEMA));
+    // …and accepts exactly the CLI's keys, nested ones included.
+    const keys = py['keys'] as Record<string, Record<string, string[]>>;
+    for (const [net, schema] of [['pnet', TRAIN_PNET_SCHEMA], ['rnet', TRAIN_RNET_SCHEMA]] as const) {
+      expect([...keys[net]!['']!].sort(), net).toEqual(Object.keys(schema).sort());
+      for (const nested of ['data', 'preprocess', 'augment']) {
+        const spec = schema[nested]!;
+        expect([...keys[net]![nested]!].sort(), `${net}.${nested}`).toEqual(Object.keys(spec.type === 'object' ? spec.fields : {}).sort());
+      }
+    }
   });
 });
 
 describe('dataset layouts and loading: the PyTorch trainer reads what the CLI reads', () => {
-  it('BraTS (two modalities), MSD and globs: same cases, files, label values and preprocessed voxels', async () => {
-    const { bratsCases, globCases, loadCase, msdCases, writeBratsPhantoms } = await import('@deepigeos/examples');
+  it('BraTS (two modalities), MSD, globs, explicit lists and pairs lists: same cases, files, label values and preprocessed voxels', async () => {
+    const { bratsCases, globCases, loadCase, msdCases, pairsListCases, writeBratsPhantoms } = await import('@deepigeos/examples');
     const root = join(work.dir, 'brats');
     await writeBratsPhantoms(root, { cases: 2, shape: [10, 20, 18] });
     // An MSD layout from the same files: imagesTr/<id>.nii.gz and labelsTr/<id>.nii.gz.
@@ -89,9 +98,18 @@ describe('dataset layouts and loading: the PyTorch trainer reads what the CLI re
       { format: 'brats', root, modalities: ['flair', 't1'] },
       { format: 'msd', root: msd },
       { format: 'glob', images: join(root, '*', '*_t2.nii.gz'), labels: join(root, '*', '*_seg.nii.gz'), foreground: [1] },
+      { format: 'glob', images: [1, 2].map((k) => join(root, `Phantom_00${k}`, `Phantom_00${k}_t1.nii.gz`)).join(','), labels: [1, 2].map((k) => join(root, `Phantom_00${k}`, `Phantom_00${k}_seg.nii.gz`)).join(',') },
+      { format: 'pairs', pairs: join(work.dir, 'pairs.csv') },
     ];
+    writeFileSync(join(work.dir, 'pairs.csv'), 'image,t2,label\n# two channels per case\nbrats/Phantom_002/Phantom_002_flair.nii.gz, brats/Phantom_002/Phantom_002_t2.nii.gz,brats/Phantom_002/Phantom_002_seg.nii.gz\n\nbrats/Phantom_001/Phantom_001_flair.nii.gz,brats/Phantom_001/Phantom_001_t2.nii.gz,brats/Phantom_001/Phantom_001_seg.nii.gz\n');
     tool('cases', work.dir, ...configs.map((c) => JSON.stringify(c)));
-    const jsRefs = [bratsCases(root, ['flair', 't1']), msdCases(msd), globCases(configs[2]!.images!, configs[2]!.labels, [1])];
+    const jsRefs = [
+      bratsCases(root, ['flair', 't1']),
+      msdCases(msd),
+      globCases(configs[2]!.images!, configs[2]!.labels, [1]),
+      globCases(configs[3]!.images!, configs[3]!.labels),
+      pairsListCases(configs[4]!.pairs!),
+    ];
     for (const [k, refs] of jsRefs.entries()) {
       const py = JSON.parse(readFileSync(join(work.dir, `cases${k}.json`), 'utf8')) as { id: string; images: string[]; label: string; foreground: number[] | null }[];
       expect(py.map((c) => [c.id, c.images, c.label, c.foreground ?? undefined])).toEqual(refs.map((c) => [c.id, c.images, c.label, c.foreground]));

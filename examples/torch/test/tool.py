@@ -7,7 +7,7 @@ safetensors files that the TypeScript side compares with the JavaScript packages
   tfjs OUT_DIR DIR...                       tfjs model folders read as PyTorch state dicts
   bad DATA_DIR OUT_DIR                      broken datasets (unpaired, shape mismatch, NaN voxels)
   cases OUT_DIR DATA_JSON...                dataset layouts: case references and the first case loaded
-  defaults                                  the default configs (JSON) of pnet and rnet
+  defaults                                  the default configs and allowed keys (JSON) of pnet and rnet
 """
 import json
 import os
@@ -114,7 +114,7 @@ def cases(out_dir, *data_configs):
 
 def main(cmd, *args):
     if cmd == "defaults":
-        print(json.dumps({"pnet": cfg.defaults("pnet"), "rnet": cfg.defaults("rnet")}))
+        print(json.dumps({"pnet": cfg.defaults("pnet"), "rnet": cfg.defaults("rnet"), "keys": {n: cfg.allowed_keys(n) for n in ("pnet", "rnet")}}))
         return
     {"state": state, "geodesic": geodesic, "forward": forward_runs, "tfjs": tfjs, "bad": bad_data, "cases": cases}[cmd](*args)
 
