@@ -1,6 +1,7 @@
 /**
  * Loading trained networks from the folders the training commands write (or the bundled weights):
- * `DIR/best` (preferred), `DIR/model` or `DIR` itself holds `model.json`; `DIR/config.json` is
+ * `DIR/best` (preferred), `DIR/model` or `DIR` itself holds `model.json` (tfjs) or `model.safetensors`
+ * (PyTorch weights from examples/torch/train.py, loaded with no conversion); `DIR/config.json` is
  * the training config (dimension, preprocessing, slice axis, encoding); `DIR/crf` optionally holds
  * a CRF-Net stage.
  * @module
@@ -11,7 +12,7 @@ import { CrfNetF } from '@deepigeos/crf-rnn';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Schema, validateConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { loadModel } from '../train/model-io.js';
+import { loadModel, loadTorchModel, TORCH_WEIGHTS } from '../train/model-io.js';
 import { resolvedSizes, type TrainConfig } from '../train/schema.js';
 import { type Predictor, tiledPredictor } from './tiled.js';
 
@@ -35,10 +36,13 @@ export function inferenceNetwork(model: tfl.LayersModel, config: TrainConfig, on
   return config.dim === 3 ? tiledPredictor(model, resolvedSizes(config).patch, onProgress) : model;
 }
 
-/** The folder holding `model.json` for a run folder or model folder. */
+/**
+ * The folder holding the weights of a run folder or model folder: `model.json` (tfjs, written by
+ * the training commands) or `model.safetensors` (PyTorch, written by examples/torch/train.py).
+ */
 export function modelFolder(dir: string, flag: string): string {
-  const found = [join(dir, 'best'), join(dir, 'model'), dir].find((d) => existsSync(join(d, 'model.json')));
-  if (!found) throw new UsageError(`${flag} ${dir}: no model.json in ${dir}, ${join(dir, 'best')} or ${join(dir, 'model')}`);
+  const found = [join(dir, 'best'), join(dir, 'model'), dir].find((d) => existsSync(join(d, 'model.json')) || existsSync(join(d, TORCH_WEIGHTS)));
+  if (!found) throw new UsageError(`${flag} ${dir}: no model.json or ${TORCH_WEIGHTS} in ${dir}, ${join(dir, 'best')} or ${join(dir, 'model')}`);
   return found;
 }
 
@@ -49,7 +53,7 @@ export async function loadTrainedNet(dir: string, flag: string, schema: Schema):
   const configFile = [join(dir, 'config.json'), join(modelDir, 'config.json')].find((f) => existsSync(f));
   if (!configFile) throw new UsageError(`${flag} ${dir}: no config.json (written by the training command) next to the model`);
   const config = validateConfig(JSON.parse(readFileSync(configFile, 'utf8')), schema, configFile) as unknown as TrainConfig;
-  const model = await loadModel(modelDir);
+  const model = existsSync(join(modelDir, 'model.json')) ? await loadModel(modelDir) : loadTorchModel(modelDir, config);
   const net: TrainedNet = { model, config, modelDir, network: inferenceNetwork(model, config) };
   const crfDir = join(dir, 'crf');
   if (existsSync(join(crfDir, 'model.json'))) {

@@ -11,6 +11,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { nonZeroBox, zScoreNonZero } from '../../src/data/preprocess.js';
+import { modelFromTorchWeights } from '../../src/pipeline/torch-weights.js';
 import type { PreparedSession } from './app.js';
 import { type BundledModel, bundledConfig, bundledModel, bundledModelNames } from './bundled.js';
 import { SliceSessions } from './slice-sessions.js';
@@ -24,6 +25,16 @@ export class ModelLoadError extends Error {
 async function loadModel(name: string, model: BundledModel | undefined): Promise<tfl.LayersModel> {
   if (!model) {
     throw new ModelLoadError(`the app was built without the ${name} network (bundled: ${bundledModelNames().join(', ') || 'none'})`);
+  }
+  if ('safetensorsUrl' in model) {
+    const response = await fetch(model.safetensorsUrl);
+    if (!response.ok) throw new ModelLoadError(`fetching ${name} weights from ${model.safetensorsUrl} failed: HTTP ${response.status}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    try {
+      return modelFromTorchWeights(bytes, bundledConfig(name)?.dropout ?? 0.5, model.safetensorsUrl);
+    } catch (e) {
+      throw new ModelLoadError(`the bundled ${name} PyTorch weights do not load: ${(e as Error).message}`);
+    }
   }
   const response = await fetch(model.weightsUrl);
   if (!response.ok) throw new ModelLoadError(`fetching ${name} weights from ${model.weightsUrl} failed: HTTP ${response.status}`);
