@@ -207,6 +207,41 @@ export class InteractiveSession {
 
   /** Segments a new image or volume automatically with P-Net (+ CRF-Net(f)); clears seeds and history. */
   async segment(volume: Volume): Promise<SessionResult> {
+    const state = this.prepare(volume);
+    const started = performance.now();
+    const { networkProbability, crfProbability, stages } = await networkThenCrf(
+      { model: this.options.pnet, name: 'pnet' },
+      (own) => own(imageTensor(state)),
+      { stage: this.options.crfF, name: 'crfF', makeInput: (logits, image) => ({ logits, image, spacing: state.spacing }) },
+    );
+    const timings: StageTimings = { ...stages, total: performance.now() - started };
+    // Commit the new volume only once everything ran, so a failure leaves the session as it was.
+    this.commit(state, this.makeResultFor(state, networkProbability, crfProbability, 0, timings));
+    return this.result();
+  }
+
+  /**
+   * Starts from an existing segmentation instead of running P-Net: `probability` is the
+   * foreground probability (or a 0/1 mask) over the whole volume — a mask loaded from a file, or
+   * a result kept from an earlier session. Clears seeds and history, like {@link segment}; the
+   * next {@link refine} refines this result (inside the ROI; outside it the session, as always,
+   * reports background).
+   */
+  start(volume: Volume, probability: ArrayLike<number>): SessionResult {
+    const state = this.prepare(volume);
+    const size = state.image.length / state.channels;
+    checkLength(probability, size, 'probability');
+    const roiProbability = cropToRoi(Float32Array.from(probability), state.shape, state.roi);
+    for (let i = 0; i < roiProbability.length; i++) {
+      const p = roiProbability[i]!;
+      if (!(p >= 0 && p <= 1)) throw new OptionError(`probability values must lie in [0, 1]; got ${p}`);
+    }
+    this.commit(state, this.makeResultFor(state, roiProbability, undefined, 0, { total: 0 }));
+    return this.result();
+  }
+
+  /** Validates a volume and crops it to the ROI (nothing is committed). */
+  private prepare(volume: Volume): NonNullable<InteractiveSession['volume']> {
     const size = shapeSize(volume?.shape ?? [], 'volume.shape');
     const { shape } = volume;
     const channels = volume.channels ?? 1;
@@ -218,25 +253,16 @@ export class InteractiveSession {
     const roi = validateRoi(this.options.roi ?? { start: shape.map(() => 0), size: [...shape] }, shape, 'roi');
     const image = new Float32Array(volume.data);
     const roiImage = cropToRoi(image, shape, roi, channels);
-    const state = { image, roiImage, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
+    return { image, roiImage, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
+  }
 
-    const started = performance.now();
-    const { networkProbability, crfProbability, stages } = await networkThenCrf(
-      { model: this.options.pnet, name: 'pnet' },
-      (own) => own(imageTensor(state)),
-      { stage: this.options.crfF, name: 'crfF', makeInput: (logits, image) => ({ logits, image, spacing }) },
-    );
-    const timings: StageTimings = { ...stages, total: performance.now() - started };
-    // Commit the new volume only once everything ran, so a failure leaves the session as it was.
+  /** Makes `state` the session's volume with `result` as its only state (no seeds, no history). */
+  private commit(state: NonNullable<InteractiveSession['volume']>, result: SessionResult): void {
+    const size = state.image.length / state.channels;
     this.volume = state;
     this.history.length = 0;
     this.mapCache = new DistanceMapCache();
-    this.current = {
-      result: this.makeResult(networkProbability, crfProbability, 0, timings),
-      fg: new Uint8Array(size),
-      bg: new Uint8Array(size),
-    };
-    return this.result();
+    this.current = { result, fg: new Uint8Array(size), bg: new Uint8Array(size) };
   }
 
   /**
@@ -306,7 +332,7 @@ export class InteractiveSession {
       },
     );
     const timings: StageTimings = { encode: encodeMs, ...stages, total: performance.now() - started };
-    const result = this.makeResult(networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg });
+    const result = this.makeResultFor(volume, networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg });
     this.history.push(current);
     this.current = { result, fg: current.fg, bg: current.bg };
     return this.result();
@@ -351,14 +377,14 @@ export class InteractiveSession {
   }
 
   /** Pastes ROI probabilities into full-size arrays and applies the seeds as hard constraints. */
-  private makeResult(
+  private makeResultFor(
+    v: NonNullable<InteractiveSession['volume']>,
     network: Float32Array,
     crf: Float32Array | undefined,
     round: number,
     timings: StageTimings,
     seeds?: { fg: Uint8Array; bg: Uint8Array },
   ): SessionResult {
-    const v = this.volume!;
     const size = v.image.length / v.channels;
     const full = (roiValues: Float32Array) => pasteFromRoi(new Float32Array(size), v.shape, v.roi, roiValues);
     const finalRoi = (crf ?? network).slice();
