@@ -99,7 +99,8 @@ export async function openImages(files: File[], frames: Frames4D = 'channels'): 
 /** The canonical grid and voxel permutation of `reference` (its reorientation applied to voxel indices). */
 function canonicalOf(reference: NiftiImage): AppImage['canonical'] {
   const [nx, ny, nz] = spatialDims(reference);
-  const indices = Int32Array.from({ length: nx * ny * nz }, (_, i) => i);
+  const indices = new Int32Array(nx * ny * nz);
+  for (let i = 0; i < indices.length; i++) indices[i] = i;
   const like = new NiftiImage({ ...reference, dims: [nx, ny, nz], data: indices, datatype: 8 });
   const canonical = toCanonical(like);
   const [cx = 1, cy = 1, cz = 1] = canonical.dims;

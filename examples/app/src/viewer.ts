@@ -1,7 +1,7 @@
 // The NiiVue viewer: the image (decoded by io-nifti, handed over with only its nibabel-rule
 // affine so NiiVue and the networks share one grid), the segmentation, the seeds and the box as
 // overlays on the same grid, and pointer → voxel mapping for painting.
-import { DRAG_MODE, Niivue, NVImage, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
+import { cmapper, DRAG_MODE, Niivue, NVImage, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
 import { type AppImage, displayNifti } from './image.js';
 import type { Voxel } from './seeds.js';
 
@@ -16,13 +16,32 @@ const SLICE_OF: Record<Layout, SLICE_TYPE> = {
   render: SLICE_TYPE.RENDER,
 };
 
-// Okabe–Ito colours (distinguishable with the common colour-vision deficiencies):
-// segmentation orange, foreground seeds blue, background seeds reddish purple, box white.
-const COLORMAPS = {
-  'deepigeos-mask': { R: [0, 230], G: [0, 159], B: [0, 0], A: [0, 255], I: [0, 255] },
-  'deepigeos-seeds': { R: [0, 0, 204], G: [0, 114, 121], B: [0, 178, 167], A: [0, 255, 255], I: [0, 128, 255] },
-  'deepigeos-box': { R: [0, 255], G: [0, 255], B: [0, 255], A: [0, 255], I: [0, 255] },
-};
+// Okabe–Ito colours (distinguishable with the common colour-vision deficiencies): segmentation
+// orange, foreground seeds blue, background seeds reddish purple, box white. The three overlays
+// share NiiVue's drawing layer (one texture, updated without re-uploading the image): each voxel
+// holds mask + 2·seed + 6·box, and the table below colours every combination (seeds drawn 75 %
+// over the segmentation, so the segmentation stays visible under them).
+const MASK = [230, 159, 0];
+const FG = [0, 114, 178];
+const BG = [204, 121, 167];
+const BOX = [255, 255, 255];
+function overlayLut(): { R: number[]; G: number[]; B: number[]; A: number[]; I: number[] } {
+  const lut = { R: [] as number[], G: [] as number[], B: [] as number[], A: [] as number[], I: [] as number[] };
+  for (let code = 0; code < 12; code++) {
+    const mask = code % 2;
+    const seed = Math.floor(code / 2) % 3;
+    const box = code >= 6;
+    let rgb = mask ? MASK : [0, 0, 0];
+    if (seed) rgb = rgb.map((v, c) => Math.round((mask ? 0.25 : 0) * v + (mask ? 0.75 : 1) * (seed === 1 ? FG : BG)[c]!));
+    else if (box && !mask) rgb = BOX;
+    lut.R.push(rgb[0]!);
+    lut.G.push(rgb[1]!);
+    lut.B.push(rgb[2]!);
+    lut.A.push(code === 0 ? 0 : 255);
+    lut.I.push(code);
+  }
+  return lut;
+}
 
 /** A point under the pointer: voxel (NIfTI order), world mm, and the view it lies in. */
 export interface PointerHit {
@@ -51,12 +70,14 @@ export class Viewer {
   private image?: AppImage;
   private inverse: number[][] = [];
   private base?: NVImage;
-  private mask?: NVImage;
-  private seeds?: NVImage;
-  private box?: NVImage;
-  private pending = new Set<NVImage>();
+  /** Overlays on the source grid. */
+  private mask?: Uint8Array;
+  private seeds?: Uint8Array;
+  private box?: Uint8Array;
+  /** `toDrawing[v]` = drawing-layer index of source voxel v (NiiVue's own reorientation). */
+  private toDrawing: Int32Array = new Int32Array(0);
   private frame = 0;
-  private overlayOpacity = 0.5;
+  private overlayOpacity = 0.6;
   private overlaysVisible = true;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
@@ -73,7 +94,7 @@ export class Viewer {
       logLevel: 'error',
       loadingText: '',
     });
-    for (const [name, cmap] of Object.entries(COLORMAPS)) this.nv.addColormap(name, cmap as never);
+    this.nv.drawLut = cmapper.makeDrawLut(overlayLut() as never);
   }
 
   async attach(): Promise<void> {
@@ -86,24 +107,22 @@ export class Viewer {
     this.image = image;
     this.inverse = invert4(image.affine as number[][]);
     for (const v of [...this.nv.volumes]) this.nv.removeVolume(v);
+    const base = await NVImage.loadFromUrl({
+      url: 'image.nii',
+      name: 'image.nii',
+      buffer: displayNifti(image, image.channels[channel]!).buffer as ArrayBuffer,
+      colormap: 'gray',
+    });
+    this.base = base;
+    this.toDrawing = drawingOrder(base);
     const n = image.channels[0]!.length;
-    const load = (name: string, data: Float32Array | Uint8Array, colormap: string, opacity: number, calMax?: number) =>
-      NVImage.loadFromUrl({
-        url: name,
-        name,
-        buffer: displayNifti(image, data).buffer as ArrayBuffer,
-        colormap,
-        opacity,
-        ...(calMax !== undefined ? { cal_min: 0, cal_max: calMax, trustCalMinMax: true } : {}),
-      });
-    this.base = await load('image.nii', image.channels[channel]!, 'gray', 1);
-    this.mask = await load('segmentation.nii', new Uint8Array(n), 'deepigeos-mask', this.overlayOpacity, 1);
-    this.seeds = await load('seeds.nii', new Uint8Array(n), 'deepigeos-seeds', 1, 2);
-    this.box = await load('box.nii', new Uint8Array(n), 'deepigeos-box', 0.8, 1);
-    for (const v of [this.base, this.mask, this.seeds, this.box]) this.nv.addVolume(v);
+    this.mask = undefined;
+    this.seeds = new Uint8Array(n);
+    this.box = undefined;
     this.nv.scene.crosshairPos = [0.5, 0.5, 0.5] as never;
-    this.applyOverlayOpacity();
-    this.nv.drawScene();
+    this.nv.addVolume(base);
+    this.nv.createEmptyDrawing();
+    this.nv.setDrawOpacity(this.overlaysVisible ? this.overlayOpacity : 0);
   }
 
   /** Shows another channel of the image in the background. */
@@ -116,17 +135,20 @@ export class Viewer {
 
   /** Updates the segmentation overlay (source order; undefined clears it). */
   setMask(mask: Uint8Array | undefined): void {
-    this.update(this.mask, mask);
+    this.mask = mask;
+    this.redraw();
   }
 
-  /** Updates the seed overlay (labels 0/1/2). */
+  /** Updates the seed overlay (labels 0/1/2, source order; kept by reference). */
   setSeeds(labels: Uint8Array): void {
-    this.update(this.seeds, labels);
+    this.seeds = labels;
+    this.redraw();
   }
 
-  /** Updates the box overlay (its outline). */
+  /** Updates the box overlay (its outline, source order). */
   setBox(outline: Uint8Array | undefined): void {
-    this.update(this.box, outline);
+    this.box = outline;
+    this.redraw();
   }
 
   setLayout(layout: Layout): void {
@@ -234,24 +256,40 @@ export class Viewer {
   }
 
   private applyOverlayOpacity(): void {
-    if (!this.mask) return;
-    this.mask.opacity = this.overlaysVisible ? this.overlayOpacity : 0;
-    this.seeds!.opacity = this.overlaysVisible ? 1 : 0;
-    this.box!.opacity = this.overlaysVisible ? 0.8 : 0;
-    this.nv.updateGLVolume();
+    this.nv.setDrawOpacity(this.overlaysVisible ? this.overlayOpacity : 0);
   }
 
-  /** Copies new voxel values into an overlay and redraws once per animation frame. */
-  private update(volume: NVImage | undefined, values: Uint8Array | undefined): void {
-    if (!volume?.img) return;
-    if (values) volume.img.set(values);
-    else volume.img.fill(0);
-    this.pending.add(volume);
+  /** Rebuilds the drawing layer from the overlays, once per animation frame. */
+  private redraw(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.pending.clear();
-      this.nv.updateGLVolume();
+      const bitmap = this.nv.drawBitmap;
+      if (!bitmap || !this.seeds) return;
+      const { mask, seeds, box, toDrawing } = this;
+      for (let v = 0; v < toDrawing.length; v++) bitmap[toDrawing[v]!] = (mask?.[v] ?? 0) + 2 * seeds[v]! + (box?.[v] ? 6 : 0);
+      this.nv.refreshDrawing(true);
     });
   }
+}
+
+/**
+ * Where NiiVue's drawing layer (in its RAS-reoriented voxel order) keeps each source voxel:
+ * its own reorientation (`img2RAS`) applied to voxel indices.
+ */
+function drawingOrder(base: NVImage): Int32Array {
+  const img = base.img!;
+  const n = img.length;
+  const indices = new Int32Array(n);
+  for (let i = 0; i < n; i++) indices[i] = i;
+  base.img = indices as never;
+  let ras: Int32Array;
+  try {
+    ras = base.img2RAS() as unknown as Int32Array;
+  } finally {
+    base.img = img;
+  }
+  const out = new Int32Array(n);
+  for (let j = 0; j < n; j++) out[ras[j]!] = j;
+  return out;
 }
