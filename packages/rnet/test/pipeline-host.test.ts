@@ -67,7 +67,7 @@ describe('PipelineHost (3D networks)', () => {
       rnet: { model: await files(rnet), config: { dim: 3, patch: 8 }, crf: await crfFiles(crfNetFU({ spacing: [1, 1, 1] }), 3) },
     }, { backend: 'cpu' });
     expect(info.backend).toBe('cpu');
-    expect(info.description).toBe('3D P-Net + R-Net + CRF-Net(f) + CRF-Net(fu)');
+    expect(info).toMatchObject({ channels: 1, dim: 3, description: '3D P-Net + R-Net + CRF-Net(f) + CRF-Net(fu)' });
     host.setVolume({ data: zScoreNonZero(ball(shape, [6, 7, 8], 4)), shape, spacing: [1, 1, 1], channels: 1 });
   }, 60_000);
 

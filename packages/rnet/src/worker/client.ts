@@ -2,6 +2,7 @@
 // again after a cancel, which ends the worker), each job reports progress and can be cancelled.
 import type {
   PipelineBackendOptions,
+  PipelineInfo,
   PipelineNetworks,
   PipelineProgress,
   PipelineResult,
@@ -43,11 +44,6 @@ interface Pending {
   onProgress?: (progress: PipelineProgress) => void;
 }
 
-/** What `init` answers: the tfjs backend in use and the networks loaded. */
-export interface PipelineInfo {
-  backend: string;
-  description: string;
-}
 
 /**
  * DeepIGeoS segmentation and refinement in a Web Worker, so the page never freezes:

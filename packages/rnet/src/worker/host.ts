@@ -14,6 +14,7 @@ import { type CrfStage, InteractiveSession, type SessionResult } from '../sessio
 import type {
   NetworkFiles,
   PipelineBackendOptions,
+  PipelineInfo,
   PipelineNetworks,
   PipelineProgress,
   PipelineResult,
@@ -70,7 +71,7 @@ export class PipelineHost {
   private volume?: PipelineVolume;
 
   /** Initialises the tfjs backend and loads both networks; returns the backend name. */
-  async init(networks: PipelineNetworks, options: PipelineBackendOptions = {}): Promise<{ backend: string; description: string }> {
+  async init(networks: PipelineNetworks, options: PipelineBackendOptions = {}): Promise<PipelineInfo> {
     const backend = await initBackend(options.backend, options.wasmPaths ? { wasmPaths: options.wasmPaths } : {});
     const [pnet, rnet] = await Promise.all([loadTrained(networks?.pnet, 'pnet'), loadTrained(networks?.rnet, 'rnet')]);
     if (pnet.config.dim !== rnet.config.dim) throw new OptionError(`P-Net is ${pnet.config.dim}D but R-Net is ${rnet.config.dim}D`);
@@ -80,7 +81,7 @@ export class PipelineHost {
     this.pnet = pnet;
     this.rnet = rnet;
     const crfs = [pnet.crf && 'CRF-Net(f)', rnet.crf && 'CRF-Net(fu)'].filter(Boolean);
-    return { backend, description: `${pnet.config.dim}D P-Net + R-Net${crfs.length ? ` + ${crfs.join(' + ')}` : ''}` };
+    return { backend, channels: pIn, dim: pnet.config.dim, description: `${pnet.config.dim}D P-Net + R-Net${crfs.length ? ` + ${crfs.join(' + ')}` : ''}` };
   }
 
   /** Image channels the networks take. */

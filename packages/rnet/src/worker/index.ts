@@ -3,12 +3,13 @@
  * maps + R-Net + CRF-Net(fu) refinement) in a Web Worker, with progress and cancel.
  * @packageDocumentation
  */
-export { PipelineCancelledError, type PipelineInfo, PipelineWorker, PipelineWorkerError, type PipelineWorkerOptions } from './client.js';
+export { PipelineCancelledError, PipelineWorker, PipelineWorkerError, type PipelineWorkerOptions } from './client.js';
 export { loadNetworkFiles, PipelineHost, type ProgressSink } from './host.js';
 export type {
   NetworkConfig,
   NetworkFiles,
   PipelineBackendOptions,
+  PipelineInfo,
   PipelineNetworks,
   PipelineProgress,
   PipelineResult,

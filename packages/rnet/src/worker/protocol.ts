@@ -91,6 +91,18 @@ export interface PipelineBackendOptions {
   wasmPaths?: Record<string, string>;
 }
 
+/** What the worker answers once the networks are loaded. */
+export interface PipelineInfo {
+  /** tfjs backend in use. */
+  backend: string;
+  /** Image channels the networks take. */
+  channels: number;
+  /** 2 (slice by slice) or 3. */
+  dim: 2 | 3;
+  /** E.g. '3D P-Net + R-Net + CRF-Net(f) + CRF-Net(fu)'. */
+  description: string;
+}
+
 /** Messages to the worker. */
 export type WorkerRequest =
   | { id: number; kind: 'init'; networks: PipelineNetworks; options: PipelineBackendOptions }
