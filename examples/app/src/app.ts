@@ -629,7 +629,7 @@ function boxFrom(a: PointerHit, b: PointerHit, image: AppImage): Roi {
   return { start: [lo[2]!, lo[1]!, lo[0]!], size: [hi[2]! - lo[2]! + 1, hi[1]! - lo[1]! + 1, hi[0]! - lo[0]! + 1] };
 }
 
-/** The box's faces as a 0/1 volume (shown as an outline in every slice that cuts it). */
+/** The box's surface as a 0/1 volume: its outline in every slice that cuts through it. */
 function boxOutline(box: Roi, shape: readonly number[]): Uint8Array {
   const [D, H, W] = shape as [number, number, number];
   const out = new Uint8Array(D * H * W);
@@ -638,8 +638,7 @@ function boxOutline(box: Roi, shape: readonly number[]): Uint8Array {
   for (let z = z0; z <= z1; z++) {
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
-        const faces = Number(z === z0 || z === z1) + Number(y === y0 || y === y1) + Number(x === x0 || x === x1);
-        if (faces >= 1) out[(z * H + y) * W + x] = faces >= 2 || box.size.some((s) => s === 1) ? 1 : 0;
+        if (z === z0 || z === z1 || y === y0 || y === y1 || x === x0 || x === x1) out[(z * H + y) * W + x] = 1;
       }
     }
   }

@@ -201,6 +201,36 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     await page.locator('#networks').selectOption('3d');
   });
 
+  it('opens a 4D file as channels or as one volume, and runs networks from picked training folders', async () => {
+    const source = await readNifti(readFileSync(join(sampleDir, 'Phantom_demo_flair.nii.gz')));
+    const values = source.scaledData();
+    const data = new Float32Array(values.length * 2);
+    data.set(values);
+    for (let v = 0; v < values.length; v++) data[values.length + v] = 2 * values[v]!;
+    const four = Object.assign(Object.create(Object.getPrototypeOf(source)), source, { dims: [64, 64, 32, 2], data, datatype: 16 });
+    const file = join(mkdtempSync(join(tmpdir(), 'app-4d-')), 'two_volumes.nii.gz');
+    await writeNifti(file, four);
+    await page.locator('#frames').selectOption('channels');
+    await page.getByTestId('file-input').setInputFiles(file);
+    await page.waitForFunction(() => /two_volumes\.nii\.gz: 64×64×32 voxels, 1\.5×1\.5×2 mm, 2 channel\(s\)/.test(document.querySelector('#message')?.textContent ?? ''));
+    expect(await page.locator('#channel option').allTextContents()).toEqual(['two_volumes.nii.gz [0]', 'two_volumes.nii.gz [1]']);
+    await page.locator('#frames').selectOption('1');
+    await page.getByTestId('file-input').setInputFiles(file);
+    await page.waitForFunction(() => /1 channel\(s\)/.test(document.querySelector('#message')?.textContent ?? ''));
+    await idle(page);
+    const weights = join(appRoot, '../deepigeos/weights');
+    await page.locator('#pnet-folder').setInputFiles(join(weights, 'pnet3d'));
+    await page.waitForFunction(() => /P-Net loaded from pnet3d \(3D\)/.test(document.querySelector('#message')?.textContent ?? ''));
+    await page.locator('#rnet-folder').setInputFiles(join(weights, 'rnet3d'));
+    await page.waitForFunction(() => /R-Net loaded from rnet3d/.test(document.querySelector('#message')?.textContent ?? ''));
+    expect(await page.locator('#networks').inputValue()).toBe('custom');
+    await runJob(page, 'run-pnet');
+    expect(await page.locator('#network-info').textContent()).toMatch(/^3D P-Net \+ R-Net \+ CRF-Net\(f\) \+ CRF-Net\(fu\) on tfjs wasm/);
+    expect((await counts(page)).seg).toBeGreaterThan(0);
+    await page.locator('#pnet-folder').setInputFiles(join(weights, '..', 'sample'));
+    await page.waitForFunction(() => /has no model\.json/.test(document.querySelector('#message')?.textContent ?? ''));
+  });
+
   it('says clearly what cannot be opened', async () => {
     const bad = join(mkdtempSync(join(tmpdir(), 'app-bad-')), 'notes.nii.gz');
     writeFileSync(bad, 'not an image');
