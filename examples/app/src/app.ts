@@ -325,7 +325,7 @@ export class App {
     if (pipeline.volumeKey !== volumeKey) {
       this.setStatus('preparing the volume');
       await nextFrame();
-      pipeline.worker.setVolume({ data: networkInput(image, channels), shape: image.canonical.shape, spacing: image.canonical.spacing, channels: channels.length });
+      pipeline.worker.setVolume({ data: await networkInput(image, channels), shape: image.canonical.shape, spacing: image.canonical.spacing, channels: channels.length });
       pipeline.volumeKey = volumeKey;
     }
     return { worker: pipeline.worker, info, channels };
@@ -339,15 +339,15 @@ export class App {
       let roi: Roi;
       if (useBox) {
         if (!this.box) throw new AppError('draw a box first (Draw box, then drag on a view), or choose "whole volume"');
-        roi = canonicalBox(image, this.box);
+        roi = await canonicalBox(image, this.box);
       } else {
         // The non-zero bounding box (+2 voxels), as the networks were trained.
         const [nz, ny, nx] = image.canonical.shape;
         const first = image.channels[channels[0]!]!;
-        roi = nonZeroBox(toCanonicalOrder(image, first), [nz, ny, nx], 1, 2);
+        roi = nonZeroBox(await toCanonicalOrder(image, first), [nz, ny, nx], 1, 2);
       }
       const r = await worker.segment({ roi }, progress);
-      this.setResult({ probability: fromCanonicalOrder(image, r.probability), mask: fromCanonicalOrder(image, r.mask), origin: 'P-Net' }, r.timings);
+      this.setResult({ probability: await fromCanonicalOrder(image, r.probability), mask: await fromCanonicalOrder(image, r.mask), origin: 'P-Net' }, r.timings);
     });
   }
 
@@ -359,10 +359,10 @@ export class App {
     await this.run('refining', async (progress) => {
       const { worker } = await this.ready();
       const { fg, bg } = seeds.masks();
-      const canonical = { fg: toCanonicalOrder(image, fg), bg: toCanonicalOrder(image, bg) };
+      const canonical = { fg: await toCanonicalOrder(image, fg), bg: await toCanonicalOrder(image, bg) };
       const roi = seedRegion(canonical.fg, canonical.bg, image.canonical.shape);
-      const r = await worker.refine({ probability: toCanonicalOrder(image, previous.probability), ...canonical, roi }, progress);
-      this.setResult({ probability: fromCanonicalOrder(image, r.probability), mask: fromCanonicalOrder(image, r.mask), origin: 'refinement' }, r.timings);
+      const r = await worker.refine({ probability: await toCanonicalOrder(image, previous.probability), ...canonical, roi }, progress);
+      this.setResult({ probability: await fromCanonicalOrder(image, r.probability), mask: await fromCanonicalOrder(image, r.mask), origin: 'refinement' }, r.timings);
     });
   }
 
@@ -396,6 +396,9 @@ export class App {
   // ---- results, seeds, history -------------------------------------------------------------
 
   private setResult(result: Result, timings?: Record<string, number>): void {
+    let voxels = 0;
+    for (const v of result.mask) voxels += v;
+    result.voxels = voxels;
     this.record({ kind: 'result', before: this.result, after: result });
     if (timings) {
       const parts = Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`);
@@ -523,8 +526,7 @@ export class App {
     set('clear-seeds', !this.busy && anySeeds);
     set('export-seeds', has && anySeeds);
     set('save-seg', has && !!this.result);
-    let voxels = 0;
-    if (this.result) for (const v of this.result.mask) voxels += v;
+    const voxels = this.result?.voxels ?? 0;
     const timings = $('counts').dataset['timings'];
     $('counts').textContent = has
       ? `seeds: ${counts.fg} foreground, ${counts.bg} background voxels · segmentation: ${this.result ? `${voxels} voxels (${this.result.origin})` : 'none'}${timings ? ` · ${timings}` : ''}`
@@ -646,12 +648,12 @@ function boxOutline(box: Roi, shape: readonly number[]): Uint8Array {
 }
 
 /** A source-grid box in canonical voxel order (the reorientation maps boxes to boxes). */
-function canonicalBox(image: AppImage, box: Roi): Roi {
+async function canonicalBox(image: AppImage, box: Roi): Promise<Roi> {
   const [D, H, W] = image.shape;
   const inside = new Uint8Array(D * H * W);
   const [z0, y0, x0] = box.start as [number, number, number];
   for (let z = z0; z < z0 + box.size[0]!; z++) for (let y = y0; y < y0 + box.size[1]!; y++) inside.fill(1, (z * H + y) * W + x0, (z * H + y) * W + x0 + box.size[2]!);
-  return boundingBox(toCanonicalOrder(image, inside), image.canonical.shape, 0, 0)!;
+  return boundingBox(await toCanonicalOrder(image, inside), image.canonical.shape, 0, 0)!;
 }
 
 /** Bounding box of the non-zero voxels of one or two masks, grown by `margin`, at least `minSize` per side. */

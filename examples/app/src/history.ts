@@ -7,6 +7,8 @@ export interface Result {
   mask: Uint8Array;
   /** What made it: 'P-Net', 'refinement', or the mask file's name. */
   origin: string;
+  /** Foreground voxels in `mask` (counted once). */
+  voxels?: number;
 }
 
 export type Action = { kind: 'seeds'; edit: SeedEdit } | { kind: 'result'; before: Result | undefined; after: Result };

@@ -108,31 +108,46 @@ function canonicalOf(reference: NiftiImage): AppImage['canonical'] {
   return { shape: [cz, cy, cx], spacing: [q[3] || 1, q[2] || 1, q[1] || 1], perm: canonical.data as Int32Array };
 }
 
-/** Source-order values → canonical order. */
-export function toCanonicalOrder<T extends Float32Array | Uint8Array>(image: AppImage, source: T): T {
+/** Voxels handled between two yields to the event loop: about 20 ms of copying, so the page stays responsive. */
+const CHUNK = 1 << 20;
+const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** `out[k] = source[perm[k]]` or, `inverse`, `out[perm[k]] = source[k]`, in chunks. */
+async function permute<T extends Float32Array | Uint8Array>(image: AppImage, source: T, inverse: boolean): Promise<T> {
   const { perm } = image.canonical;
   const out = new (source.constructor as new (n: number) => T)(perm.length);
-  for (let k = 0; k < perm.length; k++) out[k] = source[perm[k]!]!;
+  for (let start = 0; start < perm.length; start += CHUNK) {
+    const end = Math.min(perm.length, start + CHUNK);
+    if (inverse) for (let k = start; k < end; k++) out[perm[k]!] = source[k]!;
+    else for (let k = start; k < end; k++) out[k] = source[perm[k]!]!;
+    if (end < perm.length) await yieldToPage();
+  }
   return out;
+}
+
+/** Source-order values → canonical order. */
+export function toCanonicalOrder<T extends Float32Array | Uint8Array>(image: AppImage, source: T): Promise<T> {
+  return permute(image, source, false);
 }
 
 /** Canonical-order values → source order. */
-export function fromCanonicalOrder<T extends Float32Array | Uint8Array>(image: AppImage, canonical: T): T {
-  const { perm } = image.canonical;
-  const out = new (canonical.constructor as new (n: number) => T)(perm.length);
-  for (let k = 0; k < perm.length; k++) out[perm[k]!] = canonical[k]!;
-  return out;
+export function fromCanonicalOrder<T extends Float32Array | Uint8Array>(image: AppImage, canonical: T): Promise<T> {
+  return permute(image, canonical, true);
 }
 
 /** The network input: the chosen channels interleaved in canonical order, z-scored over non-zero voxels. */
-export function networkInput(image: AppImage, channelIndices: number[]): Float32Array {
+export async function networkInput(image: AppImage, channelIndices: number[]): Promise<Float32Array> {
   const { perm } = image.canonical;
   const c = channelIndices.length;
   const out = new Float32Array(perm.length * c);
-  channelIndices.forEach((ch, j) => {
+  for (const [j, ch] of channelIndices.entries()) {
     const src = image.channels[ch]!;
-    for (let k = 0; k < perm.length; k++) out[k * c + j] = src[perm[k]!]!;
-  });
+    for (let start = 0; start < perm.length; start += CHUNK) {
+      const end = Math.min(perm.length, start + CHUNK);
+      for (let k = start; k < end; k++) out[k * c + j] = src[perm[k]!]!;
+      await yieldToPage();
+    }
+  }
   return zScoreNonZero(out, c);
 }
 
