@@ -5,6 +5,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { niftiFromVolume, readNifti, writeNifti } from '@deepigeos/io-nifti';
+import { exportTorchStateDict, initBackend } from '@deepigeos/pnet';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { decode } from 'fast-png';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,6 +232,25 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     expect((await counts(page)).seg).toBeGreaterThan(0);
     await page.locator('#pnet-folder').setInputFiles(join(weights, '..', 'sample'));
     await page.waitForFunction(() => /has no model\.json/.test(document.querySelector('#message')?.textContent ?? ''));
+
+    // PyTorch weights: the bundled networks exported as safetensors, next to their config.json.
+    await initBackend('cpu');
+    for (const net of ['pnet3d', 'rnet3d']) {
+      const dir = join(mkdtempSync(join(tmpdir(), 'app-torch-')), `${net}-torch`);
+      mkdirSync(dir);
+      const modelJson = JSON.parse(readFileSync(join(weights, net, 'model.json'), 'utf8'));
+      const weightData = readFileSync(join(weights, net, 'weights.bin'));
+      const model = await tfl.loadLayersModel(
+        tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights), weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) }),
+      );
+      writeFileSync(join(dir, `${net}.safetensors`), exportTorchStateDict(model));
+      writeFileSync(join(dir, 'config.json'), readFileSync(join(weights, net, 'config.json')));
+      await page.locator(net === 'pnet3d' ? '#pnet-folder' : '#rnet-folder').setInputFiles(dir);
+      await page.waitForFunction((n) => new RegExp(`loaded from ${n}-torch`).test(document.querySelector('#message')?.textContent ?? ''), net);
+    }
+    await runJob(page, 'run-pnet');
+    expect(await page.locator('#network-info').textContent()).toMatch(/^3D P-Net \+ R-Net on tfjs wasm/);
+    expect((await counts(page)).seg).toBeGreaterThan(0);
   });
 
   it('says clearly what cannot be opened', async () => {
