@@ -186,6 +186,26 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     await page.screenshot({ path: join(outDir, 'app.png') });
   });
 
+  it('starts from a saved mask and scores it against a label file', async () => {
+    const saved = join(mkdtempSync(join(tmpdir(), 'app-mask-')), 'earlier_seg.nii.gz');
+    const download = page.waitForEvent('download');
+    await page.getByTestId('save-seg').click();
+    await (await download).saveAs(saved);
+    const voxels = Array.from((await readNifti(readFileSync(saved))).data as Uint8Array).reduce((a, b) => a + b, 0);
+    await page.getByTestId('undo').click(); // back to an earlier result…
+    expect((await counts(page)).seg).not.toBe(voxels);
+    await page.locator('#mask-input').setInputFiles(saved); // …and start again from the saved mask
+    await page.waitForFunction(() => /\(earlier_seg\.nii\.gz\)/.test(document.querySelector('#counts')?.textContent ?? ''));
+    expect((await counts(page)).seg).toBe(voxels);
+    await page.getByTestId('label-input').setInputFiles(join(sampleDir, 'Phantom_demo_seg.nii.gz'));
+    await page.waitForFunction(() => /^Dice 0\.\d{3}$/.test(document.querySelector('[data-testid=dice]')?.textContent ?? ''));
+    // A label on another grid is refused with a message.
+    const other = join(mkdtempSync(join(tmpdir(), 'app-label-')), 'small_seg.nii.gz');
+    await writeNifti(other, niftiFromVolume({ data: new Uint8Array(8), shape: [2, 2, 2] }));
+    await page.getByTestId('label-input').setInputFiles(other);
+    await page.waitForFunction(() => /small_seg\.nii\.gz is 2×2×2 but the image is 64×64×32/.test(document.querySelector('#message')?.textContent ?? ''));
+  });
+
   it('keeps the work across a reload (IndexedDB)', async () => {
     const before = await counts(page);
     await page.waitForTimeout(600); // the work is saved 0.4 s after the last change
