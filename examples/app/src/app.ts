@@ -48,6 +48,8 @@ export class App {
   private customVersion = 0;
   private imageVersion = 0;
   private busy = false;
+  /** True while files are being opened (busy, but not with a pipeline job). */
+  private opening = false;
   private stroke?: { plane: 0 | 1 | 2; boxStart?: PointerHit };
   private saveTimer = 0;
 
@@ -64,7 +66,7 @@ export class App {
     this.refresh();
     try {
       const saved = await loadWork();
-      if (saved) await this.restore(saved);
+      if (saved) await this.loading('restoring your work', () => this.restore(saved));
     } catch (error) {
       this.message(`could not restore the saved work: ${(error as Error).message}`, true);
     }
@@ -229,23 +231,45 @@ export class App {
 
   private async openFiles(files: File[]): Promise<void> {
     if (files.length === 0) return;
-    const frames = $<HTMLSelectElement>('frames').value;
-    const bytes = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-    await this.openImage(files, frames === 'channels' ? 'channels' : Number(frames));
-    this.files = bytes;
-    this.labelFile = undefined;
-    this.persistSoon();
+    await this.loading('opening the image', async () => {
+      const frames = $<HTMLSelectElement>('frames').value;
+      const bytes = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      await this.openImage(files, frames === 'channels' ? 'channels' : Number(frames));
+      this.files = bytes;
+      this.labelFile = undefined;
+      this.persistSoon();
+    });
   }
 
   private async loadSample(): Promise<void> {
-    this.setStatus('loading the sample');
-    const sample = await bundledSample();
-    await this.openFiles([sample.image]);
-    if (sample.label) await this.openLabel(sample.label);
+    await this.loading('loading the sample', async () => {
+      const sample = await bundledSample();
+      await this.openFiles([sample.image]);
+      if (sample.label) await this.openLabel(sample.label);
+    });
+  }
+
+  /** Runs an opening step with the status named and the controls disabled (nested calls share one). */
+  private async loading(step: string, work: () => Promise<void>): Promise<void> {
+    if (this.busy && !this.opening) return;
+    const outer = !this.opening;
+    this.opening = true;
+    this.busy = true;
+    this.setStatus(step);
+    this.refresh();
+    try {
+      await work();
+    } finally {
+      if (outer) {
+        this.opening = false;
+        this.busy = false;
+        this.setStatus('ready');
+        this.refresh();
+      }
+    }
   }
 
   private async openImage(files: File[], frames: Frames4D): Promise<void> {
-    this.setStatus('opening the image');
     const image = await openImages(files, frames);
     this.image = image;
     this.imageVersion++;
