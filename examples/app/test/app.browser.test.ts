@@ -273,6 +273,45 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     expect((await counts(page)).seg).toBeGreaterThan(0);
   });
 
+  it('view controls: layouts with a 3D render, zoom, window, overlay toggle, keyboard tools, drag and drop', async () => {
+    const shot = async () => Buffer.from(await page.getByTestId('viewer').screenshot());
+    const base = await shot();
+    await page.locator('#layout').selectOption('multiplanar');
+    await page.waitForTimeout(300);
+    await page.getByTestId('viewer').screenshot({ path: join(outDir, 'multiplanar.png') });
+    expect((await shot()).equals(base), 'multiplanar').toBe(false);
+    await page.locator('#layout').selectOption('axial');
+    await page.waitForTimeout(200);
+    await page.locator('#zoom-in').click();
+    await page.waitForTimeout(200);
+    const zoomed = await shot();
+    expect(zoomed.equals(base), 'zoom').toBe(false);
+    await page.locator('#zoom-reset').click();
+    await page.locator('#win-min').fill('0');
+    await page.locator('#win-max').fill('100');
+    await page.locator('#win-max').dispatchEvent('change');
+    await page.waitForTimeout(200);
+    expect((await shot()).equals(base), 'window').toBe(false);
+    await page.locator('#overlays').uncheck();
+    await page.locator('#overlays').check();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('b');
+    expect(await page.getByTestId('seed-bg').getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('f');
+    expect(await page.getByTestId('seed-fg').getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByTestId('seed-bg').getAttribute('aria-pressed')).toBe('false');
+    await page.keyboard.press('Escape');
+    // Drop the sample on the viewer.
+    const bytes = [...readFileSync(join(sampleDir, 'Phantom_demo_flair.nii.gz'))];
+    await page.evaluate((b) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(b)], 'dropped_flair.nii.gz'));
+      document.getElementById('viewer-wrap')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.waitForFunction(() => /^dropped_flair\.nii\.gz: 64×64×32/.test(document.querySelector('#message')?.textContent ?? ''));
+    await idle(page);
+  });
+
   it('says clearly what cannot be opened', async () => {
     const bad = join(mkdtempSync(join(tmpdir(), 'app-bad-')), 'notes.nii.gz');
     writeFileSync(bad, 'not an image');
