@@ -30,6 +30,7 @@ await page.addInitScript(() => {
 });
 const status = () => page.getByTestId('status').textContent({ timeout: 600_000 });
 const idle = () => page.waitForFunction(() => document.querySelector('[data-testid=status]').textContent === 'ready', null, { timeout: 1_800_000 });
+const skipCli = process.env['BENCH_SKIP_CLI'] === '1';
 const longTasks = async () => page.evaluate(() => window.__lt.splice(0));
 const summary = (lt) => ({ count: lt.length, over200: lt.filter((d) => d > 200).length, maxMs: Math.round(Math.max(0, ...lt)) });
 
@@ -45,7 +46,9 @@ async function phase(start, firstProgress = /%$/) {
     if (s === 'ready' && Date.now() - t0 > 200) break;
     await page.waitForTimeout(50);
   }
-  return { totalMs: Date.now() - t0, firstProgressMs: progressAt, longTasks: summary(await longTasks()) };
+  const result = { totalMs: Date.now() - t0, firstProgressMs: progressAt, longTasks: summary(await longTasks()) };
+  console.error(JSON.stringify(result)); // as it comes, in case a later phase fails
+  return result;
 }
 
 await page.goto(server.url);
@@ -81,9 +84,11 @@ await browser.close();
 server.close();
 
 // The CLI on the same image and weights (Node, wasm backend, one thread).
-const out = join(outDir, 'cli-seg.nii.gz');
-const t0 = Date.now();
-execFileSync('node', ['bin/deepigeos.js', 'segment', image, '--pnet', 'weights/pnet3d', '--out', out, '--backend', 'wasm'], { cwd: cliDir, stdio: 'pipe' });
-results.cliSegmentMs = Date.now() - t0;
+if (!skipCli) {
+  const out = join(outDir, 'cli-seg.nii.gz');
+  const t0 = Date.now();
+  execFileSync('node', ['bin/deepigeos.js', 'segment', image, '--pnet', 'weights/pnet3d', '--out', out, '--backend', 'wasm'], { cwd: cliDir, stdio: 'pipe' });
+  results.cliSegmentMs = Date.now() - t0;
+}
 results.loadavgAfter = loadavg().map((v) => +v.toFixed(2));
 console.log(JSON.stringify(results, null, 2));
