@@ -205,43 +205,8 @@ export class InteractiveSession {
     this.options = options;
   }
 
-  /** Segments a new image or volume automatically with P-Net (+ CRF-Net(f)); clears seeds and history. */
-  async segment(volume: Volume): Promise<SessionResult> {
-    const state = this.prepare(volume);
-    const started = performance.now();
-    const { networkProbability, crfProbability, stages } = await networkThenCrf(
-      { model: this.options.pnet, name: 'pnet' },
-      (own) => own(imageTensor(state)),
-      { stage: this.options.crfF, name: 'crfF', makeInput: (logits, image) => ({ logits, image, spacing: state.spacing }) },
-    );
-    const timings: StageTimings = { ...stages, total: performance.now() - started };
-    // Commit the new volume only once everything ran, so a failure leaves the session as it was.
-    this.commit(state, this.makeResultFor(state, networkProbability, crfProbability, 0, timings));
-    return this.result();
-  }
-
-  /**
-   * Starts from an existing segmentation instead of running P-Net: `probability` is the
-   * foreground probability (or a 0/1 mask) over the whole volume — a mask loaded from a file, or
-   * a result kept from an earlier session. Clears seeds and history, like {@link segment}; the
-   * next {@link refine} refines this result (inside the ROI; outside it the session, as always,
-   * reports background).
-   */
-  start(volume: Volume, probability: ArrayLike<number>): SessionResult {
-    const state = this.prepare(volume);
-    const size = state.image.length / state.channels;
-    checkLength(probability, size, 'probability');
-    const roiProbability = cropToRoi(Float32Array.from(probability), state.shape, state.roi);
-    for (let i = 0; i < roiProbability.length; i++) {
-      const p = roiProbability[i]!;
-      if (!(p >= 0 && p <= 1)) throw new OptionError(`probability values must lie in [0, 1]; got ${p}`);
-    }
-    this.commit(state, this.makeResultFor(state, roiProbability, undefined, 0, { total: 0 }));
-    return this.result();
-  }
-
-  /** Validates a volume and crops it to the ROI (nothing is committed). */
-  private prepare(volume: Volume): NonNullable<InteractiveSession['volume']> {
+  /** Checks a volume and prepares the session state for it (not committed yet). */
+  private prepareVolume(volume: Volume): NonNullable<InteractiveSession['volume']> {
     const size = shapeSize(volume?.shape ?? [], 'volume.shape');
     const { shape } = volume;
     const channels = volume.channels ?? 1;
@@ -256,13 +221,57 @@ export class InteractiveSession {
     return { image, roiImage, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
   }
 
-  /** Makes `state` the session's volume with `result` as its only state (no seeds, no history). */
-  private commit(state: NonNullable<InteractiveSession['volume']>, result: SessionResult): void {
-    const size = state.image.length / state.channels;
+  /** Makes `state` the session's volume with `result` as round 0; clears seeds, history and cached maps. */
+  private commit(state: NonNullable<InteractiveSession['volume']>, result: () => SessionResult): SessionResult {
+    const previous = this.volume;
     this.volume = state;
-    this.history.length = 0;
-    this.mapCache = new DistanceMapCache();
-    this.current = { result, fg: new Uint8Array(size), bg: new Uint8Array(size) };
+    try {
+      const first = result();
+      this.history.length = 0;
+      this.mapCache = new DistanceMapCache();
+      const size = state.image.length / state.channels;
+      this.current = { result: first, fg: new Uint8Array(size), bg: new Uint8Array(size) };
+    } catch (e) {
+      this.volume = previous;
+      throw e;
+    }
+    return this.result();
+  }
+
+  /**
+   * Starts from an existing segmentation instead of running P-Net: `probability` (foreground
+   * probability or a 0/1 mask, one value per voxel of the whole volume) becomes the round-0
+   * result that the next `refine()` improves. This is how a result saved earlier (a mask file, a
+   * probability map) is refined later without re-running P-Net. Clears seeds and history.
+   * Outside the ROI every later result keeps these values.
+   */
+  startFrom(volume: Volume, probability: ArrayLike<number>): SessionResult {
+    const state = this.prepareVolume(volume);
+    const size = state.image.length / state.channels;
+    checkLength(probability, size, 'probability');
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) {
+      const p = probability[i]!;
+      if (!(p >= 0 && p <= 1)) throw new OptionError(`probability[${i}] = ${p} is not in [0, 1]`);
+      values[i] = p;
+    }
+    return this.commit(state, () => this.makeResult(cropToRoi(values, state.shape, state.roi), undefined, 0, { total: 0 }, undefined, values));
+  }
+
+  /** Segments a new image or volume automatically with P-Net (+ CRF-Net(f)); clears seeds and history. */
+  async segment(volume: Volume): Promise<SessionResult> {
+    const state = this.prepareVolume(volume);
+    const { spacing } = state;
+
+    const started = performance.now();
+    const { networkProbability, crfProbability, stages } = await networkThenCrf(
+      { model: this.options.pnet, name: 'pnet' },
+      (own) => own(imageTensor(state)),
+      { stage: this.options.crfF, name: 'crfF', makeInput: (logits, image) => ({ logits, image, spacing }) },
+    );
+    const timings: StageTimings = { ...stages, total: performance.now() - started };
+    // Commit the new volume only once everything ran, so a failure leaves the session as it was.
+    return this.commit(state, () => this.makeResult(networkProbability, crfProbability, 0, timings));
   }
 
   /**
@@ -332,7 +341,7 @@ export class InteractiveSession {
       },
     );
     const timings: StageTimings = { encode: encodeMs, ...stages, total: performance.now() - started };
-    const result = this.makeResultFor(volume, networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg });
+    const result = this.makeResult(networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg }, current.result.probability);
     this.history.push(current);
     this.current = { result, fg: current.fg, bg: current.bg };
     return this.result();
@@ -376,17 +385,21 @@ export class InteractiveSession {
     return { volume: this.volume, current: this.current };
   }
 
-  /** Pastes ROI probabilities into full-size arrays and applies the seeds as hard constraints. */
-  private makeResultFor(
-    v: NonNullable<InteractiveSession['volume']>,
+  /**
+   * Pastes ROI probabilities into full-size arrays and applies the seeds as hard constraints.
+   * Outside the ROI the values are `outside` (the previous result) or 0.
+   */
+  private makeResult(
     network: Float32Array,
     crf: Float32Array | undefined,
     round: number,
     timings: StageTimings,
     seeds?: { fg: Uint8Array; bg: Uint8Array },
+    outside?: Float32Array,
   ): SessionResult {
+    const v = this.volume!;
     const size = v.image.length / v.channels;
-    const full = (roiValues: Float32Array) => pasteFromRoi(new Float32Array(size), v.shape, v.roi, roiValues);
+    const full = (roiValues: Float32Array) => pasteFromRoi(outside ? outside.slice() : new Float32Array(size), v.shape, v.roi, roiValues);
     const finalRoi = (crf ?? network).slice();
     if (seeds) {
       for (let i = 0; i < finalRoi.length; i++) {

@@ -1,16 +1,14 @@
 // The worker's pipeline logic (run here in-process): networks loaded from model.json/weights.bin
 // bytes, segmentation of a box, refinement inside a box that keeps the result outside it, seeds as
-// hard constraints, progress, 2D networks slice by slice, and session.start().
+// hard constraints, progress, 2D networks slice by slice, and the training preprocessing.
 import { crfNetF, crfNetFU } from '@deepigeos/crf-rnn';
 import { createPNet2D, createPNet3D, initBackend } from '@deepigeos/pnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { crfStage } from '../src/crf.js';
 import { OptionError } from '../src/errors.js';
 import { nonZeroBox, zScoreNonZero } from '../src/preprocess.js';
 import { createRNet2D, createRNet3D } from '../src/rnet.js';
-import { InteractiveSession } from '../src/session.js';
 import { PipelineHost } from '../src/worker/host.js';
 import type { NetworkFiles, PipelineProgress } from '../src/worker/protocol.js';
 import { seedWeights } from './helpers/train.js';
@@ -149,22 +147,7 @@ describe('PipelineHost (2D networks)', () => {
   });
 });
 
-describe('InteractiveSession.start and preprocessing', () => {
-  it('start() takes an existing result, and refine() refines it', async () => {
-    const rnet = createRNet2D({ imageChannels: 1, channels: 4 });
-    const session = new InteractiveSession({ pnet: rnet, rnet, crfFU: crfStage(crfNetFU({ spacing: [1, 1] })) });
-    const prob = new Float32Array(64).map((_, i) => (i < 32 ? 1 : 0));
-    const r0 = session.start({ data: new Float32Array(64).fill(1), shape: [8, 8] }, prob);
-    expect(Array.from(r0.mask)).toEqual(Array.from(prob));
-    expect(r0.round).toBe(0);
-    await session.addSeeds('bg', [[0, 0]]);
-    const r1 = await session.refine();
-    expect(r1.round).toBe(1);
-    expect(r1.probability[0]).toBe(0);
-    expect(() => session.start({ data: new Float32Array(64), shape: [8, 8] }, new Float32Array(64).fill(2))).toThrow(OptionError);
-    expect(() => session.start({ data: new Float32Array(64), shape: [8, 8] }, new Float32Array(3))).toThrow();
-  });
-
+describe('preprocessing', () => {
   it('zScoreNonZero and nonZeroBox match hand-computed values', () => {
     const data = new Float32Array([0, 1, 3, 0, 0, 0]);
     expect(Array.from(zScoreNonZero(data))).toEqual([0, -1, 1, 0, 0, 0]);

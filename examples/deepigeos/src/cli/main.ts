@@ -6,6 +6,7 @@
 import { demoCommand } from '../commands/demo.js';
 import { evaluateCommand } from '../commands/evaluate.js';
 import { InterruptedError } from '../commands/interrupt.js';
+import { refineCommand } from '../commands/refine.js';
 import { segmentCommand } from '../commands/segment.js';
 import { synthCommand } from '../commands/synth.js';
 import { trainPNetCommand } from '../commands/train-pnet.js';
@@ -14,7 +15,7 @@ import { ConfigError, DatasetError, ShapeError, UsageError } from '../errors.js'
 import { type Command, commandHelp, parseCommandArgs } from './command.js';
 
 /** All sub-commands, in help order. */
-export const COMMANDS: Command[] = [synthCommand, trainPNetCommand, trainRNetCommand, evaluateCommand, segmentCommand, demoCommand];
+export const COMMANDS: Command[] = [synthCommand, trainPNetCommand, trainRNetCommand, evaluateCommand, segmentCommand, refineCommand, demoCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

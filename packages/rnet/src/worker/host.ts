@@ -146,7 +146,7 @@ export class PipelineHost {
         ...(rnet.crf ? { crfFU: reporting(crfStage(rnet.crf), 'CRF-Net(fu)', report) } : {}),
         geodesic: { lambda: rnet.config.lambda ?? 1 },
       });
-      session.start(part.volume, cropToRoi(probability, volume.shape, part.roi));
+      session.startFrom(part.volume, cropToRoi(probability, volume.shape, part.roi));
       const seeds = part.seeds!;
       if (seeds.fg.some((v) => v)) await session.addSeeds('fg', seeds.fg);
       if (seeds.bg.some((v) => v)) await session.addSeeds('bg', seeds.bg);
