@@ -19,7 +19,6 @@ import { type Action, History, type Result } from './history.js';
 import { type AppImage, encodeMask, type Frames4D, fromCanonicalOrder, networkInput, openImages, openMask, toCanonicalOrder } from './image.js';
 import { type SeedLabel, SeedVolume } from './seeds.js';
 import { clearWork, loadWork, type SavedWork, saveWork } from './store.js';
-import { readNetworkFolder } from './user-networks.js';
 import { type Layout, type PointerHit, Viewer } from './viewer.js';
 
 type Tool = 'none' | 'fg' | 'bg' | 'erase' | 'box';
@@ -308,6 +307,8 @@ export class App {
   private async pickNetwork(e: Event, role: 'pnet' | 'rnet'): Promise<void> {
     const files = filesOf(e);
     if (!files.length) return;
+    // Loaded on demand: reading PyTorch weights needs tfjs on the page, which nothing else does.
+    const { readNetworkFolder } = await import('./user-networks.js');
     this.customNetworks[role] = await readNetworkFolder(files, role === 'pnet' ? 'P-Net' : 'R-Net');
     this.customVersion++;
     $<HTMLSelectElement>('networks').value = 'custom';
