@@ -23,6 +23,13 @@ import { type Layout, type PointerHit, Viewer } from './viewer.js';
 
 type Tool = 'none' | 'fg' | 'bg' | 'erase' | 'box';
 
+/** A worker ready for jobs on the current image. */
+interface Prepared {
+  worker: PipelineWorker;
+  info: PipelineInfo;
+  channels: number[];
+}
+
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 /** Margin (voxels) around the seeds of the region a refinement recomputes, and its smallest side. */
@@ -42,6 +49,8 @@ export class App {
   private readonly history = new History();
   private tool: Tool = 'none';
   private pipeline?: { key: string; worker: PipelineWorker; info?: PipelineInfo; volumeKey?: string };
+  /** The worker being readied for the current networks, image and channel (shared by a warm-up and the next job). */
+  private preparing?: { key: string; promise: Promise<Prepared> };
   private customNetworks: Partial<PipelineNetworks> = {};
   /** Bumped when a network folder is picked or an image opened (the worker then gets new ones). */
   private customVersion = 0;
@@ -65,7 +74,10 @@ export class App {
     this.refresh();
     try {
       const saved = await loadWork();
-      if (saved) await this.loading('restoring your work', () => this.restore(saved));
+      if (saved) {
+        await this.loading('restoring your work', () => this.restore(saved));
+        this.warmUp();
+      }
     } catch (error) {
       this.message(`could not restore the saved work: ${(error as Error).message}`, true);
     }
@@ -81,7 +93,10 @@ export class App {
     on('label-input', 'change', (e) => this.openLabel(filesOf(e)[0]));
     on('mask-input', 'change', (e) => this.openExistingMask(filesOf(e)[0]));
     on('channel', 'change', () => this.viewer.showChannel(Number($<HTMLSelectElement>('channel').value)));
-    on('networks', 'change', () => this.refresh());
+    on('networks', 'change', () => {
+      this.refresh();
+      this.warmUp();
+    });
     on('pnet-folder', 'change', (e) => this.pickNetwork(e, 'pnet'));
     on('rnet-folder', 'change', (e) => this.pickNetwork(e, 'rnet'));
     on('run-pnet', 'click', () => this.segment());
@@ -238,6 +253,7 @@ export class App {
       this.labelFile = undefined;
       this.persistSoon();
     });
+    this.warmUp();
   }
 
   private async loadSample(): Promise<void> {
@@ -319,12 +335,26 @@ export class App {
   // ---- the networks ------------------------------------------------------------------------
 
   /** The pipeline worker for the chosen networks, with the current volume set. */
-  private async ready(): Promise<{ worker: PipelineWorker; info: PipelineInfo; channels: number[] }> {
+  private ready(quiet = false): Promise<Prepared> {
+    const choice = $<HTMLSelectElement>('networks').value;
+    const key = `${choice === 'custom' ? `custom#${this.customVersion}` : choice}|${this.imageVersion}|${$<HTMLSelectElement>('channel').value}`;
+    if (this.preparing?.key === key) return this.preparing.promise;
+    const promise = this.prepare(quiet);
+    this.preparing = { key, promise };
+    promise.catch(() => {
+      if (this.preparing?.promise === promise) this.preparing = undefined;
+    });
+    return promise;
+  }
+
+  /** Starts the worker for the chosen networks (first time) and sends it the current volume (when new). */
+  private async prepare(quiet: boolean): Promise<Prepared> {
     const image = this.requireImage();
+    const status = (text: string) => (quiet ? undefined : this.setStatus(text));
     const choice = $<HTMLSelectElement>('networks').value;
     const key = choice === 'custom' ? `custom#${this.customVersion}` : choice;
     if (this.pipeline?.key !== key) {
-      this.setStatus('loading the networks');
+      status('loading the networks');
       let networks: PipelineNetworks;
       if (choice === 'custom') {
         const { pnet, rnet } = this.customNetworks;
@@ -348,12 +378,20 @@ export class App {
     else throw new AppError(`the networks take ${info.channels} channels; the image has ${image.channels.length} (open that many co-registered files, or a 4D file)`);
     const volumeKey = `${this.imageVersion}|${channels.join(',')}`;
     if (pipeline.volumeKey !== volumeKey) {
-      this.setStatus('preparing the volume');
+      status('preparing the volume');
       await nextFrame();
       pipeline.worker.setVolume({ data: await networkInput(image, channels), shape: image.canonical.shape, spacing: image.canonical.spacing, channels: channels.length });
       pipeline.volumeKey = volumeKey;
     }
     return { worker: pipeline.worker, info, channels };
+  }
+
+  /**
+   * Loads the networks and sends the volume to the worker in the background, so that Segment
+   * starts computing at once. Failures stay silent here; the job itself reports them.
+   */
+  private warmUp(): void {
+    if (this.image) this.ready(true).catch(() => {});
   }
 
   private async segment(): Promise<void> {
