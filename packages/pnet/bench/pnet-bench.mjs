@@ -2,8 +2,10 @@
 // PyTorch 1.13 CPU (Debian /usr/bin/python3) running the same nets on the same machine, in one run.
 //   npm run bench -w @deepigeos/pnet   (BENCH_REPEATS=n, BENCH_MEMORY=0 to skip the 240×240×155 run,
 //   BENCH_ONLY=substring to run some cases)
-// Each wasm case runs twice, each time in a fresh process: with the package's native conv2d addon
-// (the default in Node) and with DEEPIGEOS_PNET_NATIVE=0, tfjs' own kernels (XNNPACK).
+// Each wasm case runs three times, each time in a fresh process: with the package's native conv2d
+// addon (the default in Node on linux-x64), with DEEPIGEOS_PNET_NATIVE=0 (the same kernels in
+// WebAssembly SIMD128, the default in browsers and elsewhere) and with DEEPIGEOS_PNET_NATIVE=tfjs
+// (tfjs' own kernels, XNNPACK).
 // The wasm backend runs one thread in Node; `predictVolume({ workers: 2 })` runs two, one per
 // worker thread. PyTorch is timed at 1 and 2 threads.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -84,9 +86,9 @@ function timeTorch(threads, items) {
 
 const load = () => (process.platform === 'linux' ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ') : '');
 
-/** One case in a fresh process on `backend`, the native addon on or off: [wall s, CPU s, implementation]. */
-function timeInChild(backend, item, native) {
-  const env = { ...process.env, DEEPIGEOS_PNET_NATIVE: native ? '' : '0' };
+/** One case in a fresh process on `backend` with DEEPIGEOS_PNET_NATIVE=`setting`: [wall s, CPU s, implementation]. */
+function timeInChild(backend, item, setting) {
+  const env = { ...process.env, DEEPIGEOS_PNET_NATIVE: setting };
   const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--case', backend, JSON.stringify(item)], { encoding: 'utf8', env });
   return JSON.parse(out.trim().split('\n').pop());
 }
@@ -104,10 +106,10 @@ console.log('tfjs columns: implementation, median wall s (ratio to PyTorch at eq
 for (const backend of ['wasm', 'cpu']) {
   for (const item of cases[backend]) {
     if (only !== undefined && !item.name.includes(only)) continue;
-    // PyTorch and both tfjs paths back to back per case, so a changing machine load hits all alike.
+    // PyTorch and every tfjs path back to back per case, so a changing machine load hits all alike.
     const [torch1, torch1cpu] = timeTorch(1, [item])[item.name];
-    const paths = backend === 'wasm' ? [true, false] : [false];
-    const runs = paths.map((native) => timeInChild(backend, item, native));
+    const settings = backend === 'wasm' ? ['', '0', 'tfjs'] : ['tfjs'];
+    const runs = settings.map((setting) => timeInChild(backend, item, setting));
     const [torch2] = timeTorch(2, [item])[item.name];
     const threads = item.workers ?? 1;
     const equal = threads === 2 ? torch2 : torch1;

@@ -1,5 +1,6 @@
 // Direct NHWC conv2d (stride 1, explicit pads, per-axis dilation, fused bias + ReLU, float32):
-// the shapes, the workspace, and the ISA-specific entry points. Plain C++ with no templates from
+// the shapes, the workspace, and the ISA-specific entry points (AVX2, AVX-512 in the Node addon;
+// WebAssembly SIMD128 in wasm/pnet-conv.wasm; one kernel source, conv2d_kernel.inc). Plain C++ with no templates from
 // the standard library, because the kernels are compiled with -mavx2/-mavx512f and must not emit
 // inline functions that the rest of the addon could link against (an illegal instruction on CPUs
 // without those extensions).
@@ -36,8 +37,10 @@ struct KernelGeometry {
 
 KernelGeometry geometry_avx2(int64_t cout);
 KernelGeometry geometry_avx512(int64_t cout);
+KernelGeometry geometry_wasm(int64_t cout);
 void conv2d_avx2(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
 void conv2d_avx512(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
+void conv2d_wasm(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
 /**
  * Filter (and bias) gradient of the convolution `s`: dfilter [KH, KW, Cin, Cout] = Σ over output
  * positions of the input seen through each tap times dy [N, out_h, out_w, Cout]; dbias [Cout] =
@@ -45,5 +48,6 @@ void conv2d_avx512(const ConvShape& s, const float* x, const float* filter, cons
  */
 void filter_gradient_avx2(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
 void filter_gradient_avx512(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
+void filter_gradient_wasm(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
 
 }  // namespace pnet

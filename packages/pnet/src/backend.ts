@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './errors.js';
+import { type ConvolutionChoice, useConvolutions } from './ops/native-conv.js';
+import { loadWasmConv } from './ops/wasm-conv.js';
 
 /** Backend names this helper knows how to rank. Any other registered backend may be named explicitly. */
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu' | (string & {});
@@ -21,6 +23,12 @@ export interface InitBackendOptions {
    * Set it before the wasm backend first initialises.
    */
   wasmThreads?: boolean;
+  /**
+   * Convolutions on the wasm backend (as {@link useConvolutions}): `'auto'` (the package's kernels:
+   * the Node addon, else WebAssembly SIMD), `'wasm-simd'`, or `'tfjs'` (tfjs' own kernels).
+   * Unset keeps the current choice.
+   */
+  convolutions?: ConvolutionChoice;
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -48,6 +56,8 @@ export function defaultBackendOrder(): BackendName[] {
 export async function initBackend(name?: BackendName, options: InitBackendOptions = {}): Promise<string> {
   if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths as string);
   if (!isNode && options.wasmThreads !== true) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (options.convolutions !== undefined) useConvolutions(options.convolutions);
+  await loadWasmConv();
   const registered = new Set(Object.keys(tf.engine().registryFactory));
   if (name !== undefined) {
     if (!registered.has(name)) {
