@@ -50,4 +50,19 @@ void filter_gradient_avx2(const ConvShape& s, const float* x, const float* dy, f
 void filter_gradient_avx512(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
 void filter_gradient_wasm(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
 
+// Row-range entry points, so several threads can share one call (the WebAssembly threads): output
+// rows are the flattened (n, oy) pairs. conv2d = pack_filter into ws.packed, then conv2d_rows over
+// every row. filter_gradient = zero ws.packed (the accumulator) and dbias, filter_gradient_rows
+// over every row (adding to both), then copy the accumulator's Cout columns into dfilter.
+#define PNET_ROW_KERNELS(isa)                                                                                                      \
+  void pack_filter_##isa(const ConvShape& s, const float* filter, float* packed);                                                   \
+  void conv2d_rows_##isa(const ConvShape& s, const float* x, const float* bias, float* out, const ConvWorkspace& ws, int64_t r0,     \
+                         int64_t r1);                                                                                               \
+  void filter_gradient_rows_##isa(const ConvShape& s, const float* x, const float* dy, float* dbias, const ConvWorkspace& ws, int64_t r0, \
+                                  int64_t r1);
+PNET_ROW_KERNELS(avx2)
+PNET_ROW_KERNELS(avx512)
+PNET_ROW_KERNELS(wasm)
+#undef PNET_ROW_KERNELS
+
 }  // namespace pnet

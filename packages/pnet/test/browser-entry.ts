@@ -16,6 +16,7 @@ import {
   trainStep,
   useConvolutions,
 } from '@deepigeos/pnet';
+import { wasmPaths } from './browser-wasm-paths.js';
 
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {
@@ -29,16 +30,8 @@ function tensorFrom(bytes: Uint8Array, key: string): tf.Tensor {
 
 export default async function run() {
   // Literal URLs so the bundler emits the wasm files next to the bundle.
-  const backend = await initBackend(undefined, {
-    wasmPaths: {
-      'tfjs-backend-wasm.wasm': new URL('../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', import.meta.url).href,
-      'tfjs-backend-wasm-simd.wasm': new URL('../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', import.meta.url).href,
-      'tfjs-backend-wasm-threaded-simd.wasm': new URL(
-        '../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm',
-        import.meta.url,
-      ).href,
-    },
-  });
+  const backend = await initBackend(undefined, { wasmPaths });
+
   // PyTorch parity on both convolution paths of the browser: the package's WebAssembly SIMD
   // kernels (the default) and tfjs' own kernels.
   const defaultImplementation = convolutionImplementation();

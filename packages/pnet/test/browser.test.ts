@@ -7,6 +7,7 @@ import { packageDir } from './fixtures.js';
 
 const entry = join(packageDir, 'test', 'browser-entry.ts');
 const webglEntry = join(packageDir, 'test', 'webgl-entry.ts');
+const threadsEntry = join(packageDir, 'test', 'browser-threads-entry.ts');
 
 describe.skipIf(!hasChromium())('in Chromium', () => {
   it('the built package bundles (Vite), picks the wasm backend and its WebAssembly SIMD convolutions, matches PyTorch logits on them and on tfjs kernels, trains and checkpoints to IndexedDB (optimizer state included)', async () => {
@@ -55,5 +56,22 @@ describe.skipIf(!hasChromium())('in Chromium', () => {
       expect(v.maxAbs, name).toBeGreaterThan(0.5); // not a comparison of zeros
       expect(v.maxDiff, name).toBeLessThan(1e-3);
     }
+  }, 200_000);
+
+  it('cross-origin-isolated page: the WebAssembly kernels run on Web Worker threads (wasm-simd-threads), match PyTorch, and a training step equals the one-thread step', async () => {
+    execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
+    const r = (await runInChromium({ entry: threadsEntry, timeoutMs: 150_000, crossOriginIsolated: true })) as {
+      crossOriginIsolated: boolean;
+      implementation: string;
+      parity: Record<string, number>;
+      stepKinds: string[];
+      stepMaxDiff: number;
+    };
+    expect(r.crossOriginIsolated).toBe(true);
+    expect(r.implementation).toBe('wasm-simd-threads');
+    expect(Object.keys(r.parity)).toEqual(['pnet3d_c1', 'pnet3d_c4']);
+    for (const [net, diff] of Object.entries(r.parity)) expect(diff, net).toBeLessThan(1e-4);
+    expect(r.stepKinds).toEqual(['wasm-simd-threads', 'wasm-simd']);
+    expect(r.stepMaxDiff).toBeLessThan(1e-5);
   }, 200_000);
 });

@@ -14,6 +14,7 @@ import { loadNativeConv } from '../src/native-conv-addon.js';
 import { conv2dFast } from '../src/ops/conv2d-fast.js';
 import { convolutionImplementation, type NativeConv, nativeConv2d, nativeFilterGradient, useConvolutions } from '../src/ops/native-conv.js';
 import { wasmConvFor } from '../src/ops/wasm-conv.js';
+import { prepareWasmConv, threadedConv } from '../src/ops/wasm-conv-threads.js';
 import { heapOutputs, wasmHeapView } from '../src/ops/wasm-heap.js';
 import { platform } from '../src/platform.js';
 import { nativeExpected, packageDir } from './fixtures.js';
@@ -81,38 +82,47 @@ function cases(): Case[] {
 
 const native = nativeExpected();
 
+// Two threads for the threaded WebAssembly kernels, started once for the file.
+beforeAll(async () => {
+  await initBackend('wasm');
+  await prepareWasmConv(2);
+});
+
 /**
  * Runs `body` once per kernel build this machine runs: each ISA of the addon (where it loads),
- * then the WebAssembly SIMD kernels (everywhere). The backend must be wasm.
+ * then the WebAssembly SIMD kernels (everywhere) on one thread and on two. The backend must be wasm.
  */
 function forEachKernel(body: (name: string) => void): void {
   const loaded = platform.nativeConv;
+  const heap = wasmConvFor(tf.backend())!;
+  const kernels: NativeConv[] = [heap, threadedConv(heap)!];
   for (const isa of native ? (['avx512', 'avx2'] as const) : []) {
     const kernel = loadNativeConv(isa === 'avx2' ? 'avx2' : undefined)!;
-    if (kernel.isa !== isa) continue; // this CPU lacks AVX-512
+    if (kernel.isa === isa) kernels.unshift(kernel); // else this CPU lacks AVX-512
+  }
+  for (const kernel of kernels) {
     platform.nativeConv = kernel;
     try {
-      body(isa);
+      expect(convolutionImplementation()).toBe(kernel.isa.startsWith('wasm') ? kernel.isa : `native-${kernel.isa}`);
+      body(kernel.isa);
     } finally {
       platform.nativeConv = loaded;
     }
   }
-  useConvolutions('wasm-simd');
-  try {
-    expect(convolutionImplementation()).toBe('wasm-simd');
-    body('wasm-simd');
-  } finally {
-    useConvolutions('auto');
-  }
 }
 
-it(`convolutionImplementation: ${native ? 'the addon on wasm (linux-x64 with AVX2 + FMA)' : 'wasm-simd (no AVX2 + FMA or not linux-x64)'}, tfjs when chosen and on cpu`, async () => {
+it(`convolutionImplementation: ${native ? 'the addon on wasm (linux-x64 with AVX2 + FMA)' : 'wasm-simd-threads (no AVX2 + FMA or not linux-x64)'}, wasm-simd(-threads) and tfjs when chosen, tfjs on cpu`, async () => {
   await initBackend('wasm');
   const flags = native ? readFileSync('/proc/cpuinfo', 'utf8') : '';
   const isa = native && /^flags\s*:.*\bavx512f\b/m.test(flags) ? 'avx512' : 'avx2';
-  expect(convolutionImplementation()).toBe(native ? `native-${isa}` : 'wasm-simd');
-  await initBackend('wasm', { convolutions: 'wasm-simd' });
+  // Two threads were started for the file (a machine without the addon would use them by default).
+  expect(convolutionImplementation()).toBe(native ? `native-${isa}` : 'wasm-simd-threads');
+  await initBackend('wasm', { convolutions: 'wasm-simd', convolutionThreads: 2 });
+  expect(convolutionImplementation()).toBe('wasm-simd-threads');
+  await initBackend('wasm', { convolutionThreads: 1 });
   expect(convolutionImplementation()).toBe('wasm-simd');
+  await initBackend('wasm', { convolutionThreads: 2 });
+  expect(convolutionImplementation()).toBe('wasm-simd-threads');
   useConvolutions('tfjs');
   expect(convolutionImplementation()).toBe('tfjs');
   expect(() => useConvolutions('xnnpack' as 'tfjs')).toThrow(TypeError);
@@ -127,7 +137,7 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
     const name =
       `x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}` +
       `${c.bias ? ' +bias' : ''}${c.relu ? ' relu' : ''}`;
-    it(`${name}: equals tf.conv2d on cpu to 1e-5 relative (every ISA, wasm-simd)`, async () => {
+    it(`${name}: equals tf.conv2d on cpu to 1e-5 relative (every ISA, wasm-simd on 1 and 2 threads)`, async () => {
       const xData = randomArray(c.x.reduce((a, b) => a * b), 11);
       const fShape = [...c.k, c.x[3], c.cout];
       const fData = randomArray(fShape.reduce((a, b) => a * b), 12);
@@ -155,7 +165,7 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
   }
 
   for (const c of cases()) {
-    it(`x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}: filter and bias gradients equal float64 sums (every ISA, wasm-simd)`, async () => {
+    it(`x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}: filter and bias gradients equal float64 sums (every ISA, wasm-simd on 1 and 2 threads)`, async () => {
       const [n, h, w, cin] = c.x;
       const [kh, kw] = c.k;
       const outH = h + c.pads[0][0] + c.pads[0][1] - c.dil[0] * (kh - 1);
@@ -362,9 +372,10 @@ describe.runIf(native)('loader switches (built package, fresh processes)', () =>
       { cwd: packageDir, encoding: 'utf8', env: { ...process.env, ...env } },
     ).trim();
 
-  it('DEEPIGEOS_PNET_NATIVE=0 → wasm-simd, =tfjs → tfjs, =avx2 → native-avx2, unset → the best ISA', () => {
+  it('DEEPIGEOS_PNET_NATIVE=0 → wasm-simd(-threads by DEEPIGEOS_PNET_THREADS), =tfjs → tfjs, =avx2 → native-avx2, unset → the best ISA', () => {
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
-    expect(implementation({ DEEPIGEOS_PNET_NATIVE: '0' })).toBe('wasm-simd');
+    expect(implementation({ DEEPIGEOS_PNET_NATIVE: '0', DEEPIGEOS_PNET_THREADS: '1' })).toBe('wasm-simd');
+    expect(implementation({ DEEPIGEOS_PNET_NATIVE: '0', DEEPIGEOS_PNET_THREADS: '2' })).toBe('wasm-simd-threads');
     expect(implementation({ DEEPIGEOS_PNET_NATIVE: 'tfjs' })).toBe('tfjs');
     expect(implementation({ DEEPIGEOS_PNET_NATIVE: 'avx2' })).toBe('native-avx2');
     expect(implementation({ DEEPIGEOS_PNET_NATIVE: '' })).toBe(`native-${loadNativeConv()!.isa}`);

@@ -5,13 +5,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { convolutionImplementation, createPNet2D, createPNet3D, importTorchStateDict, initBackend, readSafetensors } from '@deepigeos/pnet';
-
-const wasmPaths = {
-  'tfjs-backend-wasm.wasm': new URL('../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', import.meta.url).href,
-  'tfjs-backend-wasm-simd.wasm': new URL('../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', import.meta.url).href,
-  'tfjs-backend-wasm-threaded-simd.wasm': new URL('../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm', import.meta.url)
-    .href,
-};
+import { wasmPaths } from './browser-wasm-paths.js';
 
 /** The committed fixtures: 3D P-Net (1 channel), R-Net (image + 3 channels), 2D P-Net with batch norm. */
 const nets: Record<string, () => tfl.LayersModel> = {

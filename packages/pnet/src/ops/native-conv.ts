@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { platform } from '../platform.js';
 import { wasmConvFor } from './wasm-conv.js';
+import { threadedConv } from './wasm-conv-threads.js';
 import { heapOutputs, wasmHeapView } from './wasm-heap.js';
 
 /** Which implementation runs the package's convolutions (see {@link convolutionImplementation}). */
-export type ConvolutionImplementation = 'native-avx512' | 'native-avx2' | 'wasm-simd' | 'tfjs';
+export type ConvolutionImplementation = 'native-avx512' | 'native-avx2' | 'wasm-simd' | 'wasm-simd-threads' | 'tfjs';
 
 /**
  * Which convolutions to use on the wasm backend (see {@link useConvolutions}): `'auto'` the
@@ -39,7 +40,7 @@ export function useConvolutions(which: ConvolutionChoice): void {
  * dilationH, dilationW]`; writes `out` (`[N, outH, outW, Cout]`) in place. @internal
  */
 export interface NativeConv {
-  isa: 'avx512' | 'avx2' | 'wasm-simd';
+  isa: 'avx512' | 'avx2' | 'wasm-simd' | 'wasm-simd-threads';
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: number[], relu: boolean): void;
   /** Weight gradients of `conv2d(x, ·)` for `dy`: writes `dfilter` `[KH, KW, Cin, Cout]` and `dbias` `[Cout]`. */
   filterGradient(x: Float32Array, dy: Float32Array, dfilter: Float32Array, dbias: Float32Array | null, dims: number[]): void;
@@ -79,7 +80,7 @@ function onHeap(...tensors: tf.Tensor[]): boolean {
 export function convolutionImplementation(): ConvolutionImplementation {
   const conv = activeNativeConv();
   if (conv === undefined) return 'tfjs';
-  return conv.isa === 'wasm-simd' ? 'wasm-simd' : `native-${conv.isa}`;
+  return conv.isa === 'wasm-simd' || conv.isa === 'wasm-simd-threads' ? conv.isa : `native-${conv.isa}`;
 }
 
 /** The package's kernels, if they can run on the active backend. */
@@ -88,7 +89,13 @@ function activeNativeConv(): NativeConv | undefined {
   const backend = tf.backend() as unknown as OutputBackend;
   if (typeof backend.makeOutput !== 'function') return undefined;
   if (choice === 'auto' && platform.nativeConv !== undefined) return platform.nativeConv;
-  return wasmConvFor(backend);
+  const heap = wasmConvFor(backend);
+  return heap === undefined ? undefined : (threadedConv(heap) ?? heap);
+}
+
+/** True when the wasm backend's convolutions would run the WebAssembly kernels (so their threads are worth starting). @internal */
+export function wasmKernelsChosen(): boolean {
+  return choice === 'wasm-simd' || (choice === 'auto' && platform.nativeConv === undefined);
 }
 
 /**

@@ -4,6 +4,7 @@
 // workspace allocated by tfjs' malloc, so they read and write tensors where tfjs keeps them (no
 // copies). Runtime-neutral: the Node and browser entries only compile the module and hand it over.
 import type { NativeConv } from './native-conv.js';
+import { type ConvExports, dylinkMemory, instantiateSideModule, throwIfError } from './side-module.js';
 
 /** The parts of tfjs-backend-wasm's emscripten module used here (no typings in tfjs). */
 interface TfjsWasmModule {
@@ -13,30 +14,34 @@ interface TfjsWasmModule {
   _free(ptr: number): void;
 }
 
-interface ConvExports {
-  pnet_conv2d(...args: number[]): number;
-  pnet_filter_gradient(...args: number[]): number;
-  __wasm_apply_data_relocs?: () => void;
-  __wasm_call_ctors?: () => void;
-}
-
 /** Stack of the side module, carved from tfjs' heap once per backend: the kernels use < 1 KB. */
 const STACK_BYTES = 64 * 1024;
 
-let compiled: WebAssembly.Module | undefined;
-let loadError: unknown;
-let loader: (() => Promise<WebAssembly.Module>) | undefined;
-let loading: Promise<void> | undefined;
-const attached = new WeakMap<object, NativeConv | null>();
+/** The compiled kernels: for one thread on tfjs' heap, and the threaded build (shared memory). @internal */
+export interface WasmConvModules {
+  single: WebAssembly.Module;
+  threads?: WebAssembly.Module;
+}
 
-/** Installs the compiled kernels module (the Node entry, at import), or records why it could not load. @internal */
-export function setWasmConvModule(module: WebAssembly.Module | undefined, error?: unknown): void {
-  compiled = module;
+let compiled: WasmConvModules | undefined;
+let loadError: unknown;
+let loader: (() => Promise<WasmConvModules>) | undefined;
+let loading: Promise<void> | undefined;
+const attached = new WeakMap<object, HeapConv | null>();
+
+/** Installs the compiled kernels (the Node entry, at import), or records why they could not load. @internal */
+export function setWasmConvModules(modules: WasmConvModules | undefined, error?: unknown): void {
+  compiled = modules;
   loadError = error;
 }
 
-/** Registers how to fetch and compile the module asynchronously (the browser entry). @internal */
-export function setWasmConvLoader(load: () => Promise<WebAssembly.Module>): void {
+/** The compiled kernels, if loaded. @internal */
+export function wasmConvModules(): WasmConvModules | undefined {
+  return compiled;
+}
+
+/** Registers how to fetch and compile the modules asynchronously (the browser entry). @internal */
+export function setWasmConvLoader(load: () => Promise<WasmConvModules>): void {
   loader = load;
 }
 
@@ -47,7 +52,7 @@ export function setWasmConvLoader(load: () => Promise<WebAssembly.Module>): void
 export function loadWasmConv(): Promise<void> {
   if (compiled !== undefined || loader === undefined) return Promise.resolve();
   loading ??= loader().then(
-    (module) => setWasmConvModule(module),
+    (modules) => setWasmConvModules(modules),
     (error: unknown) => {
       loadError = error;
       loading = undefined; // a later initBackend may retry
@@ -59,32 +64,6 @@ export function loadWasmConv(): Promise<void> {
 /** Why the WebAssembly kernels are unavailable (for error messages), if they are. @internal */
 export function wasmConvLoadError(): unknown {
   return compiled === undefined ? (loadError ?? new Error('the WebAssembly kernels are not loaded yet')) : undefined;
-}
-
-/** Memory size and alignment (log2) the side module asks for: its `dylink.0` (or older `dylink`) section. */
-function dylinkMemory(module: WebAssembly.Module): { size: number; align: number } {
-  const section = WebAssembly.Module.customSections(module, 'dylink.0')[0];
-  const legacy = WebAssembly.Module.customSections(module, 'dylink')[0];
-  const bytes = new Uint8Array(section ?? legacy ?? new ArrayBuffer(0));
-  let at = 0;
-  const leb = (): number => {
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      const b = bytes[at++]!;
-      value += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return value;
-      shift += 7;
-    }
-  };
-  if (section === undefined) return legacy === undefined ? { size: 0, align: 0 } : { size: leb(), align: leb() };
-  while (at < bytes.length) {
-    const type = bytes[at++]!;
-    const length = leb();
-    if (type === 1) return { size: leb(), align: leb() }; // WASM_DYLINK_MEM_INFO
-    at += length;
-  }
-  return { size: 0, align: 0 };
 }
 
 /** tfjs-backend-wasm's emscripten module behind a backend object, if it is one (non-shared memory). */
@@ -106,35 +85,13 @@ function instantiate(module: WebAssembly.Module, wasm: TfjsWasmModule, memory: W
   if (data === 0 || stack === 0) throw new Error('no room on the wasm heap for the convolution kernels');
   const memoryBase = Math.ceil(data / alignment) * alignment;
   new Uint8Array(memory.buffer, memoryBase, size).fill(0);
-  const env: Record<string, WebAssembly.ImportValue> = {
+  return instantiateSideModule(module, {
     memory,
-    __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, memoryBase),
-    __table_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
-    __stack_pointer: new WebAssembly.Global({ value: 'i32', mutable: true }, (stack + STACK_BYTES) & ~15),
-    __indirect_function_table: new WebAssembly.Table({ initial: 0, element: 'anyfunc' }),
-    malloc: (bytes: number) => wasm._malloc(bytes),
-    free: (ptr: number) => wasm._free(ptr),
-  };
-  for (const entry of WebAssembly.Module.imports(module)) {
-    if (entry.module !== 'env' || !(entry.name in env)) throw new Error(`pnet-conv.wasm imports ${entry.module}.${entry.name}, which this loader does not provide`);
-  }
-  const exports = new WebAssembly.Instance(module, { env }).exports as unknown as ConvExports;
-  exports.__wasm_apply_data_relocs?.();
-  exports.__wasm_call_ctors?.();
-  return exports;
-}
-
-/** A NUL-terminated string on the heap. */
-function cString(memory: WebAssembly.Memory, at: number): string {
-  const bytes = new Uint8Array(memory.buffer, at);
-  return new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(0)));
-}
-
-/** Throws what the addon throws for the same arguments: TypeError for wrong kinds, RangeError for wrong sizes. */
-function throwIfError(memory: WebAssembly.Memory, at: number): void {
-  if (at === 0) return;
-  const message = cString(memory, at);
-  throw message.includes('expected') ? new TypeError(message) : new RangeError(message);
+    memoryBase,
+    stackTop: stack + STACK_BYTES,
+    malloc: (bytes) => wasm._malloc(bytes),
+    free: (ptr) => wasm._free(ptr),
+  });
 }
 
 /** Byte offset of a heap view and its length, or 0, 0 for null where `optional`. */
@@ -146,24 +103,53 @@ function pointer(memory: WebAssembly.Memory, name: string, a: Float32Array | nul
   return [a.byteOffset, a.length];
 }
 
-/** The binding with the addon's interface; arrays must be views of tfjs' heap. */
-function binding(exports: ConvExports, memory: WebAssembly.Memory): NativeConv {
-  const dimsOf = (dims: number[]): number[] => {
-    if (!Array.isArray(dims) || dims.length !== 13) throw new TypeError('conv2d: dims: expected an array of 13 integers');
-    return dims.map((d) => (typeof d === 'number' ? d : Number.NaN));
-  };
+function dimsOf(dims: number[]): number[] {
+  if (!Array.isArray(dims) || dims.length !== 13) throw new TypeError('conv2d: dims: expected an array of 13 integers');
+  return dims.map((d) => (typeof d === 'number' ? d : Number.NaN));
+}
+
+/** The plan arguments of a conv2d call: the four arrays' offsets and lengths, dims, relu. @internal */
+export function conv2dArguments(memory: WebAssembly.Memory, ...[x, filter, bias, out, dims, relu]: Parameters<NativeConv['conv2d']>): number[] {
+  const d = dimsOf(dims);
+  if (typeof relu !== 'boolean') throw new TypeError('conv2d: relu: expected a boolean');
+  return [
+    ...pointer(memory, 'x', x),
+    ...pointer(memory, 'filter', filter),
+    ...pointer(memory, 'bias', bias, true),
+    ...pointer(memory, 'out', out),
+    ...d,
+    relu ? 1 : 0,
+  ];
+}
+
+/** The plan arguments of a filterGradient call: the four arrays' offsets and lengths, dims. @internal */
+export function filterGradientArguments(memory: WebAssembly.Memory, ...[x, dy, dfilter, dbias, dims]: Parameters<NativeConv['filterGradient']>): number[] {
+  const d = dimsOf(dims);
+  return [...pointer(memory, 'x', x), ...pointer(memory, 'dy', dy), ...pointer(memory, 'dfilter', dfilter), ...pointer(memory, 'dbias', dbias, true), ...d];
+}
+
+/** Runs a planned call on this thread alone. */
+function runAlone(exports: ConvExports, memory: WebAssembly.Memory, planned: number): void {
+  throwIfError(memory, planned);
+  exports.pnet_run_part(0);
+  exports.pnet_finish();
+}
+
+/** The kernels on tfjs' heap with the addon's interface (one thread); arrays must be views of that heap. @internal */
+export interface HeapConv extends NativeConv {
+  /** Validates a call's arguments without running it (a plan of 0 parts): throws the addon's errors. */
+  check(kind: 'conv2d' | 'filterGradient', args: number[]): void;
+  memory: WebAssembly.Memory;
+}
+
+function binding(exports: ConvExports, memory: WebAssembly.Memory): HeapConv {
   return {
     isa: 'wasm-simd',
-    conv2d(x, filter, bias, out, dims, relu) {
-      const d = dimsOf(dims);
-      if (typeof relu !== 'boolean') throw new TypeError('conv2d: relu: expected a boolean');
-      const args = [...pointer(memory, 'x', x), ...pointer(memory, 'filter', filter), ...pointer(memory, 'bias', bias, true), ...pointer(memory, 'out', out)];
-      throwIfError(memory, exports.pnet_conv2d(...args, ...d, relu ? 1 : 0));
-    },
-    filterGradient(x, dy, dfilter, dbias, dims) {
-      const d = dimsOf(dims);
-      const args = [...pointer(memory, 'x', x), ...pointer(memory, 'dy', dy), ...pointer(memory, 'dfilter', dfilter), ...pointer(memory, 'dbias', dbias, true)];
-      throwIfError(memory, exports.pnet_filter_gradient(...args, ...d));
+    memory,
+    conv2d: (...args) => runAlone(exports, memory, exports.pnet_plan_conv2d(...conv2dArguments(memory, ...args), 1)),
+    filterGradient: (...args) => runAlone(exports, memory, exports.pnet_plan_filter_gradient(...filterGradientArguments(memory, ...args), 1)),
+    check(kind, args) {
+      throwIfError(memory, kind === 'conv2d' ? exports.pnet_plan_conv2d(...args, 0) : exports.pnet_plan_filter_gradient(...args, 0));
     },
   };
 }
@@ -173,14 +159,14 @@ function binding(exports: ConvExports, memory: WebAssembly.Memory): NativeConv {
  * its first use; undefined if the module is not loaded or the backend is not tfjs-backend-wasm's
  * single-threaded build. @internal
  */
-export function wasmConvFor(backend: object): NativeConv | undefined {
+export function wasmConvFor(backend: object): HeapConv | undefined {
   const cached = attached.get(backend);
   if (cached !== undefined) return cached ?? undefined;
   const tfjs = tfjsModule(backend);
   if (compiled === undefined || tfjs === undefined) return undefined;
-  let conv: NativeConv | null = null;
+  let conv: HeapConv | null = null;
   try {
-    conv = binding(instantiate(compiled, tfjs.wasm, tfjs.memory), tfjs.memory);
+    conv = binding(instantiate(compiled.single, tfjs.wasm, tfjs.memory), tfjs.memory);
   } catch (error) {
     loadError = error;
   }
