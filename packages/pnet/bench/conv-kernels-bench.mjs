@@ -2,12 +2,14 @@
 // the Node addon (where it loads), the same kernels in WebAssembly SIMD128, and tfjs' fused conv2d
 // (XNNPACK), forward (bias + ReLU fused) and filter gradient, for the layer shapes of the 2D and 3D
 // P-Nets (a 3D layer runs as conv2d calls on depth slices batched along N). Prints median ms and
-// GFLOP/s (2 flops per multiply-add), and the wasm/addon ratio.
+// GFLOP/s (2 flops per multiply-add), the wasm/addon ratio, the WebAssembly kernels on 2 threads,
+// and what their one copy per layer costs alone (x in, output back: two typed-array copies).
 //   npm run build && node bench/conv-kernels-bench.mjs   (BENCH_REPEATS=n)
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { convolutionImplementation, initBackend, useConvolutions } from '../dist/index.js';
 import { nativeConv2d, nativeFilterGradient } from '../dist/ops/native-conv.js';
+import { prepareWasmConv } from '../dist/ops/wasm-conv-threads.js';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 5);
 await initBackend('wasm');
@@ -39,9 +41,10 @@ const pads = (k, d) => [Math.floor((d * (k - 1)) / 2), d * (k - 1) - Math.floor(
 const load = () => execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
 console.log(`load average at start: ${load()}; median of ${repeats} after a warm-up; ms (GFLOP/s)`);
 const choices = [
-  ['auto', 'addon'],
-  ['wasm-simd', 'wasm-simd'],
-  ['tfjs', 'tfjs'],
+  ['auto', 'addon', 1],
+  ['wasm-simd', 'wasm-simd', 1],
+  ['wasm-simd', 'wasm-simd 2 threads', 2],
+  ['tfjs', 'tfjs', 1],
 ];
 for (const [name, xShape, kernel, cout, dilation] of layers) {
   const x = tf.randomNormal(xShape);
@@ -52,8 +55,9 @@ for (const [name, xShape, kernel, cout, dilation] of layers) {
   const flops = 2 * xShape[0] * xShape[1] * xShape[2] * kernel[0] * kernel[1] * xShape[3] * cout;
   const cells = [];
   const ms = {};
-  for (const [choice, label] of choices) {
+  for (const [choice, label, threads] of choices) {
     useConvolutions(choice);
+    await prepareWasmConv(threads);
     const impl = convolutionImplementation();
     if (choice === 'auto' && !impl.startsWith('native')) continue;
     const forward =
@@ -74,9 +78,18 @@ for (const [name, xShape, kernel, cout, dilation] of layers) {
     cells.push(cell);
   }
   useConvolutions('auto');
+  // The threads' copies alone: x into a shared buffer, the output back out.
+  const xs = new Float32Array(x.size);
+  const ys = new Float32Array(x.size / xShape[3] * cout);
+  const sharedX = new Float32Array(new SharedArrayBuffer(xs.byteLength));
+  const sharedY = new Float32Array(new SharedArrayBuffer(ys.byteLength));
+  const copy = median(() => {
+    sharedX.set(xs);
+    ys.set(sharedY);
+  });
   const ratio = (a, c) => (ms[a] && ms[c] ? `${(ms[a] / ms[c]).toFixed(2)}×` : '–');
   console.log(
-    `${name.padEnd(42)} | ${cells.join(' | ')} | wasm/addon fwd ${ratio('wasm-simd fwd', 'addon fwd')} dW ${ratio('wasm-simd grad', 'addon grad')} | wasm/tfjs fwd ${ratio('wasm-simd fwd', 'tfjs fwd')}`,
+    `${name.padEnd(42)} | ${cells.join(' | ')} | wasm/addon fwd ${ratio('wasm-simd fwd', 'addon fwd')} dW ${ratio('wasm-simd grad', 'addon grad')} | wasm/tfjs fwd ${ratio('wasm-simd fwd', 'tfjs fwd')} | 2 threads/1 fwd ${ratio('wasm-simd 2 threads fwd', 'wasm-simd fwd')} | copies ${copy.toFixed(1)} ms`,
   );
   tf.dispose([x, f, b, dy]);
 }

@@ -1,7 +1,7 @@
 // Benchmark: tfjs P-Nets (this package, built dist/) on the wasm and cpu backends next to
 // PyTorch 1.13 CPU (Debian /usr/bin/python3) running the same nets on the same machine, in one run.
 //   npm run bench -w @deepigeos/pnet   (BENCH_REPEATS=n, BENCH_MEMORY=0 to skip the 240×240×155 run,
-//   BENCH_ONLY=substring to run some cases)
+//   BENCH_ONLY=substring[,substring…] to run some cases)
 // Each wasm case runs four times, each time in a fresh process: with the package's native conv2d
 // addon (the default in Node on linux-x64), with DEEPIGEOS_PNET_NATIVE=0 (the same kernels in
 // WebAssembly SIMD128, the default in browsers and elsewhere) on 1 and on 2 threads
@@ -17,7 +17,7 @@ import { closePredictWorkers, convolutionImplementation, createPNet2D, createPNe
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-const only = process.env.BENCH_ONLY;
+const only = process.env.BENCH_ONLY?.split(',');
 
 // [D, H, W] for 3D, [H, W] for 2D. cpu runs smaller sizes (it is ~30× slower than wasm).
 // Modes: 'forward' = model.predict; 'stream' = predictVolume of the whole volume (3D: depth-streamed;
@@ -109,7 +109,7 @@ console.log(`load average at start: ${load()}`);
 console.log('tfjs columns: implementation, median wall s (ratio to PyTorch at equal threads; one thread: CPU s and CPU ratio)');
 for (const backend of ['wasm', 'cpu']) {
   for (const item of cases[backend]) {
-    if (only !== undefined && !item.name.includes(only)) continue;
+    if (only !== undefined && !only.some((part) => item.name.includes(part))) continue;
     // PyTorch and every tfjs path back to back per case, so a changing machine load hits all alike.
     const [torch1, torch1cpu] = timeTorch(1, [item])[item.name];
     const settings =

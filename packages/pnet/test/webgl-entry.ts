@@ -4,14 +4,13 @@
 import '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { convolutionImplementation, createPNet2D, createPNet3D, importTorchStateDict, initBackend, readSafetensors } from '@deepigeos/pnet';
+import { convolutionImplementation, createPNet3D, importTorchStateDict, initBackend, readSafetensors } from '@deepigeos/pnet';
 import { wasmPaths } from './browser-wasm-paths.js';
 
-/** The committed fixtures: 3D P-Net (1 channel), R-Net (image + 3 channels), 2D P-Net with batch norm. */
+/** The committed fixtures: 3D P-Net (1 channel) and R-Net (image + 3 channels). */
 const nets: Record<string, () => tfl.LayersModel> = {
   pnet3d_c1: () => createPNet3D({ inputChannels: 1, numClasses: 2 }),
   pnet3d_c4: () => createPNet3D({ inputChannels: 4, numClasses: 2 }),
-  pnet2d_bn: () => createPNet2D({ inputChannels: 3, numClasses: 3, channels: 8, classifierChannels: 16, batchNorm: true }),
 };
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {
