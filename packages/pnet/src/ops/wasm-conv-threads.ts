@@ -223,14 +223,31 @@ export function convThreadCount(): number {
   return active?.threads ?? 1;
 }
 
-/** The threaded kernels with the addon's interface, validating through `heap`; undefined without helpers. @internal */
+/**
+ * Flops per float copied below which a layer stays on the calling thread (zero-copy on tfjs'
+ * heap): 2·KH·KW·Cin·Cout / (Cin + Cout) is the work per input-plus-output value. Measured
+ * (bench/conv-kernels-bench.mjs): 1×1 16→4 (6 flops per value) copies as long as it computes and
+ * 3×3 1→64 (18) ran 1.6× slower on 2 threads, while 3×3 16→16 (144) and wider layers gain.
+ */
+const MIN_FLOPS_PER_COPIED_VALUE = 64;
+
+/** Whether the layer of `dims` ([N, H, W, Cin, KH, KW, Cout, …]) does enough work per copied value for the threads. */
+function worthThreads(dims: number[]): boolean {
+  const [, , , cin = 0, kh = 0, kw = 0, cout = 0] = dims;
+  return (2 * kh * kw * cin * cout) / (cin + cout) >= MIN_FLOPS_PER_COPIED_VALUE;
+}
+
+/**
+ * The threaded kernels with the addon's interface, validating through `heap`; undefined without
+ * helpers. Layers with little work per value ({@link worthThreads}) run on `heap` alone. @internal
+ */
 export function threadedConv(heap: HeapConv): NativeConv | undefined {
   const pool = active;
   if (pool === undefined) return undefined;
   return {
     isa: 'wasm-simd-threads',
-    conv2d: (...args) => pool.conv2d(heap, ...args),
-    filterGradient: (...args) => pool.filterGradient(heap, ...args),
+    conv2d: (...args) => (Array.isArray(args[4]) && worthThreads(args[4]) ? pool.conv2d(heap, ...args) : heap.conv2d(...args)),
+    filterGradient: (...args) => (Array.isArray(args[4]) && worthThreads(args[4]) ? pool.filterGradient(heap, ...args) : heap.filterGradient(...args)),
   };
 }
 
