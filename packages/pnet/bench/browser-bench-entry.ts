@@ -1,7 +1,9 @@
 // Runs in Chromium on a cross-origin-isolated page (bundled by bench/pnet-bench-browser.mjs): the
 // P-Nets on the wasm backend with the package's WebAssembly SIMD kernels on 2 threads and on 1,
 // and with tfjs' own kernels (1 thread: tfjs' threaded build is off in browsers), one path after
-// another per case. Median wall seconds of BENCH_REPEATS runs after a warm-up.
+// another per case. Median wall seconds of each case's repeats after a warm-up. The bundler
+// replaces import.meta.env.VITE_PNET_BENCH_ONLY (substrings of case names, comma-separated) and
+// VITE_PNET_BENCH_PATHS (substrings of path labels).
 import * as tf from '@tensorflow/tfjs-core';
 import { convolutionImplementation, createPNet2D, createPNet3D, initBackend, predictVolume, trainStep } from '@deepigeos/pnet';
 import { wasmPaths } from '../test/browser-wasm-paths.js';
@@ -60,11 +62,17 @@ async function time(c: Case): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }
 
+const env = (import.meta as { env?: Record<string, string | undefined> }).env;
+const only = env?.VITE_PNET_BENCH_ONLY?.split(',');
+const onlyPaths = env?.VITE_PNET_BENCH_PATHS?.split(',');
+
 export default async function run() {
   const rows: { name: string; shape: string; results: { label: string; implementation: string; seconds: number }[] }[] = [];
   for (const c of cases) {
+    if (only !== undefined && !only.some((part) => c.name.includes(part))) continue;
     const results = [];
     for (const path of paths) {
+      if (onlyPaths !== undefined && !onlyPaths.some((part) => path.label.includes(part))) continue;
       await initBackend('wasm', { wasmPaths, ...path.options });
       results.push({ label: path.label, implementation: convolutionImplementation(), seconds: await time(c) });
     }
