@@ -181,7 +181,13 @@ describe('demo with the bundled weights and sample', () => {
     expect(r.out).toMatch(/3D pipeline on volume/);
     // The header says which kernels ran the convolutions (pnet's addon on linux-x64 with AVX2).
     const kernels = convolutionImplementation();
-    expect(r.out).toMatch(kernels === 'tfjs' ? /backend wasm\n/ : /backend wasm, native (AVX-512|AVX2) convolutions\n/);
+    expect(r.out).toMatch(
+      kernels === 'tfjs'
+        ? /backend wasm\n/
+        : kernels.startsWith('wasm-simd')
+          ? /backend wasm, WebAssembly SIMD convolutions( on threads)?\n/
+          : /backend wasm, native (AVX-512|AVX2) convolutions\n/,
+    );
     expect(r.out).toMatch(/pnet3d \(\d+ params, \+ CRF-Net\(f\)\), .*rnet3d \(\d+ params, \+ CRF-Net\(fu\)\)/);
     expect(r.out).toMatch(/region of interest: the reference's bounding box \+ 8 voxels/);
     expect(dice(r.out, 'P-Net')).toHaveLength(1);

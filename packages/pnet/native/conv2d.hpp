@@ -1,5 +1,6 @@
 // Direct NHWC conv2d (stride 1, explicit pads, per-axis dilation, fused bias + ReLU, float32):
-// the shapes, the workspace, and the ISA-specific entry points. Plain C++ with no templates from
+// the shapes, the workspace, and the ISA-specific entry points (AVX2, AVX-512 in the Node addon;
+// WebAssembly SIMD128 in wasm/pnet-conv.wasm; one kernel source, conv2d_kernel.inc). Plain C++ with no templates from
 // the standard library, because the kernels are compiled with -mavx2/-mavx512f and must not emit
 // inline functions that the rest of the addon could link against (an illegal instruction on CPUs
 // without those extensions).
@@ -36,8 +37,10 @@ struct KernelGeometry {
 
 KernelGeometry geometry_avx2(int64_t cout);
 KernelGeometry geometry_avx512(int64_t cout);
+KernelGeometry geometry_wasm(int64_t cout);
 void conv2d_avx2(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
 void conv2d_avx512(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
+void conv2d_wasm(const ConvShape& s, const float* x, const float* filter, const float* bias, float* out, const ConvWorkspace& ws);
 /**
  * Filter (and bias) gradient of the convolution `s`: dfilter [KH, KW, Cin, Cout] = Σ over output
  * positions of the input seen through each tap times dy [N, out_h, out_w, Cout]; dbias [Cout] =
@@ -45,5 +48,21 @@ void conv2d_avx512(const ConvShape& s, const float* x, const float* filter, cons
  */
 void filter_gradient_avx2(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
 void filter_gradient_avx512(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
+void filter_gradient_wasm(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
+
+// Row-range entry points, so several threads can share one call (the WebAssembly threads): output
+// rows are the flattened (n, oy) pairs. conv2d = pack_filter into ws.packed, then conv2d_rows over
+// every row. filter_gradient = zero ws.packed (the accumulator) and dbias, filter_gradient_rows
+// over every row (adding to both), then copy the accumulator's Cout columns into dfilter.
+#define PNET_ROW_KERNELS(isa)                                                                                                      \
+  void pack_filter_##isa(const ConvShape& s, const float* filter, float* packed);                                                   \
+  void conv2d_rows_##isa(const ConvShape& s, const float* x, const float* bias, float* out, const ConvWorkspace& ws, int64_t r0,     \
+                         int64_t r1);                                                                                               \
+  void filter_gradient_rows_##isa(const ConvShape& s, const float* x, const float* dy, float* dbias, const ConvWorkspace& ws, int64_t r0, \
+                                  int64_t r1);
+PNET_ROW_KERNELS(avx2)
+PNET_ROW_KERNELS(avx512)
+PNET_ROW_KERNELS(wasm)
+#undef PNET_ROW_KERNELS
 
 }  // namespace pnet

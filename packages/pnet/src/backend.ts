@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './errors.js';
+import { type ConvolutionChoice, useConvolutions, wasmKernelsChosen } from './ops/native-conv.js';
+import { loadWasmConv } from './ops/wasm-conv.js';
+import { prepareWasmConv } from './ops/wasm-conv-threads.js';
 
 /** Backend names this helper knows how to rank. Any other registered backend may be named explicitly. */
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu' | (string & {});
@@ -21,6 +24,19 @@ export interface InitBackendOptions {
    * Set it before the wasm backend first initialises.
    */
   wasmThreads?: boolean;
+  /**
+   * Convolutions on the wasm backend (as {@link useConvolutions}): `'auto'` (the package's kernels:
+   * the Node addon, else WebAssembly SIMD), `'wasm-simd'`, or `'tfjs'` (tfjs' own kernels).
+   * Unset keeps the current choice.
+   */
+  convolutions?: ConvolutionChoice;
+  /**
+   * Threads running the package's WebAssembly convolutions (each layer's inputs are then copied
+   * to a shared memory and back). Default: Node `DEEPIGEOS_PNET_THREADS`, else the available
+   * cores up to 4; browsers the cores up to 4 on cross-origin-isolated pages (SharedArrayBuffer),
+   * else 1. `1` keeps them on the calling thread, on tfjs' heap without copies.
+   */
+  convolutionThreads?: number;
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -48,6 +64,13 @@ export function defaultBackendOrder(): BackendName[] {
 export async function initBackend(name?: BackendName, options: InitBackendOptions = {}): Promise<string> {
   if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths as string);
   if (!isNode && options.wasmThreads !== true) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (options.convolutions !== undefined) useConvolutions(options.convolutions);
+  await loadWasmConv();
+  const ready = async (): Promise<string> => {
+    await tf.ready();
+    if (tf.getBackend() === 'wasm' && wasmKernelsChosen()) await prepareWasmConv(options.convolutionThreads);
+    return tf.getBackend();
+  };
   const registered = new Set(Object.keys(tf.engine().registryFactory));
   if (name !== undefined) {
     if (!registered.has(name)) {
@@ -57,18 +80,16 @@ export async function initBackend(name?: BackendName, options: InitBackendOption
       );
     }
     if (!(await tf.setBackend(name))) throw new BackendError(`initBackend: backend '${name}' failed to initialise`);
-    await tf.ready();
-    return tf.getBackend();
+    return ready();
   }
   const failed: string[] = [];
   for (const candidate of defaultBackendOrder()) {
     if (!registered.has(candidate)) continue;
-    if (tf.getBackend() === candidate) return candidate;
+    if (tf.getBackend() === candidate) return ready();
     try {
       if (await tf.setBackend(candidate)) {
-        await tf.ready();
         if (candidate === 'cpu' && failed.includes('wasm')) warnCpuFallback();
-        return tf.getBackend();
+        return await ready();
       }
     } catch {
       // A backend that fails to initialise (e.g. no WebGL context) falls through to the next one.

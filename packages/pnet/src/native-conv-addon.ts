@@ -1,9 +1,11 @@
 // Node only (imported by node-platform.ts and the predict worker): loads the package's Node addon
-// and installs its direct conv2d as platform.nativeConv, unless DEEPIGEOS_PNET_NATIVE=0, the
-// addon is missing for this platform, or the CPU lacks AVX2 + FMA (then the tfjs path stays).
+// and installs its direct conv2d as platform.nativeConv, unless DEEPIGEOS_PNET_NATIVE=0 or
+// =tfjs, the addon is missing for this platform, or the CPU lacks AVX2 + FMA (then the same
+// kernels run in WebAssembly, compiled by wasm-conv-node.ts; =tfjs selects tfjs' kernels).
 import { createRequire } from 'node:module';
-import type { NativeConv } from './ops/native-conv.js';
+import { type NativeConv, useConvolutions } from './ops/native-conv.js';
 import { platform } from './platform.js';
+import './wasm-conv-node.js';
 
 interface Addon {
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: number[], relu: boolean, isa: string): void;
@@ -17,7 +19,7 @@ const candidatePaths = ['../build/Release/pnet_conv.node', `../prebuilds/${proce
 
 /** The addon's kernels for this CPU and `DEEPIGEOS_PNET_NATIVE`, or undefined. @internal */
 export function loadNativeConv(setting = process.env.DEEPIGEOS_PNET_NATIVE): NativeConv | undefined {
-  if (setting === '0') return undefined;
+  if (setting === '0' || setting === 'tfjs') return undefined;
   const require = createRequire(import.meta.url);
   for (const path of candidatePaths) {
     let addon: Addon;
@@ -39,3 +41,4 @@ export function loadNativeConv(setting = process.env.DEEPIGEOS_PNET_NATIVE): Nat
 }
 
 platform.nativeConv = loadNativeConv();
+if (process.env.DEEPIGEOS_PNET_NATIVE === 'tfjs') useConvolutions('tfjs');

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // run `npm run build` first, browser.test.ts does).
 import {
   activeBackend,
+  convolutionImplementation,
   createPNet3D,
   importTorchStateDict,
   initBackend,
@@ -13,7 +14,9 @@ import {
   readSafetensors,
   saveCheckpoint,
   trainStep,
+  useConvolutions,
 } from '@deepigeos/pnet';
+import { wasmPaths } from './browser-wasm-paths.js';
 
 
 async function fetchBytes(url: URL): Promise<Uint8Array> {
@@ -27,25 +30,28 @@ function tensorFrom(bytes: Uint8Array, key: string): tf.Tensor {
 
 export default async function run() {
   // Literal URLs so the bundler emits the wasm files next to the bundle.
-  const backend = await initBackend(undefined, {
-    wasmPaths: {
-      'tfjs-backend-wasm.wasm': new URL('../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', import.meta.url).href,
-      'tfjs-backend-wasm-simd.wasm': new URL('../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', import.meta.url).href,
-      'tfjs-backend-wasm-threaded-simd.wasm': new URL(
-        '../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm',
-        import.meta.url,
-      ).href,
-    },
-  });
-  const model = createPNet3D({ inputChannels: 1, numClasses: 2 });
-  importTorchStateDict(model, await fetchBytes(new URL('./fixtures/pnet3d_c1.weights.safetensors', import.meta.url)));
-  const io = await fetchBytes(new URL('./fixtures/pnet3d_c1.io.safetensors', import.meta.url));
-  const t0 = performance.now();
-  const logits = (model.predict(tensorFrom(io, 'input')) as tf.Tensor).dataSync();
-  const forwardMs = performance.now() - t0;
-  const expected = tensorFrom(io, 'logits').dataSync();
-  let parityMaxDiff = 0;
-  for (let i = 0; i < expected.length; i++) parityMaxDiff = Math.max(parityMaxDiff, Math.abs(logits[i]! - expected[i]!));
+  const backend = await initBackend(undefined, { wasmPaths });
+
+  // PyTorch parity on both convolution paths of the browser: the package's WebAssembly SIMD
+  // kernels (the default) and tfjs' own kernels.
+  const defaultImplementation = convolutionImplementation();
+  const parity: Record<string, { implementation: string; maxDiff: number; forwardMs: number }> = {};
+  for (const choice of ['auto', 'tfjs'] as const) {
+    useConvolutions(choice);
+    for (const net of ['pnet3d_c1', 'pnet3d_c4']) {
+      const model = createPNet3D({ inputChannels: net === 'pnet3d_c1' ? 1 : 4, numClasses: 2 });
+      importTorchStateDict(model, await fetchBytes(new URL(`./fixtures/${net}.weights.safetensors`, import.meta.url)));
+      const io = await fetchBytes(new URL(`./fixtures/${net}.io.safetensors`, import.meta.url));
+      const t0 = performance.now();
+      const logits = (model.predict(tensorFrom(io, 'input')) as tf.Tensor).dataSync();
+      const forwardMs = performance.now() - t0;
+      const expected = tensorFrom(io, 'logits').dataSync();
+      let maxDiff = 0;
+      for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i]! - expected[i]!));
+      parity[`${net} ${choice}`] = { implementation: convolutionImplementation(), maxDiff, forwardMs };
+    }
+  }
+  useConvolutions('auto');
 
   // Training: repeated steps on one batch must lower the loss.
   const small = createPNet3D({ inputChannels: 1, numClasses: 2, channels: 4, dropout: 0 });
@@ -73,8 +79,8 @@ export default async function run() {
   return {
     backend,
     active: activeBackend(),
-    parityMaxDiff,
-    forwardMs,
+    defaultImplementation,
+    parity,
     firstLoss: losses[0]!,
     lastLoss: losses[losses.length - 1]!,
     checkpointMaxDiff,

@@ -1,23 +1,29 @@
-// The convolution paths the op tests run: the cpu backend, wasm with the native addon (the
-// default in Node), and wasm with tfjs' own kernels (XNNPACK), as with DEEPIGEOS_PNET_NATIVE=0.
-import { afterAll } from 'vitest';
+// The convolution paths the op tests run: the cpu backend, wasm with the package's kernels as
+// Node picks them (the addon where it loads), wasm with the package's WebAssembly SIMD kernels on
+// one thread (zero-copy on tfjs' heap) and on two threads (browsers, other platforms,
+// DEEPIGEOS_PNET_NATIVE=0), and wasm with tfjs' own kernels (XNNPACK, DEEPIGEOS_PNET_NATIVE=tfjs).
+import { afterAll, expect } from 'vitest';
 import { initBackend } from '../src/backend.js';
-import { platform } from '../src/platform.js';
+import { convolutionImplementation, useConvolutions } from '../src/ops/native-conv.js';
 
-export type ConvolutionPath = 'cpu' | 'wasm' | 'wasm-tfjs';
-export const convolutionPaths: readonly ConvolutionPath[] = ['cpu', 'wasm', 'wasm-tfjs'];
+export type ConvolutionPath = 'cpu' | 'wasm' | 'wasm-simd' | 'wasm-simd-threads' | 'wasm-tfjs';
+export const convolutionPaths: readonly ConvolutionPath[] = ['cpu', 'wasm', 'wasm-simd', 'wasm-simd-threads', 'wasm-tfjs'];
 
-const loaded = platform.nativeConv;
-
-/** Switches the backend and the native addon on or off for `path`; call in every test. */
+/** Switches the backend and the convolutions for `path`; call in every test. */
 export async function useConvolutionPath(path: ConvolutionPath): Promise<void> {
-  await initBackend(path === 'cpu' ? 'cpu' : 'wasm');
-  platform.nativeConv = path === 'wasm-tfjs' ? undefined : loaded;
+  if (path === 'cpu') {
+    await initBackend('cpu');
+    return;
+  }
+  const convolutions = path === 'wasm-tfjs' ? 'tfjs' : path.startsWith('wasm-simd') ? 'wasm-simd' : 'auto';
+  await initBackend('wasm', { convolutions, convolutionThreads: path === 'wasm-simd-threads' ? 2 : 1 });
+  // The WebAssembly kernels ship with the package: they must load everywhere.
+  if (path.startsWith('wasm-simd')) expect(convolutionImplementation()).toBe(path);
 }
 
-/** Call inside a describe block that switches the addon off: restores it for the files' later blocks. */
+/** Call inside a describe block that switches the convolutions: restores the default for the files' later blocks. */
 export function restoreNativeAfterAll(): void {
   afterAll(() => {
-    platform.nativeConv = loaded;
+    useConvolutions('auto');
   });
 }

@@ -1,17 +1,21 @@
-// The Node addon's direct conv2d: equal to tfjs' conv2d on the cpu backend over odd channel
-// counts, kernels, dilations, pads larger than the image, batches and the fused epilogue; its
-// argument validation (JS errors, never a crash); the loader's switches; and worker threads.
+// The package's direct conv2d, as the Node addon (each ISA) and as WebAssembly SIMD128: equal to
+// tfjs' conv2d on the cpu backend over odd channel counts, kernels, dilations, pads larger than
+// the image, batches and the fused epilogue; their argument validation (the same JS errors, never
+// a crash); the loader's switches; and worker threads.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadNativeConv } from '../src/native-conv-addon.js';
 import { conv2dFast } from '../src/ops/conv2d-fast.js';
-import { convolutionImplementation, nativeConv2d, nativeFilterGradient } from '../src/ops/native-conv.js';
+import { convolutionImplementation, type NativeConv, nativeConv2d, nativeFilterGradient, useConvolutions } from '../src/ops/native-conv.js';
+import { wasmConvFor } from '../src/ops/wasm-conv.js';
+import { prepareWasmConv, threadedConv } from '../src/ops/wasm-conv-threads.js';
+import { heapOutputs, wasmHeapView } from '../src/ops/wasm-heap.js';
 import { platform } from '../src/platform.js';
 import { nativeExpected, packageDir } from './fixtures.js';
 import { maxAbs, maxAbsDiff, randomArray } from './reference.js';
@@ -78,22 +82,62 @@ function cases(): Case[] {
 
 const native = nativeExpected();
 
-it(`convolutionImplementation: ${native ? 'the addon on wasm (linux-x64 with AVX2 + FMA)' : 'tfjs (no AVX2 + FMA or not linux-x64)'}, tfjs on cpu`, async () => {
+// Two threads for the threaded WebAssembly kernels, started once for the file.
+beforeAll(async () => {
+  await initBackend('wasm');
+  await prepareWasmConv(2);
+});
+
+/**
+ * Runs `body` once per kernel build this machine runs: each ISA of the addon (where it loads),
+ * then the WebAssembly SIMD kernels (everywhere) on one thread and on two. The backend must be wasm.
+ */
+function forEachKernel(body: (name: string) => void): void {
+  const loaded = platform.nativeConv;
+  const heap = wasmConvFor(tf.backend())!;
+  const kernels: NativeConv[] = [heap, threadedConv(heap)!];
+  for (const isa of native ? (['avx512', 'avx2'] as const) : []) {
+    const kernel = loadNativeConv(isa === 'avx2' ? 'avx2' : undefined)!;
+    if (kernel.isa === isa) kernels.unshift(kernel); // else this CPU lacks AVX-512
+  }
+  for (const kernel of kernels) {
+    platform.nativeConv = kernel;
+    try {
+      expect(convolutionImplementation()).toBe(kernel.isa.startsWith('wasm') ? kernel.isa : `native-${kernel.isa}`);
+      body(kernel.isa);
+    } finally {
+      platform.nativeConv = loaded;
+    }
+  }
+}
+
+it(`convolutionImplementation: ${native ? 'the addon on wasm (linux-x64 with AVX2 + FMA)' : 'wasm-simd-threads (no AVX2 + FMA or not linux-x64)'}, wasm-simd(-threads) and tfjs when chosen, tfjs on cpu`, async () => {
   await initBackend('wasm');
   const flags = native ? readFileSync('/proc/cpuinfo', 'utf8') : '';
   const isa = native && /^flags\s*:.*\bavx512f\b/m.test(flags) ? 'avx512' : 'avx2';
-  expect(convolutionImplementation()).toBe(native ? `native-${isa}` : 'tfjs');
+  // Two threads were started for the file (a machine without the addon would use them by default).
+  expect(convolutionImplementation()).toBe(native ? `native-${isa}` : 'wasm-simd-threads');
+  await initBackend('wasm', { convolutions: 'wasm-simd', convolutionThreads: 2 });
+  expect(convolutionImplementation()).toBe('wasm-simd-threads');
+  await initBackend('wasm', { convolutionThreads: 1 });
+  expect(convolutionImplementation()).toBe('wasm-simd');
+  await initBackend('wasm', { convolutionThreads: 2 });
+  expect(convolutionImplementation()).toBe('wasm-simd-threads');
+  useConvolutions('tfjs');
+  expect(convolutionImplementation()).toBe('tfjs');
+  expect(() => useConvolutions('xnnpack' as 'tfjs')).toThrow(TypeError);
+  useConvolutions('auto');
   await initBackend('cpu');
   expect(convolutionImplementation()).toBe('tfjs');
   await initBackend('wasm');
 });
 
-describe.runIf(native)('native conv2d (Node addon) on the wasm heap', () => {
+describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', () => {
   for (const c of cases()) {
     const name =
       `x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}` +
       `${c.bias ? ' +bias' : ''}${c.relu ? ' relu' : ''}`;
-    it(`${name}: equals tf.conv2d on cpu to 1e-5 relative (every ISA)`, async () => {
+    it(`${name}: equals tf.conv2d on cpu to 1e-5 relative (every ISA, wasm-simd on 1 and 2 threads)`, async () => {
       const xData = randomArray(c.x.reduce((a, b) => a * b), 11);
       const fShape = [...c.k, c.x[3], c.cout];
       const fData = randomArray(fShape.reduce((a, b) => a * b), 12);
@@ -108,25 +152,20 @@ describe.runIf(native)('native conv2d (Node addon) on the wasm heap', () => {
       const shape = ref.shape;
       ref.dispose();
       await initBackend('wasm');
-      const loaded = platform.nativeConv!;
-      for (const isa of ['avx512', 'avx2'] as const) {
-        const kernel = loadNativeConv(isa === 'avx2' ? 'avx2' : undefined)!;
-        if (kernel.isa !== isa) continue; // this CPU lacks AVX-512
-        platform.nativeConv = kernel;
+      forEachKernel((isa) => {
         const x = tf.tensor4d(xData, c.x);
         const f = tf.tensor4d(fData, fShape as [number, number, number, number]);
         const b = c.bias ? tf.tensor1d(bData) : undefined;
         const y = nativeConv2d(x, f, c.pads, c.dil, b, c.relu)!;
-        platform.nativeConv = loaded;
         expect(y.shape).toEqual(shape);
         expect(maxAbsDiff(y.dataSync(), expected), isa).toBeLessThanOrEqual(1e-5 * Math.max(1e-3, maxAbs(expected)));
         tf.dispose([x, f, y, ...(b ? [b] : [])]);
-      }
+      });
     });
   }
 
   for (const c of cases()) {
-    it(`x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}: filter and bias gradients equal float64 sums (every ISA)`, async () => {
+    it(`x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}: filter and bias gradients equal float64 sums (every ISA, wasm-simd on 1 and 2 threads)`, async () => {
       const [n, h, w, cin] = c.x;
       const [kh, kw] = c.k;
       const outH = h + c.pads[0][0] + c.pads[0][1] - c.dil[0] * (kh - 1);
@@ -158,40 +197,71 @@ describe.runIf(native)('native conv2d (Node addon) on the wasm heap', () => {
         }
       }
       await initBackend('wasm');
-      const loaded = platform.nativeConv!;
-      for (const isa of ['avx512', 'avx2'] as const) {
-        const kernel = loadNativeConv(isa === 'avx2' ? 'avx2' : undefined)!;
-        if (kernel.isa !== isa) continue;
-        platform.nativeConv = kernel;
+      forEachKernel((isa) => {
         const x = tf.tensor4d(xData, c.x);
         const dy = tf.tensor4d(dyData, [n, outH, outW, c.cout]);
         const g = nativeFilterGradient(x, dy, c.k, c.pads, c.dil, c.bias)!;
-        platform.nativeConv = loaded;
         expect(g.filter.shape).toEqual([kh, kw, cin, c.cout]);
         expect(maxAbsDiff(g.filter.dataSync(), refFilter), isa).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(refFilter)));
         if (c.bias) expect(maxAbsDiff(g.bias!.dataSync(), refBias), isa).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(refBias)));
         else expect(g.bias).toBeUndefined();
         tf.dispose([x, dy, g.filter, ...(g.bias ? [g.bias] : [])]);
-      }
+      });
     });
   }
 
   it('leaves tensors and heap consistent: output allocated by the backend, inputs untouched, no leak', async () => {
     await initBackend('wasm');
-    const x = tf.tensor4d(randomArray(2 * 9 * 10 * 3, 21), [2, 9, 10, 3]);
-    const f = tf.tensor4d(randomArray(3 * 3 * 3 * 4, 22), [3, 3, 3, 4]);
-    const xBefore = x.dataSync().slice();
-    const before = tf.memory().numTensors;
-    const y = nativeConv2d(x, f, [[1, 1], [1, 1]], [1, 1], undefined, false)!;
-    expect(tf.memory().numTensors).toBe(before + 1);
-    expect(maxAbsDiff(x.dataSync(), xBefore)).toBe(0);
-    // A large allocation afterwards (heap growth detaches old views) keeps y's values.
-    const values = y.dataSync().slice();
-    const big = tf.zeros([64 << 20]);
-    expect(maxAbsDiff(y.dataSync(), values)).toBe(0);
-    tf.dispose([x, f, y, big]);
+    forEachKernel(heapConsistency);
   });
 });
+
+function heapConsistency(): void {
+  const x = tf.tensor4d(randomArray(2 * 9 * 10 * 3, 21), [2, 9, 10, 3]);
+  const f = tf.tensor4d(randomArray(3 * 3 * 3 * 4, 22), [3, 3, 3, 4]);
+  const xBefore = x.dataSync().slice();
+  const before = tf.memory().numTensors;
+  const y = nativeConv2d(x, f, [[1, 1], [1, 1]], [1, 1], undefined, false)!;
+  expect(tf.memory().numTensors).toBe(before + 1);
+  expect(maxAbsDiff(x.dataSync(), xBefore)).toBe(0);
+  // A large allocation afterwards (heap growth detaches old views) keeps y's values.
+  const values = y.dataSync().slice();
+  const big = tf.zeros([64 << 20]);
+  expect(maxAbsDiff(y.dataSync(), values)).toBe(0);
+  tf.dispose([x, f, y, big]);
+}
+
+// [N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight, dh, dw]: 1×4×5×2 → 1×4×5×3, 3×3 'same'.
+const dims = [1, 4, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1];
+/** Valid conv2d arguments without the ISA: x, filter, bias, out, dims, relu. */
+const validArgs = (): unknown[] => [new Float32Array(40), new Float32Array(54), new Float32Array(3), new Float32Array(60), [...dims], true];
+const withArg = (i: number, v: unknown) => {
+  const args = validArgs();
+  args[i] = v;
+  return args;
+};
+const withDim = (i: number, v: number) => withArg(4, dims.map((d, j) => (j === i ? v : d)));
+/** Bad arguments and the error both builds give (beyond the arity and ISA checks of the addon). */
+const badArgs: [string, unknown[], RegExp][] = [
+  ['x as Float64Array', withArg(0, new Float64Array(40)), /x: expected a Float32Array/],
+  ['filter as an array', withArg(1, [0]), /filter: expected a Float32Array/],
+  ['bias as a number', withArg(2, 3), /bias: expected a Float32Array or null/],
+  ['out missing', withArg(3, undefined), /out: expected a Float32Array/],
+  ['dims too short', withArg(4, dims.slice(0, 12)), /dims: expected an array of 13 integers/],
+  ['a fractional dim', withDim(1, 4.5), /integers/],
+  ['a NaN dim', withDim(2, Number.NaN), /integers/],
+  ['a dim beyond 2^31', withDim(0, 2 ** 40), /integers/],
+  ['zero channels', withDim(3, 0), /at least 1/],
+  ['zero dilation', withDim(11, 0), /at least 1/],
+  ['a negative pad', withDim(8, -1), /non-negative/],
+  ['kernel larger than the padded input', withDim(12, 9), /larger than the padded input/],
+  ['sizes whose product overflows', withArg(4, [2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 1, 1, 1, 0, 0, 0, 0, 1, 1]), /overflow/],
+  ['x too short', withArg(0, new Float32Array(39)), /x: length/],
+  ['filter too long', withArg(1, new Float32Array(55)), /filter: length/],
+  ['bias of the wrong length', withArg(2, new Float32Array(2)), /bias: length/],
+  ['out too short', withArg(3, new Float32Array(59)), /out: length/],
+  ['relu not boolean', withArg(5, 1), /relu: expected a boolean/],
+];
 
 describe.runIf(native)('addon argument validation: JS errors, never a crash', () => {
   const require = createRequire(import.meta.url);
@@ -201,15 +271,7 @@ describe.runIf(native)('addon argument validation: JS errors, never a crash', ()
     isas: string[];
   };
   const isa = addon.isas[0]!;
-  // [N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight, dh, dw]: 1×4×5×2 → 1×4×5×3, 3×3 'same'.
-  const dims = [1, 4, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1];
-  const valid = (): unknown[] => [new Float32Array(40), new Float32Array(54), new Float32Array(3), new Float32Array(60), [...dims], true, isa];
-  const withArg = (i: number, v: unknown) => {
-    const args = valid();
-    args[i] = v;
-    return args;
-  };
-  const withDim = (i: number, v: number) => withArg(4, dims.map((d, j) => (j === i ? v : d)));
+  const valid = (): unknown[] => [...validArgs(), isa];
 
   it('accepts the valid call', () => {
     expect(() => addon.conv2d(...valid())).not.toThrow();
@@ -217,25 +279,8 @@ describe.runIf(native)('addon argument validation: JS errors, never a crash', ()
 
   const bad: [string, unknown[], RegExp][] = [
     ['too few arguments', valid().slice(0, 6), /expected 7 arguments/],
-    ['x as Float64Array', withArg(0, new Float64Array(40)), /x: expected a Float32Array/],
-    ['filter as an array', withArg(1, [0]), /filter: expected a Float32Array/],
-    ['bias as a number', withArg(2, 3), /bias: expected a Float32Array or null/],
-    ['out missing', withArg(3, undefined), /out: expected a Float32Array/],
-    ['dims too short', withArg(4, dims.slice(0, 12)), /dims: expected an array of 13 integers/],
-    ['a fractional dim', withDim(1, 4.5), /integers/],
-    ['a NaN dim', withDim(2, Number.NaN), /integers/],
-    ['a dim beyond 2^31', withDim(0, 2 ** 40), /integers/],
-    ['zero channels', withDim(3, 0), /at least 1/],
-    ['zero dilation', withDim(11, 0), /at least 1/],
-    ['a negative pad', withDim(8, -1), /non-negative/],
-    ['kernel larger than the padded input', withDim(12, 9), /larger than the padded input/],
-    ['sizes whose product overflows', withArg(4, [2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 1, 1, 1, 0, 0, 0, 0, 1, 1]), /overflow/],
-    ['x too short', withArg(0, new Float32Array(39)), /x: length/],
-    ['filter too long', withArg(1, new Float32Array(55)), /filter: length/],
-    ['bias of the wrong length', withArg(2, new Float32Array(2)), /bias: length/],
-    ['out too short', withArg(3, new Float32Array(59)), /out: length/],
-    ['relu not boolean', withArg(5, 1), /relu: expected a boolean/],
-    ['an unknown ISA', withArg(6, 'sse2'), /not supported on this CPU/],
+    ...badArgs.map(([what, args, message]): [string, unknown[], RegExp] => [what, [...args, isa], message]),
+    ['an unknown ISA', [...validArgs(), 'sse2'], /not supported on this CPU/],
   ];
   for (const [what, args, message] of bad) {
     it(`${what} → error`, () => {
@@ -275,6 +320,50 @@ describe.runIf(native)('addon argument validation: JS errors, never a crash', ()
   });
 });
 
+describe('WebAssembly kernels argument validation: the errors of the addon, never a trap', () => {
+  let conv: NativeConv;
+  let region: tf.Tensor;
+  beforeAll(async () => {
+    await initBackend('wasm');
+    conv = wasmConvFor(tf.backend())!;
+    [region] = heapOutputs([[4096]]);
+  });
+  afterAll(() => {
+    region.dispose();
+  });
+  /** The arguments with every Float32Array replaced by a heap view of its length (disjoint, 512 floats apart). */
+  const onHeap = (args: unknown[]): unknown[] => {
+    const heap = wasmHeapView()!(region);
+    return args.map((a, i) => (a instanceof Float32Array ? heap.subarray(512 * i, 512 * i + a.length) : a));
+  };
+  const call = (args: unknown[]) => (conv.conv2d as (...a: unknown[]) => void)(...args);
+
+  it('accepts the valid call; rejects arrays that are not on the heap', () => {
+    expect(conv.isa).toBe('wasm-simd');
+    expect(() => call(onHeap(validArgs()))).not.toThrow();
+    expect(() => call(validArgs())).toThrow(TypeError);
+  });
+  for (const [what, args, message] of badArgs) {
+    it(`${what} → ${message.source.includes('expected') ? 'TypeError' : 'error'}`, () => {
+      expect(() => call(onHeap(args))).toThrow(message);
+    });
+  }
+
+  it('output or gradients overlapping an input → RangeError; sizes beyond the heap → RangeError', () => {
+    const heap = wasmHeapView()!(region);
+    const [, filter, bias] = onHeap(validArgs()) as Float32Array[];
+    expect(() => call([heap.subarray(0, 40), filter, bias, heap.subarray(30, 90), dims, false])).toThrow(RangeError);
+    expect(() => call([heap.subarray(0, 40), filter, bias, heap.subarray(30, 90), dims, false])).toThrow(/out must not overlap x/);
+    expect(() => conv.filterGradient(heap.subarray(0, 40), heap.subarray(100, 160), heap.subarray(39, 93), null, dims)).toThrow(/dfilter must not overlap x/);
+    expect(() => conv.filterGradient(heap.subarray(0, 40), heap.subarray(100, 160), heap.subarray(200, 254), heap.subarray(159, 162), dims)).toThrow(
+      /dbias must not overlap dy/,
+    );
+    // Sizes far beyond the heap: refused by the length checks before anything is read.
+    const huge = [1, 1, 1, 2 ** 30, 1, 1, 1, 0, 0, 0, 0, 1, 1];
+    expect(() => conv.filterGradient(heap.subarray(0, 1), heap.subarray(1, 2), heap.subarray(2, 3), null, huge)).toThrow(/length does not match/);
+  });
+});
+
 describe.runIf(native)('loader switches (built package, fresh processes)', () => {
   const implementation = (env: Record<string, string>) =>
     execFileSync(
@@ -283,9 +372,11 @@ describe.runIf(native)('loader switches (built package, fresh processes)', () =>
       { cwd: packageDir, encoding: 'utf8', env: { ...process.env, ...env } },
     ).trim();
 
-  it('DEEPIGEOS_PNET_NATIVE=0 → tfjs, =avx2 → native-avx2, unset → the best ISA', () => {
+  it('DEEPIGEOS_PNET_NATIVE=0 → wasm-simd(-threads by DEEPIGEOS_PNET_THREADS), =tfjs → tfjs, =avx2 → native-avx2, unset → the best ISA', () => {
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
-    expect(implementation({ DEEPIGEOS_PNET_NATIVE: '0' })).toBe('tfjs');
+    expect(implementation({ DEEPIGEOS_PNET_NATIVE: '0', DEEPIGEOS_PNET_THREADS: '1' })).toBe('wasm-simd');
+    expect(implementation({ DEEPIGEOS_PNET_NATIVE: '0', DEEPIGEOS_PNET_THREADS: '2' })).toBe('wasm-simd-threads');
+    expect(implementation({ DEEPIGEOS_PNET_NATIVE: 'tfjs' })).toBe('tfjs');
     expect(implementation({ DEEPIGEOS_PNET_NATIVE: 'avx2' })).toBe('native-avx2');
     expect(implementation({ DEEPIGEOS_PNET_NATIVE: '' })).toBe(`native-${loadNativeConv()!.isa}`);
   });

@@ -32,8 +32,8 @@ beforeAll(async () => {
 describe('PyTorch parity (fixtures from scripts/make-torch-fixtures.py)', () => {
   restoreNativeAfterAll();
   for (const net of nets) {
-    // Both convolution paths of the wasm backend: the native addon (default in Node) and XNNPACK.
-    for (const path of ['wasm', 'wasm-tfjs'] as const) {
+    // Every convolution path of the wasm backend: the addon (default in Node), the WebAssembly SIMD kernels (browsers) and XNNPACK.
+    for (const path of ['wasm', 'wasm-simd', 'wasm-simd-threads', 'wasm-tfjs'] as const) {
     it(`${net.name} on ${path}: imported weights reproduce PyTorch logits to 1e-4`, async () => {
       await useConvolutionPath(path);
       const model = net.make();

@@ -1,8 +1,10 @@
 // Backend selection, the ready() contract and validation order.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { GeodesicBackendError, GeodesicRangeError, backend, geodesicDistance } from '../../src/index.js';
 import { loadBackend } from '../../src/loader-node.js';
+import { highestGlibcMinor } from '../../../../scripts/glibc-versions.mjs';
 
 describe('loader', () => {
   it('validates input before needing a backend, and refuses to compute before ready()', () => {
@@ -14,6 +16,11 @@ describe('loader', () => {
 
   it('rejects an unknown forced backend name', async () => {
     await expect(loadBackend('gpu')).rejects.toThrow(/DEEPIGEOS_GEODESIC_BACKEND: expected 'native' or 'wasm'/);
+  });
+
+  it('the prebuilt linux-x64 addon asks for glibc 2.28 at most (RHEL 8, Ubuntu 20.04 load it)', () => {
+    const addon = readFileSync(new URL('../../prebuilds/linux-x64/geodesic.node', import.meta.url));
+    expect(highestGlibcMinor(addon)).toBeLessThanOrEqual(28);
   });
 
   it('prefers native when nothing is forced', async () => {

@@ -15,7 +15,8 @@ import '../layers/pnet-block.js';
 import { type DepthStreamPlan, depthStreamPlan } from './depth-stream.js';
 import { type ModelArtifacts, runJob, type WindowJob, type WindowOutput } from './window-predictor.js';
 
-await initBackend((workerData as { backend: string }).backend);
+// One thread per worker: predictVolume's workers already run in parallel.
+await initBackend((workerData as { backend: string }).backend, { convolutionThreads: 1 });
 let model: tfl.LayersModel | undefined;
 let plan: DepthStreamPlan | undefined;
 

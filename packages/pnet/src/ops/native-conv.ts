@@ -1,18 +1,47 @@
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { platform } from '../platform.js';
+import { wasmConvFor } from './wasm-conv.js';
+import { threadedConv } from './wasm-conv-threads.js';
 import { heapOutputs, wasmHeapView } from './wasm-heap.js';
 
 /** Which implementation runs the package's convolutions (see {@link convolutionImplementation}). */
-export type ConvolutionImplementation = 'native-avx512' | 'native-avx2' | 'tfjs';
+export type ConvolutionImplementation = 'native-avx512' | 'native-avx2' | 'wasm-simd' | 'wasm-simd-threads' | 'tfjs';
 
 /**
- * The Node addon's direct conv2d (installed by the Node entry when the addon loads and the CPU
- * has AVX2 + FMA). `dims` = `[N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight,
+ * Which convolutions to use on the wasm backend (see {@link useConvolutions}): `'auto'` the
+ * fastest available (the Node addon, else the package's WebAssembly kernels), `'wasm-simd'` the
+ * WebAssembly kernels even where the addon loaded, `'tfjs'` tfjs' own kernels (XNNPACK).
+ */
+export type ConvolutionChoice = 'auto' | 'wasm-simd' | 'tfjs';
+
+let choice: ConvolutionChoice = 'auto';
+
+/**
+ * Selects the convolutions of the wasm backend for this thread; takes effect at the next
+ * convolution. Node also reads `DEEPIGEOS_PNET_NATIVE` at import: `tfjs` selects tfjs' kernels,
+ * `0` skips the addon (the WebAssembly kernels run). Browsers can pass the same choice as
+ * `initBackend(name, { convolutions })`.
+ *
+ * @example
+ * ```ts
+ * useConvolutions('tfjs'); // compare with tfjs' XNNPACK kernels
+ * console.log(convolutionImplementation()); // 'tfjs'
+ * ```
+ */
+export function useConvolutions(which: ConvolutionChoice): void {
+  if (which !== 'auto' && which !== 'wasm-simd' && which !== 'tfjs') throw new TypeError(`useConvolutions: expected 'auto', 'wasm-simd' or 'tfjs', got ${String(which)}`);
+  choice = which;
+}
+
+/**
+ * The package's direct conv2d: the Node addon (installed by the Node entry when the addon loads
+ * and the CPU has AVX2 + FMA) or the same kernels in WebAssembly (arrays must then be views of
+ * the wasm backend's heap). `dims` = `[N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight,
  * dilationH, dilationW]`; writes `out` (`[N, outH, outW, Cout]`) in place. @internal
  */
 export interface NativeConv {
-  isa: 'avx512' | 'avx2';
+  isa: 'avx512' | 'avx2' | 'wasm-simd' | 'wasm-simd-threads';
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: number[], relu: boolean): void;
   /** Weight gradients of `conv2d(x, ·)` for `dy`: writes `dfilter` `[KH, KW, Cin, Cout]` and `dbias` `[Cout]`. */
   filterGradient(x: Float32Array, dy: Float32Array, dfilter: Float32Array, dbias: Float32Array | null, dims: number[]): void;
@@ -35,34 +64,40 @@ function onHeap(...tensors: tf.Tensor[]): boolean {
 
 /**
  * The implementation that runs this package's convolutions ({@link conv2dFast}, {@link conv3dFast},
- * the layers and nets, and their gradients) on the active backend: `'native-avx512'` or
- * `'native-avx2'` when the backend is wasm in Node and the package's Node addon loaded on a CPU
- * with those instructions (a register-blocked FMA conv2d working directly on the wasm heap), else
- * `'tfjs'` (the backend's own conv2d: XNNPACK on wasm). Setting the environment variable
- * `DEEPIGEOS_PNET_NATIVE=0` before the package is imported forces `'tfjs'`;
- * `DEEPIGEOS_PNET_NATIVE=avx2` keeps to AVX2 kernels on an AVX-512 CPU.
+ * the layers and nets, and their gradients) on the active backend, all on the wasm backend's heap
+ * without copies: `'native-avx512'` / `'native-avx2'` when the package's Node addon loaded on a
+ * CPU with those instructions (register-blocked FMA kernels), else `'wasm-simd'` (the same
+ * kernels compiled to WebAssembly SIMD128: browsers, Node on other platforms or without the
+ * addon), or `'tfjs'` (the backend's own kernels: XNNPACK on wasm; every other backend).
+ * `DEEPIGEOS_PNET_NATIVE=0` (Node, read at import) skips the addon, `=tfjs` selects tfjs' kernels,
+ * `=avx2` keeps to AVX2 on an AVX-512 CPU; {@link useConvolutions} switches at run time.
  *
  * @example
  * ```ts
  * await initBackend();
- * console.log(convolutionImplementation()); // 'native-avx512' on a recent x86-64 CPU in Node
+ * console.log(convolutionImplementation()); // 'native-avx512' on a recent x86-64 CPU in Node, 'wasm-simd' in browsers
  * ```
  */
 export function convolutionImplementation(): ConvolutionImplementation {
-  return activeNativeConv() === undefined ? 'tfjs' : `native-${platform.nativeConv!.isa}`;
+  const conv = activeNativeConv();
+  if (conv === undefined) return 'tfjs';
+  return conv.isa === 'wasm-simd' || conv.isa === 'wasm-simd-threads' ? conv.isa : `native-${conv.isa}`;
 }
 
-/** The addon, if it can run on the active backend. */
+/** The package's kernels, if they can run on the active backend. */
 function activeNativeConv(): NativeConv | undefined {
-  const native = platform.nativeConv;
-  if (native === undefined || tf.getBackend() !== 'wasm') return undefined;
-  return heapInternalsWork(tf.backend()) ? native : undefined;
+  if (choice === 'tfjs' || tf.getBackend() !== 'wasm') return undefined;
+  const backend = tf.backend() as unknown as OutputBackend;
+  if (typeof backend.makeOutput !== 'function' || !heapInternalsWork(backend)) return undefined;
+  if (choice === 'auto' && platform.nativeConv !== undefined) return platform.nativeConv;
+  const heap = wasmConvFor(backend);
+  return heap === undefined ? undefined : (threadedConv(heap) ?? heap);
 }
 
 const probed = new WeakMap<object, boolean>();
 
 /**
- * Whether this wasm backend exposes, and behaves as, the unexported internals the addon relies on
+ * Whether this wasm backend exposes, and behaves as, the unexported internals the package's kernels rely on
  * (`makeOutput`, `dataIdMap`, `typedArrayFromHeap`): checked once per backend by writing through
  * a heap view and reading back through tfjs. Another tfjs-backend-wasm version may change them;
  * then the tfjs kernels run, with one warning.
@@ -98,10 +133,15 @@ function probeHeapInternals(): boolean {
   }
 }
 
+/** True when the wasm backend's convolutions would run the WebAssembly kernels (so their threads are worth starting). @internal */
+export function wasmKernelsChosen(): boolean {
+  return choice === 'wasm-simd' || (choice === 'auto' && platform.nativeConv === undefined);
+}
+
 /**
  * Stride-1 conv2d with explicit `pads` `[[top, bottom], [left, right]]`, per-axis dilation and
- * fused bias/ReLU by the Node addon, zero-copy on the wasm heap: the output is allocated by the
- * wasm backend and written in place. Undefined when the addon does not apply (other backend,
+ * fused bias/ReLU by the package's kernels (addon or WebAssembly), zero-copy on the wasm heap: the output is allocated by the
+ * wasm backend and written in place. Undefined when the kernels do not apply (other backend,
  * not float32, a bias that is not `[Cout]`); the caller then uses tfjs. @internal
  */
 export function nativeConv2d(
@@ -129,8 +169,8 @@ export function nativeConv2d(
 /**
  * Filter and bias gradients of a stride-1 conv2d of `x` (`[N, H, W, Cin]`) with a
  * `kernel`-sized filter, explicit `pads` and `dilation`, for the output gradient `dy`, by the
- * Node addon on the wasm heap (a register-blocked FMA kernel, no im2col copies). Undefined when
- * the addon does not apply; the caller then uses tfjs. @internal
+ * package's kernels on the wasm heap (register-blocked, no im2col copies). Undefined when
+ * the kernels do not apply; the caller then uses tfjs. @internal
  */
 export function nativeFilterGradient(
   x: tf.Tensor4D,

@@ -1,0 +1,211 @@
+// WebAssembly binding of the direct conv2d and its filter gradient (the C ABI twin of addon.cpp,
+// same checks and messages from conv_checks.hpp). Built twice by scripts/build-wasm.sh as a
+// relocatable side module without libc:
+// - wasm/pnet-conv.wasm, instantiated on tfjs-backend-wasm's own memory, so the kernels read and
+//   write tensors where tfjs keeps them (pointers are byte offsets into that heap; malloc/free
+//   are tfjs'); one thread.
+// - wasm/pnet-conv-threads.wasm, the same code on a shared memory of the package's own: the
+//   caller copies a layer's inputs in, plans the call, and every thread's instance runs a part
+//   (a range of output rows); malloc is a per-call arena kept by the caller.
+// A call is plan (validate, allocate, pack) → run_part(0 … parts−1) → finish (sum the parts'
+// gradients, free); a plan of 0 parts only validates. Each entry that can fail returns 0 or the address of a NUL-terminated message.
+#include <emscripten/emscripten.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "conv2d.hpp"
+#include "conv_checks.hpp"
+
+extern "C" {
+void* malloc(size_t bytes);
+void free(void* ptr);
+}
+
+namespace {
+
+constexpr int kMaxParts = 16;
+
+pnet::Message last_error;
+
+const char* report(const pnet::Message& message) {
+  if (message.ok()) return nullptr;
+  last_error = "conv2d: ";
+  last_error << message.text;
+  return last_error.text;
+}
+
+/** The planned call that run_part and finish work on. */
+struct Task {
+  bool gradient = false;
+  pnet::ConvShape s{};
+  const float* x = nullptr;
+  const float* second = nullptr;  // conv2d: the bias (or null); gradient: dy
+  float* out = nullptr;           // conv2d: out; gradient: dfilter
+  float* dbias = nullptr;
+  int parts = 0;
+  int64_t padded = 0;  // accumulator channel stride of the gradient
+  pnet::ConvWorkspace ws[kMaxParts] = {};
+  float* dbias_part[kMaxParts] = {};
+  void* owned[kMaxParts * 6] = {};
+  int owned_count = 0;
+
+  void* allocate(int64_t bytes) {
+    if (bytes > 0x7fff0000) return nullptr;
+    void* p = malloc(bytes > 0 ? static_cast<size_t>(bytes) : 4);  // malloc(0) may return null
+    if (p != nullptr) owned[owned_count++] = p;
+    return p;
+  }
+  void release() {
+    for (int i = 0; i < owned_count; ++i) free(owned[i]);
+    owned_count = 0;
+  }
+};
+
+Task task;
+
+/** Workspaces of every part: one packed filter (conv2d) or one accumulator and dbias per part (gradient). */
+pnet::Message allocate_parts(Task& t) {
+  const pnet::WorkspaceSizes n = pnet::workspace_sizes(t.s, pnet::geometry_wasm(t.s.cout), t.gradient);
+  if (n.overflow()) return "sizes overflow";
+  constexpr int64_t kPointer = static_cast<int64_t>(sizeof(void*));
+  float* zeros = static_cast<float*>(t.allocate(n.zeros * 4));
+  if (zeros == nullptr) return "out of memory for the workspace";
+  for (int64_t i = 0; i < n.zeros; ++i) zeros[i] = 0.0f;
+  for (int k = 0; k < t.parts; ++k) {
+    pnet::ConvWorkspace& ws = t.ws[k];
+    ws.zeros = zeros;
+    ws.packed = k == 0 || t.gradient ? static_cast<float*>(t.allocate(n.packed * 4)) : t.ws[0].packed;
+    ws.taps = static_cast<const float**>(t.allocate(n.taps * kPointer));
+    ws.weights = static_cast<const float**>(t.allocate(n.weights * kPointer));
+    ws.row = static_cast<float*>(t.allocate(n.row * 4));
+    if (ws.packed == nullptr || ws.taps == nullptr || ws.weights == nullptr || ws.row == nullptr) return "out of memory for the workspace";
+    if (t.gradient) {
+      std::memset(ws.packed, 0, static_cast<size_t>(n.packed) * 4);
+      if (t.dbias != nullptr) {
+        t.dbias_part[k] = static_cast<float*>(t.allocate(t.s.cout * 4));
+        if (t.dbias_part[k] == nullptr) return "out of memory for the workspace";
+        std::memset(t.dbias_part[k], 0, static_cast<size_t>(t.s.cout) * 4);
+      }
+    }
+  }
+  t.padded = t.s.kh * t.s.kw * t.s.cin == 0 ? 0 : n.packed / (t.s.kh * t.s.kw * t.s.cin);
+  return pnet::Message();
+}
+
+pnet::CallArrays arrays(const char* const (&names)[4], const float* const (&data)[4], const uint32_t (&lengths)[4],
+                        const bool (&written)[4]) {
+  pnet::CallArrays a{};
+  for (int k = 0; k < 4; ++k) {
+    a.names[k] = names[k];
+    a.data[k] = data[k];
+    a.length[k] = lengths[k];
+    a.present[k] = data[k] != nullptr;
+    a.written[k] = written[k];
+  }
+  return a;
+}
+
+/** Validates and plans a call of `parts` parts (1 … kMaxParts; 0 validates only); an error or empty. */
+pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t (&lengths)[4], const double (&dims)[13], bool relu,
+                   int32_t parts) {
+  task.release();
+  task = Task{};
+  pnet::ConvShape s{};
+  pnet::Message error = pnet::shape_from_dims(dims, &s);
+  if (!error.ok()) return error;
+  if (data[0] == nullptr || data[1] == nullptr || data[gradient ? 2 : 3] == nullptr)
+    return gradient ? "x, dy, dfilter: expected arrays on the heap" : "x, filter, out: expected arrays on the heap";
+  int64_t expected[4];
+  if (gradient)
+    pnet::filter_gradient_lengths(s, expected);
+  else
+    pnet::conv2d_lengths(s, expected);
+  const pnet::CallArrays a = gradient ? arrays({"x", "dy", "dfilter", "dbias"}, data, lengths, {false, false, true, true})
+                                      : arrays({"x", "filter", "bias", "out"}, data, lengths, {false, false, false, true});
+  error = pnet::check_lengths(a, expected);
+  if (!error.ok()) return error;
+  if (parts < 0 || parts > kMaxParts) return "parts: expected 0 to 16";
+  if (parts == 0) return pnet::Message();  // validation only
+  s.relu = relu;
+  task.gradient = gradient;
+  task.s = s;
+  task.x = data[0];
+  task.second = gradient ? data[1] : data[2];
+  task.out = const_cast<float*>(gradient ? data[2] : data[3]);
+  task.dbias = gradient ? const_cast<float*>(data[3]) : nullptr;
+  // No more parts than output rows.
+  const int64_t rows = s.n * s.out_h;
+  task.parts = rows < parts ? static_cast<int>(rows) : parts;
+  error = allocate_parts(task);
+  if (!error.ok()) {
+    task.release();
+    return error;
+  }
+  if (!gradient) pnet::pack_filter_wasm(s, data[1], task.ws[0].packed);
+  return pnet::Message();
+}
+
+}  // namespace
+
+extern "C" {
+
+/** Plans conv2d(x, filter, bias | 0, out, dims…, relu) in `parts` parts; 0 or an error message. */
+EMSCRIPTEN_KEEPALIVE const char* pnet_plan_conv2d(const float* x, uint32_t x_length, const float* filter, uint32_t filter_length,
+                                                  const float* bias, uint32_t bias_length, float* out, uint32_t out_length, double n,
+                                                  double h, double w, double cin, double kh, double kw, double cout, double pad_top,
+                                                  double pad_bottom, double pad_left, double pad_right, double dilation_h,
+                                                  double dilation_w, int32_t relu, int32_t parts) {
+  return report(plan(false, {x, filter, bias, out}, {x_length, filter_length, bias_length, out_length},
+                     {n, h, w, cin, kh, kw, cout, pad_top, pad_bottom, pad_left, pad_right, dilation_h, dilation_w}, relu != 0, parts));
+}
+
+/** Plans filterGradient(x, dy, dfilter, dbias | 0, dims…) in `parts` parts; 0 or an error message. */
+EMSCRIPTEN_KEEPALIVE const char* pnet_plan_filter_gradient(const float* x, uint32_t x_length, const float* dy, uint32_t dy_length,
+                                                           float* dfilter, uint32_t dfilter_length, float* dbias, uint32_t dbias_length,
+                                                           double n, double h, double w, double cin, double kh, double kw, double cout,
+                                                           double pad_top, double pad_bottom, double pad_left, double pad_right,
+                                                           double dilation_h, double dilation_w, int32_t parts) {
+  return report(plan(true, {x, dy, dfilter, dbias}, {x_length, dy_length, dfilter_length, dbias_length},
+                     {n, h, w, cin, kh, kw, cout, pad_top, pad_bottom, pad_left, pad_right, dilation_h, dilation_w}, false, parts));
+}
+
+/** The number of parts the planned call has (fewer than asked when there are fewer output rows). */
+EMSCRIPTEN_KEEPALIVE int32_t pnet_parts() { return task.parts; }
+
+/** Runs part `k` of the planned call (any thread's instance; parts touch disjoint memory). */
+EMSCRIPTEN_KEEPALIVE void pnet_run_part(int32_t k) {
+  const Task& t = task;
+  if (k < 0 || k >= t.parts) return;
+  const int64_t rows = t.s.n * t.s.out_h;
+  const int64_t r0 = rows * k / t.parts, r1 = rows * (k + 1) / t.parts;
+  if (t.gradient)
+    pnet::filter_gradient_rows_wasm(t.s, t.x, t.second, t.dbias_part[k], t.ws[k], r0, r1);
+  else
+    pnet::conv2d_rows_wasm(t.s, t.x, t.second, t.out, t.ws[k], r0, r1);
+}
+
+/** Completes the planned call once every part ran: sums the gradient parts into dfilter/dbias; frees the workspace. */
+EMSCRIPTEN_KEEPALIVE void pnet_finish() {
+  Task& t = task;
+  if (t.gradient && t.parts > 0) {
+    const int64_t taps = t.s.kh * t.s.kw * t.s.cin;
+    float* sum = t.ws[0].packed;
+    for (int k = 1; k < t.parts; ++k) {
+      for (int64_t i = 0; i < taps * t.padded; ++i) sum[i] += t.ws[k].packed[i];
+    }
+    for (int64_t r = 0; r < taps; ++r) std::memcpy(t.out + r * t.s.cout, sum + r * t.padded, static_cast<size_t>(t.s.cout) * 4);
+    if (t.dbias != nullptr) {
+      for (int64_t c = 0; c < t.s.cout; ++c) {
+        float v = 0.0f;
+        for (int k = 0; k < t.parts; ++k) v += t.dbias_part[k][c];
+        t.dbias[c] = v;
+      }
+    }
+  }
+  t.release();
+  t.parts = 0;
+}
+
+}  // extern "C"

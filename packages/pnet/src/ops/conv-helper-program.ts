@@ -1,0 +1,42 @@
+// The program of a helper thread of the WebAssembly kernels, shared by Node's worker_threads and
+// browsers' Web Workers. Plain JavaScript source (run from a data: or blob: URL) rather than a
+// module file, so it runs the same from src/ under a test runner, from dist/ and from any bundle.
+
+/**
+ * Statements that run a helper given `init` (a ConvHelperInit) in scope: instantiate the kernels
+ * on the shared memory with its own stack, report ready, then for every call wait for the next
+ * sequence number, run part `index` if the call has that many parts, and count itself done. A trap
+ * in a part sets the failed word (the caller throws and stops the threads) and is still counted,
+ * so the caller never waits forever. Word indices mirror wasm-conv-threads.ts.
+ * @internal
+ */
+export const CONV_HELPER_PROGRAM = `
+const { module, memory, memoryBase, stackTop, control, index } = init;
+const SEQ = 0, DONE = 1, PARTS = 2, FAILED = 3, READY = 4;
+const words = new Int32Array(memory.buffer, control, 8);
+const global = (value, mutable) => new WebAssembly.Global({ value: 'i32', mutable }, value);
+const env = {
+  memory,
+  __memory_base: global(memoryBase, false),
+  __stack_pointer: global(stackTop & ~15, true),
+  malloc() { return 0; },
+  free() {},
+};
+const { exports } = new WebAssembly.Instance(module, { env });
+if (exports.__wasm_call_ctors) exports.__wasm_call_ctors();
+Atomics.add(words, READY, 1);
+let seen = Atomics.load(words, SEQ);
+for (;;) {
+  Atomics.wait(words, SEQ, seen);
+  seen = Atomics.load(words, SEQ);
+  if (index < Atomics.load(words, PARTS)) {
+    try {
+      exports.pnet_run_part(index);
+    } catch (error) {
+      Atomics.store(words, FAILED, 1);
+    }
+  }
+  Atomics.add(words, DONE, 1);
+  Atomics.notify(words, DONE);
+}
+`;

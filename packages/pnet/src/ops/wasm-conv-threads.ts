@@ -1,0 +1,287 @@
+// Threads for the WebAssembly kernels (wasm/pnet-conv-threads.wasm): the kernels on a shared
+// memory of the package's own, one instance per thread. tfjs' single-threaded wasm heap cannot be
+// shared, so each call copies its inputs in and its output back (one copy per layer), plans the
+// call on this thread, and every thread runs a part (a range of output rows; gradients sum the
+// parts' accumulators). Helpers wait in Atomics.wait between calls. The runtime-specific part
+// (starting a worker) is passed in, so Node and browsers share this.
+import type { NativeConv } from './native-conv.js';
+import { type ConvExports, dylinkMemory, instantiateSideModule, throwIfError } from './side-module.js';
+import { conv2dArguments, filterGradientArguments, type HeapConv, loadWasmConv, wasmConvModules } from './wasm-conv.js';
+
+/** What a helper worker needs: the compiled module, the shared memory, where the data and its stack are, the control words. @internal */
+export interface ConvHelperInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  memoryBase: number;
+  stackTop: number;
+  /** Byte offset of the control words: [call sequence, helpers done, parts, failed, helpers ready]. */
+  control: number;
+  /** The part this helper runs (1 … threads − 1; this thread runs part 0). */
+  index: number;
+}
+
+/** A started helper worker. @internal */
+export interface ConvHelper {
+  /** Calls `listener` once if the worker fails to start or exits. */
+  onFailure(listener: (reason: string) => void): void;
+  terminate(): void;
+}
+
+/**
+ * A {@link ConvHelper} for a runtime's worker: `fail` reports the first failure to the listeners
+ * (registered before or after it), `terminate` stops the worker. @internal
+ */
+export function helperHandle(terminate: () => void): { handle: ConvHelper; fail: (reason: string) => void } {
+  let reason: string | undefined;
+  const listeners: ((reason: string) => void)[] = [];
+  const fail = (why: string): void => {
+    reason ??= why;
+    for (const listener of listeners.splice(0)) listener(reason);
+  };
+  const handle: ConvHelper = {
+    onFailure(listener) {
+      if (reason !== undefined) listener(reason);
+      else listeners.push(listener);
+    },
+    terminate,
+  };
+  return { handle, fail };
+}
+
+/** Starts a helper worker (runtime-specific). @internal */
+export type SpawnConvHelper = (init: ConvHelperInit) => ConvHelper;
+
+/** Indices of the int32 control words (mirrored in conv-helper-program.ts). */
+const SEQ = 0;
+const DONE = 1;
+const PARTS = 2;
+const FAILED = 3;
+const READY = 4;
+const PAGE = 65536;
+const STACK_BYTES = 64 * 1024;
+/** How long helpers may take to start before the kernels stay on one thread. */
+const START_TIMEOUT_MS = 10_000;
+
+const align = (n: number, to = 16) => Math.ceil(n / to) * to;
+
+/** The shared memory, its instance on this thread, the helpers, and a per-call arena. */
+class ConvThreads {
+  private top: number;
+  private readonly words: Int32Array;
+
+  constructor(
+    readonly threads: number,
+    private readonly exports: ConvExports,
+    private readonly memory: WebAssembly.Memory,
+    control: number,
+    private readonly arenaBase: number,
+    private readonly helpers: ConvHelper[],
+    arena: { alloc: (bytes: number) => number },
+  ) {
+    this.top = arenaBase;
+    // The control words lie below the arena; a shared buffer is never detached by growth.
+    this.words = new Int32Array(memory.buffer, control, 8);
+    arena.alloc = (bytes) => this.alloc(bytes);
+  }
+
+  /** Reserves `bytes` in the arena (growing the memory), or 0 when the memory cannot grow. */
+  alloc(bytes: number): number {
+    const at = align(this.top);
+    const end = at + Math.max(bytes, 4);
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch {
+        return 0;
+      }
+    }
+    this.top = end;
+    return at;
+  }
+
+  /** Copies `a` into the arena; its offset. */
+  private put(a: Float32Array): number {
+    const at = this.alloc(a.byteLength);
+    if (at === 0) throw new RangeError('conv2d: out of memory for the workspace');
+    new Float32Array(this.memory.buffer, at, a.length).set(a);
+    return at;
+  }
+
+  private reserve(a: Float32Array): number {
+    const at = this.alloc(a.byteLength);
+    if (at === 0) throw new RangeError('conv2d: out of memory for the workspace');
+    return at;
+  }
+
+  /** Runs a planned call: part 0 here, the others on the helpers; throws if a helper trapped. */
+  private run(planned: number): void {
+    throwIfError(this.memory, planned);
+    const w = this.words;
+    Atomics.store(w, PARTS, this.exports.pnet_parts());
+    Atomics.store(w, DONE, 0);
+    Atomics.store(w, FAILED, 0);
+    Atomics.add(w, SEQ, 1);
+    Atomics.notify(w, SEQ);
+    try {
+      this.exports.pnet_run_part(0);
+    } finally {
+      // Browser main threads may not block: they spin (the call is synchronous either way).
+      const canBlock = typeof (globalThis as { window?: unknown }).window === 'undefined';
+      for (let done = Atomics.load(w, DONE); done < this.helpers.length; done = Atomics.load(w, DONE)) {
+        if (canBlock) Atomics.wait(w, DONE, done, 50);
+      }
+    }
+    this.exports.pnet_finish();
+    if (Atomics.load(w, FAILED) !== 0) {
+      this.stop();
+      throw new Error('conv2d: a WebAssembly helper thread failed; the kernels run on one thread from now on');
+    }
+  }
+
+  /** conv2d through the shared memory; `heap` validates the original arguments first (the same errors as one thread). */
+  conv2d(heap: HeapConv, ...args: Parameters<NativeConv['conv2d']>): void {
+    heap.check('conv2d', conv2dArguments(heap.memory, ...args));
+    const [x, filter, bias, out, dims, relu] = args;
+    this.top = this.arenaBase;
+    const at = [this.put(x), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(out)];
+    const planned = this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...dims, relu ? 1 : 0, this.threads);
+    this.run(planned);
+    out.set(new Float32Array(this.memory.buffer, at[3], out.length));
+  }
+
+  /** filterGradient through the shared memory, validated like conv2d. */
+  filterGradient(heap: HeapConv, ...args: Parameters<NativeConv['filterGradient']>): void {
+    heap.check('filterGradient', filterGradientArguments(heap.memory, ...args));
+    const [x, dy, dfilter, dbias, dims] = args;
+    this.top = this.arenaBase;
+    const at = [this.put(x), this.put(dy), this.reserve(dfilter), dbias === null ? 0 : this.reserve(dbias)];
+    const planned = this.exports.pnet_plan_filter_gradient(at[0]!, x.length, at[1]!, dy.length, at[2]!, dfilter.length, at[3]!, dbias?.length ?? 0, ...dims, this.threads);
+    this.run(planned);
+    dfilter.set(new Float32Array(this.memory.buffer, at[2], dfilter.length));
+    if (dbias !== null) dbias.set(new Float32Array(this.memory.buffer, at[3], dbias.length));
+  }
+
+  stop(): void {
+    for (const helper of this.helpers.splice(0)) helper.terminate();
+    if (active === this) active = undefined;
+  }
+}
+
+let active: ConvThreads | undefined;
+
+/**
+ * Starts `threads` − 1 helper workers on a new shared memory with `module` (the threaded build);
+ * resolves once all wait for calls. Rejects (helpers stopped) if one fails or they take over 10 s;
+ * the kernels then stay on one thread. Replaces the running threads. @internal
+ */
+export async function startConvThreads(module: WebAssembly.Module, threads: number, spawn: SpawnConvHelper): Promise<void> {
+  stopConvThreads();
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+  const { size, align: log2 } = dylinkMemory(module);
+  const memoryBase = align(1024, 2 ** log2);
+  const control = align(memoryBase + size, 64);
+  const stacks = align(control + 64);
+  const arenaBase = stacks + threads * STACK_BYTES;
+  const arena = { alloc: (_bytes: number) => 0 };
+  const exports = instantiateSideModule(module, {
+    memory,
+    memoryBase,
+    stackTop: stacks + STACK_BYTES,
+    malloc: (bytes) => arena.alloc(bytes),
+    free: () => {},
+  });
+  const helpers: ConvHelper[] = [];
+  let failure: string | undefined;
+  for (let index = 1; index < threads; index++) {
+    const helper = spawn({ module, memory, memoryBase, stackTop: stacks + (index + 1) * STACK_BYTES, control, index });
+    helper.onFailure((reason) => {
+      failure ??= reason;
+    });
+    helpers.push(helper);
+  }
+  const pool = new ConvThreads(threads, exports, memory, control, arenaBase, helpers, arena);
+  const words = new Int32Array(memory.buffer, control, 8);
+  const started = Date.now();
+  while (Atomics.load(words, READY) < threads - 1) {
+    if (failure !== undefined || Date.now() - started > START_TIMEOUT_MS) {
+      pool.stop();
+      throw new Error(`pnet: WebAssembly convolution threads did not start: ${failure ?? 'timed out'}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  active = pool;
+}
+
+/** Stops the helper threads; the kernels run on one thread (zero-copy on tfjs' heap). @internal */
+export function stopConvThreads(): void {
+  active?.stop();
+}
+
+/** Threads running the kernels now (1 when no helpers run). @internal */
+export function convThreadCount(): number {
+  return active?.threads ?? 1;
+}
+
+/**
+ * Flops per float copied below which a layer stays on the calling thread (zero-copy on tfjs'
+ * heap): 2·KH·KW·Cin·Cout / (Cin + Cout) is the work per input-plus-output value. Measured
+ * (bench/conv-kernels-bench.mjs): 1×1 16→4 (6 flops per value) copies as long as it computes and
+ * 3×3 1→64 (18) ran 1.6× slower on 2 threads, while 3×3 16→16 (144) and wider layers gain.
+ */
+const MIN_FLOPS_PER_COPIED_VALUE = 64;
+
+/** Whether the layer of `dims` ([N, H, W, Cin, KH, KW, Cout, …]) does enough work per copied value for the threads. */
+function worthThreads(dims: number[]): boolean {
+  const [, , , cin = 0, kh = 0, kw = 0, cout = 0] = dims;
+  return (2 * kh * kw * cin * cout) / (cin + cout) >= MIN_FLOPS_PER_COPIED_VALUE;
+}
+
+/**
+ * The threaded kernels with the addon's interface, validating through `heap`; undefined without
+ * helpers. Layers with little work per value ({@link worthThreads}) run on `heap` alone. @internal
+ */
+export function threadedConv(heap: HeapConv): NativeConv | undefined {
+  const pool = active;
+  if (pool === undefined) return undefined;
+  return {
+    isa: 'wasm-simd-threads',
+    conv2d: (...args) => (Array.isArray(args[4]) && worthThreads(args[4]) ? pool.conv2d(heap, ...args) : heap.conv2d(...args)),
+    filterGradient: (...args) => (Array.isArray(args[4]) && worthThreads(args[4]) ? pool.filterGradient(heap, ...args) : heap.filterGradient(...args)),
+  };
+}
+
+let runtime: { spawn: SpawnConvHelper; defaultThreads: () => number } | undefined;
+let startError: unknown;
+
+/** How this runtime starts helper workers and how many threads it uses by default (set by the entries). @internal */
+export function setConvThreadRuntime(spawn: SpawnConvHelper, defaultThreads: () => number): void {
+  runtime = { spawn, defaultThreads };
+}
+
+/** Why the helper threads did not start, if they did not. @internal */
+export function convThreadsError(): unknown {
+  return startError;
+}
+
+/**
+ * Loads the kernels and starts (or stops) helper threads so that `threads` threads run them
+ * (default: the runtime's choice; 1 where shared memory is unavailable). Never rejects: on
+ * failure the kernels run on one thread. @internal
+ */
+export async function prepareWasmConv(threads?: number): Promise<void> {
+  await loadWasmConv();
+  const wanted = Math.max(1, Math.min(16, Math.floor(threads ?? runtime?.defaultThreads() ?? 1)));
+  if (wanted === convThreadCount()) return;
+  const module = wasmConvModules()?.threads;
+  if (wanted === 1 || module === undefined || runtime === undefined || typeof SharedArrayBuffer === 'undefined') {
+    stopConvThreads();
+    return;
+  }
+  try {
+    await startConvThreads(module, wanted, runtime.spawn);
+    startError = undefined;
+  } catch (error) {
+    startError = error;
+  }
+}
