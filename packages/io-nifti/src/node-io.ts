@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, createGunzip } from 'node:zlib';
@@ -62,12 +63,15 @@ async function readRange(fh: FileHandle, length: number): Promise<Uint8Array> {
 async function readFileBytes(path: string, sizeFromPrefix: (prefix: Uint8Array) => number | undefined): Promise<Uint8Array> {
   let fh: FileHandle;
   try {
-    fh = await open(path, 'r');
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait forever for a writer.
+    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     throw new NiftiArgumentError(`cannot open ${path}: ${(err as Error).message}`);
   }
   try {
-    const { size } = await fh.stat();
+    const info = await fh.stat();
+    if (!info.isFile()) throw new NiftiArgumentError(`${path} is ${fileKind(info)}, not a regular file: readNifti reads only regular files`);
+    const { size } = info;
     const prefix = await readRange(fh, Math.min(size, 544));
     let length = size;
     if (!isGzip(prefix)) {
@@ -79,6 +83,14 @@ async function readFileBytes(path: string, sizeFromPrefix: (prefix: Uint8Array) 
   } finally {
     await fh.close();
   }
+}
+
+function fileKind(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -136,9 +148,20 @@ export async function withFileName<T>(path: string, run: () => Promise<T>): Prom
   }
 }
 
+/**
+ * A temporary name in the same folder as `path` (so the final rename is atomic) that fits any
+ * file system's name limit whatever the length of `path`'s name: `.<name>.<12 hex>.tmp` for names
+ * of up to 40 characters (at most 180 bytes), `.nifti.<12 hex>.tmp` for longer ones. Hidden
+ * (leading dot) so listings and globs skip it.
+ */
+export function tempPathFor(path: string): string {
+  const name = basename(path);
+  return join(dirname(path), `.${name.length > 40 ? 'nifti' : name}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
 /** Writes `parts` to `path` through a temporary file in the same folder, renamed into place when complete. */
 async function writeAtomic(path: string, parts: Uint8Array[], gzipLevel: number | undefined): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = tempPathFor(path);
   try {
     if (gzipLevel === undefined) {
       const fh = await open(temp, 'w');

@@ -53,7 +53,7 @@ describe('bad input gives a NiftiFormatError naming the problem', () => {
       v.setBigInt64(16 + 16, 2000n, true);
       v.setBigInt64(16 + 24, 2000n, true);
     });
-    await expectFormatError(huge, /need 14\.90 GiB of voxel data, more than the 4\.00 GiB this reader holds in memory/);
+    await expectFormatError(huge, /need 14\.90 GiB of voxel data, more than the 2\.00 GiB this reader holds in memory/);
     await expect(readNifti(NII, { maxDataBytes: 40 })).rejects.toThrow(/more than the 40 bytes/);
     // By path, for single files and pairs, the limit is checked on the header alone.
     await expect(readNifti(join(FIXTURES, 'dtype-int16-le.nii'), { maxDataBytes: 40 })).rejects.toThrow(/dtype-int16-le.nii: dims 4×3×2 of int16 need 48 bytes of voxel data, more than the 40 bytes/);

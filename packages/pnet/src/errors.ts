@@ -14,6 +14,15 @@ export class StateDictError extends Error {
   override name = 'StateDictError';
 }
 
+/**
+ * A saved model (tfjs layers `model.json` + `weights.bin`) cannot be read: unreadable or
+ * malformed JSON, a weights manifest of the wrong form, or a weight file of the wrong size (e.g.
+ * truncated by an interrupted copy). The message names the file and what was expected.
+ */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
 /** A requested tfjs backend is unknown or failed to initialise. */
 export class BackendError extends Error {
   override name = 'BackendError';
