@@ -8,9 +8,10 @@ import { dirname } from 'node:path';
 import { initBackend } from '@deepigeos/pnet';
 import type { Command } from '../cli/command.js';
 import { loadCase } from '../data/load.js';
+import { checkOutputs, cleanupOnSignal, removeFileTemps } from '../cli/outputs.js';
 import { UsageError } from '../errors.js';
 import { type CaseEvaluation, evaluateCase, type Score, summarise } from '../pipeline/evaluate.js';
-import { loadTrainedNet } from '../pipeline/networks.js';
+import { checkNetPair, loadTrainedNet } from '../pipeline/networks.js';
 import { datasetCases } from '../train/cases.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../train/schema.js';
 import { DATA_FLAGS, dataFromFlags } from './data-flags.js';
@@ -54,11 +55,20 @@ export const evaluateCommand: Command = {
     const rnetDir = flags.string('rnet');
     const rounds = flags.number('rounds', { integer: true, min: 0, max: 100 }) ?? (rnetDir ? 1 : 0);
     if (rounds > 0 && !rnetDir) throw new UsageError(`evaluate: --rounds ${rounds} needs --rnet DIR (R-Net refines the result)`);
+    const json = flags.string('json');
+    const nets = [{ flag: '--pnet', path: pnetDir }, ...(rnetDir ? [{ flag: '--rnet', path: rnetDir }] : [])];
+    if (json) {
+      checkOutputs('evaluate', [{ flag: '--json', path: json, kind: 'file' }], nets);
+      removeFileTemps(json);
+      cleanupOnSignal(() => removeFileTemps(json));
+    }
     const requested = flags.string('backend') ?? 'auto';
     const backend = await initBackend(requested === 'auto' ? undefined : requested);
     const pnet = await loadTrainedNet(pnetDir, '--pnet', TRAIN_PNET_SCHEMA);
     const rnet = rnetDir ? await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA) : undefined;
+    if (rnet) checkNetPair(pnet, rnet, pnetDir, rnetDir!);
     const refs = datasetCases(dataFromFlags(flags, pnet.config.data));
+    if (json) checkOutputs('evaluate', [{ flag: '--json', path: json, kind: 'file' }], refs.flatMap((r) => [...r.images, ...(r.label ? [r.label] : [])].map((path) => ({ flag: `case ${r.id}`, path }))));
     process.stderr.write(`evaluating ${refs.length} cases, ${rounds} rounds, backend ${backendLabel(backend)}\n`);
     const seed = flags.number('seed', { integer: true }) ?? 0;
     const roiMargin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 });
@@ -76,7 +86,6 @@ export const evaluateCommand: Command = {
     const report = summarise(cases);
     const m = report.mean;
     process.stdout.write(`mean  Dice/ASSD  P-Net ${fmt(m.pnet)}  +CRF ${fmt(m.pnetCrf)}${m.rounds.map((r, i) => `  round ${i + 1} ${fmt(r)}`).join('')}\n`);
-    const json = flags.string('json');
     if (json) {
       mkdirSync(dirname(json), { recursive: true });
       writeFileSync(`${json}.tmp`, `${JSON.stringify(report, null, 2)}\n`);

@@ -9,9 +9,10 @@ import type { Command } from '../cli/command.js';
 import { stem } from '../data/files.js';
 import { type LoadedCase, loadCase, maskFromSource } from '../data/load.js';
 import { extractSlice } from '../data/sampling.js';
+import { checkOutputs, cleanupOnSignal, removeFileTemps } from '../cli/outputs.js';
 import { UsageError } from '../errors.js';
 import { createSession, pnetOnCase } from '../pipeline/infer.js';
-import { loadTrainedNet, type TrainedNet } from '../pipeline/networks.js';
+import { checkNetPair, loadTrainedNet, type TrainedNet } from '../pipeline/networks.js';
 import { largestSlice, writeMaskNifti, writeOverlayPngs } from '../pipeline/output.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../train/schema.js';
 import { threshold } from '../train/tensors.js';
@@ -97,10 +98,15 @@ export const segmentCommand: Command = {
     const out = flags.required('out');
     if (!/\.nii(\.gz)?$/.test(out)) throw new UsageError(`segment: --out must end in .nii or .nii.gz, got ${out}`);
     if (flags.has('seeds') !== flags.has('rnet')) throw new UsageError('segment: --rnet and --seeds go together (R-Net refines the result with the seeds)');
+    const inputs = [{ flag: 'IMAGE', path: imagePath }, ...['pnet', 'rnet', 'seeds'].filter((f) => flags.has(f)).map((f) => ({ flag: `--${f}`, path: flags.required(f) }))];
+    checkOutputs('segment', [{ flag: '--out', path: out, kind: 'file' }, ...(flags.has('png') ? [{ flag: '--png', path: flags.required('png'), kind: 'dir' as const }] : [])], inputs);
+    removeFileTemps(out);
+    cleanupOnSignal(() => removeFileTemps(out));
     const backend = flags.string('backend') ?? 'auto';
     await initBackend(backend === 'auto' ? undefined : backend);
     const pnet = await loadTrainedNet(flags.required('pnet'), '--pnet', TRAIN_PNET_SCHEMA);
     const rnet = flags.has('rnet') ? await loadTrainedNet(flags.required('rnet'), '--rnet', TRAIN_RNET_SCHEMA) : undefined;
+    if (rnet) checkNetPair(pnet, rnet, flags.required('pnet'), flags.required('rnet'));
     const c = await loadCase(
       { id: stem(imagePath), kind: 'nifti', images: [imagePath], ...(pnet.config.data.channels ? { channelIndices: pnet.config.data.channels } : {}) },
       pnet.config.preprocess,
