@@ -35,3 +35,8 @@ export function mutateBytes(bytes: Uint8Array, rand: () => number, head = bytes.
   }
   return out;
 }
+
+/** Test timeout for a fuzz test: 60 s in the suite, an hour for a long FUZZ_ROUNDS run. */
+export function fuzzTimeout(): number {
+  return process.env['FUZZ_ROUNDS'] ? 3_600_000 : 60_000;
+}

@@ -11,7 +11,7 @@ import { createPNet2D } from '../src/models/pnet.js';
 import { loadCheckpoint, loadTrainingCheckpoint, saveCheckpoint } from '../src/training/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../src/torch/safetensors.js';
 import { fixtureBytes } from './fixtures.js';
-import { fuzzRounds, fuzzSeed, mulberry32, mutateBytes } from './fuzz.js';
+import { fuzzRounds, fuzzSeed, fuzzTimeout, mulberry32, mutateBytes } from './fuzz.js';
 
 const work = mkdtempSync(join(tmpdir(), 'pnet-hardening-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -65,7 +65,7 @@ describe('safetensors header entries are checked', () => {
       }
     }
     expect(typed).toBeGreaterThan(50);
-  });
+  }, fuzzTimeout());
 });
 
 describe('tfjs checkpoints (model.json + weights.bin) are checked', () => {
@@ -126,5 +126,5 @@ describe('tfjs checkpoints (model.json + weights.bin) are checked', () => {
       }
     }
     expect(typed).toBeGreaterThan(10);
-  }, 60_000);
+  }, fuzzTimeout());
 });
