@@ -6,8 +6,7 @@ import { loadavg } from 'node:os';
 
 /** Runs `vitest run ...args` with the long-run environment; returns the exit status. */
 export function runFuzz(args) {
-  const rounds = process.env['FUZZ_ROUNDS'] ?? '50000';
-  const seed = process.env['FUZZ_SEED'] ?? String(Date.now() % 2 ** 31);
+  const { FUZZ_ROUNDS: rounds = '50000', FUZZ_SEED: seed = String(Date.now() % 2 ** 31) } = process.env;
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
   process.stdout.write(`fuzz: ${rounds} rounds per test, FUZZ_SEED=${seed}, load average ${load}\n`);
   const started = Date.now();
