@@ -1,6 +1,7 @@
 // Packs workspace packages with `npm pack`, installs the tarballs into an empty project outside
-// the monorepo (offline: dependencies come from npm's cache, filled by `npm ci`), and runs a
-// snippet there. Used by each package's pack test to prove the published tarball works alone.
+// the monorepo and runs a snippet there. Dependencies come from npm's cache when it has them and
+// from the registry otherwise (`npm ci` caches tarballs but not the registry metadata that an
+// install of a tarball needs, so `--offline` fails on a machine with a fresh cache). Used by each package's pack test to prove the published tarball works alone.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +38,7 @@ export function packInstallRun({ packageDir, script, keep = false }) {
     const project = join(work, 'consumer');
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], {
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], {
       cwd: project,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -5,7 +5,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
 npx biome check . || exit 1
-rm -f packages/*/.test-results.json examples/*/.test-results.json
+# Every package whose src/ changed since its last release needs a changeset (user-visible changes
+# reach the changelog).
+node scripts/check-changesets.mjs || exit 1
+rm -f packages/*/.test-results.json examples/*/.test-results.json tests/.test-results.json docs/.test-results.json
 npx turbo run test --concurrency=2 --continue
 turbo_rc=$?
 node scripts/test-summary.mjs

@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../src/config.js';
-import { bratsCases, globCases, msdCases, splitCases, vocCases } from '../src/data/datasets.js';
+import { bratsCases, globCases, msdCases, pairsListCases, splitCases, vocCases } from '../src/data/datasets.js';
 import { pairByName } from '../src/data/files.js';
-import { loadCase, maskFromSource, maskToSource, type PreprocessOptions } from '../src/data/load.js';
+import { labelMapProblem, loadCase, maskFromSource, maskToSource, type PreprocessOptions, probabilityFromSource, probabilityToSource } from '../src/data/load.js';
 import { generatePhantom, writeBratsPhantoms } from '../src/data/phantom.js';
 import { ConfigError, DatasetError } from '../src/errors.js';
 import { createRng } from '../src/rng.js';
@@ -145,3 +145,70 @@ describe('splits and config validation', () => {
   });
 });
 
+
+describe('explicit pairs and pairs lists', () => {
+  const file = (c: number, m: string) => join(dir, 'brats', `Phantom_00${c}`, `Phantom_00${c}_${m}.nii.gz`);
+  it('pairs one explicit image with one explicit label whatever their names, and lists by position', () => {
+    const one = globCases(file(1, 'flair'), file(2, 'seg'));
+    expect(one).toEqual([{ id: 'Phantom_001_flair', kind: 'nifti', images: [file(1, 'flair')], label: file(2, 'seg') }]);
+    const two = globCases(`${file(1, 'flair')}, ${file(2, 'flair')}`, `${file(2, 'seg')},${file(1, 'seg')}`);
+    expect(two.map((c) => c.label)).toEqual([file(2, 'seg'), file(1, 'seg')]);
+    // The same image twice gets distinct ids.
+    expect(globCases(`${file(1, 'flair')},${file(1, 'flair')}`, `${file(1, 'seg')},${file(2, 'seg')}`).map((c) => c.id)).toEqual(['Phantom_001_flair', 'Phantom_001_flair_2']);
+    // A glob on either side pairs by name as before.
+    expect(globCases(join(dir, 'brats/*/*_flair.nii.gz'), join(dir, 'brats/*/*_seg.nii.gz')).map((c) => c.id)).toEqual(['Phantom_001', 'Phantom_002', 'Phantom_003']);
+    expect(() => globCases(file(1, 'flair'), `${file(1, 'seg')},${file(2, 'seg')}`)).toThrow(/--images lists 1 file\(s\) but --labels lists 2/);
+    expect(() => globCases(file(1, 'flair'), join(dir, 'nope.nii.gz'))).toThrow(/--labels: file .*nope\.nii\.gz does not exist/);
+  });
+  it('reads a pairs list: header, comments, paths relative to the list, extra columns as channels; errors name line and file', () => {
+    const lists = join(dir, 'lists');
+    mkdirSync(lists, { recursive: true });
+    writeFileSync(join(lists, 'ok.csv'), '# train cases\nimage,label\n../brats/Phantom_001/Phantom_001_flair.nii.gz,../brats/Phantom_003/Phantom_003_seg.nii.gz\n\n../brats/Phantom_002/Phantom_002_flair.nii.gz, ../brats/Phantom_002/Phantom_002_t1.nii.gz ,../brats/Phantom_002/Phantom_002_seg.nii.gz\n');
+    const cases = pairsListCases(join(lists, 'ok.csv'), [1, 2, 4]);
+    expect(cases).toEqual([
+      { id: 'Phantom_001_flair', kind: 'nifti', images: [file(1, 'flair')], label: file(3, 'seg'), foreground: [1, 2, 4] },
+      { id: 'Phantom_002_flair', kind: 'nifti', images: [file(2, 'flair'), file(2, 't1')], label: file(2, 'seg'), foreground: [1, 2, 4] },
+    ]);
+    writeFileSync(join(lists, 'missing.csv'), '../brats/Phantom_001/Phantom_001_flair.nii.gz,../brats/Phantom_001/x_seg.nii.gz\n');
+    expect(() => pairsListCases(join(lists, 'missing.csv'))).toThrow(/--pairs .*missing\.csv line 1: \.\.\/brats\/Phantom_001\/x_seg\.nii\.gz does not exist/);
+    writeFileSync(join(lists, 'short.csv'), 'a.nii.gz\n');
+    expect(() => pairsListCases(join(lists, 'short.csv'))).toThrow(/line 1: expected "image,label"/);
+    writeFileSync(join(lists, 'empty.csv'), 'image,label\n');
+    expect(() => pairsListCases(join(lists, 'empty.csv'))).toThrow(/no cases listed/);
+    expect(() => pairsListCases(join(lists, 'none.csv'))).toThrow(/--pairs .*none\.csv: file does not exist/);
+  });
+  it('warns when a label file is not a label map (e.g. a T1 matched by a glob), naming the file', async () => {
+    expect(labelMapProblem(Uint8Array.of(0, 1, 2, 4))).toBeUndefined();
+    expect(labelMapProblem(Float32Array.of(0, 1.5))).toMatch(/voxel 1 holds 1\.5/);
+    expect(labelMapProblem(Float32Array.of(0, -1))).toMatch(/negative/);
+    expect(labelMapProblem(Float32Array.of(0, Number.NaN))).toMatch(/NaN/);
+    expect(labelMapProblem(Int32Array.from({ length: 300 }, (_, i) => i))).toMatch(/more than 256 distinct values/);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await loadCase({ id: 'x', kind: 'nifti', images: [file(1, 'flair')], label: file(1, 'seg') }, raw);
+      expect(warn).not.toHaveBeenCalled();
+      await loadCase({ id: 'x', kind: 'nifti', images: [file(1, 'flair')], label: file(1, 't1') }, raw);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/label file .*Phantom_001_t1\.nii\.gz does not look like a label map/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('probability maps on the source grid', () => {
+  it('round-trips through reorientation (flipped MSD image) and crop, and agrees with the mask mapping', async () => {
+    for (const [refs, prep] of [
+      [msdCases(join(fixtures, 'msd')), raw],
+      [bratsCases(join(dir, 'brats')), { ...raw, crop: true, cropMargin: 1 }],
+    ] as const) {
+      const c = await loadCase(refs[0]!, prep);
+      const rng = createRng(3);
+      const p = Float32Array.from(c.label!, (v) => (v ? 0.5 + 0.5 * rng.next() : 0.5 * rng.next()));
+      const source = probabilityToSource(p, c.geometry);
+      expect(probabilityFromSource(source, c.geometry)).toEqual(p);
+      const mask = maskToSource(c.label!, c.geometry);
+      expect(Uint8Array.from(source, (v) => (v > 0.5 ? 1 : 0))).toEqual(mask);
+    }
+  });
+});

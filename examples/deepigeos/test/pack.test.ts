@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { packInstallRun } from '../../../scripts/pack-smoke.mjs';
 
 describe('npm pack', () => {
-  it('installs offline in an empty project and runs `deepigeos demo` from the tarball (bundled weights and sample)', () => {
+  it('installs in an empty project and runs `deepigeos demo` from the tarball (bundled weights and sample)', () => {
     const out = packInstallRun({
       packageDir: 'examples/deepigeos',
       script: `

@@ -29,6 +29,21 @@ describe('simulated user with a minimum number of clicks', () => {
     expect(r.errorVoxels).toBe(29);
   });
 
+  it('one-click protocol (paperRule false): exactly one click per round, at the largest error region', () => {
+    // A large miss (60 pixels) that the paper's rule would click once per started 100 pixels, plus the small leak.
+    const big = rects([2, 12, 2, 8]);
+    const pred = rects([0, 3, 20, 23]);
+    const paper = simulateUser({ prediction: pred, groundTruth: big, shape: [H, W], rng: 1, minClicks: 0 });
+    expect(count(paper.fgSeeds)).toBe(1);
+    const single = simulateUser({ prediction: pred, groundTruth: big, shape: [H, W], rng: 1, minClicks: 1, paperRule: false });
+    expect(count(single.fgSeeds) + count(single.bgSeeds)).toBe(1);
+    expect(single.fallbackClicks).toBe(1);
+    // The centre of the 10×6 box (interior-most, first in scan order on ties).
+    const at = indexOf(single.fgSeeds);
+    expect([Math.floor(at / W), at % W]).toEqual([4, 4]);
+    expect(count(simulateUser({ prediction: big, groundTruth: big, shape: [H, W], rng: 1, minClicks: 1, paperRule: false }).fgSeeds)).toBe(0);
+  });
+
   it('with minClicks 1 clicks the interior-most pixel of the largest error region (brute force)', () => {
     const r = simulateUser({ prediction, groundTruth: truth, shape: [H, W], rng: 1, minClicks: 1 });
     expect(r.fallbackClicks).toBe(1);

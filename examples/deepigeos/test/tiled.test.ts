@@ -19,4 +19,15 @@ describe('patch-wise 3D inference', () => {
     expect(tiled.length).toBe(whole.length);
     for (let i = 0; i < whole.length; i++) expect(tiled[i]).toBeCloseTo(whole[i]!, 5);
   });
+  it('cuts multi-channel windows at the right place and reports each window', async () => {
+    await tf.setBackend('cpu');
+    const identity = { predict: (x: tf.Tensor) => tf.clone(x) };
+    const x = tf.randomNormal([1, 9, 11, 6, 2]);
+    const calls: [number, number][] = [];
+    const tiled = await (tiledPredictor(identity, 4, (d, t) => calls.push([d, t])).predict(x) as tf.Tensor).data();
+    const whole = await x.data();
+    for (let i = 0; i < whole.length; i++) expect(tiled[i]).toBeCloseTo(whole[i]!, 5);
+    const total = windowStarts(9, 4).length * windowStarts(11, 4).length * windowStarts(6, 4).length;
+    expect(calls).toEqual(Array.from({ length: total }, (_, i) => [i + 1, total]));
+  });
 });

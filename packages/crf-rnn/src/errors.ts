@@ -2,17 +2,11 @@
 // class wherever a bad shape is found. The `errors` subpath registers no tfjs backend.
 export { ShapeError } from '@deepigeos/pnet/errors';
 
-/**
- * Thrown for invalid option values or non-finite input data (NaN, ±Infinity).
- * The message names the option or argument and the expected value.
- */
-export class ArgumentError extends Error {
-  /** @param message - names the option or argument and the expected value */
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArgumentError';
-  }
-}
+// Invalid option values and non-finite input data (NaN, ±Infinity) raise the convention's
+// ArgumentError; the message names the option or argument and the expected value.
+import { ArgumentError } from '@deepigeos/core';
+
+export { ArgumentError, BackendError, DeepIGeoSError, isDeepIGeoSError } from '@deepigeos/core';
 
 /** Throws {@link ArgumentError} unless `value` is a finite number greater than zero. */
 export function requirePositive(name: string, value: number): void {

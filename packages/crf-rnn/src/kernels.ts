@@ -2,13 +2,23 @@
 // and the state of which implementation runs. The layers call the kernels synchronously; until a
 // module is installed (in browsers: until `ready()` resolves) they run the TypeScript loops, which
 // compute the same functions (tested against each other).
+import { BackendError } from '@deepigeos/core';
 
 /** Window size K, the volume `[D, H, W]` and its padding per side `[pd, ph, pw]`, as the local-window kernels take them. */
 export type GeometryArgs = [K: number, D: number, H: number, W: number, pd: number, ph: number, pw: number];
 
+/**
+ * The module's memory, typed by what the kernels use, so these declarations need no DOM or
+ * WebAssembly typings in a user's TypeScript project.
+ */
+export interface KernelMemory {
+  /** The heap (replaced when memory grows). */
+  readonly buffer: ArrayBuffer;
+}
+
 /** Raw exports of the module (pointers are byte offsets into its memory). */
 export interface KernelExports {
-  memory: WebAssembly.Memory;
+  memory: KernelMemory;
   _initialize(): void;
   crf_alloc(bytes: number): number;
   crf_free(ptr: number): void;
@@ -51,16 +61,16 @@ function imports(): WebAssembly.Imports {
   };
 }
 
-/** Instantiates a compiled module synchronously and makes it the active kernels. */
-export function installKernels(module: WebAssembly.Module): void {
-  const exports = new WebAssembly.Instance(module, imports()).exports as unknown as KernelExports;
+/** Instantiates a compiled module (a `WebAssembly.Module`) synchronously and makes it the active kernels. */
+export function installKernels(module: object): void {
+  const exports = new WebAssembly.Instance(module as WebAssembly.Module, imports()).exports as unknown as KernelExports;
   exports._initialize();
   installed = exports;
 }
 
 /** Instantiates module bytes asynchronously (browsers: no size limit) and makes them the active kernels. */
-export async function installKernelsAsync(bytes: BufferSource): Promise<void> {
-  installKernels(await WebAssembly.compile(bytes));
+export async function installKernelsAsync(bytes: ArrayBuffer | ArrayBufferView): Promise<void> {
+  installKernels(await WebAssembly.compile(bytes as BufferSource));
 }
 
 /** The active kernels, or null when the TypeScript loops must run. */
@@ -82,7 +92,9 @@ export function setKernelsEnabled(on: boolean): void {
 }
 
 /** Thrown inside the wasm paths when the module's memory is exhausted; callers fall back to TypeScript. */
-export class KernelMemoryError extends Error {}
+export class KernelMemoryError extends BackendError {
+  override name = 'KernelMemoryError';
+}
 
 /** Throws {@link KernelMemoryError} for a kernel that reported exhausted scratch memory. */
 export function outOfMemory(what: string): never {

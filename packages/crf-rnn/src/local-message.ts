@@ -3,7 +3,7 @@
 // written as typed-array loops behind tf.customGrad. Weights are kept voxel-major, so each voxel
 // reads its K weights contiguously and accumulates its message in registers; Q is zero-padded so
 // neighbours need no bounds checks. (A chain of tfjs pad/slice ops would copy the label map once
-// per offset and per iteration: slow on wasm, DESIGN.md §4.)
+// per offset and per iteration: slow on wasm.)
 import * as tf from '@tensorflow/tfjs-core';
 import { forEachVoxel, type PaddedGeometry, padVolume, paddedGeometry } from './padded.js';
 import type { WindowOffsets } from './window.js';

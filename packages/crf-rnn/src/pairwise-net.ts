@@ -29,7 +29,7 @@ export function pairwiseLogits(w: PairwiseWeights, input: tf.Tensor): tf.Tensor 
  * Pairwise-Net inputs for offsets `k0..k1−1`: rows ordered (offset, image, voxel), each
  * `[I(x + o) − I(x), o·spacing]` (`C + S` columns; the difference is 0 where x + o is outside,
  * those pairs are skipped by the message). Built in one typed-array pass; the gradient to the
- * image is scattered back in one pass (tfjs slice/concat chains are slow on wasm, DESIGN.md §4).
+ * image is scattered back in one pass (tfjs slice/concat chains are slow on wasm).
  */
 function pairInputs(
   image: tf.Tensor,

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CrfNetF } from './crf-net.js';
 import { ArgumentError, ShapeError, requireFinite, requireInteger, requirePositive } from './errors.js';
 import { pairwiseLogits } from './pairwise-net.js';
-import { mulberry32 } from './random.js';
+import { createRng } from '@deepigeos/core';
 
 /** Options of {@link pretrainPairwiseNet}. */
 export interface PretrainPairwiseOptions {
@@ -108,7 +108,8 @@ export function pretrainPairwiseNet(layer: CrfNetF, options: PretrainPairwiseOpt
   const imageData = images.dataSync() as Float32Array;
   requireFinite('pretrainPairwiseNet: images', imageData);
   const labelData = labels.dataSync();
-  const random = mulberry32(seed);
+  const rng = createRng(seed);
+  const random = rng.next;
   const draw = () => samplePairs(imageData, labelData, images.shape[0]!, spatial, channels, layer, pairsPerStep, random);
   const logitsOf = (b: PairBatch) => {
     const input = tf.concat([tf.tensor2d(b.diff, [pairsPerStep, channels]), tf.tensor2d(b.offsets, [pairsPerStep, rank])], 1);

@@ -2,10 +2,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 // The shared API module: Node loads the kernels through src/index.ts, browsers through ready().
 import { createLattice, crfNetFU, denseCrf, kernelBackend } from '../src/api.js';
-import { mulberry32 } from '../src/random.js';
+import { createRng } from '@deepigeos/core';
 
 function tensorFrom(shape: number[], seed: number, scale: number): tf.Tensor {
-  const r = mulberry32(seed);
+  const r = createRng(seed).next;
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(Float32Array.from({ length: n }, () => (r() - 0.5) * 2 * scale), shape);
 }

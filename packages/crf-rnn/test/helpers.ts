@@ -1,7 +1,9 @@
 // Shared test utilities: deterministic random numbers and independent brute-force references.
 
+import { createRng } from '@deepigeos/core';
+
 /** Deterministic uniform [0,1) generator so failures reproduce. */
-export { mulberry32 as rng } from '../src/random.js';
+export const rng = (seed: number): (() => number) => createRng(seed).next;
 
 /** Exact O(n²) Gaussian sum Σ_j exp(-½‖f_i − f_j‖²) v_j in float64. */
 export function bruteForceGaussian(features: Float32Array, n: number, d: number, values: Float32Array, channels: number): Float64Array {

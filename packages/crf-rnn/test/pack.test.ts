@@ -8,7 +8,7 @@ import { packInstallRun } from '../../../scripts/pack-smoke.mjs';
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('npm pack', () => {
-  it('installs offline into an empty project (with its committed WebAssembly kernels), runs all three layers and the lattice', () => {
+  it('installs into an empty project (with its committed WebAssembly kernels), runs all three layers and the lattice', () => {
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     const out = packInstallRun({
       packageDir: 'packages/crf-rnn',

@@ -10,7 +10,15 @@ import type { GeodesicOptions, Shape } from './types.js';
 import { fetchWasmBackend } from './wasm-fetch.js';
 import { WorkerClient, type WorkerReply } from './worker-protocol.js';
 
-export { GeodesicBackendError, GeodesicRangeError, GeodesicTypeError } from './errors.js';
+export {
+  ArgumentError,
+  BackendError,
+  DeepIGeoSError,
+  GeodesicBackendError,
+  GeodesicRangeError,
+  GeodesicTypeError,
+  isDeepIGeoSError,
+} from './errors.js';
 export { normalizeExp, normalizeZScore } from './normalize.js';
 export { seedsFromPoints, seedsFromStrokes, type SeedOptions } from './seeds.js';
 export { backend, backendThreads, geodesicDistance } from './state.js';

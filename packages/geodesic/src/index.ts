@@ -7,7 +7,15 @@ import { BACKEND_ENV, loadBackend } from './loader-node.js';
 import { readyOnce } from './state.js';
 
 export { asyncHelperTasks, geodesicDistanceAsync } from './async-node.js';
-export { GeodesicBackendError, GeodesicRangeError, GeodesicTypeError } from './errors.js';
+export {
+  ArgumentError,
+  BackendError,
+  DeepIGeoSError,
+  GeodesicBackendError,
+  GeodesicRangeError,
+  GeodesicTypeError,
+  isDeepIGeoSError,
+} from './errors.js';
 export { normalizeExp, normalizeZScore } from './normalize.js';
 export { seedsFromPoints, seedsFromStrokes, type SeedOptions } from './seeds.js';
 export { backend, backendThreads, geodesicDistance } from './state.js';

@@ -1,3 +1,4 @@
+import { ArgumentError } from '@deepigeos/core';
 // Bad input is rejected with typed errors naming the argument, on every backend.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GeodesicRangeError, GeodesicTypeError, geodesicDistance, ready } from '../src/index.js';
@@ -47,7 +48,7 @@ describe('invalid input', () => {
   for (const [name, fn, argument] of rangeCases) {
     it(`${name} → GeodesicRangeError naming ${argument}`, () => {
       expect(fn).toThrow(GeodesicRangeError);
-      expect(fn).toThrow(RangeError);
+      expect(fn).toThrow(ArgumentError);
       expect(fn).toThrow(new RegExp(`^${argument.replace('.', '\\.')}:`));
     });
   }
@@ -63,7 +64,7 @@ describe('invalid input', () => {
   for (const [name, fn, argument] of typeCases) {
     it(`${name} → GeodesicTypeError naming ${argument}`, () => {
       expect(fn).toThrow(GeodesicTypeError);
-      expect(fn).toThrow(TypeError);
+      expect(fn).toThrow(ArgumentError);
       expect(fn).toThrow(new RegExp(`^${argument}:`));
     });
   }

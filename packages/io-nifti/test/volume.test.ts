@@ -1,4 +1,4 @@
-// volumeFromNifti / niftiFromVolume: DESIGN.md §3 axis order, no copies, exact overlay.
+// volumeFromNifti / niftiFromVolume: the [D, H, W] axis order (docs/conventions.md), no copies, exact overlay.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeNifti, encodeNifti, NiftiArgumentError, niftiFromVolume, readNifti, volumeFromNifti } from '../src/index.js';

@@ -1,4 +1,4 @@
-"""PyTorch reference definitions of the P-Nets, written from DESIGN.md section 5, plus a minimal
+"""PyTorch reference definitions of the P-Nets, written from the paper family's description (Wang et al. 2019) and the `P_RNet3D` layout, plus a minimal
 safetensors reader/writer (Debian's python3-torch 1.13 ships without the safetensors package).
 
 Tensor layouts: 3D nets take N,C,X,Y,Z (X = fastest NIfTI axis), as the P_RNet3D

@@ -60,19 +60,40 @@ export async function initBackend(name?: BackendName, options: InitBackendOption
     await tf.ready();
     return tf.getBackend();
   }
+  const failed: string[] = [];
   for (const candidate of defaultBackendOrder()) {
     if (!registered.has(candidate)) continue;
     if (tf.getBackend() === candidate) return candidate;
     try {
       if (await tf.setBackend(candidate)) {
         await tf.ready();
+        if (candidate === 'cpu' && failed.includes('wasm')) warnCpuFallback();
         return tf.getBackend();
       }
     } catch {
       // A backend that fails to initialise (e.g. no WebGL context) falls through to the next one.
     }
+    failed.push(candidate);
   }
   throw new BackendError(`initBackend: no backend could be initialised (tried ${defaultBackendOrder().join(', ')})`);
+}
+
+let warnedCpuFallback = false;
+
+/**
+ * Says once, naming the fix, that the wasm backend failed and the networks run on tfjs' cpu
+ * backend (10–20× slower). In a bundled browser page the usual cause is that tfjs cannot find
+ * its `.wasm` files, which bundlers do not emit on their own.
+ */
+function warnCpuFallback(): void {
+  if (warnedCpuFallback) return;
+  warnedCpuFallback = true;
+  const fix = isNode
+    ? 'check that @tensorflow/tfjs-backend-wasm is installed next to @tensorflow/tfjs-core (same version)'
+    : "pass the URLs of tfjs' .wasm files: initBackend(undefined, { wasmPaths }) — with Vite, import " +
+      "'@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url' (and the plain and " +
+      "threaded-simd files) and map each file name to its URL; see 'In a browser bundle' in the @deepigeos/pnet README";
+  console.warn(`@deepigeos/pnet: the wasm backend failed to initialise, so the networks run on the much slower cpu backend. To fix it, ${fix}.`);
 }
 
 /** Name of the tfjs backend currently in use (e.g. `'wasm'`, `'cpu'`, `'webgl'`). */

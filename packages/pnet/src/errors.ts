@@ -1,8 +1,13 @@
+import { ArgumentError, FormatError } from '@deepigeos/core';
+
+// The error convention shared by every @deepigeos package (families with a stable `code`).
+export { ArgumentError, BackendError, DeepIGeoSError, FormatError, isDeepIGeoSError } from '@deepigeos/core';
+
 /**
  * A tensor, weight or option has the wrong shape, rank, dtype or value. The message names the
  * argument and the expected value.
  */
-export class ShapeError extends Error {
+export class ShapeError extends ArgumentError {
   override name = 'ShapeError';
 }
 
@@ -10,7 +15,7 @@ export class ShapeError extends Error {
  * A PyTorch state dict (safetensors) does not fit the model: missing, extra or mis-shaped keys,
  * or a malformed safetensors buffer. The message names the key and the expected shape.
  */
-export class StateDictError extends Error {
+export class StateDictError extends FormatError {
   override name = 'StateDictError';
 }
 
@@ -19,13 +24,8 @@ export class StateDictError extends Error {
  * malformed JSON, a weights manifest of the wrong form, or a weight file of the wrong size (e.g.
  * truncated by an interrupted copy). The message names the file and what was expected.
  */
-export class CheckpointError extends Error {
+export class CheckpointError extends FormatError {
   override name = 'CheckpointError';
-}
-
-/** A requested tfjs backend is unknown or failed to initialise. */
-export class BackendError extends Error {
-  override name = 'BackendError';
 }
 
 /** Formats a shape for error messages, e.g. `[N, 96, 96, 1]`. */

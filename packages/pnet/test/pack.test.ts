@@ -5,7 +5,7 @@ import { packInstallRun } from '../../../scripts/pack-smoke.mjs';
 import { nativeExpected, packageDir } from './fixtures.js';
 
 describe('npm pack', () => {
-  it('installs offline into an empty project, runs a 3D P-Net on wasm (with the prebuilt native convolutions) and round-trips its weights', () => {
+  it('installs into an empty project, runs a 3D P-Net on wasm (with the prebuilt native convolutions) and round-trips its weights', () => {
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     const out = packInstallRun({
       packageDir: 'packages/pnet',

@@ -40,7 +40,7 @@ function envelope1d(f: Float64Array, n: number, step: number, out: Float64Array,
  * Exact Euclidean distance transform with voxel spacing: for every voxel, the distance (in
  * spacing units) to the nearest voxel where `features` is non-zero. Separable squared-distance
  * passes along each axis (Felzenszwalb & Huttenlocher 2012) — exact, unlike a chamfer scan
- * (DESIGN.md §7). Returns `Infinity` everywhere when there is no feature voxel.
+ * (chamfer scans overestimate Euclidean distances). Returns `Infinity` everywhere when there is no feature voxel.
  */
 export function euclideanDistanceTransform(features: Uint8Array, shape: GridShape, spacing: readonly number[]): Float64Array {
   const dims = asVolumeShape(shape);

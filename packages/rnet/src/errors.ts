@@ -7,20 +7,25 @@
 // reached rnet, the CRF layers or P-Net.
 export { ShapeError } from '@deepigeos/pnet/errors';
 
+import { ArgumentError, StateError } from '@deepigeos/core';
+
+// The error convention shared by every @deepigeos package (families with a stable `code`).
+export { ArgumentError, CancelledError, DeepIGeoSError, isDeepIGeoSError, StateError } from '@deepigeos/core';
+
 /** Seeds are malformed or lie outside the image. */
-export class SeedError extends Error {
+export class SeedError extends ArgumentError {
   /** Always `'SeedError'`. */
-  override readonly name = 'SeedError';
+  override name = 'SeedError';
 }
 
-/** An option has an invalid value (wrong type, out of range, unknown mode). */
-export class OptionError extends Error {
+/** An option has an invalid value (wrong type, out of range, unknown mode). An {@link ArgumentError}. */
+export class OptionError extends ArgumentError {
   /** Always `'OptionError'`. */
-  override readonly name = 'OptionError';
+  override name = 'OptionError';
 }
 
 /** An {@link InteractiveSession} method was called in a state where it cannot run. */
-export class SessionStateError extends Error {
+export class SessionStateError extends StateError {
   /** Always `'SessionStateError'`. */
-  override readonly name = 'SessionStateError';
+  override name = 'SessionStateError';
 }

@@ -50,7 +50,7 @@ export interface RefinementEvaluation {
 
 /**
  * Runs the whole interactive protocol on one case with a simulated user: P-Net (+ CRF-Net(f)),
- * then `rounds` times: simulate seeds on the current result's errors (DESIGN.md §8), add them,
+ * then `rounds` times: simulate seeds on the current result's errors (the paper's simulated user), add them,
  * refine. Returns Dice, IoU, ASSD and HD95 (with the volume's spacing) after every stage.
  */
 export async function evaluateRefinement(options: EvaluateRefinementOptions): Promise<RefinementEvaluation> {

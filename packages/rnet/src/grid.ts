@@ -2,7 +2,7 @@ import { ShapeError } from './errors.js';
 
 /**
  * Shape of a 2D image `[H, W]` or a 3D volume `[D, H, W]` (row-major, last axis fastest,
- * the DESIGN.md §3 convention).
+ * the monorepo's axis convention).
  */
 export type GridShape = readonly [number, number] | readonly [number, number, number];
 

@@ -12,7 +12,6 @@ export {
   crfNetF,
   crfNetFU,
   pretrainPairwiseNet,
-  ArgumentError,
 } from '@deepigeos/crf-rnn';
 export {
   activeBackend,
@@ -37,7 +36,17 @@ export {
   encodeInteractionsData,
   type GeodesicEncodingOptions,
 } from './encode.js';
-export { OptionError, SeedError, SessionStateError, ShapeError } from './errors.js';
+export {
+  ArgumentError,
+  CancelledError,
+  DeepIGeoSError,
+  isDeepIGeoSError,
+  OptionError,
+  SeedError,
+  SessionStateError,
+  ShapeError,
+  StateError,
+} from './errors.js';
 export {
   type EvaluateRefinementOptions,
   evaluateRefinement,

@@ -248,8 +248,8 @@ export class InteractiveSession {
     this.options = options;
   }
 
-  /** Segments a new image or volume automatically with P-Net (+ CRF-Net(f)); clears seeds and history. */
-  async segment(volume: Volume): Promise<SessionResult> {
+  /** Checks a volume and prepares the session state for it (not committed yet). */
+  private prepareVolume(volume: Volume): NonNullable<InteractiveSession['volume']> {
     const size = shapeSize(volume?.shape ?? [], 'volume.shape');
     const { shape } = volume;
     const channels = volume.channels ?? 1;
@@ -261,7 +261,51 @@ export class InteractiveSession {
     const roi = validateRoi(this.options.roi ?? { start: shape.map(() => 0), size: [...shape] }, shape, 'roi');
     const image = new Float32Array(volume.data);
     const roiImage = cropToRoi(image, shape, roi, channels);
-    const state = { image, roiImage, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
+    return { image, roiImage, shape, spacing, channels, roi, roiShape: [...roi.size] as unknown as GridShape };
+  }
+
+  /** Makes `state` the session's volume with `result` as round 0; clears seeds, history and cached maps. */
+  private commit(state: NonNullable<InteractiveSession['volume']>, result: () => SessionResult): SessionResult {
+    const previous = this.volume;
+    this.volume = state;
+    try {
+      const first = result();
+      this.undoStack.length = 0;
+      this.dropped = 0;
+      this.mapCache = new DistanceMapCache();
+      const size = state.image.length / state.channels;
+      this.current = { result: first, fg: new Uint8Array(size), bg: new Uint8Array(size) };
+    } catch (e) {
+      this.volume = previous;
+      throw e;
+    }
+    return this.result();
+  }
+
+  /**
+   * Starts from an existing segmentation instead of running P-Net: `probability` (foreground
+   * probability or a 0/1 mask, one value per voxel of the whole volume) becomes the round-0
+   * result that the next `refine()` improves. This is how a result saved earlier (a mask file, a
+   * probability map) is refined later without re-running P-Net. Clears seeds and history.
+   * Outside the ROI every later result keeps these values.
+   */
+  startFrom(volume: Volume, probability: ArrayLike<number>): SessionResult {
+    const state = this.prepareVolume(volume);
+    const size = state.image.length / state.channels;
+    checkLength(probability, size, 'probability');
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) {
+      const p = probability[i]!;
+      if (!(p >= 0 && p <= 1)) throw new OptionError(`probability[${i}] = ${p} is not in [0, 1]`);
+      values[i] = p;
+    }
+    return this.commit(state, () => this.makeResult(cropToRoi(values, state.shape, state.roi), undefined, 0, { total: 0 }, undefined, values));
+  }
+
+  /** Segments a new image or volume automatically with P-Net (+ CRF-Net(f)); clears seeds and history. */
+  async segment(volume: Volume): Promise<SessionResult> {
+    const state = this.prepareVolume(volume);
+    const { spacing } = state;
 
     const started = performance.now();
     const { networkProbability, crfProbability, stages } = await networkThenCrf(
@@ -271,16 +315,7 @@ export class InteractiveSession {
     );
     const timings: StageTimings = { ...stages, total: performance.now() - started };
     // Commit the new volume only once everything ran, so a failure leaves the session as it was.
-    this.volume = state;
-    this.undoStack.length = 0;
-    this.dropped = 0;
-    this.mapCache = new DistanceMapCache();
-    this.current = {
-      result: this.makeResult(networkProbability, crfProbability, 0, timings),
-      fg: new Uint8Array(size),
-      bg: new Uint8Array(size),
-    };
-    return this.result();
+    return this.commit(state, () => this.makeResult(networkProbability, crfProbability, 0, timings));
   }
 
   /**
@@ -350,7 +385,7 @@ export class InteractiveSession {
       },
     );
     const timings: StageTimings = { encode: encodeMs, ...stages, total: performance.now() - started };
-    const result = this.makeResult(networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg });
+    const result = this.makeResult(networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg }, current.result.probability);
     this.remember(current);
     this.current = { result, fg: current.fg, bg: current.bg };
     return this.result();
@@ -412,17 +447,21 @@ export class InteractiveSession {
     return { volume: this.volume, current: this.current };
   }
 
-  /** Pastes ROI probabilities into full-size arrays and applies the seeds as hard constraints. */
+  /**
+   * Pastes ROI probabilities into full-size arrays and applies the seeds as hard constraints.
+   * Outside the ROI the values are `outside` (the previous result) or 0.
+   */
   private makeResult(
     network: Float32Array,
     crf: Float32Array | undefined,
     round: number,
     timings: StageTimings,
     seeds?: { fg: Uint8Array; bg: Uint8Array },
+    outside?: Float32Array,
   ): SessionResult {
     const v = this.volume!;
     const size = v.image.length / v.channels;
-    const full = (roiValues: Float32Array) => pasteFromRoi(new Float32Array(size), v.shape, v.roi, roiValues);
+    const full = (roiValues: Float32Array) => pasteFromRoi(outside ? outside.slice() : new Float32Array(size), v.shape, v.roi, roiValues);
     const finalRoi = (crf ?? network).slice();
     if (seeds) {
       for (let i = 0; i < finalRoi.length; i++) {

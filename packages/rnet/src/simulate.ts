@@ -1,7 +1,7 @@
 import { type Connectivity, labelComponents } from './components.js';
 import { OptionError } from './errors.js';
 import { asVolumeShape, binarize, type GridShape, shapeSize } from './grid.js';
-import { createRng, randomInt, type Rng } from './rng.js';
+import { createRng, type Rng } from './rng.js';
 
 /** Options of {@link simulateInteractions}. */
 export interface SimulateOptions {
@@ -57,10 +57,10 @@ function positiveOption(value: number | undefined, fallback: number, name: strin
 
 /** Accepts a random function or a numeric seed (default 0). */
 export function resolveRng(rng: Rng | number | undefined): Rng {
-  if (typeof rng === 'function') return rng;
+  if (typeof rng === 'object' && rng !== null && typeof rng.next === 'function') return rng;
   if (rng === undefined) return createRng(0);
   if (typeof rng !== 'number' || !Number.isFinite(rng)) {
-    throw new OptionError(`rng must be a function returning [0, 1) or a numeric seed; got ${JSON.stringify(rng)}`);
+    throw new OptionError(`rng must be an Rng (createRng) or a numeric seed; got ${JSON.stringify(rng)}`);
   }
   return createRng(rng);
 }
@@ -70,7 +70,7 @@ function sampleVoxels(region: Int32Array, k: number, rng: Rng): Int32Array {
   const pool = region.slice();
   const take = Math.min(k, pool.length);
   for (let i = 0; i < take; i++) {
-    const j = i + randomInt(rng, pool.length - i);
+    const j = i + rng.int(pool.length - i);
     const t = pool[i]!;
     pool[i] = pool[j]!;
     pool[j] = t;
@@ -88,7 +88,7 @@ function strokeVoxels(start: number, labels: Int32Array, label: number, shape: G
   const w0 = start % W;
   const h0 = Math.floor(start / W) % H;
   const sliceBase = start - (h0 * W + w0);
-  const angle = rng() * Math.PI;
+  const angle = rng.next() * Math.PI;
   const dh = Math.sin(angle);
   const dw = Math.cos(angle);
   const out = [start];
@@ -107,7 +107,7 @@ function strokeVoxels(start: number, labels: Int32Array, label: number, shape: G
 }
 
 /**
- * Simulated user (DeepIGeoS, Wang et al. 2019, DESIGN.md §8): compares `prediction` with
+ * Simulated user (DeepIGeoS, Wang et al. 2019): compares `prediction` with
  * `groundTruth`, splits the under-segmented (missed object) and over-segmented (leak) voxels
  * into connected regions — 3D components on 3D grids — and, for a region of N voxels, places
  * 0 seeds if N < 30, else ⌈N/100⌉ seeds at distinct uniformly random voxels of the region

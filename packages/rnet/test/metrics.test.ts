@@ -65,7 +65,7 @@ function npPercentile(values: number[], q: number): number {
 }
 
 function randomBlobMask(shape: Shape, seed: number, fill: number): Uint8Array {
-  const rng = createRng(seed);
+  const rng = createRng(seed).next;
   const size = shape.reduce((a, b) => a * b, 1);
   const centre = shape.map((n) => rng() * n);
   const radius = shape.map((n) => (0.2 + rng() * 0.3) * n);
@@ -105,7 +105,7 @@ describe('exact Euclidean distance transform', () => {
       [[13, 17], [0.7, 1.9]],
       [[6, 9, 11], [2.5, 0.8, 1.1]],
     ] as [Shape, number[]][]) {
-      const rng = createRng(7);
+      const rng = createRng(7).next;
       const size = shape.reduce((a, b) => a * b, 1);
       const feat = new Uint8Array(size);
       for (let i = 0; i < size; i++) feat[i] = rng() < 0.03 ? 1 : 0;

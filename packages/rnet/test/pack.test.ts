@@ -17,7 +17,7 @@ function readmeExample(): string {
 }
 
 describe('npm pack', () => {
-  it('installs offline into an empty project and the README example runs', () => {
+  it('installs into an empty project and the README example runs', () => {
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     const out = packInstallRun({ packageDir: 'packages/rnet', script: readmeExample() });
     expect(out).toContain('seeds honoured: true');

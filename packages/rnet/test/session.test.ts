@@ -151,6 +151,39 @@ describe('InteractiveSession', () => {
     expect(refined.probability[0]).toBe(0);
   });
 
+  it('startFrom() refines a given result without P-Net, keeping it outside the ROI', async () => {
+    const v3 = blobCase(7, [8, 16, 16], { blobs: 2, minRadius: 2, maxRadius: 5 });
+    const volume3 = { data: v3.image, shape: v3.shape, spacing: [2, 1, 1] };
+    const roi = { start: [2, 4, 4], size: [4, 8, 8] };
+    const pnet = new ThresholdNet();
+    const rnet = new SeedPullNet();
+    const session = new InteractiveSession({ pnet, rnet, roi });
+    // A previous result: a mask that is foreground in one corner outside the ROI and in the ROI's centre.
+    const previous = new Uint8Array(8 * 16 * 16);
+    previous[0] = 1;
+    previous[(4 * 16 + 8) * 16 + 8] = 1;
+    const first = session.startFrom(volume3, previous);
+    expect(first.round).toBe(0);
+    expect(pnet.inputs).toHaveLength(0);
+    toBeClose(first.probability, previous, 0);
+    await session.addSeeds('bg', [[3, 5, 5]]);
+    const refined = await session.refine();
+    expect(pnet.inputs).toHaveLength(0);
+    // R-Net saw the given result (cropped to the ROI) as the current segmentation.
+    const seen = channel(rnet.inputs[0]!, 4, 1);
+    expect(seen).toHaveLength(4 * 8 * 8);
+    expect(seen[(2 * 8 + 4) * 8 + 4]).toBe(1);
+    expect(seen.reduce((a, b) => a + b, 0)).toBe(1);
+    // Outside the ROI the given result is kept; the seed is honoured.
+    expect(refined.probability[0]).toBe(1);
+    expect(refined.probability[1]).toBe(0);
+    expect(refined.probability[(3 * 16 + 5) * 16 + 5]).toBe(0);
+    expect(() => session.startFrom(volume3, new Float32Array(5))).toThrow(ShapeError);
+    expect(() => session.startFrom(volume3, new Float32Array(8 * 16 * 16).fill(2))).toThrow(/probability\[0\] = 2 is not in \[0, 1\]/);
+    // A failed start leaves the session as it was.
+    expect(session.result().round).toBe(1);
+  });
+
   it('accepts networks whose predict is asynchronous, and rejects wrong-shaped logits', async () => {
     const syncNet = new SeedPullNet();
     const asyncNet = { predict: async (x: tf.Tensor) => syncNet.predict(x) };

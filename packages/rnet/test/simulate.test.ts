@@ -53,7 +53,7 @@ describe('labelComponents', () => {
       [4, 6, 7],
     ];
     for (const shape of shapes) {
-      const rng = createRng(shape.length);
+      const rng = createRng(shape.length).next;
       const mask = Uint8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (rng() < 0.45 ? 1 : 0));
       for (const full of [false, true]) {
         const { voxels } = labelComponents(mask, shape, full ? 'full' : 'face');

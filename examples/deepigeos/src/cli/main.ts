@@ -6,6 +6,7 @@
 import { demoCommand } from '../commands/demo.js';
 import { evaluateCommand } from '../commands/evaluate.js';
 import { InterruptedError } from '../commands/interrupt.js';
+import { refineCommand } from '../commands/refine.js';
 import { segmentCommand } from '../commands/segment.js';
 import { synthCommand } from '../commands/synth.js';
 import { trainPNetCommand } from '../commands/train-pnet.js';
@@ -15,7 +16,7 @@ import { type Command, commandHelp, parseCommandArgs } from './command.js';
 import { releaseSignalCleanups } from './outputs.js';
 
 /** All sub-commands, in help order. */
-export const COMMANDS: Command[] = [synthCommand, trainPNetCommand, trainRNetCommand, evaluateCommand, segmentCommand, demoCommand];
+export const COMMANDS: Command[] = [synthCommand, trainPNetCommand, trainRNetCommand, evaluateCommand, segmentCommand, refineCommand, demoCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -97,14 +97,15 @@ const niftiTempPattern = (file: string) => {
 
 /**
  * Removes temporary files a killed run left next to the output `file`: io-nifti's
- * `.<name>.<hex>.tmp` and this CLI's `<name>.tmp`.
+ * `.<name>.<hex>.tmp`, and this CLI's `<name>.tmp` and `<name>.<pid>.tmp`.
  */
 export function removeFileTemps(file: string): void {
   const dir = dirname(resolve(file));
   if (!existsSync(dir)) return;
   const isTemp = niftiTempPattern(file);
   for (const entry of readdirSync(dir)) {
-    if (isTemp(entry) || entry === `${basename(file)}.tmp`) rmSync(join(dir, entry), { force: true, recursive: true });
+    const cliTemp = entry.startsWith(`${basename(file)}.`) && /^\.(\d+\.)?tmp$/.test(entry.slice(basename(file).length));
+    if (isTemp(entry) || cliTemp) rmSync(join(dir, entry), { force: true, recursive: true });
   }
 }
 

@@ -62,3 +62,69 @@ export class ProgressBar {
     if (this.stream.isTTY === true) this.stream.write('\n');
   }
 }
+
+/**
+ * Progress of a multi-stage command on stderr: `stage: 45% (9/20), 12s elapsed, ETA 15s`. On a
+ * TTY it redraws one line; otherwise it prints a line when a stage starts, at most every
+ * `intervalMs` while it runs, and when it ends, so logs stay short.
+ */
+export class StageProgress {
+  private stage = '';
+  private stageStart = 0;
+  private lastPrint = 0;
+  private lastLength = 0;
+  private readonly commandStart: number;
+
+  /**
+   * @param command - prefix of every line (the CLI command)
+   * @param stream - where to write (default stderr)
+   * @param intervalMs - least time between lines when not a TTY
+   * @param now - clock in ms (tests pass a fake one)
+   */
+  constructor(
+    private readonly command: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly intervalMs = 5000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.commandStart = now();
+  }
+
+  /** Starts a stage (ends the previous one). */
+  start(stage: string): void {
+    if (this.stream.isTTY === true && this.lastLength > 0) this.stream.write('\n');
+    this.lastLength = 0;
+    this.stage = stage;
+    this.stageStart = this.now();
+    this.lastPrint = Number.NEGATIVE_INFINITY;
+    this.write(`${this.command}: ${stage}…`);
+  }
+
+  /** Reports `done` of `total` units of the current stage. */
+  update(done: number, total: number): void {
+    const t = this.now();
+    const finished = done >= total;
+    if (!finished && this.stream.isTTY !== true && t - this.lastPrint < this.intervalMs) return;
+    this.lastPrint = t;
+    const elapsed = (t - this.stageStart) / 1000;
+    const eta = done > 0 ? ((total - done) * elapsed) / done : Number.NaN;
+    const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+    this.write(`${this.command}: ${this.stage} ${pct}% (${done}/${total}), ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}`);
+  }
+
+  /** Ends the output (a final newline on a TTY) and returns the seconds since construction. */
+  done(): number {
+    if (this.stream.isTTY === true && this.lastLength > 0) this.stream.write('\n');
+    this.lastLength = 0;
+    return (this.now() - this.commandStart) / 1000;
+  }
+
+  private write(line: string): void {
+    if (this.stream.isTTY === true) {
+      this.stream.write(`\r${line}${' '.repeat(Math.max(0, this.lastLength - line.length))}`);
+      this.lastLength = line.length;
+    } else {
+      this.stream.write(`${line}\n`);
+    }
+  }
+}

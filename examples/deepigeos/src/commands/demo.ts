@@ -92,7 +92,7 @@ export const demoCommand: Command = {
     // A user-drawn box around the object; it also keeps 3D inference fast.
     const roi = dim === 3 && !flags.bool('whole-volume') ? foregroundBox(sample.label, sample.image.shape, margin) : undefined;
     if (roi) say(`region of interest: the reference's bounding box + ${margin} voxels, ${roi.size.join('×')} from [${roi.start.join(', ')}]`);
-    const session = createSession(pnet, rnet, roi);
+    const session = createSession(pnet, rnet, roi ? { roi } : {});
     const volume = { data: sample.image.data, shape: sample.image.shape as [number, number], spacing: sample.image.spacing, channels: sample.image.channels };
     const truth = sample.label;
     const score = (p: ArrayLike<number>) => dice(p, truth, volume.shape);

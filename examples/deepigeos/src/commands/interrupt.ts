@@ -3,12 +3,13 @@
  * stop; the process then exits with status 130 (interrupted), and `--resume` continues.
  * @module
  */
+import { CancelledError } from '@deepigeos/core';
 import type { LoopResult } from '../train/loop.js';
 import { repairRunFolder } from '../train/run-folder.js';
 
 /** Thrown (and mapped to exit status 130) when a run stopped on Ctrl-C after saving. */
-export class InterruptedError extends Error {
-  override readonly name = 'InterruptedError';
+export class InterruptedError extends CancelledError {
+  override name = 'InterruptedError';
 }
 
 /** Runs a training function with a SIGINT → abort bridge and prints the outcome. */

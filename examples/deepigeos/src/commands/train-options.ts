@@ -14,9 +14,10 @@ import type { TrainConfig } from '../train/schema.js';
 
 /** Flags of both training commands. */
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
-  images: { type: 'string', value: 'GLOB', help: 'image files (quote the glob), e.g. "data/*/*_flair.nii.gz"' },
-  labels: { type: 'string', value: 'GLOB', help: 'label files, paired with images by file name' },
-  dataset: { type: 'string', value: 'FORMAT', help: 'glob (default with --images) | brats | msd | voc' },
+  images: { type: 'string', value: 'GLOB', help: 'image files: a glob (quote it), e.g. "data/*/*_flair.nii.gz", or a comma-separated list of files/globs' },
+  labels: { type: 'string', value: 'GLOB', help: 'label files: paired with images by file name, or by position when both are explicit file lists' },
+  pairs: { type: 'string', value: 'FILE', help: 'CSV list of cases, one "image,label" line each (more columns = more channels; paths relative to the list)' },
+  dataset: { type: 'string', value: 'FORMAT', help: 'glob (default with --images) | pairs (default with --pairs) | brats | msd | voc' },
   root: { type: 'string', value: 'DIR', help: 'dataset root for --dataset brats|msd|voc' },
   modalities: { type: 'string', value: 'LIST', help: 'BraTS modalities as channels, comma-separated (default flair)' },
   class: { type: 'string', value: 'K', help: 'VOC class index used as foreground (default 1 = aeroplane)' },
@@ -52,6 +53,10 @@ function applyFlags(raw: Record<string, unknown>, flags: Flags, extra: (raw: Rec
     data['format'] ??= 'glob';
   }
   if (flags.has('labels')) data['labels'] = flags.string('labels');
+  if (flags.has('pairs')) {
+    data['pairs'] = flags.string('pairs');
+    data['format'] = 'pairs';
+  }
   if (flags.has('dataset')) data['format'] = flags.string('dataset');
   if (flags.has('root')) data['root'] = flags.string('root');
   if (flags.has('modalities')) data['modalities'] = flags.required('modalities').split(',').map((m) => m.trim());

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetError } from '../errors.js';
 import type { Rng } from '../rng.js';
-import { expandGlob, pairByName } from './files.js';
+import { expandGlob, isExplicitList, pairByName, pairByPosition, readPairsList, splitFileList } from './files.js';
 
 /** Where one case's files are and how to turn its label into a binary mask. */
 export interface CaseRef {
@@ -85,15 +85,34 @@ export function msdCases(root: string, channelIndices?: number[], foreground?: n
   }));
 }
 
-/** Generic `--images GLOB --labels GLOB`, paired by file name (see `pairByName`). */
+/**
+ * Generic `--images` / `--labels`: each a glob or a comma-separated list of files or globs.
+ * Explicit file lists (no glob pattern on either side, e.g. one image and one label) pair by
+ * position; otherwise images and labels pair by file name (see `pairByName`).
+ */
 export function globCases(images: string, labels: string | undefined, foreground?: number[]): CaseRef[] {
-  const imageFiles = expandGlob(images, '--images');
+  const imageEntries = splitFileList(images);
+  const imageFiles = imageEntries.flatMap((e) => expandGlob(e, '--images'));
   if (labels === undefined) return imageFiles.map((f, i) => ({ id: `case${i}`, kind: 'nifti', images: [f] }));
-  return pairByName(imageFiles, expandGlob(labels, '--labels')).map((p) => ({
+  const labelEntries = splitFileList(labels);
+  const labelFiles = labelEntries.flatMap((e) => expandGlob(e, '--labels'));
+  const explicit = isExplicitList(imageEntries) && isExplicitList(labelEntries);
+  return (explicit ? pairByPosition(imageFiles, labelFiles) : pairByName(imageFiles, labelFiles)).map((p) => ({
     id: p.id,
     kind: 'nifti',
     images: [p.image],
     label: p.label,
+    ...(foreground ? { foreground } : {}),
+  }));
+}
+
+/** `--pairs list.csv`: one case per line, `image[,more channels],label` (see `readPairsList`). */
+export function pairsListCases(list: string, foreground?: number[], requireLabels = true): CaseRef[] {
+  return readPairsList(list, requireLabels).map((c) => ({
+    id: c.id,
+    kind: 'nifti',
+    images: c.images,
+    ...(c.label ? { label: c.label } : {}),
     ...(foreground ? { foreground } : {}),
   }));
 }

@@ -104,10 +104,31 @@ function interleave(planes: Float32Array[]): Float32Array {
   return out;
 }
 
+/** Distinct values above which a file is not taken for a label map (BraTS has 4, atlases ~100–200). */
+const MAX_LABELS = 256;
+
+/**
+ * Why `values` do not look like a label map (non-integer, negative or NaN values, too many
+ * distinct values — e.g. a T1 image matched by a `--labels` glob), or undefined when they do.
+ */
+export function labelMapProblem(values: ArrayLike<number>): string | undefined {
+  const distinct = new Set<number>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v)) return `voxel ${i} holds ${v}, not an integer label`;
+    if (v < 0) return `voxel ${i} holds the negative value ${v}`;
+    if (distinct.size <= MAX_LABELS) distinct.add(v);
+  }
+  return distinct.size > MAX_LABELS ? `it holds more than ${MAX_LABELS} distinct values` : undefined;
+}
+
 /** Reads a label file into a binary mask of the given foreground values (undefined = any > 0). */
 async function niftiLabel(file: string, canonical: boolean, foreground: number[] | undefined) {
   const { shape, spacing, channels } = await niftiChannels(file, canonical);
   const values = channels[0]!;
+  const problem = labelMapProblem(values);
+  // A warning, not an error: such a file still gives a mask (values rounded, foreground as configured).
+  if (problem) console.warn(`warning: label file ${file} does not look like a label map (${problem}); is it an image matched by the labels glob?`);
   const fg = foreground ? new Set(foreground) : undefined;
   const mask = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -174,9 +195,9 @@ export async function loadCase(ref: CaseRef, prep: PreprocessOptions): Promise<L
   return { id: ref.id, image, ...(label ? { label } : {}), affine: first.source.affine, geometry };
 }
 
-/** Pastes a cropped mask (labels kept) into a zero mask of the full shape. */
-function uncrop(mask: Uint8Array, shape: number[], box: Box): Uint8Array {
-  const out = new Uint8Array(voxelCount(shape));
+/** Pastes a cropped mask (labels kept) or map into a zero array of the full shape. */
+function uncrop<T extends Uint8Array | Float32Array>(mask: T, shape: number[], box: Box): T {
+  const out = new (mask.constructor as new (n: number) => T)(voxelCount(shape));
   const inner = box.end.map((e, a) => e - box.start[a]!);
   const st = stridesOf(shape);
   const ist = stridesOf(inner);
@@ -222,9 +243,50 @@ export function maskToSource(mask: Uint8Array, geometry: CaseGeometry): Uint8Arr
 }
 
 /** A 3D image like the geometry's reference (first three dims) holding `data`, for reorientation. */
-function likeReference(ref: NiftiImage, data: Uint8Array | Int32Array): NiftiImage {
+function likeReference(ref: NiftiImage, data: Uint8Array | Int32Array | Float32Array): NiftiImage {
   const [nx, ny, nz] = ref.dims as [number, number, number];
-  return new NiftiImage({ ...ref, dims: [nx, ny, nz ?? 1], data, datatype: data instanceof Uint8Array ? 2 : 8 });
+  const datatype = data instanceof Uint8Array ? 2 : data instanceof Int32Array ? 8 : 16;
+  return new NiftiImage({ ...ref, dims: [nx, ny, nz ?? 1], data, datatype });
+}
+
+/**
+ * Maps a probability map on the loaded case's grid back to the source image's voxel grid, like
+ * {@link maskToSource} but with linear interpolation when the case was resampled (0 outside the
+ * crop box).
+ */
+export function probabilityToSource(values: Float32Array, geometry: CaseGeometry): Float32Array {
+  let m = values;
+  let shape: number[] | undefined;
+  if (geometry.beforeCrop) {
+    m = uncrop(m, geometry.beforeCrop.shape, geometry.beforeCrop.box);
+    shape = geometry.beforeCrop.shape;
+  }
+  if (geometry.beforeResample) {
+    const { shape: original, spacing, target } = geometry.beforeResample;
+    const cur = shape ?? original.map((s, a) => Math.max(1, Math.round((s * spacing[a]!) / target[a]!)));
+    m = resampleToShape({ data: m, shape: cur, channels: 1, spacing: target }, original).image.data;
+  }
+  const ref = geometry.reference;
+  if (!geometry.canonical || !ref) return m;
+  const perm = toCanonical(likeReference(ref, Int32Array.from({ length: m.length }, (_, i) => i))).data as Int32Array;
+  const out = new Float32Array(m.length);
+  for (let k = 0; k < m.length; k++) out[perm[k]!] = m[k]!;
+  return out;
+}
+
+/**
+ * Maps a probability map (or 0/1 mask) on the source image's voxel grid onto the loaded case's
+ * grid: the inverse of {@link probabilityToSource} (linear interpolation when resampled).
+ */
+export function probabilityFromSource(values: Float32Array, geometry: CaseGeometry): Float32Array {
+  let m = values;
+  if (geometry.canonical && geometry.reference) m = Float32Array.from(toCanonical(likeReference(geometry.reference, values)).data as ArrayLike<number>);
+  if (geometry.beforeResample) {
+    const { shape, spacing, target } = geometry.beforeResample;
+    m = resampleToSpacing({ data: m, shape, channels: 1, spacing }, target).image.data;
+  }
+  if (geometry.beforeCrop) m = cropArray(m, geometry.beforeCrop.shape, 1, geometry.beforeCrop.box);
+  return m;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The in-memory image and case types of the data pipeline (DESIGN.md §3 axis order).
+ * The in-memory image and case types of the data pipeline ([D, H, W] axis order, see docs/conventions.md).
  * @module
  */
 

@@ -4,7 +4,7 @@
  * sessions (R-Net + CRF-Net(fu)) on one image or slice.
  * @module
  */
-import { crfStage, InteractiveSession, type Roi } from '@deepigeos/rnet';
+import { crfStage, InteractiveSession, type Roi, type SegmentationNetwork } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelledImage } from '../data/augment.js';
 import { extractSlice } from '../data/sampling.js';
@@ -50,9 +50,13 @@ function pasteSlice(target: Float32Array, shape: number[], axis: number, index: 
 
 /**
  * P-Net (+ CRF-Net(f)) probabilities over a whole image: directly when ranks match, or slice by
- * slice along the net's `sliceAxis` for a 2D net on a 3D volume.
+ * slice along the net's `sliceAxis` for a 2D net on a 3D volume (`onSlice` reports slices done).
  */
-export async function pnetOnCase(net: TrainedNet, image: ImageVolume): Promise<{ pnet: Float32Array; crf?: Float32Array }> {
+export async function pnetOnCase(
+  net: TrainedNet,
+  image: ImageVolume,
+  onSlice?: (done: number, total: number) => void,
+): Promise<{ pnet: Float32Array; crf?: Float32Array }> {
   if (image.shape.length === net.config.dim) return pnetOnImage(net, image);
   if (net.config.dim === 3) throw new RangeError(`a 3D P-Net cannot segment a ${image.shape.length}D image`);
   const axis = net.config.sliceAxis;
@@ -65,19 +69,40 @@ export async function pnetOnCase(net: TrainedNet, image: ImageVolume): Promise<{
     const r = await pnetOnImage(net, slice);
     pasteSlice(pnet, image.shape, axis, s, r.pnet);
     if (crf && r.crf) pasteSlice(crf, image.shape, axis, s, r.crf);
+    onSlice?.(s + 1, image.shape[axis]!);
   }
   return crf ? { pnet, crf } : { pnet };
 }
 
-/** An interactive session with the P-Net/R-Net pair and their CRF stages (if saved), optionally restricted to `roi`. */
-export function createSession(pnet: TrainedNet, rnet: TrainedNet, roi?: Roi): InteractiveSession {
+/** Options of {@link createSession}. */
+export interface SessionOptions {
+  /** Restrict the session to this box. */
+  roi?: Roi;
+  /** Geodesic λ of the seed encoding (default: the R-Net's training λ; 0 = Euclidean). */
+  lambda?: number;
+  /** The R-Net to run instead of `rnet.network` (e.g. one reporting progress). */
+  rnetNetwork?: SegmentationNetwork;
+}
+
+/** Stands in for P-Net in sessions that start from a given result (`startFrom`): calling it is a bug. */
+const NO_PNET: SegmentationNetwork = {
+  predict() {
+    throw new Error('this session has no P-Net: start it with startFrom(volume, probability)');
+  },
+};
+
+/**
+ * An interactive session with the P-Net/R-Net pair and their CRF stages (if saved). Without a
+ * P-Net the session must be started from a given result (`session.startFrom`).
+ */
+export function createSession(pnet: TrainedNet | undefined, rnet: TrainedNet, options: SessionOptions = {}): InteractiveSession {
   return new InteractiveSession({
-    ...(roi ? { roi } : {}),
-    pnet: pnet.network,
-    rnet: rnet.network,
-    ...(pnet.crf ? { crfF: crfStage(pnet.crf) } : {}),
+    ...(options.roi ? { roi: options.roi } : {}),
+    pnet: pnet?.network ?? NO_PNET,
+    rnet: options.rnetNetwork ?? rnet.network,
+    ...(pnet?.crf ? { crfF: crfStage(pnet.crf) } : {}),
     ...(rnet.crf ? { crfFU: crfStage(rnet.crf) } : {}),
-    geodesic: { lambda: rnet.config.lambda ?? 1 },
+    geodesic: { lambda: options.lambda ?? rnet.config.lambda ?? 1 },
   });
 }
 

@@ -28,9 +28,12 @@ export interface TrainedNet {
   crf?: CrfNetF;
 }
 
-/** The network to run at inference: 3D nets window by window at their training patch size. */
-export function inferenceNetwork(model: tfl.LayersModel, config: TrainConfig): Predictor {
-  return config.dim === 3 ? tiledPredictor(model, resolvedSizes(config).patch) : model;
+/**
+ * The network to run at inference: 3D nets window by window at their training patch size
+ * (`onProgress` reports windows done / total of each call).
+ */
+export function inferenceNetwork(model: tfl.LayersModel, config: TrainConfig, onProgress?: (done: number, total: number) => void): Predictor {
+  return config.dim === 3 ? tiledPredictor(model, resolvedSizes(config).patch, onProgress) : model;
 }
 
 /** The folder holding `model.json` for a run folder or model folder. */

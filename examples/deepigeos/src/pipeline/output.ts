@@ -6,15 +6,28 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { niftiFromVolume, writeNifti } from '@deepigeos/io-nifti';
-import { type CaseGeometry, maskToSource } from '../data/load.js';
+import { type CaseGeometry, maskToSource, probabilityToSource } from '../data/load.js';
 import { UsageError } from '../errors.js';
 import { encodeOverlayPng } from '../report/overlay.js';
 
 /** Writes a mask on the loaded case's grid as NIfTI aligned with the case's source image. */
 export async function writeMaskNifti(path: string, mask: Uint8Array, geometry: CaseGeometry): Promise<void> {
-  const ref = geometry.reference;
-  if (!ref) throw new UsageError(`cannot write ${path}: the case has no NIfTI source image`);
-  const source = maskToSource(mask, geometry);
+  if (!geometry.reference) throw new UsageError(`cannot write ${path}: the case has no NIfTI source image`);
+  await writeSourceNifti(path, maskToSource(mask, geometry), geometry);
+}
+
+/**
+ * Writes a foreground probability map on the loaded case's grid as float32 NIfTI aligned with
+ * the case's source image (0 outside the preprocessing crop).
+ */
+export async function writeProbabilityNifti(path: string, probability: Float32Array, geometry: CaseGeometry): Promise<void> {
+  if (!geometry.reference) throw new UsageError(`cannot write ${path}: the case has no NIfTI source image`);
+  await writeSourceNifti(path, probabilityToSource(probability, geometry), geometry);
+}
+
+/** Writes values already on the source grid with the source's header and affine. */
+async function writeSourceNifti(path: string, source: Uint8Array | Float32Array, geometry: CaseGeometry): Promise<void> {
+  const ref = geometry.reference!;
   const [nx, ny, nz = 1] = ref.dims as [number, number, number?];
   const volume = {
     data: source,

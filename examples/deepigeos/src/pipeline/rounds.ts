@@ -23,6 +23,8 @@ export interface RoundsOptions {
   seed: number;
   /** Fewest clicks per round while errors remain (see `simulateUser`); 0 = the paper's rule alone. */
   minClicks: number;
+  /** false = one click per round at the largest error (with `minClicks: 1`), not the paper's rule; default true. */
+  paperRule?: boolean;
   /** Stop at the first round without clicks instead of repeating the unchanged result. */
   stopWhenNoClicks?: boolean;
   /** Called after each round. */
@@ -45,6 +47,8 @@ export interface RoundOutcome {
   refined: boolean;
   /** The session's result after the round. */
   result: SessionResult;
+  /** Wall time of the refinement (R-Net + CRF-Net(fu) + seed encoding), seconds; 0 without clicks. */
+  seconds: number;
 }
 
 const count = (m: Uint8Array) => m.reduce((a, b) => a + b, 0);
@@ -56,17 +60,27 @@ export async function runRounds(options: RoundsOptions): Promise<RoundOutcome[]>
   const out: RoundOutcome[] = [];
   let result = session.result();
   for (let r = 1; r <= options.rounds; r++) {
-    const clicks = simulateUser({ prediction: result.mask, groundTruth, shape: volume.shape, spacing: volume.spacing ?? volume.shape.map(() => 1), rng, minClicks: options.minClicks });
+    const clicks = simulateUser({
+      prediction: result.mask,
+      groundTruth,
+      shape: volume.shape,
+      spacing: volume.spacing ?? volume.shape.map(() => 1),
+      rng,
+      minClicks: options.minClicks,
+      paperRule: options.paperRule !== false,
+    });
     const fgClicks = count(clicks.fgSeeds);
     const bgClicks = count(clicks.bgSeeds);
     const refined = fgClicks + bgClicks > 0;
     if (!refined && options.stopWhenNoClicks) break;
+    const started = performance.now();
     if (refined) {
       await session.addSeeds('fg', clicks.fgSeeds);
       await session.addSeeds('bg', clicks.bgSeeds);
       result = await session.refine();
     }
-    const outcome: RoundOutcome = { round: r, fgClicks, bgClicks, fallbackClicks: clicks.fallbackClicks, fgSeeds: clicks.fgSeeds, bgSeeds: clicks.bgSeeds, refined, result };
+    const seconds = refined ? (performance.now() - started) / 1000 : 0;
+    const outcome: RoundOutcome = { round: r, fgClicks, bgClicks, fallbackClicks: clicks.fallbackClicks, fgSeeds: clicks.fgSeeds, bgSeeds: clicks.bgSeeds, refined, result, seconds };
     out.push(outcome);
     await options.onRound?.(outcome);
   }

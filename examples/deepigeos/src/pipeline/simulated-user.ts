@@ -1,5 +1,5 @@
 /**
- * The simulated user of the demo and of `evaluate`: the paper's rule (DESIGN.md §8: one click per
+ * The simulated user of the demo and of `evaluate`: the paper's rule (Wang et al. 2019: one click per
  * started 100 voxels of every connected error region of ≥ 30 voxels, `simulateInteractions` of
  * `@deepigeos/rnet`) plus an optional fallback for small structures. On 64×64 slices or small
  * volumes the residual errors are mostly split into regions under 30 voxels, so the paper's user
@@ -27,6 +27,12 @@ export interface SimulatedUserOptions {
    * placed. 0 = the paper's rule alone.
    */
   minClicks: number;
+  /**
+   * Apply the paper's rule (default true). false = the one-click-at-a-time protocol of the
+   * interactive segmentation literature: with `minClicks: 1`, exactly one click per round, at the
+   * interior-most voxel of the largest error region.
+   */
+  paperRule?: boolean;
 }
 
 /** What the simulated user did in one round. */
@@ -76,7 +82,10 @@ export function simulateUser(options: SimulatedUserOptions): SimulatedClicks {
   const { shape, groundTruth: truth } = options;
   const size = truth.length;
   const spacing = options.spacing ?? shape.map(() => 1);
-  const { fgSeeds, bgSeeds } = simulateInteractions({ prediction: options.prediction, groundTruth: truth, shape, rng: options.rng });
+  const { fgSeeds, bgSeeds } =
+    options.paperRule === false
+      ? { fgSeeds: new Uint8Array(size), bgSeeds: new Uint8Array(size) }
+      : simulateInteractions({ prediction: options.prediction, groundTruth: truth, shape, rng: options.rng });
   const pred = Uint8Array.from({ length: size }, (_, i) => (options.prediction[i]! > 0.5 ? 1 : 0));
   let errorVoxels = 0;
   for (let i = 0; i < size; i++) errorVoxels += pred[i] !== truth[i] ? 1 : 0;

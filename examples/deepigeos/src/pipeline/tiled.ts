@@ -27,7 +27,7 @@ export function windowStarts(size: number, patch: number): number[] {
  * Wraps a 3D network so `predict([N, D, H, W, C])` runs on `patch`³ windows and returns the
  * averaged logits `[N, D, H, W, L]` (volumes no larger than a window go through in one call).
  */
-export function tiledPredictor(model: Predictor, patch: number): Predictor {
+export function tiledPredictor(model: Predictor, patch: number, onProgress?: (done: number, total: number) => void): Predictor {
   const run = (t: tf.Tensor): tf.Tensor => {
     const r = model.predict(t);
     return Array.isArray(r) ? r[0]! : r;
@@ -35,19 +35,41 @@ export function tiledPredictor(model: Predictor, patch: number): Predictor {
   return {
     predict(x: tf.Tensor): tf.Tensor {
       const [N, D, H, W] = x.shape as [number, number, number, number, number];
-      if (D <= patch && H <= patch && W <= patch) return run(x);
+      if (D <= patch && H <= patch && W <= patch) {
+        const logits = run(x);
+        onProgress?.(1, 1);
+        return logits;
+      }
       let out: Float32Array | undefined;
       let labels = 0;
       const count = new Float32Array(D * H * W);
       const size = [Math.min(patch, D), Math.min(patch, H), Math.min(patch, W)] as const;
       const windowVoxels = size[0] * size[1] * size[2];
-      for (const z of windowStarts(D, patch)) {
-        for (const y of windowStarts(H, patch)) {
-          for (const w of windowStarts(W, patch)) {
-            const logits = tf.tidy(() => run(tf.slice(x, [0, z, y, w, 0], [N, size[0], size[1], size[2], -1])));
+      const starts = [windowStarts(D, patch), windowStarts(H, patch), windowStarts(W, patch)] as const;
+      const total = starts[0].length * starts[1].length * starts[2].length;
+      let done = 0;
+      // Windows are cut in JS from one download: tf.slice of a whole-brain [1, 179, 217, 181, 4]
+      // tensor on the wasm backend took 0.7 s per 24³ window, the JS copy 4 ms (bench/window-cut.mjs).
+      const C = x.shape[4]!;
+      const input = x.dataSync() as Float32Array;
+      const window = new Float32Array(N * windowVoxels * C);
+      const row = size[2] * C;
+      for (const z of starts[0]) {
+        for (const y of starts[1]) {
+          for (const w of starts[2]) {
+            for (let n = 0, k = 0; n < N; n++) {
+              for (let a = 0; a < size[0]; a++) {
+                for (let b = 0; b < size[1]; b++, k += row) {
+                  const src = (((n * D + z + a) * H + y + b) * W + w) * C;
+                  window.set(input.subarray(src, src + row), k);
+                }
+              }
+            }
+            const logits = tf.tidy(() => run(tf.tensor(window, [N, size[0], size[1], size[2], C])));
             const v = logits.dataSync() as Float32Array;
             labels = logits.shape[4]!;
             logits.dispose();
+            onProgress?.(++done, total);
             out ??= new Float32Array(N * D * H * W * labels);
             for (let a = 0, k = 0; a < size[0]; a++) {
               for (let b = 0; b < size[1]; b++) {

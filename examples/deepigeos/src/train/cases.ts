@@ -3,14 +3,14 @@
  * cache of loaded cases (every case is loaded once up front so bad files fail before training).
  * @module
  */
-import { bratsCases, type CaseRef, globCases, msdCases, vocCases } from '../data/datasets.js';
+import { bratsCases, type CaseRef, globCases, msdCases, pairsListCases, vocCases } from '../data/datasets.js';
 import { type LoadedCase, loadCase } from '../data/load.js';
 import { ConfigError } from '../errors.js';
 import type { TrainConfig } from './schema.js';
 
 /** Case references of the configured dataset. */
 export function datasetCases(data: TrainConfig['data']): CaseRef[] {
-  const need = (key: 'root' | 'images', flag: string): string => {
+  const need = (key: 'root' | 'images' | 'pairs', flag: string): string => {
     const v = data[key];
     if (!v) throw new ConfigError(`data.format "${data.format}" needs data.${key} (flag ${flag})`);
     return v;
@@ -19,6 +19,8 @@ export function datasetCases(data: TrainConfig['data']): CaseRef[] {
   switch (data.format) {
     case 'glob':
       return globCases(need('images', '--images'), data.labels, fg);
+    case 'pairs':
+      return pairsListCases(need('pairs', '--pairs'), fg);
     case 'brats':
       return bratsCases(need('root', '--root'), data.modalities);
     case 'msd':

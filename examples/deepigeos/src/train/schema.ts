@@ -7,9 +7,10 @@ import type { Schema } from '../config.js';
 
 /** Where the training images come from. */
 export const DATA_SCHEMA: Schema = {
-  format: { type: 'string', enum: ['glob', 'brats', 'msd', 'voc'], default: 'glob', help: 'dataset layout' },
+  format: { type: 'string', enum: ['glob', 'pairs', 'brats', 'msd', 'voc'], default: 'glob', help: 'dataset layout' },
   images: { type: 'string', help: 'glob of image files (format "glob"; flag --images)' },
   labels: { type: 'string', help: 'glob of label files paired by file name (format "glob"; flag --labels)' },
+  pairs: { type: 'string', help: 'CSV list of image,label lines, paths relative to the list (format "pairs"; flag --pairs)' },
   root: { type: 'string', help: 'dataset root folder (formats brats, msd, voc)' },
   modalities: { type: 'string[]', default: ['flair'], help: 'BraTS modalities used as channels' },
   channels: { type: 'number[]', nullable: true, help: 'MSD: 4th-dimension volumes used as channels (default all)' },
@@ -110,9 +111,10 @@ export interface TrainConfig {
   crf: boolean;
   crfSteps: number;
   data: {
-    format: 'glob' | 'brats' | 'msd' | 'voc';
+    format: 'glob' | 'pairs' | 'brats' | 'msd' | 'voc';
     images?: string;
     labels?: string;
+    pairs?: string;
     root?: string;
     modalities: string[];
     channels?: number[] | null;

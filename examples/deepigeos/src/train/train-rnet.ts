@@ -66,7 +66,7 @@ async function toRNetSamples(pnet: TrainedNet, samples: LabelledImage[], rng: Rn
     const empty = () => new Uint8Array(s.label.length);
     const r = noSeeds
       ? { input: await encodeInteractionsData({ ...common, fgSeeds: empty(), bgSeeds: empty() }), label: s.label }
-      : await rnetTrainingSample({ ...common, groundTruth: s.label, rng: () => rng.next(), mode: config.interactionMode ?? 'clicks' });
+      : await rnetTrainingSample({ ...common, groundTruth: s.label, rng, mode: config.interactionMode ?? 'clicks' });
     out.push({ image: { ...s.image, data: r.input, channels: s.image.channels + 3 }, label: r.label });
   }
   return out;

@@ -1,4 +1,4 @@
-// Orthogonal slices of a [D, H, W] volume (DESIGN.md §3) for display. In each view the vertical
+// Orthogonal slices of a [D, H, W] volume for display. In each view the vertical
 // axis is flipped so that increasing d (superior in canonical RAS) or h (anterior) points up.
 
 import { ViewerInputError } from './errors.js';

@@ -16,7 +16,7 @@ export function requireRate(value: unknown, name: string, fn: string): number {
   return value;
 }
 
-/** Layers per block and dilation of each block of every P-Net (DESIGN.md §5). */
+/** Layers per block and dilation of each block of every P-Net (Wang et al. 2019; the PyTorch `P_RNet3D` reimplementation in 3D). */
 export const PNET_BLOCKS: readonly { numLayers: number; dilation: number }[] = [
   { numLayers: 2, dilation: 1 },
   { numLayers: 2, dilation: 2 },

@@ -12,7 +12,7 @@ export interface BatchMoments {
 
 /**
  * Training-mode batch norm from elementwise ops, so it works and differentiates for 4D and 5D
- * inputs on every backend (`tf.batchNorm`'s gradient fails on 5D, DESIGN.md §4).
+ * inputs on every backend (`tf.batchNorm`'s gradient fails on 5D).
  */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): BatchMoments {
   const axes = [...Array(x.rank - 1).keys()];

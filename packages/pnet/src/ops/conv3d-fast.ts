@@ -8,7 +8,7 @@ import { conv2dFast, type FusedEpilogue, fusedConv, inputGradientFilter, samePad
  * Stride-1 'same' conv3d (NDHWC, filter [kd, kh, kw, Cin, Cout], dilation [dd, dh, dw]) with
  * optional bias and ReLU, expressed through 2D convolutions: each kernel-depth tap is one conv2d
  * over all depth slices batched together (shifted by tap·dd in depth), and the taps are summed.
- * tfjs' own Conv3D is a plain loop on wasm (50× slower on a 96³ stack, DESIGN.md §4); conv2d runs
+ * tfjs' own Conv3D is a plain loop on wasm (50× slower on a 96³ stack, measured); conv2d runs
  * on XNNPACK. In-plane kernels (kd = 1) are a single fused {@link conv2dFast}.
  *
  * Without a gradient tape (inference), kd > 1 convolutions run in depth chunks of at most

@@ -1,3 +1,4 @@
+import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { platform } from '../platform.js';
 import { heapOutputs, wasmHeapView } from './wasm-heap.js';
@@ -55,7 +56,46 @@ export function convolutionImplementation(): ConvolutionImplementation {
 function activeNativeConv(): NativeConv | undefined {
   const native = platform.nativeConv;
   if (native === undefined || tf.getBackend() !== 'wasm') return undefined;
-  return typeof (tf.backend() as unknown as OutputBackend).makeOutput === 'function' ? native : undefined;
+  return heapInternalsWork(tf.backend()) ? native : undefined;
+}
+
+const probed = new WeakMap<object, boolean>();
+
+/**
+ * Whether this wasm backend exposes, and behaves as, the unexported internals the addon relies on
+ * (`makeOutput`, `dataIdMap`, `typedArrayFromHeap`): checked once per backend by writing through
+ * a heap view and reading back through tfjs. Another tfjs-backend-wasm version may change them;
+ * then the tfjs kernels run, with one warning.
+ */
+function heapInternalsWork(backend: object): boolean {
+  let works = probed.get(backend);
+  if (works === undefined) {
+    works = probeHeapInternals();
+    probed.set(backend, works);
+    if (!works) {
+      console.warn(
+        `@deepigeos/pnet: @tensorflow/tfjs-backend-wasm ${version_wasm} does not expose the internals the native ` +
+          "convolutions use (tested with 4.22.0); using tfjs' own kernels instead (correct, about 2× slower).",
+      );
+    }
+  }
+  return works;
+}
+
+function probeHeapInternals(): boolean {
+  const backend = tf.backend() as unknown as OutputBackend;
+  if (typeof backend.makeOutput !== 'function' || typeof backend.dataIdMap?.has !== 'function' || wasmHeapView() === undefined) return false;
+  let probe: tf.Tensor | undefined;
+  try {
+    [probe] = heapOutputs([[4]]);
+    wasmHeapView()!(probe!).set([1, -2, 3.5, 4]);
+    const back = probe!.dataSync();
+    return backend.dataIdMap.has(probe!.dataId) && back.length === 4 && back[0] === 1 && back[1] === -2 && back[2] === 3.5 && back[3] === 4;
+  } catch {
+    return false;
+  } finally {
+    probe?.dispose();
+  }
 }
 
 /**

@@ -73,7 +73,7 @@ function inside(blob: Uint8Array, dims: [number, number, number], is3d: boolean)
  */
 export function blobCase(seed: number, shape: [number, number] | [number, number, number], task: BlobTask = {}): SyntheticCase {
   const { blobs = 2, minRadius = 3, maxRadius = 8, noise = 0.08, maxGap } = task;
-  const rng = createRng(seed);
+  const rng = createRng(0, seed).next; // the raw mulberry32 stream of `seed`, as these tasks were measured with
   const is3d = shape.length === 3;
   const dims: [number, number, number] = is3d ? [shape[0], shape[1], shape[2]] : [1, shape[0], shape[1]];
   const spacing = is3d ? [1, 1, 1] : [1, 1];

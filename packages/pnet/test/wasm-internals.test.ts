@@ -1,0 +1,42 @@
+// The Node addon writes into tfjs-backend-wasm's heap through internals that package does not
+// export. When they do not behave as expected (another tfjs version), every convolution must
+// still be right, on tfjs' own kernels, with exactly one warning.
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it, vi } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { loadNativeConv } from '../src/native-conv-addon.js';
+import { conv2dFast } from '../src/ops/conv2d-fast.js';
+import { convolutionImplementation } from '../src/ops/native-conv.js';
+import { platform } from '../src/platform.js';
+import { nativeExpected } from './fixtures.js';
+import { maxAbsDiff, randomArray } from './reference.js';
+
+describe.runIf(nativeExpected())('tfjs-backend-wasm internals that changed', () => {
+  it('fall back to tfjs kernels with one warning, and the results stay right', async () => {
+    platform.nativeConv ??= loadNativeConv();
+    await initBackend('wasm');
+    const backend = tf.backend() as unknown as { typedArrayFromHeap: (t: tf.Tensor) => Float32Array };
+    // A heap view that no longer aliases the tensor, as a changed internal would behave.
+    backend.typedArrayFromHeap = (t) => new Float32Array(t.size);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const x = tf.tensor4d(randomArray(2 * 9 * 11 * 3, 1), [2, 9, 11, 3]);
+      const filter = tf.tensor4d(randomArray(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);
+      const first = conv2dFast(x, filter, [2, 1]);
+      const second = conv2dFast(x, filter);
+      expect(convolutionImplementation()).toBe('tfjs');
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/tfjs-backend-wasm 4\.\d+\.\d+ does not expose the internals.*tfjs' own kernels/);
+      // Reference: tfjs' conv2d on the cpu backend.
+      const [xs, fs] = [x.dataSync().slice(), filter.dataSync().slice()];
+      const [got1, got2] = [first.dataSync().slice(), second.dataSync().slice()];
+      await tf.setBackend('cpu');
+      const xc = tf.tensor4d(xs, [2, 9, 11, 3]);
+      const fc = tf.tensor4d(fs, [3, 3, 3, 4]);
+      expect(maxAbsDiff(got1, tf.conv2d(xc, fc, 1, 'same', 'NHWC', [2, 1]).dataSync())).toBeLessThan(1e-5);
+      expect(maxAbsDiff(got2, tf.conv2d(xc, fc, 1, 'same').dataSync())).toBeLessThan(1e-5);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
