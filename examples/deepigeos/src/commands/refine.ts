@@ -106,8 +106,8 @@ export const refineCommand: Command = {
     checkOutputsApart('refine', [['--out', out], ['--prob', prob]], [['--image', imagePath], ['--init', initPath], ['--seeds', seedsPath], ['--previous-seeds', previousPath]]);
     if (!existsSync(imagePath)) throw new UsageError(`refine: --image ${imagePath}: file does not exist`);
     const outputs = [{ flag: '--out', path: out, kind: 'file' as const }, ...(prob === undefined ? [] : [{ flag: '--prob', path: prob, kind: 'file' as const }])];
-    const inputs = [['--image', imagePath], ['--init', initPath], ['--seeds', seedsPath], ['--previous-seeds', previousPath], ['--rnet', rnetDir]] as const;
-    checkOutputs('refine', outputs, inputs.filter((i): i is readonly [string, string] => i[1] !== undefined).map(([flag, path]) => ({ flag, path })));
+    const given: [string, string | undefined][] = [['--image', imagePath], ['--init', initPath], ['--seeds', seedsPath], ['--previous-seeds', previousPath], ['--rnet', rnetDir]];
+    checkOutputs('refine', outputs, given.flatMap(([flag, path]) => (path === undefined ? [] : [{ flag, path }])));
     const removeTemps = () => {
       for (const o of outputs) removeFileTemps(o.path);
     };
