@@ -57,21 +57,33 @@ async function readRange(fh: FileHandle, length: number): Promise<Uint8Array> {
 }
 
 /**
- * File bytes. For uncompressed files `sizeFromPrefix` may say from the first bytes how many are
- * needed (checking the size limit before anything large is allocated); gzipped files are read whole.
+ * Opens a file for reading if it is a regular file. Opened non-blocking (a FIFO would otherwise
+ * wait forever for a writer), then checked with fstat, so nothing else is ever read.
+ * @throws {@link NiftiArgumentError} for a missing file, a directory, FIFO, socket or device.
  */
-async function readFileBytes(path: string, sizeFromPrefix: (prefix: Uint8Array) => number | undefined): Promise<Uint8Array> {
+export async function openRegularFile(path: string): Promise<FileHandle> {
   let fh: FileHandle;
   try {
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait forever for a writer.
     fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     throw new NiftiArgumentError(`cannot open ${path}: ${(err as Error).message}`);
   }
+  const info = await fh.stat();
+  if (!info.isFile()) {
+    await fh.close();
+    throw new NiftiArgumentError(`${path} is ${fileKind(info)}, not a regular file: only regular files are read`);
+  }
+  return fh;
+}
+
+/**
+ * File bytes. For uncompressed files `sizeFromPrefix` may say from the first bytes how many are
+ * needed (checking the size limit before anything large is allocated); gzipped files are read whole.
+ */
+async function readFileBytes(path: string, sizeFromPrefix: (prefix: Uint8Array) => number | undefined): Promise<Uint8Array> {
+  const fh = await openRegularFile(path);
   try {
-    const info = await fh.stat();
-    if (!info.isFile()) throw new NiftiArgumentError(`${path} is ${fileKind(info)}, not a regular file: readNifti reads only regular files`);
-    const { size } = info;
+    const { size } = await fh.stat();
     const prefix = await readRange(fh, Math.min(size, 544));
     let length = size;
     if (!isGzip(prefix)) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NiftiArgumentError, NiftiFormatError, readNifti, writeNifti } from '../src/index.js';
+import { NiftiArgumentError, NiftiFormatError, NODE_MAX_DATA_BYTES, readNifti, readNiftiFrames, writeNifti } from '../src/index.js';
 import { FIXTURES } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'io-nifti-hardening-'));
@@ -30,6 +30,8 @@ describe('readNifti reads only regular files', () => {
     const error = await rejection(readNifti(fifo));
     expect(error).toBeInstanceOf(NiftiArgumentError);
     expect(error.message).toMatch(/pipe\.nii is a named pipe \(FIFO\), not a regular file/);
+    const frames = await rejection(readNiftiFrames(fifo).next());
+    expect(frames).toBeInstanceOf(NiftiArgumentError);
     expect(performance.now() - t0).toBeLessThan(2000);
   }, 5000);
 
@@ -57,7 +59,7 @@ describe('decoded-size limit', () => {
   const bomb = gzipSync(Buffer.concat([claim.subarray(0, 352), body]), { level: 1 });
 
   it('the Node default (2 GiB) refuses a small .nii.gz declaring 3.7 GiB before inflating', async () => {
-    
+    expect(NODE_MAX_DATA_BYTES).toBe(2 ** 31);
     const before = process.memoryUsage().arrayBuffers;
     const error = await rejection(readNifti(bomb));
     expect(error).toBeInstanceOf(NiftiFormatError);
