@@ -10,7 +10,7 @@ import { niftiFromVolume, readNifti, volumeFromNifti, writeNifti } from '@deepig
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { writeBratsPhantoms } from '../src/data/phantom.js';
-import { truncateMetrics } from '../src/train/run-folder.js';
+import { repairRunFolder, truncateMetrics } from '../src/train/run-folder.js';
 
 const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WEIGHTS = join(PACKAGE, 'weights');
@@ -191,6 +191,19 @@ describe('resume after kills', () => {
       .map((m) => m.step);
     expect(steps).toEqual([1, 2, 3, 4]);
   }, 120_000);
+
+  it('a forced stop (second Ctrl-C) repairs its own half-done replacement before exiting', () => {
+    const out = join(dir, 'forced');
+    mkdirSync(join(out, `checkpoint.old-${process.pid}`), { recursive: true });
+    writeFileSync(join(out, `checkpoint.old-${process.pid}`, 'state.json'), '{"step":2}');
+    mkdirSync(join(out, `checkpoint.tmp-${process.pid}`));
+    writeFileSync(join(out, `checkpoint.tmp-${process.pid}`, 'state.json'), '{"step":4}');
+    mkdirSync(join(out, `best.tmp-${process.pid}`));
+    expect(repairRunFolder(out)).toEqual([]); // a live process's folders are left alone
+    expect(repairRunFolder(out, { includeOwn: true })).toEqual(['checkpoint']);
+    expect(readFileSync(join(out, 'checkpoint', 'state.json'), 'utf8')).toBe('{"step":4}');
+    expect(readdirSync(out)).toEqual(['checkpoint']);
+  });
 
   it('truncateMetrics keeps records up to the step', () => {
     const file = join(dir, 'm.jsonl');
