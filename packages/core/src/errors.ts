@@ -27,7 +27,7 @@ export type DeepIGeoSErrorCode =
 
 /** Base class of every error thrown on purpose by a `@deepigeos/*` package. */
 export abstract class DeepIGeoSError extends Error {
-  /** Stable machine-readable family code (see {@link DeepIGeoSErrorCode}). */
+  /** Stable machine-readable family code, e.g. `'ERR_DEEPIGEOS_ARGUMENT'`. */
   abstract readonly code: DeepIGeoSErrorCode;
 
   /**

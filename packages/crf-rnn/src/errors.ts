@@ -6,7 +6,7 @@ export { ShapeError } from '@deepigeos/pnet/errors';
 // ArgumentError; the message names the option or argument and the expected value.
 import { ArgumentError } from '@deepigeos/core';
 
-export { ArgumentError, BackendError, DeepIGeoSError, isDeepIGeoSError } from '@deepigeos/core';
+export { ArgumentError, BackendError, DeepIGeoSError, type DeepIGeoSErrorCode, isDeepIGeoSError } from '@deepigeos/core';
 
 /** Throws {@link ArgumentError} unless `value` is a finite number greater than zero. */
 export function requirePositive(name: string, value: number): void {

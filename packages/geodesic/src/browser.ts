@@ -14,6 +14,7 @@ export {
   ArgumentError,
   BackendError,
   DeepIGeoSError,
+  type DeepIGeoSErrorCode,
   GeodesicBackendError,
   GeodesicRangeError,
   GeodesicTypeError,

@@ -1,7 +1,7 @@
 import { ArgumentError, BackendError } from '@deepigeos/core';
 
 // The error convention shared by every @deepigeos package (families with a stable `code`).
-export { ArgumentError, BackendError, DeepIGeoSError, isDeepIGeoSError } from '@deepigeos/core';
+export { ArgumentError, BackendError, DeepIGeoSError, type DeepIGeoSErrorCode, isDeepIGeoSError } from '@deepigeos/core';
 
 /** Thrown for arguments of the wrong type (e.g. `image` not a Float32Array). An {@link ArgumentError}. */
 export class GeodesicTypeError extends ArgumentError {

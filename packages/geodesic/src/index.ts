@@ -11,6 +11,7 @@ export {
   ArgumentError,
   BackendError,
   DeepIGeoSError,
+  type DeepIGeoSErrorCode,
   GeodesicBackendError,
   GeodesicRangeError,
   GeodesicTypeError,

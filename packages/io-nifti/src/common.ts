@@ -3,7 +3,7 @@ export { ioOrientation, type Orientation, toCanonical } from './canonical.js';
 export { type DatatypeInfo, datatypeInfo, type NiftiData, type NiftiDataConstructor, NiftiDatatype } from './datatypes.js';
 export { type DecodeOptions, decodeNifti } from './decode.js';
 export { type EncodeOptions, encodeNifti, encodeNiftiPair, headerFromImage, type NiftiPairBytes } from './encode.js';
-export { ArgumentError, DeepIGeoSError, FormatError, isDeepIGeoSError, NiftiArgumentError, NiftiFormatError } from './errors.js';
+export { ArgumentError, DeepIGeoSError, type DeepIGeoSErrorCode, FormatError, isDeepIGeoSError, NiftiArgumentError, NiftiFormatError } from './errors.js';
 export type { NiftiHeader } from './header.js';
 export { type NiftiExtension, NiftiImage, type NiftiImageInit, type NiftiScaling } from './image.js';
 export { isGzip } from './inflate.js';

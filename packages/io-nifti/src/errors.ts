@@ -1,7 +1,7 @@
 import { ArgumentError, FormatError } from '@deepigeos/core';
 
 // The error convention shared by every @deepigeos package (families with a stable `code`).
-export { ArgumentError, DeepIGeoSError, FormatError, isDeepIGeoSError } from '@deepigeos/core';
+export { ArgumentError, DeepIGeoSError, type DeepIGeoSErrorCode, FormatError, isDeepIGeoSError } from '@deepigeos/core';
 
 /**
  * Thrown when bytes are not a readable NIfTI file: truncated data, bad header fields, corrupt

@@ -27,7 +27,7 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
 
 /**
  * Preference order when no backend is named: in Node the wasm backend (with the package's native
- * convolutions when its addon loads, else XNNPACK; see {@link convolutionImplementation}) then
+ * convolutions when its addon loads, else XNNPACK; see `convolutionImplementation()`) then
  * cpu; in browsers WebGPU, WebGL (only if the user imported those backends), then wasm, then cpu.
  */
 export function defaultBackendOrder(): BackendName[] {

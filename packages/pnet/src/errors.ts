@@ -1,7 +1,7 @@
 import { ArgumentError, FormatError } from '@deepigeos/core';
 
 // The error convention shared by every @deepigeos package (families with a stable `code`).
-export { ArgumentError, BackendError, DeepIGeoSError, FormatError, isDeepIGeoSError } from '@deepigeos/core';
+export { ArgumentError, BackendError, DeepIGeoSError, type DeepIGeoSErrorCode, FormatError, isDeepIGeoSError } from '@deepigeos/core';
 
 /**
  * A tensor, weight or option has the wrong shape, rank, dtype or value. The message names the

@@ -10,7 +10,7 @@ export { ShapeError } from '@deepigeos/pnet/errors';
 import { ArgumentError, StateError } from '@deepigeos/core';
 
 // The error convention shared by every @deepigeos package (families with a stable `code`).
-export { ArgumentError, CancelledError, DeepIGeoSError, isDeepIGeoSError, StateError } from '@deepigeos/core';
+export { ArgumentError, CancelledError, DeepIGeoSError, type DeepIGeoSErrorCode, isDeepIGeoSError, StateError } from '@deepigeos/core';
 
 /** Seeds are malformed or lie outside the image. */
 export class SeedError extends ArgumentError {

@@ -18,10 +18,12 @@ export {
   BackendError,
   createPNet2D,
   createPNet3D,
+  defaultBackendOrder,
   exportTorchStateDict,
   importTorchStateDict,
   initBackend,
   loadCheckpoint,
+  loadTrainingCheckpoint,
   saveCheckpoint,
   StateDictError,
   trainStep,
@@ -40,6 +42,7 @@ export {
   ArgumentError,
   CancelledError,
   DeepIGeoSError,
+  type DeepIGeoSErrorCode,
   isDeepIGeoSError,
   OptionError,
   SeedError,
@@ -67,6 +70,7 @@ export {
   surfaceMask,
 } from './metrics.js';
 export { type SegmentationNetwork, type VolumeNetwork, type VolumeNetworkOptions, volumeNetwork } from './network.js';
+export { nonZeroBox, zScoreNonZero } from './preprocess.js';
 export { type DistanceNormalization, emptySeedValue } from './normalize.js';
 export { createRNet2D, createRNet3D, type RNet2DOptions, type RNet3DOptions } from './rnet.js';
 export { createRng, type Rng } from './rng.js';

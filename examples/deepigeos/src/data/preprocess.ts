@@ -4,6 +4,7 @@
  * orientation is done at load time by `@deepigeos/io-nifti`'s `toCanonical`.
  * @module
  */
+import { nonZeroBox as nonZeroRoi, zScoreNonZero as zScoreData } from '@deepigeos/rnet';
 import { ShapeError } from '../errors.js';
 import type { ImageVolume } from './volume.js';
 import { voxelCount } from './volume.js';
@@ -26,29 +27,8 @@ export interface Box {
  * the image. Returns the whole image if it is all zero.
  */
 export function nonZeroBox(image: ImageVolume, margin = 0): Box {
-  const { shape, channels, data } = image;
-  const rank = shape.length;
-  const start = shape.map((s) => s);
-  const end = shape.map(() => 0);
-  const strides = stridesOf(shape);
-  const n = voxelCount(shape);
-  for (let i = 0; i < n; i++) {
-    let nz = false;
-    for (let c = 0; c < channels; c++) if (data[i * channels + c] !== 0) nz = true;
-    if (!nz) continue;
-    let r = i;
-    for (let a = 0; a < rank; a++) {
-      const q = Math.floor(r / strides[a]!);
-      r -= q * strides[a]!;
-      if (q < start[a]!) start[a] = q;
-      if (q + 1 > end[a]!) end[a] = q + 1;
-    }
-  }
-  if (end.every((e) => e === 0)) return { start: shape.map(() => 0), end: [...shape] };
-  return {
-    start: start.map((s) => Math.max(0, s - margin)),
-    end: end.map((e, a) => Math.min(shape[a]!, e + margin)),
-  };
+  const roi = nonZeroRoi(image.data, image.shape, image.channels, margin);
+  return { start: [...roi.start], end: roi.start.map((s, a) => s + roi.size[a]!) };
 }
 
 /** Copies a box out of a channels-last array of `shape` × `channels`. */
@@ -87,28 +67,7 @@ export function cropImage(image: ImageVolume, box: Box): ImageVolume {
  * zero voxels stay 0, so the background remains distinguishable after normalisation.
  */
 export function zScoreNonZero(image: ImageVolume): ImageVolume {
-  const { data, channels } = image;
-  const n = data.length / channels;
-  const mask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) if (data[i * channels + c] !== 0) mask[i] = 1;
-  const out = new Float32Array(data.length);
-  for (let c = 0; c < channels; c++) {
-    let sum = 0;
-    let sq = 0;
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      if (!mask[i]) continue;
-      const v = data[i * channels + c]!;
-      sum += v;
-      sq += v * v;
-      count++;
-    }
-    if (count === 0) continue;
-    const mean = sum / count;
-    const std = Math.sqrt(Math.max(sq / count - mean * mean, 0)) || 1;
-    for (let i = 0; i < n; i++) if (mask[i]) out[i * channels + c] = (data[i * channels + c]! - mean) / std;
-  }
-  return { ...image, data: out };
+  return { ...image, data: zScoreData(image.data, image.channels) };
 }
 
 /**

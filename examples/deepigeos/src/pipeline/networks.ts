@@ -1,6 +1,7 @@
 /**
  * Loading trained networks from the folders the training commands write (or the bundled weights):
- * `DIR/best` (preferred), `DIR/model` or `DIR` itself holds `model.json`; `DIR/config.json` is
+ * `DIR/best` (preferred), `DIR/model` or `DIR` itself holds `model.json` (tfjs) or `model.safetensors`
+ * (PyTorch weights from examples/torch/train.py, loaded with no conversion); `DIR/config.json` is
  * the training config (dimension, preprocessing, slice axis, encoding); `DIR/crf` optionally holds
  * a CRF-Net stage.
  * @module
@@ -12,7 +13,7 @@ import { CheckpointError } from '@deepigeos/pnet';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Schema, validateConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { loadModel } from '../train/model-io.js';
+import { loadModel, loadTorchModel, TORCH_WEIGHTS } from '../train/model-io.js';
 import { resolvedSizes, type TrainConfig } from '../train/schema.js';
 import { type Predictor, tiledPredictor } from './tiled.js';
 
@@ -36,10 +37,13 @@ export function inferenceNetwork(model: tfl.LayersModel, config: TrainConfig, on
   return config.dim === 3 ? tiledPredictor(model, resolvedSizes(config).patch, onProgress) : model;
 }
 
-/** The folder holding `model.json` for a run folder or model folder. */
+/**
+ * The folder holding the weights of a run folder or model folder: `model.json` (tfjs, written by
+ * the training commands) or `model.safetensors` (PyTorch, written by examples/torch/train.py).
+ */
 export function modelFolder(dir: string, flag: string): string {
-  const found = [join(dir, 'best'), join(dir, 'model'), dir].find((d) => existsSync(join(d, 'model.json')));
-  if (!found) throw new UsageError(`${flag} ${dir}: no model.json in ${dir}, ${join(dir, 'best')} or ${join(dir, 'model')}`);
+  const found = [join(dir, 'best'), join(dir, 'model'), dir].find((d) => existsSync(join(d, 'model.json')) || existsSync(join(d, TORCH_WEIGHTS)));
+  if (!found) throw new UsageError(`${flag} ${dir}: no model.json or ${TORCH_WEIGHTS} in ${dir}, ${join(dir, 'best')} or ${join(dir, 'model')}`);
   return found;
 }
 
@@ -82,7 +86,7 @@ export async function loadTrainedNet(dir: string, flag: string, schema: Schema):
     throw new UsageError(`${flag} ${dir}: ${configFile} is not valid JSON (${(e as Error).message})`);
   }
   const config = validateConfig(raw, schema, configFile) as unknown as TrainConfig;
-  const model = await withFlag(flag, dir, () => loadModel(modelDir));
+  const model = existsSync(join(modelDir, 'model.json')) ? await withFlag(flag, dir, () => loadModel(modelDir)) : loadTorchModel(modelDir, config);
   const net: TrainedNet = { model, config, modelDir, network: inferenceNetwork(model, config) };
   const crfDir = join(dir, 'crf');
   if (existsSync(join(crfDir, 'model.json'))) {

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { loadCheckpoint, saveCheckpoint } from '@deepigeos/pnet';
 import { UsageError } from '../errors.js';
+import { modelFromTorchWeights } from '../pipeline/torch-weights.js';
 
 /** Replaces `dir` by the folder `fill` writes, so readers never see a half-written model. */
 export async function writeDirAtomically(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
@@ -45,6 +46,21 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
     throw new UsageError(`no model.json in ${dir} (expected a folder written by deepigeos train-pnet/train-rnet)`);
   }
   return loadCheckpoint(dir);
+}
+
+/** File name of PyTorch weights in a model folder (written by examples/torch/train.py). */
+export const TORCH_WEIGHTS = 'model.safetensors';
+
+/**
+ * Loads a model folder holding PyTorch weights (`model.safetensors`, a `state_dict()` as
+ * `importTorchStateDict` reads it) with no conversion step: the P-Net/R-Net is built from the
+ * weights' own shapes and the training config's dropout (see {@link modelFromTorchWeights}).
+ * @throws UsageError if the file is missing or its weights fit no P-Net/R-Net
+ */
+export function loadTorchModel(dir: string, config: { dropout?: number }): tfl.LayersModel {
+  const file = join(dir, TORCH_WEIGHTS);
+  if (!existsSync(file)) throw new UsageError(`no ${TORCH_WEIGHTS} in ${dir}`);
+  return modelFromTorchWeights(new Uint8Array(readFileSync(file)), config.dropout ?? 0.5, file);
 }
 
 /** Writes optimiser state (e.g. Adam moments and iteration count) as `optimizer.json` + `.bin`. */
