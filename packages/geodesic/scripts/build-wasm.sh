@@ -6,6 +6,9 @@
 #   a second instance in a worker is the exact solver's second thread (native/core/threads.hpp).
 #   Linked against emscripten's single-threaded libc (--no-check-features), whose malloc is
 #   serialised by native/wasm/wasm_threads.cpp; no pthreads runtime is involved.
+#   STACK_OVERFLOW_CHECK=2 checks every stack-pointer move against per-instance limits, so the
+#   helper's stack (a 1 MB heap block, src/wasm-threads.ts) traps on overflow instead of
+#   overwriting the heap below it (the check exports emscripten_stack_init and __set_stack_limits).
 set -eu
 cd "$(dirname "$0")/.."
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
@@ -19,7 +22,7 @@ exports="_geodesic_alloc,_geodesic_free,_geodesic_compute,_geodesic_set_split"
 emcc $flags -s EXPORTED_FUNCTIONS=$exports $core -o wasm/geodesic.wasm
 echo "built wasm/geodesic.wasm ($(wc -c < wasm/geodesic.wasm) bytes)"
 # shellcheck disable=SC2086
-emcc $flags -matomics -mbulk-memory -DGEODESIC_WASM_THREADS \
+emcc $flags -matomics -mbulk-memory -DGEODESIC_WASM_THREADS -s STACK_OVERFLOW_CHECK=2 \
   -s EXPORTED_FUNCTIONS=$exports,_geodesic_helper_run,_geodesic_helper_slot,_geodesic_test_trap_helper,stackRestore \
   -Wl,--shared-memory,--import-memory,--no-check-features \
   $core native/wasm/wasm_threads.cpp -o wasm/geodesic-threads.wasm

@@ -18,11 +18,11 @@ export type GeodesicMethod = 'raster' | 'raster-causal' | 'exact';
 
 /** Options of {@link geodesicDistance}. */
 export interface GeodesicOptions {
-  /** Voxel size per axis in mm, same order as the shape (`[sh, sw]` or `[sd, sh, sw]`). Default 1s. */
+  /** Voxel size per axis in mm, same order as the shape (`[sh, sw]` or `[sd, sh, sw]`), each in (0, 10^6]. Default 1s. */
   spacing?: readonly number[];
   /** Weight of the image term in [0, 1]: 0 = chamfer Euclidean, 1 = pure image geodesic. Default 1. */
   lambda?: number;
-  /** Forward + backward scan pairs for the raster methods (ignored by `'exact'`). Default 2. */
+  /** Forward + backward scan pairs for the raster methods (ignored by `'exact'`), 1 to 1000. Default 2. */
   iterations?: number;
   /** Algorithm; default `'raster'` (GeodisTK-compatible). */
   method?: GeodesicMethod;

@@ -4,6 +4,16 @@ import type { GeodesicMethod, GeodesicOptions, GeodesicRequest, Shape } from './
 /** Largest voxel count × channels the core accepts (its indices are 32-bit). */
 export const MAX_VALUES = 2 ** 31 - 1;
 
+/**
+ * Most raster scan pairs one request may ask for. Each pair costs a full pass over the volume
+ * and the scans converge in far fewer (use `method: 'exact'` for the exact distance), so a larger
+ * count can only be a mistake that would keep the thread busy for hours.
+ */
+export const MAX_ITERATIONS = 1000;
+
+/** Largest voxel spacing accepted (mm): keeps every path length far from float32 overflow. */
+export const MAX_SPACING = 1e6;
+
 const METHOD_CODES: Record<GeodesicMethod, number> = { raster: 0, 'raster-causal': 1, exact: 2 };
 
 function isPositiveInteger(x: unknown): x is number {
@@ -41,8 +51,8 @@ function resolveSpacing(spacing: readonly number[] | undefined, rank: number): [
     throw new GeodesicRangeError('options.spacing', `expected ${rank} numbers (one per shape axis)`);
   }
   for (const s of spacing) {
-    if (typeof s !== 'number' || !Number.isFinite(s) || s <= 0) {
-      throw new GeodesicRangeError('options.spacing', `every value must be finite and > 0, got [${spacing.join(', ')}]`);
+    if (typeof s !== 'number' || !(s > 0 && s <= MAX_SPACING)) {
+      throw new GeodesicRangeError('options.spacing', `every value must be > 0 and <= ${MAX_SPACING}, got [${spacing.join(', ')}]`);
     }
   }
   return rank === 2 ? [1, spacing[0]!, spacing[1]!] : [spacing[0]!, spacing[1]!, spacing[2]!];
@@ -94,8 +104,8 @@ export function validateRequest(
     throw new GeodesicRangeError('options.lambda', `expected a number in [0, 1], got ${String(lambda)}`);
   }
   const iterations = options.iterations ?? 2;
-  if (!isPositiveInteger(iterations) || iterations > 2 ** 31 - 1) {
-    throw new GeodesicRangeError('options.iterations', `expected an integer >= 1, got ${String(iterations)}`);
+  if (!isPositiveInteger(iterations) || iterations > MAX_ITERATIONS) {
+    throw new GeodesicRangeError('options.iterations', `expected an integer in [1, ${MAX_ITERATIONS}], got ${String(iterations)}`);
   }
   const method = options.method ?? 'raster';
   const methodCode = Object.hasOwn(METHOD_CODES, method) ? METHOD_CODES[method] : undefined;

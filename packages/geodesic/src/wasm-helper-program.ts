@@ -4,13 +4,14 @@
 
 /**
  * Statements that run the helper given `init` (a {@link HelperInit}) in scope: instantiate the
- * module on the shared memory, switch to its own stack, and serve tasks forever. If the instance
+ * module on the shared memory, switch to its own guarded stack (a trap, not heap corruption, if it
+ * overflows), and serve tasks forever. If the instance
  * traps, the slot is marked dead and the solver's stop flag raised, so the thread waiting in the
  * solver ends instead of waiting forever; the error is rethrown (the worker's 'error' event).
  * @internal
  */
 export const HELPER_PROGRAM = `
-const { module, memory, stackTop, slot } = init;
+const { module, memory, stackTop, stackLimit, slot } = init;
 const DEAD = 5;
 function markDead() {
   const words = new Int32Array(memory.buffer);
@@ -28,6 +29,8 @@ try {
     wasi_snapshot_preview1: { proc_exit(code) { throw new Error('exited with code ' + code); } },
   };
   const { exports } = new WebAssembly.Instance(module, imports);
+  // Limits first: every stack-pointer move, stackRestore's included, is checked against them.
+  exports.__set_stack_limits(stackTop, stackLimit);
   exports.stackRestore(stackTop);
   exports.geodesic_helper_run();
   throw new Error('helper loop returned');

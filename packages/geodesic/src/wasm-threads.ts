@@ -7,6 +7,11 @@ import { type WasmBackend, type WasmBackendOptions, type WasmExports, wasmImport
 /** Exports only the threaded build has. */
 interface ThreadedExports extends WasmExports {
   geodesic_helper_slot(): number;
+  emscripten_stack_init(): void;
+  emscripten_stack_get_base(): number;
+  emscripten_stack_get_end(): number;
+  /** Sets the limits the stack-overflow checks compare against (highest, lowest address). */
+  __set_stack_limits(base: number, end: number): void;
   geodesic_test_trap_helper(trap: number): void;
 }
 
@@ -19,6 +24,8 @@ export interface HelperInit {
   memory: WebAssembly.Memory;
   /** Initial stack pointer of the helper instance (its own 1 MB region of the heap). */
   stackTop: number;
+  /** Lowest address of that region: the helper traps when its stack would pass it. */
+  stackLimit: number;
   /** Address of the hand-over slot. */
   slot: number;
 }
@@ -66,6 +73,8 @@ const START_TIMEOUT_MS = 10_000;
 export interface ThreadedOptions {
   /** Called per computation: 1 keeps it on one thread (e.g. `DEEPIGEOS_GEODESIC_THREADS=1`), 0 automatic. */
   threadSetting: () => number;
+  /** Test hook: the helper's stack size in bytes (default 1 MB). */
+  helperStackBytes?: number;
 }
 
 /** The threaded backend with its failure-test hook. @internal */
@@ -101,13 +110,17 @@ export async function createThreadedWasmBackend(bytes: BufferSource, spawn: Spaw
   const instance = await WebAssembly.instantiate(module, wasmImports(memory));
   const exports = instance.exports as unknown as ThreadedExports;
   exports._initialize();
-  const stack = exports.geodesic_alloc(HELPER_STACK_BYTES + 16);
+  // The build checks stack-pointer moves against per-instance limits: set this instance's.
+  exports.emscripten_stack_init();
+  exports.__set_stack_limits(exports.emscripten_stack_get_base(), exports.emscripten_stack_get_end());
+  const stackBytes = options.helperStackBytes ?? HELPER_STACK_BYTES;
+  const stack = exports.geodesic_alloc(stackBytes + 32);
   const slot = exports.geodesic_helper_slot();
   // One view: a shared memory's buffer is never detached, and the slot lies in static data.
   const slotWords = new Int32Array(memory.buffer);
   const word = (offset: number): number => Atomics.load(slotWords, (slot + offset) >> 2);
   let failure: string | undefined;
-  const worker = spawn({ module, memory, stackTop: (stack + HELPER_STACK_BYTES) & ~15, slot });
+  const worker = spawn({ module, memory, stackTop: (stack + 16 + stackBytes) & ~15, stackLimit: (stack + 31) & ~15, slot });
   worker.onFailure((reason) => {
     failure ??= reason;
     // Never post work to a dead helper (the worker marks the slot itself if it traps mid-task).

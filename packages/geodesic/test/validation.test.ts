@@ -36,6 +36,11 @@ describe('invalid input', () => {
     ['lambda NaN', call({ lambda: Number.NaN }), 'options.lambda'],
     ['iterations 0', call({ iterations: 0 }), 'options.iterations'],
     ['iterations fractional', call({ iterations: 1.5 }), 'options.iterations'],
+    // Each iteration is a full pass: 2^31 − 1 of them would run for hours (bounded by MAX_ITERATIONS).
+    ['iterations 2^31 − 1', call({ iterations: 2 ** 31 - 1 }), 'options.iterations'],
+    ['iterations MAX_ITERATIONS + 1', call({ iterations: 1001 }), 'options.iterations'],
+    ['spacing infinite', call({ spacing: [1, Number.POSITIVE_INFINITY] }), 'options.spacing'],
+    ['spacing 1e300 (path lengths overflow float32)', call({ spacing: [1, 1e300] }), 'options.spacing'],
     ['unknown method', call({ method: 'fast' as never }), 'options.method'],
     ['channels 0', call({ channels: 0 }), 'options.channels'],
     ['channels not dividing image', call({ channels: 5 }), 'image'],

@@ -7,7 +7,7 @@ export { ArgumentError, DeepIGeoSError, type DeepIGeoSErrorCode, FormatError, is
 export type { NiftiHeader } from './header.js';
 export { type NiftiExtension, NiftiImage, type NiftiImageInit, type NiftiScaling } from './image.js';
 export { isGzip } from './inflate.js';
-export { DEFAULT_MAX_DATA_BYTES } from './layout.js';
+export { BROWSER_MAX_DATA_BYTES, DEFAULT_MAX_DATA_BYTES, NODE_MAX_DATA_BYTES } from './layout.js';
 export type { Matrix4 } from './matrix.js';
 export type { ReadNiftiOptions } from './read.js';
 export { niftiFromVolume, type Volume, type VolumeInput, volumeFromNifti } from './volume.js';

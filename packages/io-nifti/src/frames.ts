@@ -1,32 +1,27 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { ChunkReader } from './chunk-reader.js';
 import { imageGeometry, readExtensions, typedData } from './decode.js';
-import { NiftiArgumentError, NiftiFormatError } from './errors.js';
+import { NiftiFormatError } from './errors.js';
 import { detectVersion, headerSize, parseHeader } from './header.js';
 import { NiftiImage } from './image.js';
 import { isGzip } from './inflate.js';
 import { bytesPerVoxel } from './datatypes.js';
 import { formatBytes, sizeLimit, unlimitedLayout } from './layout.js';
-import { pairPaths } from './node-io.js';
+import { openRegularFile, pairPaths } from './node-io.js';
 import type { ReadNiftiOptions } from './read.js';
 
 /** A file as a stream of (decompressed) chunks, with the most bytes it can decompress to. */
 async function openChunks(path: string): Promise<{ reader: ChunkReader; maxBytes: number }> {
   let size: number;
   let magic: Uint8Array;
+  const fh = await openRegularFile(path);
   try {
-    const fh = await open(path, 'r');
-    try {
-      size = (await fh.stat()).size;
-      magic = new Uint8Array(2);
-      await fh.read(magic, 0, 2, 0);
-    } finally {
-      await fh.close();
-    }
-  } catch (err) {
-    throw new NiftiArgumentError(`cannot open ${path}: ${(err as Error).message}`);
+    size = (await fh.stat()).size;
+    magic = new Uint8Array(2);
+    await fh.read(magic, 0, 2, 0);
+  } finally {
+    await fh.close();
   }
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   if (!isGzip(magic)) return { reader: new ChunkReader(file), maxBytes: size };

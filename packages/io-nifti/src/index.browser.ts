@@ -6,7 +6,8 @@
 import { NiftiArgumentError } from './errors.js';
 import { type EncodeGzipOptions, encodeGzipWith } from './gzip-encode.js';
 import type { NiftiImage } from './image.js';
-import { type ReadNiftiOptions, readNiftiBytes } from './read.js';
+import { BROWSER_MAX_DATA_BYTES } from './layout.js';
+import { type ReadNiftiOptions, readNiftiBytes, withDefaultLimit } from './read.js';
 import { deflateWeb, inflateWeb } from './web-io.js';
 
 export * from './common.js';
@@ -15,13 +16,14 @@ export type { EncodeGzipOptions } from './gzip-encode.js';
 /**
  * Reads a NIfTI image from bytes (`.nii`, `.nii.gz`, or a `.hdr` with `options.imageBytes`).
  * @throws {@link NiftiArgumentError} when given a path: browsers have no file system; fetch the bytes first.
+ * Voxel data over `options.maxDataBytes` (default 1 GiB in browsers) is refused from the header.
  * @throws {@link NiftiFormatError} when the bytes are not a valid, complete NIfTI file.
  */
 export async function readNifti(source: string | Uint8Array | ArrayBuffer, options: ReadNiftiOptions = {}): Promise<NiftiImage> {
   if (typeof source === 'string') {
     throw new NiftiArgumentError(`readNifti got the path ${JSON.stringify(source)}: in browsers pass bytes (e.g. new Uint8Array(await (await fetch(url)).arrayBuffer()))`);
   }
-  return readNiftiBytes(source, options, inflateWeb);
+  return readNiftiBytes(source, withDefaultLimit(options, BROWSER_MAX_DATA_BYTES), inflateWeb);
 }
 
 /**

@@ -7,7 +7,8 @@
 import { type EncodeGzipOptions, encodeGzipWith } from './gzip-encode.js';
 import type { NiftiImage } from './image.js';
 import { deflateNode, inflateNode, readNiftiFile, type WriteNiftiOptions, writeNiftiFile } from './node-io.js';
-import { type ReadNiftiOptions, readNiftiBytes } from './read.js';
+import { NODE_MAX_DATA_BYTES } from './layout.js';
+import { type ReadNiftiOptions, readNiftiBytes, withDefaultLimit } from './read.js';
 
 export * from './common.js';
 export { readNiftiFrames } from './frames.js';
@@ -19,9 +20,13 @@ export type { WriteNiftiOptions } from './node-io.js';
  *
  * Paths: `.nii`, `.nii.gz`, `.hdr`/`.img` pairs (give either name; either file may be gzipped).
  * Bytes: a `.nii` or `.nii.gz`; for a pair pass the `.hdr` bytes and `options.imageBytes`.
- * gzip is detected from the content, multi-member gzip included.
- * @throws {@link NiftiFormatError} when the file is not a valid, complete NIfTI-1/NIfTI-2 file.
- * @throws {@link NiftiArgumentError} for a missing file or a source of the wrong type.
+ * gzip is detected from the content, multi-member gzip included. Only regular files are read:
+ * a directory, FIFO, socket or device is refused without blocking. Voxel data over
+ * `options.maxDataBytes` (default 2 GiB in Node) is refused from the header, before inflating.
+ * @throws {@link NiftiFormatError} when the file is not a valid, complete NIfTI-1/NIfTI-2 file,
+ *   or its voxel data exceed `maxDataBytes`.
+ * @throws {@link NiftiArgumentError} for a missing file, a path that is not a regular file, or a
+ *   source of the wrong type.
  * @example
  * ```ts
  * const image = await readNifti('brain.nii.gz');
@@ -29,8 +34,9 @@ export type { WriteNiftiOptions } from './node-io.js';
  * ```
  */
 export async function readNifti(source: string | Uint8Array | ArrayBuffer, options: ReadNiftiOptions = {}): Promise<NiftiImage> {
-  if (typeof source === 'string') return readNiftiFile(source, options);
-  return readNiftiBytes(source, options, inflateNode);
+  const limited = withDefaultLimit(options, NODE_MAX_DATA_BYTES);
+  if (typeof source === 'string') return readNiftiFile(source, limited);
+  return readNiftiBytes(source, limited, inflateNode);
 }
 
 /**

@@ -3,10 +3,20 @@ import { NiftiFormatError } from './errors.js';
 import type { ParsedHeader } from './header.js';
 
 /**
- * Largest voxel data this package holds in memory by default: 4 GiB minus one byte, the
- * largest buffer Node 20 allocates. Larger volumes are refused, never truncated.
+ * Largest voxel data this package can hold in memory: 4 GiB minus one byte, the largest buffer
+ * Node 20 allocates, and the largest `maxDataBytes` a caller may set. Larger volumes are refused,
+ * never truncated.
  */
 export const DEFAULT_MAX_DATA_BYTES = 2 ** 32 - 1;
+
+/**
+ * `readNifti`'s default `maxDataBytes` in Node: 2 GiB (a 1024³ float16 or 812³ float32 volume).
+ * A header claiming more is refused before anything is inflated or allocated; raise it per call.
+ */
+export const NODE_MAX_DATA_BYTES = 2 ** 31;
+
+/** `readNifti`'s default `maxDataBytes` in browsers: 1 GiB (tabs rarely get much more memory). */
+export const BROWSER_MAX_DATA_BYTES = 2 ** 30;
 
 /** Where the voxels are and how many bytes they take, derived from a validated header. */
 export interface DataLayout {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, createGunzip } from 'node:zlib';
@@ -56,16 +57,31 @@ async function readRange(fh: FileHandle, length: number): Promise<Uint8Array> {
 }
 
 /**
+ * Opens a file for reading if it is a regular file. Opened non-blocking (a FIFO would otherwise
+ * wait forever for a writer), then checked with fstat, so nothing else is ever read.
+ * @throws {@link NiftiArgumentError} for a missing file, a directory, FIFO, socket or device.
+ */
+export async function openRegularFile(path: string): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new NiftiArgumentError(`cannot open ${path}: ${(err as Error).message}`);
+  }
+  const info = await fh.stat();
+  if (!info.isFile()) {
+    await fh.close();
+    throw new NiftiArgumentError(`${path} is ${fileKind(info)}, not a regular file: only regular files are read`);
+  }
+  return fh;
+}
+
+/**
  * File bytes. For uncompressed files `sizeFromPrefix` may say from the first bytes how many are
  * needed (checking the size limit before anything large is allocated); gzipped files are read whole.
  */
 async function readFileBytes(path: string, sizeFromPrefix: (prefix: Uint8Array) => number | undefined): Promise<Uint8Array> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw new NiftiArgumentError(`cannot open ${path}: ${(err as Error).message}`);
-  }
+  const fh = await openRegularFile(path);
   try {
     const { size } = await fh.stat();
     const prefix = await readRange(fh, Math.min(size, 544));
@@ -79,6 +95,14 @@ async function readFileBytes(path: string, sizeFromPrefix: (prefix: Uint8Array) 
   } finally {
     await fh.close();
   }
+}
+
+function fileKind(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -136,9 +160,20 @@ export async function withFileName<T>(path: string, run: () => Promise<T>): Prom
   }
 }
 
+/**
+ * A temporary name in the same folder as `path` (so the final rename is atomic) that fits any
+ * file system's name limit whatever the length of `path`'s name: `.<name>.<12 hex>.tmp` for names
+ * of up to 40 characters (at most 180 bytes), `.nifti.<12 hex>.tmp` for longer ones. Hidden
+ * (leading dot) so listings and globs skip it.
+ */
+export function tempPathFor(path: string): string {
+  const name = basename(path);
+  return join(dirname(path), `.${name.length > 40 ? 'nifti' : name}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
 /** Writes `parts` to `path` through a temporary file in the same folder, renamed into place when complete. */
 async function writeAtomic(path: string, parts: Uint8Array[], gzipLevel: number | undefined): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = tempPathFor(path);
   try {
     if (gzipLevel === undefined) {
       const fh = await open(temp, 'w');

@@ -12,10 +12,19 @@ export interface ReadNiftiOptions {
    * Not needed when reading by path in Node: the `.img` is found next to the `.hdr`.
    */
   imageBytes?: Uint8Array | ArrayBuffer;
-  /** Refuse volumes whose voxel data exceed this many bytes (default and maximum: 4 GiB − 1). */
+  /**
+   * Refuse volumes whose voxel data exceed this many bytes, checked on the header before any
+   * voxel is inflated or allocated. Default 2 GiB in Node ({@link NODE_MAX_DATA_BYTES}), 1 GiB in
+   * browsers ({@link BROWSER_MAX_DATA_BYTES}); at most 4 GiB − 1 ({@link DEFAULT_MAX_DATA_BYTES}).
+   */
   maxDataBytes?: number;
   /** Always copy voxel data instead of viewing the input bytes (default false). */
   copy?: boolean;
+}
+
+/** `options` with `maxDataBytes` defaulting to the entry's limit. */
+export function withDefaultLimit(options: ReadNiftiOptions, limit: number): ReadNiftiOptions {
+  return options.maxDataBytes === undefined ? { ...options, maxDataBytes: limit } : options;
 }
 
 /** A Uint8Array over the given bytes (no copy); Node Buffers keep their byteOffset. */

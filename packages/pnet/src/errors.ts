@@ -19,6 +19,15 @@ export class StateDictError extends FormatError {
   override name = 'StateDictError';
 }
 
+/**
+ * A saved model (tfjs layers `model.json` + `weights.bin`) cannot be read: unreadable or
+ * malformed JSON, a weights manifest of the wrong form, or a weight file of the wrong size (e.g.
+ * truncated by an interrupted copy). The message names the file and what was expected.
+ */
+export class CheckpointError extends FormatError {
+  override name = 'CheckpointError';
+}
+
 /** Formats a shape for error messages, e.g. `[N, 96, 96, 1]`. */
 export function formatShape(shape: readonly (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;

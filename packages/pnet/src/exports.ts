@@ -2,7 +2,7 @@
 
 // Backend and errors
 export { activeBackend, type BackendName, defaultBackendOrder, type InitBackendOptions, initBackend } from './backend.js';
-export { ArgumentError, BackendError, DeepIGeoSError, type DeepIGeoSErrorCode, FormatError, isDeepIGeoSError, ShapeError, StateDictError } from './errors.js';
+export { ArgumentError, BackendError, CheckpointError, DeepIGeoSError, type DeepIGeoSErrorCode, FormatError, isDeepIGeoSError, ShapeError, StateDictError } from './errors.js';
 // Fast trainable ops (shared with @deepigeos/crf-rnn and @deepigeos/rnet)
 export { type BatchMoments, batchNormInference, batchNormTraining } from './ops/batch-norm.js';
 export { channelConcat } from './ops/channel-concat.js';

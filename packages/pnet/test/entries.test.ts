@@ -51,6 +51,6 @@ describe('package entries (built)', () => {
     expect([...browser.specifiers].filter((s) => s.startsWith('node:'))).toEqual([]);
     expect([...browser.files].some((f) => f.endsWith('checkpoint.js'))).toBe(true);
     const node = importGraph(join(packageDir, 'dist', 'index.js'));
-    expect([...node.specifiers].filter((s) => s.startsWith('node:')).sort()).toEqual(['node:fs', 'node:fs/promises', 'node:module', 'node:os', 'node:path', 'node:worker_threads']);
+    expect([...node.specifiers].filter((s) => s.startsWith('node:')).sort()).toEqual(['node:crypto', 'node:fs', 'node:fs/promises', 'node:module', 'node:os', 'node:path', 'node:worker_threads']);
   });
 });

@@ -37,4 +37,85 @@ describe('predictVolume with worker threads (built package)', () => {
     expect(maxAbsDiff(halves.data, whole)).toBeLessThan(1e-5);
     await pnet.closePredictWorkers();
   }, 120_000);
+
+  it('a worker that exits without an error event rejects its pending jobs (they used to wait forever)', async () => {
+    const pnet = (await import(pathToFileURL(join(packageDir, 'dist', 'index.js')).href)) as typeof import('../src/index.js');
+    const pool = (await import(pathToFileURL(join(packageDir, 'dist', 'inference', 'worker-pool.js')).href)) as typeof import('../src/inference/worker-pool.js');
+    await pnet.initBackend('wasm');
+    const model = pnet.createPNet3D({ inputChannels: 1, numClasses: 2, channels: 4 });
+    const shape = [24, 10, 12, 1];
+    const input = { data: randomArray(shape.reduce((a, b) => a * b), 53), shape };
+    const options = { patchSize: [6, 10, 12], overlap: 0.5, workers: 2 };
+    await pnet.predictVolume(model, input, options);
+    const running = pnet.predictVolume(model, input, options);
+    // An external terminate ends the thread with 'exit' only, as process.exit inside it would.
+    await (pool.currentWorkerPool() as { workers: { terminate(): Promise<number> }[] }).workers[0]!.terminate();
+    await expect(running).rejects.toThrow(/predictVolume worker exited unexpectedly/);
+    // The broken pool is replaced on the next call.
+    const again = await pnet.predictVolume(model, input, options);
+    expect(maxAbsDiff(again.data, (await pnet.predictVolume(model, input, { patchSize: [6, 10, 12], overlap: 0.5 })).data)).toBeLessThan(1e-6);
+    await pnet.closePredictWorkers();
+  }, 120_000);
+
+  it('cached weights are keyed collision-free: weights equal under the old 32-bit FNV key are reloaded', async () => {
+    const pnet = (await import(pathToFileURL(join(packageDir, 'dist', 'index.js')).href)) as typeof import('../src/index.js');
+    await pnet.initBackend('wasm');
+    const model = pnet.createPNet3D({ inputChannels: 1, numClasses: 2, channels: 4 });
+    const shape = [12, 10, 12, 1];
+    const input = { data: randomArray(shape.reduce((a, b) => a * b), 54), shape };
+    const options = { patchSize: [6, 10, 12], overlap: 0.5 };
+    const first = await pnet.predictVolume(model, input, { ...options, workers: 2 });
+    // Change two adjacent words of the weight bytes so the FNV-1a hash stays the same.
+    const weights = model.getWeights();
+    const flat = new Float32Array(weights.reduce((n, w) => n + w.size, 0));
+    let at = 0;
+    for (const w of weights) {
+      flat.set(w.dataSync() as Float32Array, at);
+      at += w.size;
+    }
+    const collided = fnvCollision(flat);
+    at = 0;
+    model.setWeights(
+      weights.map((w) => {
+        const t = tf.tensor(collided.subarray(at, at + w.size), w.shape);
+        at += w.size;
+        return t;
+      }),
+    );
+    expect(fnv(collided)).toBe(fnv(flat));
+    const single = await pnet.predictVolume(model, input, options);
+    expect(maxAbsDiff(single.data, first.data)).toBeGreaterThan(1e-4);
+    const parallel = await pnet.predictVolume(model, input, { ...options, workers: 2 });
+    expect(maxAbsDiff(parallel.data, single.data)).toBeLessThan(1e-6);
+    await pnet.closePredictWorkers();
+  }, 120_000);
 });
+
+/** The old weight-cache key: FNV-1a over 32-bit words. */
+function fnv(values: Float32Array): number {
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  let h = 0x811c9dc5;
+  for (const w of words) h = Math.imul(h ^ w, 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * A copy of `values` with the last kernel's final two words changed so that fnv() is unchanged:
+ * after word k the state differs, and word k+1 = h ^ w ^ h' brings it back (the multiplier is odd,
+ * hence invertible). Word k's change is chosen so that word k+1 stays a small finite float.
+ */
+function fnvCollision(values: Float32Array): Float32Array {
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const k = words.length - 4;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < k; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+  for (let bump = 1; ; bump++) {
+    const out = new Uint32Array(words);
+    out[k] = words[k]! + bump;
+    const a = Math.imul(h ^ words[k]!, 0x01000193);
+    const b = Math.imul(h ^ out[k]!, 0x01000193);
+    out[k + 1] = (a ^ words[k + 1]! ^ b) >>> 0;
+    const f = new Float32Array(out.buffer);
+    if (Math.abs(f[k + 1]!) < 1 && Math.abs(f[k + 1]! - values[k + 1]!) > 0.05) return f;
+  }
+}

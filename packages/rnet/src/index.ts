@@ -79,10 +79,12 @@ export { countSeeds, type SeedInput, toSeedMask } from './seeds.js';
 export {
   type CrfStage,
   type CrfStageInput,
+  DEFAULT_UNDO_MEMORY_BYTES,
   InteractiveSession,
   type InteractiveSessionOptions,
   type SessionResult,
   type StageTimings,
+  type UndoHistoryInfo,
   type Volume,
 } from './session.js';
 export {

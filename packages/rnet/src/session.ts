@@ -55,6 +55,28 @@ export interface InteractiveSessionOptions {
    * outside are background with probability 0. Seeds must lie inside it.
    */
   roi?: Roi;
+  /**
+   * Most bytes the undo history may hold (results and seed masks of earlier steps). When a new
+   * step would exceed it, the oldest steps are dropped first; the latest step is always kept, so
+   * one undo stays possible. Default {@link DEFAULT_UNDO_MEMORY_BYTES} (256 MiB: about 8 refine
+   * steps on a 128³ volume, one on 256³); 0 keeps only the latest step.
+   */
+  undoMemoryBytes?: number;
+}
+
+/** Default {@link InteractiveSessionOptions.undoMemoryBytes}: 256 MiB. */
+export const DEFAULT_UNDO_MEMORY_BYTES = 256 * 2 ** 20;
+
+/** What {@link InteractiveSession.undoHistory} reports about the undo history. */
+export interface UndoHistoryInfo {
+  /** Steps `undo()` can still revert. */
+  steps: number;
+  /** Bytes the history holds (arrays shared between steps counted once). */
+  bytes: number;
+  /** Steps dropped (oldest first) to stay within `undoMemoryBytes` since the last `segment()`. */
+  dropped: number;
+  /** The budget in bytes. */
+  budget: number;
 }
 
 /** Milliseconds spent per stage of the last `segment()` or `refine()` call. */
@@ -93,6 +115,20 @@ interface Snapshot {
   result: SessionResult;
   fg: Uint8Array;
   bg: Uint8Array;
+}
+
+/** Bytes held by snapshots, each array counted once (addSeeds steps share their result). */
+function historyBytes(snapshots: readonly Snapshot[]): number {
+  const seen = new Set<ArrayBufferView>();
+  let bytes = 0;
+  for (const { result, fg, bg } of snapshots) {
+    for (const a of [result.mask, result.probability, result.networkProbability, result.crfProbability, fg, bg]) {
+      if (a === undefined || seen.has(a)) continue;
+      seen.add(a);
+      bytes += a.byteLength;
+    }
+  }
+  return bytes;
 }
 
 /** Runs `work` and returns its result and the elapsed milliseconds. */
@@ -187,7 +223,9 @@ export class InteractiveSession {
   };
   private mapCache = new DistanceMapCache();
   private current?: Snapshot;
-  private readonly history: Snapshot[] = [];
+  private readonly undoStack: Snapshot[] = [];
+  private dropped = 0;
+  private readonly undoBudget: number;
 
   constructor(options: InteractiveSessionOptions) {
     if (options === null || typeof options !== 'object') throw new OptionError('InteractiveSession needs an options object');
@@ -202,6 +240,11 @@ export class InteractiveSession {
       }
     }
     resolveEncoding(options.geodesic);
+    const budget = options.undoMemoryBytes ?? DEFAULT_UNDO_MEMORY_BYTES;
+    if (typeof budget !== 'number' || !(budget >= 0) || !Number.isFinite(budget)) {
+      throw new OptionError(`InteractiveSession options.undoMemoryBytes must be a finite number of bytes ≥ 0; got ${JSON.stringify(budget)}`);
+    }
+    this.undoBudget = budget;
     this.options = options;
   }
 
@@ -227,7 +270,8 @@ export class InteractiveSession {
     this.volume = state;
     try {
       const first = result();
-      this.history.length = 0;
+      this.undoStack.length = 0;
+      this.dropped = 0;
       this.mapCache = new DistanceMapCache();
       const size = state.image.length / state.channels;
       this.current = { result: first, fg: new Uint8Array(size), bg: new Uint8Array(size) };
@@ -297,7 +341,7 @@ export class InteractiveSession {
       add[i] = 1;
       other[i] = 0;
     }
-    this.history.push(current);
+    this.remember(current);
     this.current = { result: current.result, fg, bg };
   }
 
@@ -342,17 +386,35 @@ export class InteractiveSession {
     );
     const timings: StageTimings = { encode: encodeMs, ...stages, total: performance.now() - started };
     const result = this.makeResult(networkProbability, crfProbability, current.result.round + 1, timings, { fg, bg }, current.result.probability);
-    this.history.push(current);
+    this.remember(current);
     this.current = { result, fg: current.fg, bg: current.bg };
     return this.result();
   }
 
-  /** Reverts the last `addSeeds` or `refine`; returns false when there is nothing to undo. */
+  /**
+   * Reverts the last `addSeeds` or `refine`. Returns false, changing nothing, when there is
+   * nothing left to undo: no step since `segment()`, or the older steps were dropped to stay
+   * within `undoMemoryBytes` ({@link InteractiveSession.undoHistory} tells which).
+   */
   undo(): boolean {
-    const previous = this.history.pop();
+    const previous = this.undoStack.pop();
     if (previous === undefined) return false;
     this.current = previous;
     return true;
+  }
+
+  /** The undo history's size: steps left, bytes held, steps dropped for the memory budget. */
+  undoHistory(): UndoHistoryInfo {
+    return { steps: this.undoStack.length, bytes: historyBytes(this.undoStack), dropped: this.dropped, budget: this.undoBudget };
+  }
+
+  /** Pushes a step, then drops the oldest ones while the history exceeds its budget (keeping the latest). */
+  private remember(snapshot: Snapshot): void {
+    this.undoStack.push(snapshot);
+    while (this.undoStack.length > 1 && historyBytes(this.undoStack) > this.undoBudget) {
+      this.undoStack.shift();
+      this.dropped++;
+    }
   }
 
   /** The latest segmentation (copies, safe to keep). */

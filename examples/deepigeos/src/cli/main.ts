@@ -13,6 +13,7 @@ import { trainPNetCommand } from '../commands/train-pnet.js';
 import { trainRNetCommand } from '../commands/train-rnet.js';
 import { ConfigError, DatasetError, ShapeError, UsageError } from '../errors.js';
 import { type Command, commandHelp, parseCommandArgs } from './command.js';
+import { releaseSignalCleanups } from './outputs.js';
 
 /** All sub-commands, in help order. */
 export const COMMANDS: Command[] = [synthCommand, trainPNetCommand, trainRNetCommand, evaluateCommand, segmentCommand, refineCommand, demoCommand];
@@ -60,5 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`deepigeos ${name}: ${typed}${err.message}\n`);
     if (!expected && process.env['DEEPIGEOS_DEBUG']) process.stderr.write(`${err.stack}\n`);
     return expected ? 2 : 1;
+  } finally {
+    releaseSignalCleanups();
   }
 }

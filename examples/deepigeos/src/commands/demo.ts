@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '@deepigeos/pnet';
 import { dice } from '@deepigeos/rnet';
 import type { Command } from '../cli/command.js';
+import { checkOutputs } from '../cli/outputs.js';
 import { loadCase } from '../data/load.js';
 import { UsageError } from '../errors.js';
 import { createSession, foregroundBox } from '../pipeline/infer.js';
@@ -69,6 +70,11 @@ export const demoCommand: Command = {
     const label = flags.string('label') ?? (flags.has('image') ? undefined : join(PACKAGE_DIR, 'sample', 'Phantom_demo', 'Phantom_demo_seg.nii.gz'));
     if (!label) throw new UsageError('demo: --image needs --label (the reference drives the simulated user and the Dice scores)');
     for (const f of [image, label]) if (!existsSync(f)) throw new UsageError(`demo: ${f} does not exist`);
+    checkOutputs('demo', [{ flag: '--out', path: out, kind: 'dir' }], [
+      { flag: '--image', path: image },
+      { flag: '--label', path: label },
+      { flag: '--weights', path: weights },
+    ]);
     const requested = flags.string('backend') ?? 'auto';
     const backend = await initBackend(requested === 'auto' ? undefined : requested);
     if (!existsSync(join(weights, `rnet${dim}d`))) {

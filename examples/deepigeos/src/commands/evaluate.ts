@@ -8,10 +8,11 @@ import { backendLabel } from '../cli/backend-label.js';
 import type { Command } from '../cli/command.js';
 import { StageProgress } from '../cli/progress.js';
 import { loadCase } from '../data/load.js';
+import { checkOutputs, cleanupOnSignal, removeFileTemps } from '../cli/outputs.js';
 import { UsageError } from '../errors.js';
 import { evaluationCsv, renderEvaluationReport, writeTextAtomic } from '../pipeline/eval-report.js';
 import { type CaseEvaluation, evaluateCase, NOC_CAP, type Score, summarise, type UserProtocol } from '../pipeline/evaluate.js';
-import { inferenceNetwork, loadTrainedNet, type TrainedNet } from '../pipeline/networks.js';
+import { checkNetPair, inferenceNetwork, loadTrainedNet, type TrainedNet } from '../pipeline/networks.js';
 import { datasetCases } from '../train/cases.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../train/schema.js';
 import { DATA_FLAGS, dataFromFlags } from './data-flags.js';
@@ -81,6 +82,13 @@ export const evaluateCommand: Command = {
     if (encoding !== 'geodesic' && encoding !== 'euclidean') throw new UsageError(`evaluate: --encoding must be geodesic or euclidean, got ${JSON.stringify(encoding)}`);
     const outputs = (['csv', 'json', 'report'] as const).map((k) => [`--${k}`, flags.string(k)] as [string, string | undefined]);
     checkOutputsApart('evaluate', outputs, []);
+    const files = outputs.filter((o): o is [string, string] => o[1] !== undefined).map(([flag, path]) => ({ flag, path, kind: 'file' as const }));
+    checkOutputs('evaluate', files, [{ flag: '--pnet', path: pnetDir }, ...(rnetDir ? [{ flag: '--rnet', path: rnetDir }] : [])]);
+    const removeTemps = () => {
+      for (const f of files) removeFileTemps(f.path);
+    };
+    removeTemps();
+    cleanupOnSignal(removeTemps);
     const requested = flags.string('backend') ?? 'auto';
     const backend = await initBackend(requested === 'auto' ? undefined : requested);
     const progress = new StageProgress('evaluate');
@@ -92,7 +100,9 @@ export const evaluateCommand: Command = {
     if (rnet && encoding === 'euclidean' && (rnet.config.lambda ?? 1) !== 0) {
       process.stderr.write(`evaluate: note: --encoding euclidean feeds Euclidean maps to an R-Net trained with geodesic λ = ${rnet.config.lambda ?? 1} (train one with --lambda 0 for the paper's ablation)\n`);
     }
+    if (rnet) checkNetPair(pnet, rnet, pnetDir, rnetDir!);
     const refs = datasetCases(dataFromFlags(flags, pnet.config.data));
+    checkOutputs('evaluate', files, refs.flatMap((r) => [...r.images, ...(r.label ? [r.label] : [])].map((path) => ({ flag: `case ${r.id}`, path }))));
     process.stderr.write(`evaluating ${refs.length} cases, ${rounds} rounds, user ${protocol}, ${encoding} encoding, backend ${backendLabel(backend)}\n`);
     const seed = flags.number('seed', { integer: true }) ?? 0;
     const roiMargin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 });

@@ -5,6 +5,7 @@
  */
 import { CancelledError } from '@deepigeos/core';
 import type { LoopResult } from '../train/loop.js';
+import { repairRunFolder } from '../train/run-folder.js';
 
 /** Thrown (and mapped to exit status 130) when a run stopped on Ctrl-C after saving. */
 export class InterruptedError extends CancelledError {
@@ -14,7 +15,11 @@ export class InterruptedError extends CancelledError {
 /** Runs a training function with a SIGINT → abort bridge and prints the outcome. */
 export async function runInterruptible(out: string, train: (signal: AbortSignal) => Promise<LoopResult>): Promise<void> {
   const ac = new AbortController();
-  const force = () => process.exit(130);
+  const force = () => {
+    // A forced stop may land inside an atomic folder replacement: finish or undo it.
+    repairRunFolder(out, { includeOwn: true });
+    process.exit(130);
+  };
   const onSigint = () => {
     process.stderr.write('\ninterrupt: saving a checkpoint before stopping (Ctrl-C again to force)…\n');
     ac.abort();

@@ -11,6 +11,7 @@ import type { Command, FlagSpec, Flags } from '../cli/command.js';
 import { StageProgress } from '../cli/progress.js';
 import { stem } from '../data/files.js';
 import { loadCase, maskFromSource, probabilityFromSource } from '../data/load.js';
+import { checkOutputs, cleanupOnSignal, removeFileTemps } from '../cli/outputs.js';
 import { UsageError } from '../errors.js';
 import { loadTrainedNet } from '../pipeline/networks.js';
 import { largestSlice, writeMaskNifti, writeOverlayPngs, writeProbabilityNifti } from '../pipeline/output.js';
@@ -104,6 +105,14 @@ export const refineCommand: Command = {
     const previousPath = flags.string('previous-seeds');
     checkOutputsApart('refine', [['--out', out], ['--prob', prob]], [['--image', imagePath], ['--init', initPath], ['--seeds', seedsPath], ['--previous-seeds', previousPath]]);
     if (!existsSync(imagePath)) throw new UsageError(`refine: --image ${imagePath}: file does not exist`);
+    const outputs = [{ flag: '--out', path: out, kind: 'file' as const }, ...(prob === undefined ? [] : [{ flag: '--prob', path: prob, kind: 'file' as const }])];
+    const given: [string, string | undefined][] = [['--image', imagePath], ['--init', initPath], ['--seeds', seedsPath], ['--previous-seeds', previousPath], ['--rnet', rnetDir]];
+    checkOutputs('refine', outputs, given.flatMap(([flag, path]) => (path === undefined ? [] : [{ flag, path }])));
+    const removeTemps = () => {
+      for (const o of outputs) removeFileTemps(o.path);
+    };
+    removeTemps();
+    cleanupOnSignal(removeTemps);
     const roiMargin = roiMarginFromFlags(flags, 'refine');
     const encoding = flags.string('encoding') ?? 'geodesic';
     if (encoding !== 'geodesic' && encoding !== 'euclidean') throw new UsageError(`refine: --encoding must be geodesic or euclidean, got ${JSON.stringify(encoding)}`);

@@ -10,9 +10,10 @@ import type { Command } from '../cli/command.js';
 import { StageProgress } from '../cli/progress.js';
 import { stem } from '../data/files.js';
 import { loadCase, maskFromSource } from '../data/load.js';
+import { checkOutputs, cleanupOnSignal, removeFileTemps } from '../cli/outputs.js';
 import { UsageError } from '../errors.js';
 import { pnetOnCase } from '../pipeline/infer.js';
-import { inferenceNetwork, loadTrainedNet } from '../pipeline/networks.js';
+import { checkNetPair, inferenceNetwork, loadTrainedNet } from '../pipeline/networks.js';
 import { largestSlice, writeMaskNifti, writeOverlayPngs, writeProbabilityNifti } from '../pipeline/output.js';
 import { refineSegmentation } from '../pipeline/refine.js';
 import { readSeeds } from '../pipeline/user-files.js';
@@ -52,12 +53,19 @@ export const segmentCommand: Command = {
     }
     checkOutputsApart('segment', [['--out', out], ['--prob', prob]], [['IMAGE', imagePath], ['--seeds', flags.string('seeds')]]);
     if (flags.has('seeds') !== flags.has('rnet')) throw new UsageError('segment: --rnet and --seeds go together (R-Net refines the result with the seeds)');
+    const inputs = [{ flag: 'IMAGE', path: imagePath }, ...['pnet', 'rnet', 'seeds'].filter((f) => flags.has(f)).map((f) => ({ flag: `--${f}`, path: flags.required(f) }))];
+    checkOutputs('segment', [{ flag: '--out', path: out, kind: 'file' }, ...(prob === undefined ? [] : [{ flag: '--prob', path: prob, kind: 'file' as const }]), ...(flags.has('png') ? [{ flag: '--png', path: flags.required('png'), kind: 'dir' as const }] : [])], inputs);
+    for (const f of [out, prob]) if (f !== undefined) removeFileTemps(f);
+    cleanupOnSignal(() => {
+      for (const f of [out, prob]) if (f !== undefined) removeFileTemps(f);
+    });
     const roiMargin = roiMarginFromFlags(flags, 'segment');
     const backend = flags.string('backend') ?? 'auto';
     await initBackend(backend === 'auto' ? undefined : backend);
     const progress = new StageProgress('segment');
     const pnet = await loadTrainedNet(flags.required('pnet'), '--pnet', TRAIN_PNET_SCHEMA);
     const rnet = flags.has('rnet') ? await loadTrainedNet(flags.required('rnet'), '--rnet', TRAIN_RNET_SCHEMA) : undefined;
+    if (rnet) checkNetPair(pnet, rnet, flags.required('pnet'), flags.required('rnet'));
     progress.start(`loading ${imagePath}`);
     const c = await loadCase(
       { id: stem(imagePath), kind: 'nifti', images: [imagePath], ...(pnet.config.data.channels ? { channelIndices: pnet.config.data.channels } : {}) },

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Command } from '../cli/command.js';
+import { checkOutputs } from '../cli/outputs.js';
 import { writeBratsPhantoms } from '../data/phantom.js';
 import { UsageError } from '../errors.js';
 
@@ -23,6 +24,7 @@ export const synthCommand: Command = {
   },
   async run(flags) {
     const out = flags.required('out');
+    checkOutputs('synth', [{ flag: '--out', path: out, kind: 'dir' }]);
     const shapeText = flags.string('shape') ?? '32,64,64';
     const shape = shapeText.split(',').map(Number);
     if (shape.length !== 3 || shape.some((s) => !Number.isInteger(s) || s < 8 || s > 512)) {

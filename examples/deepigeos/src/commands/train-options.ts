@@ -7,7 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlagSpec, Flags } from '../cli/command.js';
 import { loadConfigFile, type Schema, validateConfig } from '../config.js';
+import { checkOutputs, type InputPath } from '../cli/outputs.js';
 import { UsageError } from '../errors.js';
+import { checkCheckpoint, repairRunFolder } from '../train/run-folder.js';
 import type { TrainConfig } from '../train/schema.js';
 
 /** Flags of both training commands. */
@@ -88,6 +90,10 @@ export function trainConfigFromFlags(
 ): { config: TrainConfig; out: string; resume: boolean } {
   const out = flags.required('out');
   const resume = flags.bool('resume');
+  // Outputs first, before any data is read: a bad --out fails in milliseconds, not after loading.
+  const inputs: InputPath[] = ['config', 'pnet'].filter((f) => flags.has(f)).map((f) => ({ flag: `--${f}`, path: flags.required(f) }));
+  checkOutputs(command, [{ flag: '--out', path: out, kind: 'dir' }], inputs);
+  repairRunFolder(out);
   if (resume) {
     const saved = join(out, 'config.json');
     if (!existsSync(join(out, 'checkpoint', 'state.json')) || !existsSync(saved)) {
@@ -97,7 +103,13 @@ export function trainConfigFromFlags(
     if (given.length) {
       throw new UsageError(`${command} --resume continues the saved config in ${saved}; drop --${given.join(', --')} (only --${RESUME_OVERRIDES.join(', --')} may change)`);
     }
-    const raw = JSON.parse(readFileSync(saved, 'utf8')) as Record<string, unknown>;
+    checkCheckpoint(join(out, 'checkpoint'));
+    let raw: Record<string, unknown>;
+    try {
+      raw = JSON.parse(readFileSync(saved, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`${command} --resume: ${saved} is damaged (${(e as Error).message})`);
+    }
     applyFlags(raw, flags, () => {});
     return { config: validateConfig(raw, schema, saved) as unknown as TrainConfig, out, resume };
   }

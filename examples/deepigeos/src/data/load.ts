@@ -54,7 +54,9 @@ async function niftiChannels(file: string, canonical: boolean, indices?: number[
   if (img.dims.length <= 3) {
     if (indices?.some((i) => i !== 0)) throw new DatasetError(`${file} is 3D; channel indices ${JSON.stringify(indices)} need a 4D image`);
     const v = volumeFromNifti(img);
-    return { source, shape: [...v.shape], spacing: [...v.spacing], channels: [Float32Array.from(v.data)] };
+    const data = Float32Array.from(v.data);
+    requireFinite(data, file);
+    return { source, shape: [...v.shape], spacing: [...v.spacing], channels: [data] };
   }
   // 4D multi-modal (MSD): the 4th dimension is the slowest axis of the file; split it into channels.
   const [nx, ny, nz, nt] = img.dims as [number, number, number, number];
@@ -64,12 +66,29 @@ async function niftiChannels(file: string, canonical: boolean, indices?: number[
   if (bad !== undefined) throw new DatasetError(`${file}: channel index ${bad} is outside 0..${nt - 1}`);
   const all = img.scaledData();
   const n = nx * ny * nz;
-  return {
-    source,
-    shape: [nz, ny, nx],
-    spacing: [img.pixdim[3]!, img.pixdim[2]!, img.pixdim[1]!],
-    channels: picks.map((t) => Float32Array.from(all.subarray(t * n, (t + 1) * n))),
-  };
+  const channels = picks.map((t) => Float32Array.from(all.subarray(t * n, (t + 1) * n)));
+  for (const c of channels) requireFinite(c, file);
+  return { source, shape: [nz, ny, nx], spacing: [img.pixdim[3]!, img.pixdim[2]!, img.pixdim[1]!], channels };
+}
+
+/**
+ * Refuses NaN and infinite voxels: one of them turns every loss, weight and metric computed from
+ * the image into NaN (training "finishes" with non-finite weights, evaluation reports Dice 0).
+ * @throws DatasetError naming the file, the count and the first such voxel
+ */
+export function requireFinite(values: Float32Array, file: string): void {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v !== 0) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (count > 0) {
+    throw new DatasetError(`${file}: ${count} voxel(s) are NaN or infinite (the first at flat index ${first}, value ${values[first]}); images and labels must hold finite values`);
+  }
 }
 
 /** Interleaves per-channel planes into one channels-last array. */

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CrfNetF } from '@deepigeos/crf-rnn';
+import { CheckpointError } from '@deepigeos/pnet';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Schema, validateConfig } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -46,18 +47,50 @@ export function modelFolder(dir: string, flag: string): string {
   return found;
 }
 
+/** Runs a model load, reporting a damaged model folder (CheckpointError) as a usage error naming the flag. */
+async function withFlag<T>(flag: string, dir: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new UsageError(`${flag} ${dir}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Checks that an R-Net can refine this P-Net's results: the same dimension (2D or 3D) and
+ * R-Net's input = P-Net's image channels + 3 (probability and two distance maps).
+ * @throws UsageError naming --pnet and --rnet
+ */
+export function checkNetPair(pnet: TrainedNet, rnet: TrainedNet, pnetDir: string, rnetDir: string): void {
+  if (pnet.config.dim !== rnet.config.dim) {
+    throw new UsageError(`--pnet ${pnetDir} is a ${pnet.config.dim}D network but --rnet ${rnetDir} is ${rnet.config.dim}D; R-Net must refine a P-Net of the same dimension`);
+  }
+  const channels = (m: tfl.LayersModel) => m.inputs[0]!.shape[m.inputs[0]!.shape.length - 1];
+  const [c, r] = [channels(pnet.model), channels(rnet.model)];
+  if (typeof c === 'number' && typeof r === 'number' && r !== c + 3) {
+    throw new UsageError(`--rnet ${rnetDir} takes ${r} input channels, but --pnet ${pnetDir} has ${c} image channel(s): R-Net needs ${c + 3} (image, probability, two distance maps)`);
+  }
+}
+
 /** Loads a trained network and its config (validated against `schema`). */
 export async function loadTrainedNet(dir: string, flag: string, schema: Schema): Promise<TrainedNet> {
   if (!existsSync(dir)) throw new UsageError(`${flag} ${dir}: folder does not exist`);
   const modelDir = modelFolder(dir, flag);
   const configFile = [join(dir, 'config.json'), join(modelDir, 'config.json')].find((f) => existsSync(f));
   if (!configFile) throw new UsageError(`${flag} ${dir}: no config.json (written by the training command) next to the model`);
-  const config = validateConfig(JSON.parse(readFileSync(configFile, 'utf8')), schema, configFile) as unknown as TrainConfig;
-  const model = existsSync(join(modelDir, 'model.json')) ? await loadModel(modelDir) : loadTorchModel(modelDir, config);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(configFile, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${flag} ${dir}: ${configFile} is not valid JSON (${(e as Error).message})`);
+  }
+  const config = validateConfig(raw, schema, configFile) as unknown as TrainConfig;
+  const model = existsSync(join(modelDir, 'model.json')) ? await withFlag(flag, dir, () => loadModel(modelDir)) : loadTorchModel(modelDir, config);
   const net: TrainedNet = { model, config, modelDir, network: inferenceNetwork(model, config) };
   const crfDir = join(dir, 'crf');
   if (existsSync(join(crfDir, 'model.json'))) {
-    const wrapper = await loadModel(crfDir);
+    const wrapper = await withFlag(flag, dir, () => loadModel(crfDir));
     const layer = wrapper.layers.find((l) => l instanceof CrfNetF);
     if (!layer) throw new UsageError(`${crfDir}: the model has no CRF-Net layer`);
     net.crf = layer as CrfNetF;

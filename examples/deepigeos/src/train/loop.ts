@@ -18,6 +18,7 @@ import { parseMetricsJsonl } from '../report/metrics-log.js';
 import type { OverlayImage } from '../report/overlay.js';
 import { createRng, type Rng } from '../rng.js';
 import { appendMetrics } from './metrics-log.js';
+import { truncateMetrics } from './run-folder.js';
 import { loadModel, loadOptimizerFiles, saveModel, saveOptimizerFiles, writeDirAtomically } from './model-io.js';
 import type { TrainConfig } from './schema.js';
 import { batchTensors } from './tensors.js';
@@ -100,6 +101,7 @@ export async function runTraining(opts: LoopOptions): Promise<LoopResult> {
   const rng = createRng(0, state.rngState);
   const total = config.epochs * config.stepsPerEpoch;
   const metricsFile = join(out, 'metrics.jsonl');
+  if (opts.resume) truncateMetrics(metricsFile, state.step);
   const tb = createEventWriter(join(resolve(config.logDir), basename(resolve(out))));
   const bar = new ProgressBar(total, stream, state.step);
   const started = Date.now();

@@ -44,6 +44,23 @@ describe('threaded wasm failures', async () => {
     expect(() => backend.compute(request)).toThrow(/no longer usable/);
   });
 
+  it("the helper's stack is guarded: overflowing it traps (a clear error) instead of overwriting the heap", async () => {
+    // A 64-byte stack: the helper's first frames pass its limit. Unguarded, they would write over
+    // the heap block below (silently corrupting whatever the solver keeps there).
+    const outcome = await createThreadedWasmBackend(await threadedBytes(), spawnNodeHelper, { threadSetting: () => 0, helperStackBytes: 64 }).then(
+      (backend) => {
+        backend.setSplit(1, 4);
+        return () => backend.compute(request);
+      },
+      (error: unknown) => error,
+    );
+    if (typeof outcome === 'function') expect(outcome).toThrow(/wasm helper thread failed/);
+    else {
+      expect(outcome).toBeInstanceOf(GeodesicBackendError);
+      expect(String(outcome)).toMatch(/helper thread did not start|helper thread failed|no longer usable/);
+    }
+  });
+
   it('a helper that traps mid-scan (raster wavefront): a clear error, no hang', async () => {
     const backend = await createThreadedWasmBackend(await threadedBytes(), spawnNodeHelper, { threadSetting: () => 0 });
     backend.setSplit(1, 4);

@@ -1,4 +1,5 @@
 // Node only (imported by node-platform.ts): predictVolume's worker threads.
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type ModelArtifacts, modelArtifacts, type WindowJob, type WindowOutput, type WindowPredictor } from './window-predictor.js';
@@ -21,6 +22,7 @@ class WorkerPool {
   private nextId = 0;
   private modelKey = '';
   private loadAcks: ((error?: string) => void)[] = [];
+  private terminating = false;
   broken = false;
 
   constructor(
@@ -50,13 +52,18 @@ class WorkerPool {
         else job.resolve(msg.values!);
       });
       worker.on('error', (e) => this.fail(e));
+      // A thread can also end without an 'error' event (process.exit in a worker, an external
+      // terminate, the runtime killing it): its jobs would otherwise wait forever.
+      worker.on('exit', (code) => {
+        if (!this.terminating) this.fail(new Error(`predictVolume worker exited unexpectedly (exit code ${code})`));
+      });
       return worker;
     });
   }
 
   /** Sends the model to every worker unless they already hold these exact weights. */
   async load(artifacts: ModelArtifacts): Promise<void> {
-    const key = `${JSON.stringify(artifacts.modelTopology)}:${fingerprint(artifacts.weightData)}`;
+    const key = fingerprint(artifacts);
     if (key === this.modelKey) return;
     this.modelKey = '';
     for (const w of this.workers) w.ref();
@@ -77,6 +84,7 @@ class WorkerPool {
   }
 
   run(job: WindowJob, output: WindowOutput, onSlab?: () => void): Promise<Float32Array> {
+    if (this.broken) return Promise.reject(new Error('predictVolume worker pool is broken (a worker failed or exited)'));
     const target = this.busy.indexOf(Math.min(...this.busy));
     const worker = this.workers[target]!;
     if (this.busy[target]!++ === 0) worker.ref();
@@ -93,6 +101,7 @@ class WorkerPool {
   }
 
   private fail(e: Error): void {
+    if (this.broken) return;
     this.broken = true;
     for (const job of this.pending.values()) job.reject(e);
     this.pending.clear();
@@ -102,19 +111,30 @@ class WorkerPool {
   }
 
   terminate(): Promise<unknown> {
+    this.terminating = true;
     return Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
-/** FNV-1a over the weight bytes (sampled words would miss small updates, so all of them). */
-function fingerprint(data: ArrayBuffer): string {
-  const words = new Uint32Array(data, 0, data.byteLength >> 2);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
-  return `${data.byteLength}:${h >>> 0}`;
+/**
+ * SHA-256 of the topology and every weight byte: a collision-free key in practice, so changed
+ * weights are never mistaken for the ones the workers already hold (2 MB hash in about 1 ms).
+ */
+function fingerprint(artifacts: ModelArtifacts): string {
+  const data = artifacts.weightData;
+  return createHash('sha256')
+    .update(JSON.stringify(artifacts.modelTopology) ?? '')
+    .update('\0')
+    .update(new Uint8Array(data))
+    .digest('hex');
 }
 
 let shared: WorkerPool | undefined;
+
+/** The pool used by later predictVolume calls (tests reach its workers through it). */
+export function currentWorkerPool(): unknown {
+  return shared;
+}
 
 /**
  * `count` worker threads (kept for later calls with the same count and backend), each holding

@@ -36,9 +36,10 @@ export function readSafetensors(bytes: Uint8Array): { tensors: Map<string, Named
   const dataStart = 8 + headerLength;
   const tensors = new Map<string, NamedTensor>();
   const ignored: string[] = [];
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new StateDictError('safetensors: header must be a JSON object');
   for (const [key, raw] of Object.entries(header)) {
     if (key === '__metadata__') continue;
-    const entry = raw as HeaderEntry;
+    const entry = checkedEntry(key, raw);
     const width = BYTES[entry.dtype];
     if (width === undefined) throw new StateDictError(`safetensors: tensor '${key}' has unsupported dtype '${entry.dtype}'`);
     const count = entry.shape.reduce((a, b) => a * b, 1);
@@ -51,6 +52,22 @@ export function readSafetensors(bytes: Uint8Array): { tensors: Map<string, Named
     else tensors.set(key, { shape: entry.shape, data });
   }
   return { tensors, ignored };
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** A header entry with its fields checked: a dtype string, a shape of counts, and 0 ≤ begin ≤ end offsets. */
+function checkedEntry(key: string, raw: unknown): HeaderEntry {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new StateDictError(`safetensors: tensor '${key}' must be a JSON object`);
+  const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
+  if (typeof dtype !== 'string') throw new StateDictError(`safetensors: tensor '${key}' dtype must be a string, got ${JSON.stringify(dtype)}`);
+  if (!Array.isArray(shape) || !shape.every(isCount)) {
+    throw new StateDictError(`safetensors: tensor '${key}' shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
+    throw new StateDictError(`safetensors: tensor '${key}' data_offsets must be [begin, end] with 0 ≤ begin ≤ end, got ${JSON.stringify(offsets)}`);
+  }
+  return { dtype, shape, data_offsets: [offsets[0], offsets[1]] };
 }
 
 function decodeFloats(raw: Uint8Array, dtype: string, count: number): Float32Array | undefined {
