@@ -8,14 +8,14 @@ import { readSeeds } from '../src/pipeline/user-files.js';
 import { loadConfigFile } from '../src/config.js';
 import { ConfigError, UsageError } from '../src/errors.js';
 import { TRAIN_PNET_SCHEMA } from '../src/train/schema.js';
-import { fuzzRounds, fuzzSeed, fuzzTimeout, mulberry32, mutateText } from './fuzz.js';
+import { fuzzRounds, fuzzSeed, fuzzTimeout, fuzzRandom, mutateText } from './fuzz.js';
 
 const work = mkdtempSync(join(tmpdir(), 'deepigeos-fuzz-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Runs `parse` on mutations of `valid`; every failure must be one of `typed`. Returns the failures. */
 async function fuzz(valid: string, file: string, parse: () => unknown, typed: (e: unknown) => boolean, seed: number): Promise<number> {
-  const rand = mulberry32(fuzzSeed(seed));
+  const rand = fuzzRandom(fuzzSeed(seed));
   let failures = 0;
   for (let round = 0; round < fuzzRounds(400); round++) {
     writeFileSync(file, mutateText(valid, rand));

@@ -1,28 +1,6 @@
 // Fixed-seed fuzzing helpers. The suite runs a few hundred rounds; bench/fuzz.mjs reruns the
 // same tests with FUZZ_ROUNDS and FUZZ_SEED set for a long run.
-
-/** Rounds per fuzz test: FUZZ_ROUNDS, else `fast`. */
-export function fuzzRounds(fast: number): number {
-  const n = Number(process.env['FUZZ_ROUNDS']);
-  return Number.isInteger(n) && n > 0 ? n : fast;
-}
-
-/** Seed of the fuzz PRNG: FUZZ_SEED, else a fixed one, so failures reproduce. */
-export function fuzzSeed(fixed: number): number {
-  const n = Number(process.env['FUZZ_SEED']);
-  return Number.isInteger(n) ? n : fixed;
-}
-
-/** mulberry32: a small deterministic PRNG in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { fuzzRounds, fuzzSeed, fuzzTimeout, fuzzRandom } from '../../../scripts/fuzz-params.mjs';
 
 /** A copy of `bytes` truncated, or with 1–6 bytes overwritten (most edits within the first `head` bytes). */
 export function mutateBytes(bytes: Uint8Array, rand: () => number, head = bytes.length): Uint8Array {
@@ -36,7 +14,3 @@ export function mutateBytes(bytes: Uint8Array, rand: () => number, head = bytes.
   return out;
 }
 
-/** Test timeout for a fuzz test: 60 s in the suite, an hour for a long FUZZ_ROUNDS run. */
-export function fuzzTimeout(): number {
-  return process.env['FUZZ_ROUNDS'] ? 3_600_000 : 60_000;
-}
