@@ -282,7 +282,7 @@ describe('resume', () => {
     const result = runInterruptible(join(dir, 'x'), async (signal) => {
       process.emit('SIGINT');
       expect(signal.aborted).toBe(true);
-      return { steps: 1, bestDice: 0.5, interrupted: true, timedOut: false, samplesPerSecond: 1 };
+      return { steps: 1, bestDice: 0.5, interrupted: true, timedOut: false, stoppedEarly: false, samplesPerSecond: 1 };
     });
     const o = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

@@ -1,6 +1,7 @@
 /**
  * Preprocessing of loaded images: resampling to a voxel spacing, cropping to the non-zero
- * bounding box and z-score normalisation over non-zero voxels (the BraTS recipe). Canonical
+ * bounding box and z-score normalisation over non-zero voxels (the BraTS recipe), optionally after
+ * clipping each channel to robust percentiles. Canonical
  * orientation is done at load time by `@deepigeos/io-nifti`'s `toCanonical`.
  * @module
  */
@@ -82,31 +83,54 @@ export function cropImage(image: ImageVolume, box: Box): ImageVolume {
   };
 }
 
+/** The `p`-th percentile (0–100) of sorted values, linearly interpolated. */
+export function percentileOfSorted(sorted: Float32Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const r = (Math.min(Math.max(p, 0), 100) / 100) * (sorted.length - 1);
+  const lo = Math.floor(r);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (r - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
 /**
  * Z-score normalisation per channel over the voxels where the image is non-zero (any channel);
- * zero voxels stay 0, so the background remains distinguishable after normalisation.
+ * zero voxels stay 0, so the background remains distinguishable after normalisation. With
+ * `clipPercentiles` `[lo, hi]`, each channel is first clipped to those percentiles of its
+ * non-zero voxels, so a few extreme voxels (vessels, fat, artefacts) neither dominate the
+ * standard deviation nor reach the network as huge values.
  */
-export function zScoreNonZero(image: ImageVolume): ImageVolume {
+export function zScoreNonZero(image: ImageVolume, clipPercentiles: readonly number[] | null = null): ImageVolume {
   const { data, channels } = image;
   const n = data.length / channels;
   const mask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) if (data[i * channels + c] !== 0) mask[i] = 1;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < channels; c++) if (data[i * channels + c] !== 0) mask[i] = 1;
+    count += mask[i]!;
+  }
   const out = new Float32Array(data.length);
+  if (count === 0) return { ...image, data: out };
+  const values = new Float32Array(count);
   for (let c = 0; c < channels; c++) {
+    let lo = Number.NEGATIVE_INFINITY;
+    let hi = Number.POSITIVE_INFINITY;
+    if (clipPercentiles) {
+      for (let i = 0, k = 0; i < n; i++) if (mask[i]) values[k++] = data[i * channels + c]!;
+      values.sort();
+      lo = percentileOfSorted(values, clipPercentiles[0] ?? 0);
+      hi = percentileOfSorted(values, clipPercentiles[1] ?? 100);
+    }
     let sum = 0;
     let sq = 0;
-    let count = 0;
     for (let i = 0; i < n; i++) {
       if (!mask[i]) continue;
-      const v = data[i * channels + c]!;
+      const v = Math.min(Math.max(data[i * channels + c]!, lo), hi);
       sum += v;
       sq += v * v;
-      count++;
     }
-    if (count === 0) continue;
     const mean = sum / count;
     const std = Math.sqrt(Math.max(sq / count - mean * mean, 0)) || 1;
-    for (let i = 0; i < n; i++) if (mask[i]) out[i * channels + c] = (data[i * channels + c]! - mean) / std;
+    for (let i = 0; i < n; i++) if (mask[i]) out[i * channels + c] = (Math.min(Math.max(data[i * channels + c]!, lo), hi) - mean) / std;
   }
   return { ...image, data: out };
 }
