@@ -107,8 +107,7 @@ export const TRAIN_RNET_SCHEMA: Schema = {
   interactionMode: { type: 'string', enum: ['clicks', 'scribbles'], default: 'clicks', help: 'simulated user interaction' },
   initFromPNet: {
     type: 'boolean',
-    default: true,
-    help: "start from the P-Net's weights (extra input channels zero, so step 0 reproduces P-Net) instead of random kernels; ignored with a warning when the layouts differ",
+    help: "start from the P-Net's weights (extra input channels zero, so step 0 reproduces P-Net) instead of random kernels; absent (default): when the layouts match, true: always (an error if they differ), false: never",
   },
   trainingRounds: {
     type: 'integer',
@@ -186,7 +185,7 @@ export interface TrainConfig {
   pnet?: string;
   lambda?: number;
   interactionMode?: 'clicks' | 'scribbles';
-  initFromPNet?: boolean;
+  initFromPNet?: boolean | null;
   noSeedProbability?: number;
   trainingRounds?: number;
   fallbackClickProbability?: number;

@@ -138,14 +138,14 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
     : createRNet3D({ imageChannels, channels, dropout: config.dropout });
   seedKernels(model, createRng(config.seed + 3));
   let warm = false;
-  if (config.initFromPNet && !options.resume) {
+  if (config.initFromPNet !== false && !options.resume) {
     try {
       warmStartFromPNet(model, pnet.model);
       warm = true;
     } catch (e) {
-      // A P-Net of another width or depth cannot seed this R-Net: train from random kernels.
-      if (!(e instanceof ConfigError)) throw e;
-      log(`warning: ${e.message}; R-Net starts from random kernels`);
+      // By default a P-Net of another width or depth cannot seed this R-Net: train from random kernels.
+      if (!(e instanceof ConfigError) || config.initFromPNet === true) throw e;
+      log(`note: not initialised from the P-Net (${e.message.replace(/; use the P-Net's channels and dim$/, '')}); R-Net starts from random kernels`);
     }
   }
   log(`R-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backendLabel(backend)}${warm ? ', initialised from the P-Net' : ''}`);
