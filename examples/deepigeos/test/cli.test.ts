@@ -94,10 +94,20 @@ describe('train → evaluate → segment on tiny phantoms', () => {
     for (const [i, e] of tbLoss.entries()) expect(e.scalars['train/loss']).toBeCloseTo(losses[i]!['loss'] as number, 5);
     expect(events.some((e) => 'val/dice' in e.scalars)).toBe(true);
     expect(readFileSync(join(dir, 'pnet/report.html'), 'utf8')).toContain('<svg');
+    // --crf: pre-training, CRF-only and joint training, each validated; the best pair is kept.
+    const stages = JSON.parse(readFileSync(join(dir, 'pnet/crf/stages.json'), 'utf8'));
+    expect(stages.kind).toBe('f');
+    for (const k of ['cnn', 'pretrained', 'crfTrained', 'joint']) expect(stages[k]).toBeGreaterThanOrEqual(0);
+    expect(stages.steps.crf).toBeGreaterThan(0);
+    expect(stages.steps.joint).toBeGreaterThan(0);
+    const keptDice = { pretrained: stages.pretrained, crfTrained: stages.crfTrained, joint: stages.joint }[stages.kept as string];
+    expect(keptDice).toBe(Math.max(stages.pretrained, stages.crfTrained, stages.joint));
+    expect(p.err).toMatch(/CRF-Net\(f\) step 3, CNN \+ CRF fine-tuned jointly/);
 
     const r = await cli('train-rnet', '--images', images, '--labels', labels, '--pnet', 'pnet', '--out', 'rnet', '--epochs', '1', ...tiny, '--crf');
     expect(r.code).toBe(0);
     expect(existsSync(join(dir, 'rnet/crf/model.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'rnet/crf/stages.json'), 'utf8')).kind).toBe('fu');
 
     const ev = await cli('evaluate', '--images', images, '--labels', labels, '--pnet', 'pnet', '--rnet', 'rnet', '--rounds', '2', '--json', 'eval/result.json');
     expect(ev.code).toBe(0);

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { percentileOfSorted, zScoreNonZero } from '../src/data/preprocess.js';
+import { createRng } from '../src/rng.js';
+import { rnetTrainingBatch } from '../src/train/train-rnet.js';
 import { DEFAULT_EPOCHS, learningRateAt, progressFraction, setLearningRate, stepBudget } from '../src/train/schedule.js';
 
 beforeAll(async () => {
@@ -95,4 +97,50 @@ describe('robust normalisation', () => {
     const out = zScoreNonZero({ data, shape: [100], channels: 2, spacing: [1] }, [0.5, 99.5]).data;
     for (let i = 0; i < 100; i++) expect(out[2 * i]).toBeCloseTo(out[2 * i + 1]!, 4);
   });
+});
+
+describe('R-Net training on multi-round interaction', () => {
+  // Stub networks: constant two-class logits (background-only P-Net, foreground-everywhere R-Net).
+  const constant = (fg: boolean) => ({
+    predict: (x: tf.Tensor) => tf.tidy(() => tf.concat([tf.fill([...x.shape.slice(0, -1), 1], fg ? -5 : 5), tf.fill([...x.shape.slice(0, -1), 1], fg ? 5 : -5)], -1)),
+  });
+  const sample = () => {
+    const [h, w] = [24, 24];
+    const label = new Uint8Array(h * w);
+    for (let y = 6; y < 18; y++) for (let x = 6; x < 18; x++) label[y * w + x] = 1;
+    const data = Float32Array.from(label, (v) => (v ? 1 : 0));
+    return { image: { data, shape: [h, w], channels: 1, spacing: [1, 1] }, label };
+  };
+  const sum = (a: Uint8Array) => a.reduce((n, v) => n + v, 0);
+  const config = { trainingRounds: 2, fallbackClickProbability: 0, noSeedProbability: 0, lambda: 1, interactionMode: 'clicks' as const };
+
+  it("later rounds refine R-Net's own output with every seed so far; round 1 refines P-Net's", async () => {
+    const batch = await rnetTrainingBatch(constant(false), Array.from({ length: 12 }, sample), createRng(3), config, constant(true));
+    let first = 0;
+    let later = 0;
+    for (const s of batch) {
+      expect(s.image.channels).toBe(4);
+      const prob = Array.from({ length: s.label.length }, (_, i) => s.image.data[i * 4 + 1]!);
+      const mean = prob.reduce((a, b) => a + b, 0) / prob.length;
+      // Round 1: P-Net missed the whole square, the user clicked inside it (fg only).
+      expect(sum(s.fgSeeds!)).toBeGreaterThan(0);
+      if (mean < 0.1) {
+        first++;
+        expect(sum(s.bgSeeds!)).toBe(0);
+      } else {
+        later++;
+        // Round 2: the input is R-Net's round-1 output (foreground everywhere, the round-1 fg seeds
+        // imposed), and the user clicked the leak it left (new bg seeds enter through G(bg)).
+        expect(sum(s.bgSeeds!)).toBeGreaterThan(0);
+        for (let i = 0; i < prob.length; i++) expect(prob[i]).toBeGreaterThan(0.999);
+      }
+    }
+    expect(first).toBeGreaterThan(0);
+    expect(later).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('without an R-Net (validation) every sample is a first round', async () => {
+    const batch = await rnetTrainingBatch(constant(false), Array.from({ length: 4 }, sample), createRng(3), config);
+    for (const s of batch) expect(sum(s.bgSeeds!)).toBe(0);
+  }, 30_000);
 });

@@ -52,7 +52,7 @@ async function pnetProbabilities(pnet: Predictor, samples: LabelledImage[]): Pro
 }
 
 /** One simulated round of clicks on `probability`: the paper's rule, optionally with a fallback click (see `simulateUser`). */
-function simulatedClicks(probability: Float32Array, s: LabelledImage, rng: Rng, config: TrainConfig): { fgSeeds: Uint8Array; bgSeeds: Uint8Array } {
+function simulatedClicks(probability: Float32Array, s: LabelledImage, rng: Rng, config: Pick<TrainConfig, 'interactionMode' | 'fallbackClickProbability'>): { fgSeeds: Uint8Array; bgSeeds: Uint8Array } {
   const shape = s.image.shape as [number, number];
   if (config.interactionMode === 'scribbles') {
     return simulateInteractions({ prediction: probability, groundTruth: s.label, shape, rng: () => rng.next(), mode: 'scribbles' });
@@ -70,8 +70,14 @@ function simulatedClicks(probability: Float32Array, s: LabelledImage, rng: Rng, 
  * imposed on its output, the user clicks on the remaining errors, and the next input holds
  * R-Net's own latest probability and every seed so far.
  */
-async function toRNetSamples(pnet: TrainedNet, samples: LabelledImage[], rng: Rng, config: TrainConfig, rnet?: Predictor): Promise<CrfSample[]> {
-  const probs = await pnetProbabilities(pnet.network, samples);
+export async function rnetTrainingBatch(
+  pnet: Predictor,
+  samples: LabelledImage[],
+  rng: Rng,
+  config: Pick<TrainConfig, 'trainingRounds' | 'fallbackClickProbability' | 'noSeedProbability' | 'lambda' | 'interactionMode'>,
+  rnet?: Predictor,
+): Promise<CrfSample[]> {
+  const probs = await pnetProbabilities(pnet, samples);
   const maxRounds = rnet ? Math.max(1, config.trainingRounds ?? 1) : 1;
   const rounds = samples.map(() => 1 + rng.int(maxRounds));
   const fg = samples.map((s) => new Uint8Array(s.label.length));
@@ -153,7 +159,7 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
   const valRng = createRng(config.seed + 1);
   const valRaw = validationSamples(validation, spec, valRng, config.validationSamples);
   const valSamples: CrfSample[] = [];
-  for (const s of valRaw) valSamples.push(...(await toRNetSamples(pnet, [s], valRng, config)));
+  for (const s of valRaw) valSamples.push(...(await rnetTrainingBatch(pnet.network, [s], valRng, config)));
   try {
     const result = await runTraining({
       model,
@@ -161,7 +167,7 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
       ...loopPassThrough(options),
       budgetShare: config.crf ? 1 - CRF_BUDGET_SHARE : 1,
       task: {
-        drawBatch: async (rng) => toRNetSamples(pnet, await drawTrainingBatch(train, spec, config.batch, rng), rng, config, model),
+        drawBatch: async (rng) => rnetTrainingBatch(pnet.network, await drawTrainingBatch(train, spec, config.batch, rng), rng, config, model),
         validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(inferenceNetwork(m, config), s.image)),
       },
     });
@@ -170,7 +176,7 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
       await trainCrfStage({
         kind: 'fu',
         cnn: model,
-        drawBatch: async (rng) => toRNetSamples(pnet, await drawTrainingBatch(train, spec, config.batch, rng), rng, config, model),
+        drawBatch: async (rng) => rnetTrainingBatch(pnet.network, await drawTrainingBatch(train, spec, config.batch, rng), rng, config, model),
         validation: valSamples,
         config,
         out: options.out,
