@@ -65,6 +65,7 @@ const COMMON: Schema = {
   patch: { type: 'integer', min: 8, nullable: true, default: null, help: 'side of square/cubic patches (default 64 in 2D, 32 in 3D)' },
   channels: { type: 'integer', min: 1, nullable: true, default: null, help: 'network width (default 32 in 2D, 16 in 3D)' },
   dropout: { type: 'number', min: 0, max: 0.95, default: 0.5, help: 'classifier dropout rate' },
+  kernelInit: { type: 'string', enum: ['glorot', 'he'], default: 'glorot', help: 'initial kernels: glorot (uniform) or he (uniform, variance 2 / fan-in)' },
   learningRate: { type: 'number', min: 0, default: 0.001, help: 'Adam learning rate (peak of the schedule)' },
   lrSchedule: {
     type: 'string',
@@ -140,6 +141,7 @@ export interface TrainConfig {
   patch: number | null;
   channels: number | null;
   dropout: number;
+  kernelInit: 'glorot' | 'he';
   learningRate: number;
   lrSchedule: 'cosine' | 'constant';
   minLearningRate: number;

@@ -154,7 +154,7 @@ export async function trainPNet(config: TrainConfig, options: TrainRunOptions): 
   const valSamples = validationSamples(validation, spec, createRng(config.seed + 1), config.validationSamples);
   const first = await train.get(0);
   const model = createPNet(config, first.image.channels);
-  seedKernels(model, createRng(config.seed + 3));
+  seedKernels(model, createRng(config.seed + 3), config.kernelInit);
   log(`P-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backendLabel(backend)}`);
   try {
     const result = await runTraining({

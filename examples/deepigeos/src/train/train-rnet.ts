@@ -142,7 +142,7 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
   const model = config.dim === 2
     ? createRNet2D({ imageChannels, channels, dropout: config.dropout })
     : createRNet3D({ imageChannels, channels, dropout: config.dropout });
-  seedKernels(model, createRng(config.seed + 3));
+  seedKernels(model, createRng(config.seed + 3), config.kernelInit);
   let warm = false;
   if (config.initFromPNet !== false && !options.resume) {
     try {
