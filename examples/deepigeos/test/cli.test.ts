@@ -224,10 +224,12 @@ describe('demo with the bundled weights and sample', () => {
     expect(r.code).toBe(0);
     expect(dice(r.out, '\\+ CRF-Net\\(f\\)')).toHaveLength(1);
     expect(r.out).toMatch(/round 1: 1 foreground \+ 0 background clicks \(1 by the fallback: interior-most voxel of the largest error region; no region reaches the paper's 30 voxels\)/);
-    // On this sample one click on the missed lesion part lifts Dice far above CRF-Net(f)'s.
+    // On this sample each single click raises Dice, and two lift it far above CRF-Net(f)'s.
     const [crf] = dice(r.out, '\\+ CRF-Net\\(f\\)');
-    const [round1] = dice(r.out, '\\+ CRF-Net\\(fu\\)');
-    expect(round1! - crf!).toBeGreaterThan(0.1);
+    const [round1, round2] = dice(r.out, '\\+ CRF-Net\\(fu\\)');
+    expect(round1!).toBeGreaterThan(crf!);
+    expect(round2!).toBeGreaterThan(round1!);
+    expect(round2! - crf!).toBeGreaterThan(0.1);
     const paper = await cli('demo', '--dim', '2', '--out', 'demo2-paper', '--rounds', '2', '--min-clicks', '0');
     expect(paper.out).toMatch(/round 1: the simulated user has nothing to click \(no error region of ≥ 30 voxels\); stopping/);
     expect(readdirSync(join(dir, 'demo2-paper')).filter((f) => f.startsWith('round'))).toEqual([]);
