@@ -84,7 +84,11 @@ const COMMON: Schema = {
   backend: { type: 'string', enum: ['auto', 'wasm', 'cpu'], default: 'auto', help: 'tfjs backend' },
   logDir: { type: 'string', default: 'experiments/logs', help: 'TensorBoard event files go to <logDir>/<run name>' },
   cacheCases: { type: 'integer', min: 1, default: 64, help: 'loaded cases kept in memory' },
-  crf: { type: 'boolean', default: false, help: 'after training, pre-train a CRF-Net (f for P-Net, fu for R-Net) saved in <out>/crf' },
+  crf: {
+    type: 'boolean',
+    default: false,
+    help: 'after the CNN, train a CRF-Net (f for P-Net, fu for R-Net): Pairwise-Net pre-training, CRF-only, then joint CNN + CRF training; saved in <out>/crf',
+  },
   crfSteps: { type: 'integer', min: 1, default: 60, help: 'Pairwise-Net pre-training steps when crf is enabled' },
   crfJointSteps: {
     type: 'integer',

@@ -1,8 +1,9 @@
 /**
  * `train-rnet`: R-Net on simulated interactions against a frozen P-Net (DeepIGeoS §3): each
- * training sample is P-Net's probability on an (augmented) sample, a simulated user's clicks on
- * its errors, the geodesic maps of those clicks, and the ground truth as target. Optionally the
- * Pairwise-Net of a CRF-Net(fu) is pre-trained on the training data and saved in `out/crf`.
+ * training sample is the current probability on an (augmented) sample — P-Net's in round 1, the
+ * R-Net's own latest output in later rounds — with every simulated click so far as geodesic
+ * maps, and the ground truth as target. With `crf`, a CRF-Net(fu) is then trained after it
+ * (pre-training, CRF-only, joint; see `crf.ts`) and saved in `out/crf`.
  * @module
  */
 import { backendLabel } from '../cli/backend-label.js';
