@@ -376,11 +376,11 @@ export class App {
     if (info.channels === image.channels.length) channels = image.channels.map((_, i) => i);
     else if (info.channels === 1) channels = [Number($<HTMLSelectElement>('channel').value)];
     else throw new AppError(`the networks take ${info.channels} channels; the image has ${image.channels.length} (open that many co-registered files, or a 4D file)`);
-    const volumeKey = `${this.imageVersion}|${channels.join(',')}`;
+    const volumeKey = `${this.imageVersion}|${channels.join(',')}|${info.clipPercentiles ?? ''}`;
     if (pipeline.volumeKey !== volumeKey) {
       status('preparing the volume');
       await nextFrame();
-      pipeline.worker.setVolume({ data: await networkInput(image, channels), shape: image.canonical.shape, spacing: image.canonical.spacing, channels: channels.length });
+      pipeline.worker.setVolume({ data: await networkInput(image, channels, info.clipPercentiles), shape: image.canonical.shape, spacing: image.canonical.spacing, channels: channels.length });
       pipeline.volumeKey = volumeKey;
     }
     return { worker: pipeline.worker, info, channels };

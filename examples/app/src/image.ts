@@ -135,8 +135,11 @@ export function fromCanonicalOrder<T extends Float32Array | Uint8Array>(image: A
   return permute(image, canonical, true);
 }
 
-/** The network input: the chosen channels interleaved in canonical order, z-scored over non-zero voxels. */
-export async function networkInput(image: AppImage, channelIndices: number[]): Promise<Float32Array> {
+/**
+ * The network input: the chosen channels interleaved in canonical order, z-scored over non-zero
+ * voxels after clipping to `clipPercentiles` (what the networks were trained with).
+ */
+export async function networkInput(image: AppImage, channelIndices: number[], clipPercentiles: readonly number[] | null = null): Promise<Float32Array> {
   const { perm } = image.canonical;
   const c = channelIndices.length;
   const out = new Float32Array(perm.length * c);
@@ -148,7 +151,7 @@ export async function networkInput(image: AppImage, channelIndices: number[]): P
       await yieldToPage();
     }
   }
-  return zScoreNonZero(out, c);
+  return zScoreNonZero(out, c, clipPercentiles);
 }
 
 /** `.nii` bytes of one channel with only the sform (the nibabel-rule affine), for the viewer. */

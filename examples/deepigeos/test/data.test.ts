@@ -56,6 +56,23 @@ describe('phantom', () => {
     expect(oed / nO).toBeGreaterThan(1.4 * (brain / nB));
     expect(generatePhantom({ seed: 4, shape: [16, 32, 32] }).seg).not.toEqual(a.seg);
   });
+  it('rich anatomy: deterministic, folded grey/white boundary, optional skull and scalp around the brain', () => {
+    const shape: [number, number, number] = [16, 40, 40];
+    const simple = generatePhantom({ seed: 5, shape, noise: 0 });
+    const rich = generatePhantom({ seed: 5, shape, noise: 0, anatomy: 'rich' });
+    expect(generatePhantom({ seed: 5, shape, noise: 0, anatomy: 'rich' }).modalities.t1).toEqual(rich.modalities.t1);
+    expect([...new Set(rich.seg)].every((l) => [0, 1, 2, 4].includes(l))).toBe(true);
+    // Partial-volume edges and texture: many more distinct intensities than the piecewise-constant phantom.
+    const distinct = (a: Float32Array) => new Set(Array.from(a, (v) => Math.round(v))).size;
+    expect(distinct(rich.modalities.t1)).toBeGreaterThan(2 * distinct(simple.modalities.t1));
+    const head = generatePhantom({ seed: 5, shape, noise: 0, anatomy: 'rich', skull: true });
+    const nonZero = (a: Float32Array) => a.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+    expect(nonZero(head.modalities.t1)).toBeGreaterThan(1.2 * nonZero(rich.modalities.t1));
+    // Scalp is the brightest T1 tissue, as fat is in real T1 scans.
+    let max = 0;
+    for (const v of head.modalities.t1) max = Math.max(max, v);
+    expect(max).toBeGreaterThan(850);
+  }, 30_000);
 });
 
 describe('preprocessing', () => {

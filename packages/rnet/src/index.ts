@@ -70,7 +70,7 @@ export {
   surfaceMask,
 } from './metrics.js';
 export { type SegmentationNetwork, type VolumeNetwork, type VolumeNetworkOptions, volumeNetwork } from './network.js';
-export { nonZeroBox, zScoreNonZero } from './preprocess.js';
+export { nonZeroBox, percentileOfSorted, zScoreNonZero } from './preprocess.js';
 export { type DistanceNormalization, emptySeedValue } from './normalize.js';
 export { createRNet2D, createRNet3D, type RNet2DOptions, type RNet3DOptions } from './rnet.js';
 export { createRng, type Rng } from './rng.js';

@@ -1,34 +1,61 @@
 import { OptionError } from './errors.js';
 import type { Roi } from './roi.js';
 
+/** The `p`-th percentile (0–100) of ascending `sorted` values, linearly interpolated; NaN when empty. */
+export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const r = (Math.min(Math.max(p, 0), 100) / 100) * (sorted.length - 1);
+  const lo = Math.floor(r);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (r - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
 /**
  * Z-scores each channel of a channels-last image over its non-zero voxels (a voxel counts when
- * any channel is non-zero), as the bundled networks were trained; zero voxels stay 0. Returns
- * a new array.
+ * any channel is non-zero), as the networks are trained; zero voxels stay 0. With
+ * `clipPercentiles` `[lo, hi]` (the CLI's default recipe uses `[0.5, 99.5]`; a trained
+ * network's `config.json` says which it used), each channel is first clipped to those percentiles
+ * of its non-zero voxels, so a few extreme voxels (vessels, fat, artefacts) neither dominate the
+ * standard deviation nor reach the network as huge values. Returns a new array.
  */
-export function zScoreNonZero(data: ArrayLike<number>, channels = 1): Float32Array {
+export function zScoreNonZero(data: ArrayLike<number>, channels = 1, clipPercentiles: readonly number[] | null = null): Float32Array {
   if (!Number.isInteger(channels) || channels < 1 || data.length % channels !== 0) {
     throw new OptionError(`zScoreNonZero: ${data.length} values do not split into ${channels} channel(s)`);
   }
+  const [clipLo, clipHi] = clipPercentiles ?? [0, 100];
+  if (clipPercentiles !== null && !(clipPercentiles.length === 2 && clipLo! >= 0 && clipHi! <= 100 && clipLo! < clipHi!)) {
+    throw new OptionError(`zScoreNonZero: clipPercentiles must be [lo, hi] with 0 <= lo < hi <= 100, got ${JSON.stringify(clipPercentiles)}`);
+  }
   const n = data.length / channels;
   const mask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) if (data[i * channels + c] !== 0) mask[i] = 1;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < channels; c++) if (data[i * channels + c] !== 0) mask[i] = 1;
+    count += mask[i]!;
+  }
   const out = new Float32Array(data.length);
+  if (count === 0) return out;
+  const values = clipPercentiles === null ? undefined : new Float32Array(count);
   for (let c = 0; c < channels; c++) {
+    let lo = Number.NEGATIVE_INFINITY;
+    let hi = Number.POSITIVE_INFINITY;
+    if (values !== undefined) {
+      for (let i = 0, k = 0; i < n; i++) if (mask[i]) values[k++] = data[i * channels + c]!;
+      values.sort();
+      lo = percentileOfSorted(values, clipLo!);
+      hi = percentileOfSorted(values, clipHi!);
+    }
     let sum = 0;
     let sq = 0;
-    let count = 0;
     for (let i = 0; i < n; i++) {
       if (!mask[i]) continue;
-      const v = data[i * channels + c]!;
+      const v = Math.min(Math.max(data[i * channels + c]!, lo), hi);
       sum += v;
       sq += v * v;
-      count++;
     }
-    if (count === 0) continue;
     const mean = sum / count;
     const std = Math.sqrt(Math.max(sq / count - mean * mean, 0)) || 1;
-    for (let i = 0; i < n; i++) if (mask[i]) out[i * channels + c] = (data[i * channels + c]! - mean) / std;
+    for (let i = 0; i < n; i++) if (mask[i]) out[i * channels + c] = (Math.min(Math.max(data[i * channels + c]!, lo), hi) - mean) / std;
   }
   return out;
 }

@@ -26,7 +26,7 @@ export class ProgressBar {
    * @param logEvery - steps between lines when not a TTY
    */
   constructor(
-    private readonly total: number,
+    private total: number,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     start = 0,
     private readonly logEvery = 10,
@@ -55,6 +55,11 @@ export class ProgressBar {
     } else {
       this.stream.write(`${line}\n`);
     }
+  }
+
+  /** Changes the total (a time-limited run re-estimates its step count as it goes). */
+  setTotal(total: number): void {
+    this.total = Math.max(1, Math.round(total));
   }
 
   /** Ends the line on a TTY. */

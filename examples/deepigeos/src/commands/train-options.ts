@@ -25,9 +25,13 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   dim: { type: 'string', value: '2|3', help: '2D (slices) or 3D (volume patches) network (default 2)' },
   out: { type: 'string', value: 'DIR', help: 'output folder (model, best, checkpoint, config.json, metrics.jsonl, report.html)' },
   config: { type: 'string', value: 'FILE', help: 'JSON config file (keys below); flags override it' },
-  epochs: { type: 'string', value: 'N', help: 'epochs (default 10)' },
+  epochs: { type: 'string', value: 'N', help: 'epochs of --steps-per-epoch steps (default: train for the whole --max-minutes; 10 without it)' },
   'steps-per-epoch': { type: 'string', value: 'N', help: 'optimiser steps per epoch (default 50)' },
-  'max-minutes': { type: 'string', value: 'M', help: 'stop cleanly after M minutes, keeping the best checkpoint' },
+  'max-minutes': {
+    type: 'string',
+    value: 'M',
+    help: 'time budget: without --epochs the run uses all M minutes (cosine LR over them, last weights validated, best checkpoint kept)',
+  },
   patch: { type: 'string', value: 'N', help: 'side of square/cubic training patches (default 64 in 2D, 32 in 3D)' },
   channels: { type: 'string', value: 'C', help: 'network width (default 32 in 2D, 16 in 3D)' },
   batch: { type: 'string', value: 'B', help: 'batch size (default 4)' },
@@ -35,7 +39,10 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   seed: { type: 'string', value: 'S', help: 'random seed (default 0)' },
   backend: { type: 'string', value: 'NAME', help: 'auto (default) | wasm | cpu' },
   'log-dir': { type: 'string', value: 'DIR', help: 'TensorBoard log root (default experiments/logs)' },
-  crf: { type: 'boolean', help: 'after training, pre-train a CRF-Net (f after P-Net, fu after R-Net) saved in <out>/crf' },
+  crf: {
+    type: 'boolean',
+    help: 'after the CNN, train a CRF-Net (f after P-Net, fu after R-Net): Pairwise-Net pre-training, CRF-only, then joint CNN + CRF training; saved in <out>/crf',
+  },
   resume: { type: 'boolean', help: 'continue the interrupted run in --out with its saved config (--epochs, --max-minutes, --backend, --crf may change)' },
 };
 

@@ -22,6 +22,8 @@ export interface PreprocessOptions {
   cropMargin: number;
   /** Z-score each channel over non-zero voxels. */
   zscore: boolean;
+  /** Percentiles `[lo, hi]` each channel is clipped to before the z-score (null: no clipping; absent: [0.5, 99.5]). */
+  clipPercentiles?: number[] | null;
 }
 
 /** Everything needed to put a mask computed on a loaded case back on the source image grid. */
@@ -191,7 +193,7 @@ export async function loadCase(ref: CaseRef, prep: PreprocessOptions): Promise<L
     image = { ...image, data: cropArray(image.data, image.shape, image.channels, box), shape: box.end.map((e, a) => e - box.start[a]!) };
     if (label) label = cropArray(label, geometry.beforeCrop.shape, 1, box);
   }
-  if (prep.zscore) image = zScoreNonZero(image);
+  if (prep.zscore) image = zScoreNonZero(image, prep.clipPercentiles === undefined ? [0.5, 99.5] : prep.clipPercentiles);
   return { id: ref.id, image, ...(label ? { label } : {}), affine: first.source.affine, geometry };
 }
 

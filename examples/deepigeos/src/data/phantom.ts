@@ -32,6 +32,14 @@ export interface PhantomOptions {
    * like the white-matter hyperintensities that make FLAIR segmentation hard; default 3.
    */
   distractors?: number;
+  /**
+   * `'simple'` (default): ellipsoidal brain, white matter core, grey rim, two ventricles.
+   * `'rich'`: closer to a real MRI — an irregular brain outline, a folded cortical ribbon with
+   * sulci, subarachnoid CSF, deep grey nuclei, partial-volume edges and tissue texture.
+   */
+  anatomy?: 'simple' | 'rich';
+  /** With `'rich'` anatomy: add skull and scalp around the brain (an unstripped head: the background is not zero). */
+  skull?: boolean;
 }
 
 /** A generated phantom: four modalities and a BraTS label map (0, 1 necrosis, 2 oedema, 4 enhancing). */
@@ -56,6 +64,10 @@ const CONTRAST: Record<BratsModality, number[]> = {
   t1ce: [450, 650, 150, 400, 200, 1000],
   t2: [600, 450, 1000, 900, 850, 700],
 };
+
+// Rich anatomy only: scalp (fat: bright in T1) and skull (dark everywhere).
+const SCALP: Record<BratsModality, number> = { flair: 700, t1: 900, t1ce: 900, t2: 650 };
+const BONE: Record<BratsModality, number> = { flair: 60, t1: 80, t1ce: 80, t2: 60 };
 
 interface Blob {
   c: [number, number, number];
@@ -87,6 +99,42 @@ function randomLesion(rng: Rng, brainC: number[], brainR: number[]): Blob[] {
     });
   }
   return blobs;
+}
+
+/** A smooth random field on normalised coordinates: a sum of `n` random plane waves of about `freq` cycles per unit, in [-1, 1]. */
+function smoothNoise(rng: Rng, n: number, freq: number): (z: number, y: number, x: number) => number {
+  const waves = Array.from({ length: n }, () => {
+    const dir = [rng.normal(), rng.normal(), rng.normal()];
+    const len = Math.hypot(...dir) || 1;
+    const f = freq * rng.uniform(0.7, 1.3) * 2 * Math.PI;
+    return { k: dir.map((d) => (d / len) * f), phase: rng.uniform(0, 2 * Math.PI) };
+  });
+  const norm = Math.sqrt(n / 2);
+  return (z, y, x) => {
+    let s = 0;
+    for (const w of waves) s += Math.cos(w.k[0]! * z + w.k[1]! * y + w.k[2]! * x + w.phase);
+    return Math.max(-1, Math.min(1, s / norm / 1.5));
+  };
+}
+
+/** Separable [1, 2, 1] / 4 blur along every axis (partial-volume edges). */
+function blur3(data: Float32Array, shape: readonly number[]): Float32Array {
+  let cur = data;
+  const [, H, W] = shape as [number, number, number];
+  const strides = [H * W, W, 1];
+  for (let a = 0; a < 3; a++) {
+    const len = shape[a]!;
+    const st = strides[a]!;
+    const out = new Float32Array(cur.length);
+    for (let i = 0; i < cur.length; i++) {
+      const q = Math.floor(i / st) % len;
+      const lo = q > 0 ? cur[i - st]! : cur[i]!;
+      const hi = q < len - 1 ? cur[i + st]! : cur[i]!;
+      out[i] = 0.25 * lo + 0.5 * cur[i]! + 0.25 * hi;
+    }
+    cur = out;
+  }
+  return cur;
 }
 
 /** Smooth multiplicative field exp(quadratic polynomial) over normalised coordinates. */
@@ -128,11 +176,34 @@ export function generatePhantom(options: PhantomOptions = {}): Phantom {
 
   const seg = new Uint8Array(n);
   const tissue = new Int8Array(n).fill(-1);
+  const rich = options.anatomy === 'rich';
+  // Rich anatomy: outline bumps, cortical folding, sulci, tissue texture, deep grey nuclei.
+  // (Their own generator, so simple phantoms stay identical to earlier releases.)
+  const anatomyRng = createRng((options.seed ?? 0) ^ 0x51c0ffee);
+  const outline = smoothNoise(anatomyRng, 6, 1.2);
+  const folds = smoothNoise(anatomyRng, 10, 4);
+  const sulci = smoothNoise(anatomyRng, 10, 3.5);
+  const texture = smoothNoise(anatomyRng, 8, 3);
+  const nuclei: Blob[] = [-1, 1].flatMap((side) => [
+    // caudate head beside the ventricle, putamen lateral to it, thalamus behind
+    { c: [brainC[0]!, brainC[1]! - 0.16 * H, brainC[2]! + side * 0.12 * W], r: [brainR[0]! * 0.25, brainR[1]! * 0.1, brainR[2]! * 0.08] },
+    { c: [brainC[0]!, brainC[1]! - 0.04 * H, brainC[2]! + side * 0.22 * W], r: [brainR[0]! * 0.22, brainR[1]! * 0.16, brainR[2]! * 0.07] },
+    { c: [brainC[0]!, brainC[1]! + 0.08 * H, brainC[2]! + side * 0.06 * W], r: [brainR[0]! * 0.2, brainR[1]! * 0.1, brainR[2]! * 0.09] },
+  ]) as Blob[];
   for (let z = 0, i = 0; z < D; z++) {
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++, i++) {
-        const b = blobDistance([{ c: brainC as [number, number, number], r: brainR as [number, number, number] }], z, y, x);
-        if (b >= 1) continue;
+        let b = blobDistance([{ c: brainC as [number, number, number], r: brainR as [number, number, number] }], z, y, x);
+        const [nz, ny, nx] = [z / D - 0.5, y / H - 0.5, x / W - 0.5];
+        if (rich) b *= 1 + 0.07 * outline(nz, ny, nx);
+        if (b >= 1) {
+          if (!rich) continue;
+          // Subarachnoid CSF, then (optionally) skull and scalp: 7 = bone, 8 = scalp.
+          if (b < 1.06) tissue[i] = 2;
+          else if (options.skull && b < 1.14) tissue[i] = 7;
+          else if (options.skull && b < 1.26) tissue[i] = 8;
+          continue;
+        }
         const e = blobDistance(lesion, z, y, x);
         if (e < 0.4) {
           seg[i] = 1;
@@ -145,24 +216,44 @@ export function generatePhantom(options: PhantomOptions = {}): Phantom {
           tissue[i] = 3;
         } else if (mimics.length && blobDistance(mimics, z, y, x) < 1) tissue[i] = 6;
         else if (blobDistance(ventricles, z, y, x) < 1) tissue[i] = 2;
-        else tissue[i] = b < 0.75 ? 1 : 0;
+        else if (rich && blobDistance(nuclei, z, y, x) < 1) tissue[i] = 0;
+        else if (!rich) tissue[i] = b < 0.75 ? 1 : 0;
+        // Folded cortex: the grey/white boundary moves with the fold field; sulci cut CSF into the ribbon.
+        else if (b > 0.8 && Math.abs(sulci(nz, ny, nx)) < 0.1 * (b - 0.8) / 0.2) tissue[i] = 2;
+        else tissue[i] = b < 0.8 + 0.09 * folds(nz, ny, nx) ? 1 : 0;
       }
     }
   }
 
+  // Tissue texture, shared by the modalities (one field per case).
+  const grain = new Float32Array(rich ? n : 0);
+  if (rich) for (let z = 0, i = 0; z < D; z++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++, i++) grain[i] = 1 + 0.06 * texture(z / D - 0.5, y / H - 0.5, x / W - 0.5);
   const modalities = {} as Record<BratsModality, Float32Array>;
   for (const m of BRATS_MODALITIES) {
-    const out = new Float32Array(n);
+    let out: Float32Array = new Float32Array(n);
     const means = CONTRAST[m];
     for (let z = 0, i = 0; z < D; z++) {
       for (let y = 0; y < H; y++) {
         for (let x = 0; x < W; x++, i++) {
           const t = tissue[i]!;
           if (t < 0) continue;
+          const mean =
+            t === 8 ? SCALP[m] : t === 7 ? BONE[m] : t === 6 ? means[3]! * 0.95 : t >= 3 ? means[t]! * lesionGain + means[0]! * (1 - lesionGain) : means[t]!;
+          out[i] = rich ? mean * grain[i]! : mean;
+        }
+      }
+    }
+    if (rich) out = blur3(out, shape);
+    for (let z = 0, i = 0; z < D; z++) {
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++, i++) {
+          if (tissue[i]! < 0) {
+            out[i] = 0;
+            continue;
+          }
           const bias = biasFieldAt(coef, z / D - 0.5, y / H - 0.5, x / W - 0.5);
           // Keep brain voxels strictly positive so "non-zero" still means "inside the brain".
-          const mean = t === 6 ? means[3]! * 0.95 : t >= 3 ? means[t]! * lesionGain + means[0]! * (1 - lesionGain) : means[t]!;
-          out[i] = Math.max(1, mean * bias + rng.normal() * noise * 650);
+          out[i] = Math.max(1, out[i]! * bias + rng.normal() * noise * 650);
         }
       }
     }

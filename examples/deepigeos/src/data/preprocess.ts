@@ -1,10 +1,13 @@
 /**
  * Preprocessing of loaded images: resampling to a voxel spacing, cropping to the non-zero
- * bounding box and z-score normalisation over non-zero voxels (the BraTS recipe). Canonical
+ * bounding box and z-score normalisation over non-zero voxels (the BraTS recipe), optionally after
+ * clipping each channel to robust percentiles. Canonical
  * orientation is done at load time by `@deepigeos/io-nifti`'s `toCanonical`.
  * @module
  */
 import { nonZeroBox as nonZeroRoi, zScoreNonZero as zScoreData } from '@deepigeos/rnet';
+
+export { percentileOfSorted } from '@deepigeos/rnet';
 import { ShapeError } from '../errors.js';
 import type { ImageVolume } from './volume.js';
 import { voxelCount } from './volume.js';
@@ -64,10 +67,13 @@ export function cropImage(image: ImageVolume, box: Box): ImageVolume {
 
 /**
  * Z-score normalisation per channel over the voxels where the image is non-zero (any channel);
- * zero voxels stay 0, so the background remains distinguishable after normalisation.
+ * zero voxels stay 0, so the background remains distinguishable after normalisation. With
+ * `clipPercentiles` `[lo, hi]`, each channel is first clipped to those percentiles of its
+ * non-zero voxels, so a few extreme voxels (vessels, fat, artefacts) neither dominate the
+ * standard deviation nor reach the network as huge values.
  */
-export function zScoreNonZero(image: ImageVolume): ImageVolume {
-  return { ...image, data: zScoreData(image.data, image.channels) };
+export function zScoreNonZero(image: ImageVolume, clipPercentiles: readonly number[] | null = null): ImageVolume {
+  return { ...image, data: zScoreData(image.data, image.channels, clipPercentiles) };
 }
 
 /**

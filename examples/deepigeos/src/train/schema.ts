@@ -28,6 +28,13 @@ export const PREPROCESS_SCHEMA: Schema = {
   crop: { type: 'boolean', default: true, help: 'crop to the bounding box of non-zero voxels' },
   cropMargin: { type: 'integer', min: 0, default: 2, help: 'voxels kept around the non-zero box' },
   zscore: { type: 'boolean', default: true, help: 'z-score each channel over non-zero voxels' },
+  clipPercentiles: {
+    type: 'number[]',
+    nullable: true,
+    default: [0.5, 99.5],
+    min: 0,
+    help: 'before the z-score, clip each channel to these percentiles of its non-zero voxels (robust to outliers; null = no clipping)',
+  },
 };
 
 /** Seeded augmentation (see `AugmentOptions`). */
@@ -47,13 +54,28 @@ export const AUGMENT_SCHEMA: Schema = {
 /** Keys shared by both training commands. */
 const COMMON: Schema = {
   dim: { type: 'integer', min: 2, max: 3, default: 2, help: '2 (slices, or 2D images) or 3 (volumes)' },
-  epochs: { type: 'integer', min: 1, default: 10, help: 'training epochs' },
+  epochs: {
+    type: 'integer',
+    min: 1,
+    nullable: true,
+    default: null,
+    help: 'training epochs of stepsPerEpoch steps (null: the whole maxMinutes budget, or 10 epochs without one)',
+  },
   stepsPerEpoch: { type: 'integer', min: 1, default: 50, help: 'optimiser steps per epoch' },
   batch: { type: 'integer', min: 1, default: 4, help: 'samples per step' },
   patch: { type: 'integer', min: 8, nullable: true, default: null, help: 'side of square/cubic patches (default 64 in 2D, 32 in 3D)' },
   channels: { type: 'integer', min: 1, nullable: true, default: null, help: 'network width (default 32 in 2D, 16 in 3D)' },
   dropout: { type: 'number', min: 0, max: 0.95, default: 0.5, help: 'classifier dropout rate' },
-  learningRate: { type: 'number', min: 0, default: 0.001, help: 'Adam learning rate' },
+  kernelInit: { type: 'string', enum: ['glorot', 'he'], default: 'glorot', help: 'initial kernels: glorot (uniform) or he (uniform, variance 2 / fan-in)' },
+  learningRate: { type: 'number', min: 0, default: 0.001, help: 'Adam learning rate (peak of the schedule)' },
+  lrSchedule: {
+    type: 'string',
+    enum: ['cosine', 'constant'],
+    default: 'cosine',
+    help: 'learning-rate schedule over the step or time budget (cosine: short warm-up, then decay to minLearningRate × learningRate)',
+  },
+  minLearningRate: { type: 'number', min: 0, max: 1, default: 0.05, help: 'final learning rate of the cosine schedule, as a fraction of learningRate' },
+  earlyStopping: { type: 'integer', min: 0, default: 8, help: 'stop after this many validations without a better Dice (0 = never)' },
   loss: { type: 'string', enum: ['crossEntropy', 'dice', 'crossEntropy+dice'], default: 'crossEntropy+dice', help: 'training loss' },
   seed: { type: 'integer', default: 0, help: 'seed of every random choice (split, sampling, augmentation)' },
   maxMinutes: { type: 'number', min: 0, nullable: true, default: null, help: 'stop cleanly after this many minutes (best checkpoint kept)' },
@@ -63,8 +85,18 @@ const COMMON: Schema = {
   backend: { type: 'string', enum: ['auto', 'wasm', 'cpu'], default: 'auto', help: 'tfjs backend' },
   logDir: { type: 'string', default: 'experiments/logs', help: 'TensorBoard event files go to <logDir>/<run name>' },
   cacheCases: { type: 'integer', min: 1, default: 64, help: 'loaded cases kept in memory' },
-  crf: { type: 'boolean', default: false, help: 'after training, pre-train a CRF-Net (f for P-Net, fu for R-Net) saved in <out>/crf' },
+  crf: {
+    type: 'boolean',
+    default: false,
+    help: 'after the CNN, train a CRF-Net (f for P-Net, fu for R-Net): Pairwise-Net pre-training, CRF-only, then joint CNN + CRF training; saved in <out>/crf',
+  },
   crfSteps: { type: 'integer', min: 1, default: 60, help: 'Pairwise-Net pre-training steps when crf is enabled' },
+  crfJointSteps: {
+    type: 'integer',
+    min: 0,
+    default: 60,
+    help: 'with crf: steps of CRF-only training, then as many of joint CNN + CRF training (fewer when maxMinutes runs out; the CRF stages get a quarter of it)',
+  },
   data: { type: 'object', fields: DATA_SCHEMA, help: 'dataset' },
   preprocess: { type: 'object', fields: PREPROCESS_SCHEMA, help: 'preprocessing' },
   augment: { type: 'object', fields: AUGMENT_SCHEMA, help: 'augmentation' },
@@ -79,7 +111,23 @@ export const TRAIN_RNET_SCHEMA: Schema = {
   pnet: { type: 'string', help: 'folder of the trained P-Net (flag --pnet)' },
   lambda: { type: 'number', min: 0, max: 1, default: 1, help: 'geodesic λ (1 = image-gradient geodesic, 0 = Euclidean)' },
   interactionMode: { type: 'string', enum: ['clicks', 'scribbles'], default: 'clicks', help: 'simulated user interaction' },
-  initFromPNet: { type: 'boolean', default: false, help: "start from the P-Net's weights (extra input channels zero) instead of random kernels" },
+  initFromPNet: {
+    type: 'boolean',
+    help: "start from the P-Net's weights (extra input channels zero, so step 0 reproduces P-Net) instead of random kernels; absent (default): when the layouts match, true: always (an error if they differ), false: never",
+  },
+  trainingRounds: {
+    type: 'integer',
+    min: 1,
+    default: 3,
+    help: "simulated rounds per training sample, drawn uniformly from 1..N: round r > 1 refines R-Net's own latest output with every seed so far",
+  },
+  fallbackClickProbability: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0.5,
+    help: "fraction of simulated rounds that also click the largest remaining error when the paper's rule places no click",
+  },
   noSeedProbability: {
     type: 'number',
     min: 0,
@@ -92,13 +140,17 @@ export const TRAIN_RNET_SCHEMA: Schema = {
 /** The validated training configuration (both commands; R-Net keys optional). */
 export interface TrainConfig {
   dim: 2 | 3;
-  epochs: number;
+  epochs: number | null;
   stepsPerEpoch: number;
   batch: number;
   patch: number | null;
   channels: number | null;
   dropout: number;
+  kernelInit: 'glorot' | 'he';
   learningRate: number;
+  lrSchedule: 'cosine' | 'constant';
+  minLearningRate: number;
+  earlyStopping: number;
   loss: 'crossEntropy' | 'dice' | 'crossEntropy+dice';
   seed: number;
   maxMinutes: number | null;
@@ -110,6 +162,7 @@ export interface TrainConfig {
   cacheCases: number;
   crf: boolean;
   crfSteps: number;
+  crfJointSteps: number;
   data: {
     format: 'glob' | 'pairs' | 'brats' | 'msd' | 'voc';
     images?: string;
@@ -124,7 +177,7 @@ export interface TrainConfig {
     validationFraction: number;
     validationCases?: string[] | null;
   };
-  preprocess: { canonical: boolean; spacing: number[] | null; crop: boolean; cropMargin: number; zscore: boolean };
+  preprocess: { canonical: boolean; spacing: number[] | null; crop: boolean; cropMargin: number; zscore: boolean; clipPercentiles: number[] | null };
   augment: {
     enabled: boolean;
     flipProbability: number;
@@ -140,8 +193,10 @@ export interface TrainConfig {
   pnet?: string;
   lambda?: number;
   interactionMode?: 'clicks' | 'scribbles';
-  initFromPNet?: boolean;
+  initFromPNet?: boolean | null;
   noSeedProbability?: number;
+  trainingRounds?: number;
+  fallbackClickProbability?: number;
 }
 
 /** Patch side and width after dimension-dependent defaults. */

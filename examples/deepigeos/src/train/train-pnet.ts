@@ -2,6 +2,7 @@
  * `train-pnet`: P-Net (2D or 3D) on a dataset, through the shared training loop.
  * @module
  */
+import { join } from 'node:path';
 import { backendLabel } from '../cli/backend-label.js';
 import { createPNet2D, createPNet3D, initBackend } from '@deepigeos/pnet';
 import { dice } from '@deepigeos/rnet';
@@ -14,7 +15,8 @@ import type { OverlayImage } from '../report/overlay.js';
 import { inferenceNetwork } from '../pipeline/networks.js';
 import { createRng, type Rng } from '../rng.js';
 import { CaseCache, datasetCases } from './cases.js';
-import { trainCrfStage } from './crf.js';
+import { type CrfSample, trainCrfStage } from './crf.js';
+import { loadModel } from './model-io.js';
 import { type LoopResult, runTraining } from './loop.js';
 import { drawSample, type SampleSpec, validationSamples } from './samples.js';
 import { seedKernels } from './seeded-init.js';
@@ -121,6 +123,21 @@ export async function validateSegmentation(
   return { dice: dice(allP, allT, [1, total]), overlays };
 }
 
+/** Share of `maxMinutes` given to the CRF stages of `--crf` (the CNN gets the rest). */
+export const CRF_BUDGET_SHARE = 0.25;
+
+/** Wall-clock budget of the CRF stages (Infinity without `maxMinutes`). */
+export function crfBudgetMs(config: TrainConfig): number {
+  return config.maxMinutes === null ? Number.POSITIVE_INFINITY : config.maxMinutes * 60_000 * CRF_BUDGET_SHARE;
+}
+
+/** Loads `<out>/best` into `model` (the CRF stages start from the best validated CNN). */
+export async function loadBestWeights(model: tfl.LayersModel, out: string): Promise<void> {
+  const best = await loadModel(join(out, 'best'));
+  model.setWeights(best.getWeights());
+  best.dispose();
+}
+
 /** Creates a P-Net for a config and channel count. */
 export function createPNet(config: TrainConfig, inputChannels: number): tfl.LayersModel {
   const { channels } = resolvedSizes(config);
@@ -137,19 +154,34 @@ export async function trainPNet(config: TrainConfig, options: TrainRunOptions): 
   const valSamples = validationSamples(validation, spec, createRng(config.seed + 1), config.validationSamples);
   const first = await train.get(0);
   const model = createPNet(config, first.image.channels);
-  seedKernels(model, createRng(config.seed + 3));
+  seedKernels(model, createRng(config.seed + 3), config.kernelInit);
   log(`P-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backendLabel(backend)}`);
   try {
     const result = await runTraining({
       model,
       config,
       ...loopPassThrough(options),
+      budgetShare: config.crf ? 1 - CRF_BUDGET_SHARE : 1,
       task: {
         drawBatch: (rng) => drawTrainingBatch(train, spec, config.batch, rng),
         validate: (m) => validateSegmentation(valSamples, (s) => predictForeground(inferenceNetwork(m, config), s.image)),
       },
     });
-    if (config.crf && !result.interrupted) await trainCrfStage('f', train, config, options.out, log);
+    if (config.crf && !result.interrupted) {
+      await loadBestWeights(model, options.out);
+      const channels = first.image.channels;
+      const asCrf = (s: LabelledImage): CrfSample => ({ ...s, imageChannels: channels });
+      await trainCrfStage({
+        kind: 'f',
+        cnn: model,
+        drawBatch: async (rng) => (await drawTrainingBatch(train, spec, config.batch, rng)).map(asCrf),
+        validation: valSamples.map(asCrf),
+        config,
+        out: options.out,
+        log,
+        budgetMs: crfBudgetMs(config),
+      });
+    }
     return result;
   } finally {
     model.dispose();

@@ -81,7 +81,9 @@ export class PipelineHost {
     this.pnet = pnet;
     this.rnet = rnet;
     const crfs = [pnet.crf && 'CRF-Net(f)', rnet.crf && 'CRF-Net(fu)'].filter(Boolean);
-    return { backend, channels: pIn, dim: pnet.config.dim, description: `${pnet.config.dim}D P-Net + R-Net${crfs.length ? ` + ${crfs.join(' + ')}` : ''}` };
+    return { backend, channels: pIn, dim: pnet.config.dim, description: `${pnet.config.dim}D P-Net + R-Net${crfs.length ? ` + ${crfs.join(' + ')}` : ''}`,
+      clipPercentiles: pnet.config.preprocess?.clipPercentiles ?? null,
+    };
   }
 
   /** Image channels the networks take. */

@@ -21,6 +21,11 @@ export interface NetworkConfig {
   patch?: number;
   /** Geodesic λ the R-Net was trained with (default 1). */
   lambda?: number;
+  /** The intensity normalisation it was trained with (the CLI writes it). */
+  preprocess?: {
+    /** Percentiles each channel was clipped to before the z-score; null or absent: none. */
+    clipPercentiles?: readonly number[] | null;
+  };
 }
 
 /** One trained network: the model, its training config and the optional CRF stage saved in `crf/`. */
@@ -101,6 +106,8 @@ export interface PipelineInfo {
   dim: 2 | 3;
   /** E.g. '3D P-Net + R-Net + CRF-Net(f) + CRF-Net(fu)'. */
   description: string;
+  /** Pass to `zScoreNonZero` when preparing the volume: the clipping P-Net was trained with. */
+  clipPercentiles: readonly number[] | null;
 }
 
 /** Messages to the worker. */
