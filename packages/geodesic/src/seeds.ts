@@ -88,7 +88,8 @@ function markBall(r: Raster, p: readonly [number, number, number]): void {
 /**
  * Seed mask from clicks: each point (voxel indices in shape order, `[h, w]` or `[d, h, w]`) marks
  * its voxel, or a ball of `radius` mm around it.
- * @throws GeodesicRangeError for points outside the shape or bad options.
+ * @throws GeodesicRangeError for points outside the shape or bad options, and for a radius so
+ * large that marking would visit over 2^28 voxels.
  * @example
  * ```ts
  * const fg = seedsFromPoints([181, 217, 181], [[90, 100, 80]], { radius: 2, spacing: [1, 1, 1] });
@@ -97,16 +98,31 @@ function markBall(r: Raster, p: readonly [number, number, number]): void {
 export function seedsFromPoints(shape: Shape, points: readonly (readonly number[])[], options: SeedOptions = {}): Uint8Array {
   const r = prepare(shape, options);
   if (!Array.isArray(points)) throw new GeodesicTypeError('points', 'expected an array of points');
-  points.forEach((point, i) => {
-    markBall(r, toVoxel(point, r, `points[${i}]`));
-  });
+  const voxels = points.map((point, i) => toVoxel(point, r, `points[${i}]`));
+  checkWork(r, voxels.length);
+  for (const p of voxels) markBall(r, p);
   return r.mask;
+}
+
+/** Voxel visits one call may make (a fraction of a second): more means a radius far beyond any brush. */
+const MAX_SEED_WORK = 2 ** 28;
+
+/** Throws when marking `balls` balls of the radius would visit more than {@link MAX_SEED_WORK} voxels. */
+function checkWork(r: Raster, balls: number): void {
+  const perBall = r.dims.reduce((n, dim, axis) => n * Math.min(dim, 2 * Math.floor(r.radius / r.spacing[axis]!) + 2), 1);
+  if (balls * perBall > MAX_SEED_WORK) {
+    throw new GeodesicRangeError(
+      'options.radius',
+      `${r.radius} mm over ${balls} point(s) would visit ${(balls * perBall).toExponential(2)} voxels (limit ${MAX_SEED_WORK}); use a brush radius of a few mm`,
+    );
+  }
 }
 
 /**
  * Seed mask from scribbles: each stroke is a polyline of points (voxel indices in shape order);
  * every voxel the segments pass through is marked (thickened by `radius` mm if given).
- * @throws GeodesicRangeError for points outside the shape or bad options.
+ * @throws GeodesicRangeError for points outside the shape or bad options, and for a radius so
+ * large that marking would visit over 2^28 voxels (a brush radius is a few mm).
  */
 export function seedsFromStrokes(
   shape: Shape,
@@ -115,16 +131,23 @@ export function seedsFromStrokes(
 ): Uint8Array {
   const r = prepare(shape, options);
   if (!Array.isArray(strokes)) throw new GeodesicTypeError('strokes', 'expected an array of polylines');
-  strokes.forEach((stroke, s) => {
+  const polylines = strokes.map((stroke, s) => {
     if (!Array.isArray(stroke) || stroke.length === 0) {
       throw new GeodesicTypeError(`strokes[${s}]`, 'expected a non-empty array of points');
     }
-    let previous = toVoxel(stroke[0]!, r, `strokes[${s}][0]`);
-    markBall(r, previous);
-    for (let i = 1; i < stroke.length; i++) {
-      const next = toVoxel(stroke[i]!, r, `strokes[${s}][${i}]`);
-      // Sample at most every quarter voxel along the longest axis so no voxel on the way is skipped.
-      const steps = Math.ceil(4 * Math.max(...next.map((x, axis) => Math.abs(x - previous[axis]!))));
+    return stroke.map((point, i) => toVoxel(point, r, `strokes[${s}][${i}]`));
+  });
+  // Sample at most every quarter voxel along the longest axis so no voxel on the way is skipped.
+  const stepsOf = (a: readonly number[], b: readonly number[]) => Math.ceil(4 * Math.max(...b.map((x, axis) => Math.abs(x - a[axis]!))));
+  checkWork(
+    r,
+    polylines.reduce((n, line) => n + 1 + line.slice(1).reduce((m, p, i) => m + stepsOf(line[i]!, p), 0), 0),
+  );
+  for (const line of polylines) {
+    markBall(r, line[0]!);
+    for (let i = 1; i < line.length; i++) {
+      const [previous, next] = [line[i - 1]!, line[i]!];
+      const steps = stepsOf(previous, next);
       for (let k = 1; k <= steps; k++) {
         const t = k / steps;
         markBall(r, [
@@ -133,8 +156,7 @@ export function seedsFromStrokes(
           previous[2] + t * (next[2] - previous[2]),
         ]);
       }
-      previous = next;
     }
-  });
+  }
   return r.mask;
 }

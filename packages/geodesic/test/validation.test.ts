@@ -1,7 +1,7 @@
 import { ArgumentError } from '@deepigeos/core';
 // Bad input is rejected with typed errors naming the argument, on every backend.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GeodesicRangeError, GeodesicTypeError, geodesicDistance, ready } from '../src/index.js';
+import { GeodesicRangeError, GeodesicTypeError, geodesicDistance, ready, seedsFromPoints, seedsFromStrokes } from '../src/index.js';
 import type { GeodesicOptions, Shape } from '../src/types.js';
 
 beforeAll(async () => {
@@ -72,5 +72,38 @@ describe('invalid input', () => {
   it('still computes correctly after rejected calls', () => {
     const d = geodesicDistance(img, seeds, [3, 4], { lambda: 0, method: 'exact' });
     expect(d[3]).toBeCloseTo(3, 6);
+  });
+});
+
+describe('seed rasterisation stays bounded', () => {
+  const shape: Shape = [64, 96, 96];
+  const stroke = [
+    [2, 2, 2],
+    [60, 90, 90],
+    [2, 90, 2],
+  ];
+
+  it('refuses a radius that would visit more than 2^28 voxels, at once and without touching `into`', () => {
+    const into = new Uint8Array(64 * 96 * 96);
+    const started = performance.now();
+    for (const call of [
+      () => seedsFromStrokes(shape, [stroke], { radius: 1e6, into }),
+      () => seedsFromPoints(shape, Array.from({ length: 2000 }, () => [30, 40, 50]), { radius: 1e6, into }),
+    ]) {
+      expect(call).toThrow(GeodesicRangeError);
+      expect(call).toThrow(/^options\.radius: .*limit/);
+    }
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(into.every((v) => v === 0)).toBe(true);
+  });
+
+  it('still marks brush-sized strokes exactly as before', () => {
+    const mask = seedsFromStrokes(shape, [stroke], { radius: 2 });
+    const voxels = mask.reduce((n, v) => n + v, 0);
+    expect(voxels).toBeGreaterThan(300);
+    expect(mask[(2 * 96 + 2) * 96 + 2]).toBe(1);
+    expect(mask[(60 * 96 + 90) * 96 + 90]).toBe(1);
+    // A whole-volume radius on one point is fine: 590 k visits.
+    expect(seedsFromPoints(shape, [[30, 40, 50]], { radius: 1e6 }).every((v) => v === 1)).toBe(true);
   });
 });
