@@ -100,13 +100,15 @@ function fnv(values: Float32Array): number {
 }
 
 /**
- * A copy of `values` with the last kernel's final two words changed so that fnv() is unchanged:
+ * A copy of `values` with its final two words — the output layer's two biases, which always reach
+ * the logits (a kernel word may feed a channel that ReLU keeps at zero for some random
+ * initialisations) — changed so that fnv() is unchanged:
  * after word k the state differs, and word k+1 = h ^ w ^ h' brings it back (the multiplier is odd,
  * hence invertible). Word k's change is chosen so that word k+1 stays a small finite float.
  */
 function fnvCollision(values: Float32Array): Float32Array {
   const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  const k = words.length - 4;
+  const k = words.length - 2;
   let h = 0x811c9dc5;
   for (let i = 0; i < k; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
   for (let bump = 1; ; bump++) {
