@@ -76,7 +76,7 @@ def build_config(args):
         if not os.path.exists(saved):
             raise UsageError(f"--resume: {args.out} has no run to resume (expected {saved})")
         config = cfg.load(saved, args.net)
-        return config, args.steps or config["epochs"] * config["stepsPerEpoch"]
+        return config, args.steps or cfg.epochs(config) * config["stepsPerEpoch"]
     if os.path.exists(os.path.join(args.out, "checkpoint")):
         raise UsageError(f"{args.out} already holds a training run; pass --resume to continue it or choose another --out")
     config = cfg.load(args.config, args.net) if args.config else cfg.defaults(args.net)
@@ -97,7 +97,7 @@ def build_config(args):
             config["pnet"] = args.pnet
         if not config.get("pnet"):
             raise UsageError("rnet needs the trained P-Net: pass --pnet DIR")
-    total = args.steps or config["epochs"] * config["stepsPerEpoch"]
+    total = args.steps or cfg.epochs(config) * config["stepsPerEpoch"]
     if args.steps:
         config["stepsPerEpoch"] = min(config["stepsPerEpoch"], args.steps)
         config["epochs"] = math.ceil(args.steps / config["stepsPerEpoch"])

@@ -9,19 +9,25 @@ DATA = {
     "format": "glob", "modalities": ["flair"], "classIndex": 1, "imageSet": "train", "validationFraction": 0.2,
 }
 DATA_OPTIONAL = ["images", "labels", "pairs", "root", "channels", "foreground", "validationCases"]
-PREPROCESS = {"canonical": True, "spacing": None, "crop": True, "cropMargin": 2, "zscore": True}
+PREPROCESS = {"canonical": True, "spacing": None, "crop": True, "cropMargin": 2, "zscore": True, "clipPercentiles": [0.5, 99.5]}
 AUGMENT = {
     "enabled": True, "flipProbability": 0.5, "rotation": 0.26, "scale": 0.1, "elasticSigma": 0, "elasticGrid": 4,
     "biasField": 0.1, "gamma": 0.2, "noise": 0.05, "spatialProbability": 0.5,
 }
 COMMON = {
-    "dim": 2, "epochs": 10, "stepsPerEpoch": 50, "batch": 4, "patch": None, "channels": None, "dropout": 0.5,
-    "learningRate": 0.001, "loss": "crossEntropy+dice", "seed": 0, "maxMinutes": None, "sliceAxis": 0,
+    "dim": 2, "epochs": None, "stepsPerEpoch": 50, "batch": 4, "patch": None, "channels": None, "dropout": 0.5,
+    "kernelInit": "glorot", "learningRate": 0.001, "lrSchedule": "cosine", "minLearningRate": 0.05, "earlyStopping": 8,
+    "loss": "crossEntropy+dice", "seed": 0, "maxMinutes": None, "sliceAxis": 0,
     "foregroundProbability": 0.5, "validationSamples": 12, "backend": "auto", "logDir": "experiments/logs",
-    "cacheCases": 64, "crf": False, "crfSteps": 60,
+    "cacheCases": 64, "crf": False, "crfSteps": 60, "crfJointSteps": 60,
 }
-RNET = {"lambda": 1, "interactionMode": "clicks", "initFromPNet": False, "noSeedProbability": 0}
-RNET_OPTIONAL = ["pnet"]
+# Epochs when `epochs` is null and no time budget is set (the CLI's rule).
+DEFAULT_EPOCHS = 10
+RNET = {
+    "lambda": 1, "interactionMode": "clicks", "trainingRounds": 3, "fallbackClickProbability": 0.5, "noSeedProbability": 0,
+}
+# initFromPNet has no default in the CLI: absent means "when the layouts match".
+RNET_OPTIONAL = ["pnet", "initFromPNet"]
 NESTED = {"data": (DATA, DATA_OPTIONAL), "preprocess": (PREPROCESS, []), "augment": (AUGMENT, [])}
 
 
@@ -71,10 +77,20 @@ def validate(raw, net, path="config"):
         raise ConfigError(f"{path}.dim must be 2 or 3, got {out['dim']!r}")
     if out["loss"] not in ("crossEntropy", "dice", "crossEntropy+dice"):
         raise ConfigError(f"{path}.loss must be crossEntropy, dice or crossEntropy+dice, got {out['loss']!r}")
-    for key in ("batch", "stepsPerEpoch", "epochs", "validationSamples"):
+    for key in ("batch", "stepsPerEpoch", "validationSamples"):
         if not isinstance(out[key], int) or out[key] < 1:
             raise ConfigError(f"{path}.{key} must be a positive integer, got {out[key]!r}")
+    if out["epochs"] is not None and (not isinstance(out["epochs"], int) or out["epochs"] < 1):
+        raise ConfigError(f"{path}.epochs must be a positive integer or null, got {out['epochs']!r}")
+    clip = out["preprocess"]["clipPercentiles"]
+    if clip is not None and not (isinstance(clip, list) and len(clip) == 2 and 0 <= clip[0] < clip[1] <= 100):
+        raise ConfigError(f"{path}.preprocess.clipPercentiles must be [lo, hi] with 0 <= lo < hi <= 100, or null; got {clip!r}")
     return out
+
+
+def epochs(config):
+    """Epochs to run: the config's, else the CLI's default."""
+    return config["epochs"] or DEFAULT_EPOCHS
 
 
 def load(file, net):

@@ -246,16 +246,21 @@ def non_zero_box(image, margin):
     return [max(0, int(i.min()) - margin) for i in idx], [min(s, int(i.max()) + 1 + margin) for i, s in zip(idx, nz.shape)]
 
 
-def zscore_non_zero(image):
-    """Per channel over voxels non-zero in any channel; other voxels stay 0 (as the CLI does)."""
+def zscore_non_zero(image, clip_percentiles=None):
+    """Per channel over voxels non-zero in any channel; other voxels stay 0 (as the CLI does).
+    With clip_percentiles [lo, hi], each channel is first clipped to those percentiles (linear
+    interpolation) of its non-zero voxels, as the CLI's `preprocess.clipPercentiles`."""
     mask = np.any(image != 0, axis=0)
     out = np.zeros_like(image)
     if mask.any():
         for c in range(image.shape[0]):
             v = image[c][mask].astype(np.float64)
+            if clip_percentiles is not None:
+                lo, hi = np.percentile(v, clip_percentiles)
+                v = np.clip(v, lo, hi)
             mean = v.mean()
             std = math.sqrt(max((v * v).mean() - mean * mean, 0)) or 1
-            out[c][mask] = ((image[c][mask] - mean) / std).astype(np.float32)
+            out[c][mask] = ((v - mean) / std).astype(np.float32)
     return out
 
 
@@ -291,7 +296,7 @@ def load_case(ref, prep):
         if label is not None:
             label = np.ascontiguousarray(label[box])
     if prep["zscore"]:
-        image = zscore_non_zero(image)
+        image = zscore_non_zero(image, prep.get("clipPercentiles", [0.5, 99.5]))
     return {"id": ref["id"], "image": image, "label": label, "spacing": spacing}
 
 
