@@ -223,7 +223,21 @@ function uncrop<T extends Uint8Array | Float32Array>(mask: T, shape: number[], b
  * be written with the source's affine.
  */
 export function maskToSource(mask: Uint8Array, geometry: CaseGeometry): Uint8Array {
-  let m = mask;
+  return toSourceGrid(mask, geometry, (m, shape, original, spacing) =>
+    resampleToShape({ data: new Float32Array(m.length), shape, channels: 1, spacing }, original, m).label!,
+  );
+}
+
+/**
+ * The steps back to the source grid shared by masks and probability maps: uncrop, `resample`
+ * (from `shape` at the target `spacing` to the `original` shape) and undo the reorientation.
+ */
+function toSourceGrid<T extends Uint8Array | Float32Array>(
+  values: T,
+  geometry: CaseGeometry,
+  resample: (m: T, shape: number[], original: number[], spacing: number[]) => T,
+): T {
+  let m = values;
   let shape: number[] | undefined;
   if (geometry.beforeCrop) {
     m = uncrop(m, geometry.beforeCrop.shape, geometry.beforeCrop.box);
@@ -232,14 +246,14 @@ export function maskToSource(mask: Uint8Array, geometry: CaseGeometry): Uint8Arr
   if (geometry.beforeResample) {
     const { shape: original, spacing, target } = geometry.beforeResample;
     const cur = shape ?? original.map((s, a) => Math.max(1, Math.round((s * spacing[a]!) / target[a]!)));
-    m = resampleToShape({ data: new Float32Array(m.length), shape: cur, channels: 1, spacing: target }, original, m).label!;
+    m = resample(m, cur, original, target);
   }
   const ref = geometry.reference;
   if (!geometry.canonical || !ref) return m;
   // Reorientation is a permutation of voxels: reorient an image of voxel indices to learn it.
   const n = m.length;
   const perm = toCanonical(likeReference(ref, Int32Array.from({ length: n }, (_, i) => i))).data as Int32Array;
-  const out = new Uint8Array(n);
+  const out = new (m.constructor as new (n: number) => T)(n);
   for (let k = 0; k < n; k++) out[perm[k]!] = m[k]!;
   return out;
 }
@@ -257,23 +271,7 @@ function likeReference(ref: NiftiImage, data: Uint8Array | Int32Array | Float32A
  * crop box).
  */
 export function probabilityToSource(values: Float32Array, geometry: CaseGeometry): Float32Array {
-  let m = values;
-  let shape: number[] | undefined;
-  if (geometry.beforeCrop) {
-    m = uncrop(m, geometry.beforeCrop.shape, geometry.beforeCrop.box);
-    shape = geometry.beforeCrop.shape;
-  }
-  if (geometry.beforeResample) {
-    const { shape: original, spacing, target } = geometry.beforeResample;
-    const cur = shape ?? original.map((s, a) => Math.max(1, Math.round((s * spacing[a]!) / target[a]!)));
-    m = resampleToShape({ data: m, shape: cur, channels: 1, spacing: target }, original).image.data;
-  }
-  const ref = geometry.reference;
-  if (!geometry.canonical || !ref) return m;
-  const perm = toCanonical(likeReference(ref, Int32Array.from({ length: m.length }, (_, i) => i))).data as Int32Array;
-  const out = new Float32Array(m.length);
-  for (let k = 0; k < m.length; k++) out[perm[k]!] = m[k]!;
-  return out;
+  return toSourceGrid(values, geometry, (m, shape, original, spacing) => resampleToShape({ data: m, shape, channels: 1, spacing }, original).image.data);
 }
 
 /**

@@ -13,12 +13,12 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crfNetF, crfNetFU, pretrainPairwiseNet } from '@deepigeos/crf-rnn';
 import { lossFunction } from '@deepigeos/pnet';
-import { dice } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LabelledImage } from '../data/augment.js';
 import { createRng, type Rng } from '../rng.js';
 import { saveModel } from './model-io.js';
+import { pooledDice } from './samples.js';
 import type { TrainConfig } from './schema.js';
 
 /** A training or validation sample of a CRF stage: the CNN input, its label and (R-Net) the seeds. */
@@ -104,16 +104,7 @@ async function validationDice(joint: tfl.LayersModel, cnn: tfl.LayersModel, samp
     preds.push(Uint8Array.from(await fg.data()));
     tf.dispose([...inputs, labels, logits, fg]);
   }
-  const total = preds.reduce((a, p) => a + p.length, 0);
-  const allP = new Uint8Array(total);
-  const allT = new Uint8Array(total);
-  let o = 0;
-  preds.forEach((p, k) => {
-    allP.set(p, o);
-    allT.set(samples[k]!.label, o);
-    o += p.length;
-  });
-  return dice(allP, allT, [1, total]);
+  return pooledDice(preds, samples);
 }
 
 /** Adam steps on `variables` of the joint model until `steps` or `deadline`; resolves to the steps done. */

@@ -4,6 +4,7 @@
  * RNG so a run is reproducible and resumable from the RNG state.
  * @module
  */
+import { dice } from '@deepigeos/rnet';
 import { augment, type AugmentOptions, type LabelledImage } from '../data/augment.js';
 import { cropPatch, extractSlice, samplePatch } from '../data/sampling.js';
 import type { Case } from '../data/volume.js';
@@ -74,4 +75,18 @@ export function validationSamples(cases: Case[], spec: SampleSpec, rng: Rng, cou
     out.push(s);
   }
   return out;
+}
+
+/** Dice of predicted masks against the samples' labels, all samples pooled as one volume (as validation scores them). */
+export function pooledDice(preds: readonly Uint8Array[], samples: readonly LabelledImage[]): number {
+  const total = preds.reduce((a, p) => a + p.length, 0);
+  const allP = new Uint8Array(total);
+  const allT = new Uint8Array(total);
+  let o = 0;
+  preds.forEach((p, k) => {
+    allP.set(p, o);
+    allT.set(samples[k]!.label, o);
+    o += p.length;
+  });
+  return dice(allP, allT, [1, total]);
 }

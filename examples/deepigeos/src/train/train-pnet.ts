@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import { backendLabel } from '../cli/backend-label.js';
 import { createPNet2D, createPNet3D, initBackend } from '@deepigeos/pnet';
-import { dice } from '@deepigeos/rnet';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LabelledImage } from '../data/augment.js';
 import { splitCases } from '../data/datasets.js';
@@ -18,7 +17,7 @@ import { CaseCache, datasetCases } from './cases.js';
 import { type CrfSample, trainCrfStage } from './crf.js';
 import { loadModel } from './model-io.js';
 import { type LoopResult, runTraining } from './loop.js';
-import { drawSample, type SampleSpec, validationSamples } from './samples.js';
+import { drawSample, pooledDice, type SampleSpec, validationSamples } from './samples.js';
 import { seedKernels } from './seeded-init.js';
 import { resolvedSizes, type TrainConfig } from './schema.js';
 import { predictForeground, threshold } from './tensors.js';
@@ -110,17 +109,8 @@ export async function validateSegmentation(
 ): Promise<{ dice: number; overlays: OverlayImage[] }> {
   const preds: Uint8Array[] = [];
   for (const s of samples) preds.push(threshold(await predict(s)));
-  const total = preds.reduce((a, p) => a + p.length, 0);
-  const allP = new Uint8Array(total);
-  const allT = new Uint8Array(total);
-  let o = 0;
-  preds.forEach((p, k) => {
-    allP.set(p, o);
-    allT.set(samples[k]!.label, o);
-    o += p.length;
-  });
   const overlays = samples.slice(0, 4).map((s, k) => overlayOf(`validation sample ${k + 1}`, s.image, preds[k]!, s.label));
-  return { dice: dice(allP, allT, [1, total]), overlays };
+  return { dice: pooledDice(preds, samples), overlays };
 }
 
 /** Share of `maxMinutes` given to the CRF stages of `--crf` (the CNN gets the rest). */
