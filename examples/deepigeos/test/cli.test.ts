@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { readNifti } from '@deepigeos/io-nifti';
 import { convolutionImplementation } from '@deepigeos/pnet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { COMMANDS, main } from '../src/cli/main.js';
+import { COMMANDS } from '../src/cli/main.js';
 import { InterruptedError, runInterruptible } from '../src/commands/interrupt.js';
 import { writeBratsPhantoms } from '../src/data/phantom.js';
 import { readEventFile } from '../src/report/event-writer.js';
@@ -13,6 +13,7 @@ import { parseMetricsJsonl } from '../src/report/metrics-log.js';
 import { validateConfig } from '../src/config.js';
 import { TRAIN_PNET_SCHEMA, type TrainConfig } from '../src/train/schema.js';
 import { trainPNet } from '../src/train/train-pnet.js';
+import { cli } from './cli-runner.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 let dir: string;
@@ -20,26 +21,6 @@ let images: string;
 let labels: string;
 const tiny = ['--patch', '16', '--channels', '4', '--batch', '2', '--steps-per-epoch', '2'];
 
-/** Runs the CLI in-process, capturing stdout/stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deepigeos-cli-'));

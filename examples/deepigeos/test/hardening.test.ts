@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { niftiFromVolume, readNifti, volumeFromNifti, writeNifti } from '@deepigeos/io-nifti';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBratsPhantoms } from '../src/data/phantom.js';
 import { repairRunFolder, truncateMetrics } from '../src/train/run-folder.js';
+import { cli } from './cli-runner.js';
 
 const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WEIGHTS = join(PACKAGE, 'weights');
@@ -20,27 +20,6 @@ let images: string;
 let labels: string;
 const tiny = ['--patch', '16', '--channels', '4', '--batch', '1', '--steps-per-epoch', '2', '--epochs', '1'];
 
-/** Runs the CLI in-process, capturing stdout/stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string; ms: number }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  const t0 = performance.now();
-  try {
-    const code = await main(argv);
-    return { code, out, err, ms: performance.now() - t0 };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deepigeos-hardening-'));

@@ -8,8 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { niftiFromVolume, readNifti, writeNifti } from '@deepigeos/io-nifti';
 import { initBackend } from '@deepigeos/pnet';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCase } from '../src/data/load.js';
 import { writeBratsPhantoms } from '../src/data/phantom.js';
 import { CSV_COLUMNS } from '../src/pipeline/eval-report.js';
@@ -17,6 +16,7 @@ import { clicksToReach, evaluateCase, NOC_CAP } from '../src/pipeline/evaluate.j
 import { loadTrainedNet } from '../src/pipeline/networks.js';
 import { readInitialSegmentation } from '../src/pipeline/user-files.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../src/train/schema.js';
+import { cli } from './cli-runner.js';
 
 const weights = join(dirname(fileURLToPath(import.meta.url)), '..', 'weights');
 const sample = join(dirname(fileURLToPath(import.meta.url)), '..', 'sample', 'Phantom_demo', 'Phantom_demo_flair.nii.gz');
@@ -25,24 +25,6 @@ let image: string;
 const D = 8;
 const N = 32;
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const voxel = (i: number, j: number, k: number) => i + j * N + k * N * N;
 const values = async (f: string) => Array.from((await readNifti(f)).scaledData());
