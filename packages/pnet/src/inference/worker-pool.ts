@@ -41,7 +41,9 @@ class WorkerPool {
           this.loadAcks.shift()?.(msg.error);
           return;
         }
-        const job = this.pending.get(msg.id)!;
+        const job = this.pending.get(msg.id);
+        // A failed pool has already rejected and dropped its jobs; late messages have no owner.
+        if (job === undefined) return;
         if (msg.slab === true) {
           job.onSlab?.();
           return;
