@@ -1,8 +1,7 @@
 // The built app in Debian's Chromium, driven through its fixed data-testids as a user would:
 // the bundled sample (load, segment, scribble, cancel, refine, undo/redo, save, seeds JSON, box,
 // reload, errors, privacy) and a synthetic 240×240×155 volume with 4 channels.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { niftiFromVolume, readNifti, writeNifti } from '@deepigeos/io-nifti';
 import { exportTorchStateDict, initBackend } from '@deepigeos/pnet';
@@ -12,7 +11,9 @@ import { decode } from 'fast-png';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium } from '../../../scripts/browser-test.mjs';
-import { appRoot, axialMap, buildAndServe, counts, idle, readout, runJob, statuses } from './helpers.js';
+import { appRoot, axialMap, buildAndServe, counts, idle, readout, removeScratch, runJob, scratchDir, statuses } from './helpers.js';
+
+afterAll(removeScratch);
 
 const sampleDir = join(appRoot, '../deepigeos/sample/Phantom_demo');
 const outDir = join(appRoot, 'test-output');
@@ -131,7 +132,7 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
   it('saves the mask as .nii.gz on the source grid', async () => {
     const download = page.waitForEvent('download');
     await page.getByTestId('save-seg').click();
-    const file = join(mkdtempSync(join(tmpdir(), 'app-save-')), 'seg.nii.gz');
+    const file = join(scratchDir('save'), 'seg.nii.gz');
     await (await download).saveAs(file);
     const saved = await readNifti(readFileSync(file));
     const source = await readNifti(readFileSync(join(sampleDir, 'Phantom_demo_flair.nii.gz')));
@@ -145,7 +146,7 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     const before = await counts(page);
     const download = page.waitForEvent('download');
     await page.locator('#export-seeds').click();
-    const file = join(mkdtempSync(join(tmpdir(), 'app-seeds-')), 'seeds.json');
+    const file = join(scratchDir('seeds'), 'seeds.json');
     await (await download).saveAs(file);
     const json = JSON.parse(readFileSync(file, 'utf8'));
     expect(json.fg).toContainEqual(seedVoxel);
@@ -171,7 +172,7 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     await runJob(page, 'run-pnet');
     const download = page.waitForEvent('download');
     await page.getByTestId('save-seg').click();
-    const file = join(mkdtempSync(join(tmpdir(), 'app-box-')), 'seg.nii.gz');
+    const file = join(scratchDir('box'), 'seg.nii.gz');
     await (await download).saveAs(file);
     const mask = (await readNifti(readFileSync(file))).data as Uint8Array;
     let outside = 0;
@@ -187,7 +188,7 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
   });
 
   it('starts from a saved mask and scores it against a label file', async () => {
-    const saved = join(mkdtempSync(join(tmpdir(), 'app-mask-')), 'earlier_seg.nii.gz');
+    const saved = join(scratchDir('mask'), 'earlier_seg.nii.gz');
     const download = page.waitForEvent('download');
     await page.getByTestId('save-seg').click();
     await (await download).saveAs(saved);
@@ -200,7 +201,7 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     await page.getByTestId('label-input').setInputFiles(join(sampleDir, 'Phantom_demo_seg.nii.gz'));
     await page.waitForFunction(() => /^Dice 0\.\d{3}$/.test(document.querySelector('[data-testid=dice]')?.textContent ?? ''));
     // A label on another grid is refused with a message.
-    const other = join(mkdtempSync(join(tmpdir(), 'app-label-')), 'small_seg.nii.gz');
+    const other = join(scratchDir('label'), 'small_seg.nii.gz');
     await writeNifti(other, niftiFromVolume({ data: new Uint8Array(8), shape: [2, 2, 2] }));
     await page.getByTestId('label-input').setInputFiles(other);
     await page.waitForFunction(() => /small_seg\.nii\.gz is 2×2×2 but the image is 64×64×32/.test(document.querySelector('#message')?.textContent ?? ''));
@@ -231,7 +232,7 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     data.set(values);
     for (let v = 0; v < values.length; v++) data[values.length + v] = 2 * values[v]!;
     const four = Object.assign(Object.create(Object.getPrototypeOf(source)), source, { dims: [64, 64, 32, 2], data, datatype: 16 });
-    const file = join(mkdtempSync(join(tmpdir(), 'app-4d-')), 'two_volumes.nii.gz');
+    const file = join(scratchDir('4d'), 'two_volumes.nii.gz');
     await writeNifti(file, four);
     await page.locator('#frames').selectOption('channels');
     await page.getByTestId('file-input').setInputFiles(file);
@@ -256,7 +257,7 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     // PyTorch weights: the bundled networks exported as safetensors, next to their config.json.
     await initBackend('cpu');
     for (const net of ['pnet3d', 'rnet3d']) {
-      const dir = join(mkdtempSync(join(tmpdir(), 'app-torch-')), `${net}-torch`);
+      const dir = join(scratchDir('torch'), `${net}-torch`);
       mkdirSync(dir);
       const modelJson = JSON.parse(readFileSync(join(weights, net, 'model.json'), 'utf8'));
       const weightData = readFileSync(join(weights, net, 'weights.bin'));
@@ -313,7 +314,7 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
   });
 
   it('says clearly what cannot be opened', async () => {
-    const bad = join(mkdtempSync(join(tmpdir(), 'app-bad-')), 'notes.nii.gz');
+    const bad = join(scratchDir('bad'), 'notes.nii.gz');
     writeFileSync(bad, 'not an image');
     await page.getByTestId('file-input').setInputFiles(bad);
     await page.waitForFunction(() => /notes\.nii\.gz cannot be opened as NIfTI/.test(document.querySelector('#message')?.textContent ?? ''));
@@ -333,7 +334,7 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
 describe.skipIf(!hasChromium())('a 240×240×155 volume with 4 channels', () => {
   let app: Awaited<ReturnType<typeof buildAndServe>>;
   let page: Page;
-  const dir = mkdtempSync(join(tmpdir(), 'app-brats-'));
+  const dir = scratchDir('brats');
   const files: string[] = [];
   const [W, H, D] = [240, 240, 155];
   const affine = [

@@ -1,6 +1,6 @@
 // Driving the built app in Debian's Chromium: build, serve (cross-origin isolated), open a page
 // that records every request and every long task, and small readers of what the page shows.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,22 @@ import { launchChromium, serveStatic } from '../../../scripts/browser-test.mjs';
 
 export const appRoot = fileURLToPath(new URL('..', import.meta.url));
 
+const scratchRoot = mkdtempSync(join(tmpdir(), 'deepigeos-app-test-'));
+
+/** A new folder under this test file's scratch root (all of it removed by {@link removeScratch}). */
+export function scratchDir(name: string): string {
+  return mkdtempSync(join(scratchRoot, `${name}-`));
+}
+
+/** Removes every folder {@link scratchDir} and {@link buildAndServe} made. */
+export function removeScratch(): void {
+  rmSync(scratchRoot, { recursive: true, force: true });
+}
+
 /** Builds the app into a temporary folder and serves it; returns the URL and a closer. */
 export async function buildAndServe(): Promise<{ url: string; close: () => Promise<void>; page: () => Promise<Page> }> {
   const { build } = await import('vite');
-  const outDir = mkdtempSync(join(tmpdir(), 'deepigeos-app-'));
+  const outDir = scratchDir('site');
   await build({ configFile: join(appRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
   const server = await serveStatic(outDir, { crossOriginIsolated: true });
   const browser = await launchChromium();

@@ -31,3 +31,29 @@ describe('patch-wise 3D inference', () => {
     expect(calls).toEqual(Array.from({ length: total }, (_, i) => [i + 1, total]));
   });
 });
+
+describe('which 3D networks run window by window', () => {
+  it('nets trained on patches under 48³ run at their patch size; from 48³ on the whole input, depth-streamed, for batches too', async () => {
+    const { createPNet3D, initBackend } = await import('@deepigeos/pnet');
+    await initBackend('cpu');
+    const { inferenceNetwork } = await import('../src/pipeline/networks.js');
+    const model = createPNet3D({ inputChannels: 1, numClasses: 2, channels: 2 });
+    const x = tf.randomNormal([2, 10, 12, 9, 1]);
+    const whole = (model.predict(x) as tf.Tensor).dataSync();
+    const base = { dim: 3, channels: 2 } as Parameters<typeof inferenceNetwork>[1];
+    const calls: number[] = [];
+    const streamed = await inferenceNetwork(model, { ...base, patch: 48 }, (done) => calls.push(done)).predict(x);
+    const values = (streamed as tf.Tensor).dataSync();
+    let worst = 0;
+    for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs(values[i]! - whole[i]!));
+    expect(worst).toBeLessThan(1e-4);
+    expect(calls.length).toBeGreaterThan(0);
+    // A 4³-patch net is tiled: windows see zero padding the whole-input pass does not, so results differ.
+    const tiled = (await inferenceNetwork(model, { ...base, patch: 4 }).predict(x)) as tf.Tensor;
+    const t = tiled.dataSync();
+    let differs = 0;
+    for (let i = 0; i < whole.length; i++) differs = Math.max(differs, Math.abs(t[i]! - whole[i]!));
+    expect(differs).toBeGreaterThan(1e-3);
+    tf.dispose([x, streamed as tf.Tensor, tiled]);
+  }, 60_000);
+});

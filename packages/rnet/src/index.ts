@@ -69,7 +69,16 @@ export {
   surfaceDistances,
   surfaceMask,
 } from './metrics.js';
-export { type SegmentationNetwork, type VolumeNetwork, type VolumeNetworkOptions, volumeNetwork } from './network.js';
+export {
+  foregroundProbability,
+  inferenceWindow,
+  predictLogits,
+  type SegmentationNetwork,
+  type VolumeNetwork,
+  type VolumeNetworkOptions,
+  volumeNetwork,
+  WHOLE_INPUT_MIN_PATCH,
+} from './network.js';
 export { nonZeroBox, percentileOfSorted, zScoreNonZero } from './preprocess.js';
 export { type DistanceNormalization, emptySeedValue } from './normalize.js';
 export { createRNet2D, createRNet3D, type RNet2DOptions, type RNet3DOptions } from './rnet.js';

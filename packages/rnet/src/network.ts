@@ -81,3 +81,22 @@ export function volumeNetwork(model: LayersModel, options: VolumeNetworkOptions 
     },
   };
 }
+
+/**
+ * Smallest training-patch side at which a 3D P-Net/R-Net runs on the whole input (depth-streamed,
+ * see {@link volumeNetwork}) rather than window by window. P-Net's last block has dilation 16: on
+ * smaller patches most of its taps read zero padding during training, and the same network run on
+ * a whole volume sees tissue there instead and collapses (validation Dice 0.01 whole-volume vs
+ * > 0.8 on 24³ windows, measured); from 48³ the taps of most voxels fall inside the patch.
+ */
+export const WHOLE_INPUT_MIN_PATCH = 48;
+
+/**
+ * The window side a 3D network trained on `patch`³ patches should run at: `patch` itself for
+ * networks trained on small patches (window by window, half overlap, as they were trained), or
+ * `undefined` — the whole input at once, depth-streamed — from {@link WHOLE_INPUT_MIN_PATCH} up
+ * and when the training patch is unknown.
+ */
+export function inferenceWindow(patch: number | undefined): number | undefined {
+  return patch !== undefined && patch < WHOLE_INPUT_MIN_PATCH ? patch : undefined;
+}

@@ -2,7 +2,7 @@ import { initBackend } from '@deepigeos/pnet';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError } from '../src/errors.js';
-import { foregroundProbability } from '../src/network.js';
+import { foregroundProbability, inferenceWindow, WHOLE_INPUT_MIN_PATCH } from '../src/network.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -27,5 +27,16 @@ describe('foregroundProbability', () => {
     const three = tf.zeros([1, 4, 4, 3]);
     await expect(foregroundProbability(three)).rejects.toThrow(ShapeError);
     three.dispose();
+  });
+});
+
+describe('inferenceWindow', () => {
+  it('keeps windows for nets trained on patches under 48³ and runs larger or unknown ones on the whole input', () => {
+    expect(WHOLE_INPUT_MIN_PATCH).toBe(48);
+    expect(inferenceWindow(24)).toBe(24);
+    expect(inferenceWindow(47)).toBe(47);
+    expect(inferenceWindow(48)).toBeUndefined();
+    expect(inferenceWindow(96)).toBeUndefined();
+    expect(inferenceWindow(undefined)).toBeUndefined();
   });
 });

@@ -4,33 +4,23 @@
  * sessions (R-Net + CRF-Net(fu)) on one image or slice.
  * @module
  */
-import { crfStage, InteractiveSession, type Roi, type SegmentationNetwork } from '@deepigeos/rnet';
+import { crfStage, foregroundProbability, InteractiveSession, predictLogits, type Roi, type SegmentationNetwork } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelledImage } from '../data/augment.js';
 import { extractSlice } from '../data/sampling.js';
 import type { ImageVolume } from '../data/volume.js';
 import type { TrainedNet } from './networks.js';
 
-/** Foreground probability of two-class logits as a flat array. */
-async function foreground(logits: tf.Tensor): Promise<Float32Array> {
-  const t = tf.tidy(() => {
-    const r = logits.rank;
-    return tf.reshape(tf.slice(tf.softmax(logits), [...new Array(r - 1).fill(0), 1], [...logits.shape.slice(0, -1), 1]), [-1]);
-  });
-  const data = Float32Array.from(await t.data());
-  t.dispose();
-  return data;
-}
-
 /** P-Net and, if the net has one, CRF-Net(f) probabilities of one image whose rank matches the net. */
 export async function pnetOnImage(net: TrainedNet, image: ImageVolume): Promise<{ pnet: Float32Array; crf?: Float32Array }> {
   const x = tf.tensor(image.data, [1, ...image.shape, image.channels]);
-  const logits = tf.tidy(() => net.network.predict(x) as tf.Tensor);
+  let logits: tf.Tensor | undefined;
   try {
-    const pnet = await foreground(logits);
+    logits = await predictLogits(net.network, x, 'P-Net');
+    const pnet = await foregroundProbability(logits);
     if (!net.crf) return { pnet };
     const refined = await crfStage(net.crf)({ logits, image: x, spacing: image.spacing });
-    const crf = await foreground(refined);
+    const crf = await foregroundProbability(refined);
     refined.dispose();
     return { pnet, crf };
   } finally {

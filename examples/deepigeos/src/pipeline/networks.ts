@@ -10,12 +10,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CrfNetF } from '@deepigeos/crf-rnn';
 import { CheckpointError } from '@deepigeos/pnet';
+import { inferenceWindow, type SegmentationNetwork, volumeNetwork } from '@deepigeos/rnet';
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Schema, validateConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { loadModel, loadTorchModel, TORCH_WEIGHTS } from '../train/model-io.js';
 import { resolvedSizes, type TrainConfig } from '../train/schema.js';
-import { type Predictor, tiledPredictor } from './tiled.js';
+import { tiledPredictor } from './tiled.js';
 
 /** A trained network with the configuration it was trained with. */
 export interface TrainedNet {
@@ -23,18 +25,44 @@ export interface TrainedNet {
   config: TrainConfig;
   /** The model folder actually loaded. */
   modelDir: string;
-  /** What inference should call: the model, or for 3D nets its patch-wise wrapper (see `tiled.ts`). */
-  network: Predictor;
+  /** What inference should call: the model, or for 3D nets its window-by-window or depth-streamed wrapper. */
+  network: SegmentationNetwork;
   /** CRF-Net layer saved next to the network (CRF-Net(f) for P-Net, CRF-Net(fu) for R-Net). */
   crf?: CrfNetF;
 }
 
 /**
- * The network to run at inference: 3D nets window by window at their training patch size
- * (`onProgress` reports windows done / total of each call).
+ * The network to run at inference. 3D nets trained on small patches run window by window at their
+ * patch size (see `tiled.ts`); 3D nets trained on patches of 48³ and more run on the whole input,
+ * depth-streamed through `predictVolume` (`inferenceWindow` of @deepigeos/rnet decides).
+ * `onProgress` reports windows or slabs done / total of each call.
  */
-export function inferenceNetwork(model: tfl.LayersModel, config: TrainConfig, onProgress?: (done: number, total: number) => void): Predictor {
-  return config.dim === 3 ? tiledPredictor(model, resolvedSizes(config).patch, onProgress) : model;
+export function inferenceNetwork(model: tfl.LayersModel, config: TrainConfig, onProgress?: (done: number, total: number) => void): SegmentationNetwork {
+  if (config.dim !== 3) return model;
+  const window = inferenceWindow(resolvedSizes(config).patch);
+  return window ? tiledPredictor(model, window, onProgress) : streamedNetwork(model, onProgress);
+}
+
+/** `volumeNetwork` for batches too: each sample of `[N, D, H, W, C]` depth-streamed in turn. */
+function streamedNetwork(model: tfl.LayersModel, onProgress?: (done: number, total: number) => void): SegmentationNetwork {
+  const single = volumeNetwork(model, onProgress ? { onProgress } : {});
+  return {
+    async predict(x: tf.Tensor): Promise<tf.Tensor> {
+      const n = x.shape[0]!;
+      if (n === 1) return single.predict(x);
+      const parts: tf.Tensor[] = [];
+      try {
+        for (let k = 0; k < n; k++) {
+          const sample = tf.slice(x, k, 1);
+          parts.push(await single.predict(sample));
+          sample.dispose();
+        }
+        return tf.concat(parts, 0);
+      } finally {
+        tf.dispose(parts);
+      }
+    },
+  };
 }
 
 /**

@@ -3,10 +3,10 @@
  * and batched foreground-probability inference.
  * @module
  */
+import { foregroundProbability, predictLogits, type SegmentationNetwork } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelledImage } from '../data/augment.js';
 import type { ImageVolume } from '../data/volume.js';
-import type { Predictor } from '../pipeline/tiled.js';
 
 /** Stacks equally shaped samples into `x [N, ...shape, C]` (float32) and `y [N, ...shape]` (int32 class indices). */
 export function batchTensors(samples: LabelledImage[]): { x: tf.Tensor; y: tf.Tensor } {
@@ -26,16 +26,25 @@ export function batchTensors(samples: LabelledImage[]): { x: tf.Tensor; y: tf.Te
  * Foreground probability (softmax channel 1 of a 2-class network) for one image, as a
  * Float32Array over its voxels.
  */
-export async function predictForeground(model: Predictor, image: ImageVolume): Promise<Float32Array> {
-  const out = tf.tidy(() => {
-    const x = tf.tensor(image.data, [1, ...image.shape, image.channels]);
-    const logits = model.predict(x) as tf.Tensor;
-    const rank = logits.rank;
-    return tf.squeeze(tf.slice(tf.softmax(logits), [...new Array(rank - 1).fill(0), 1], [...new Array(rank - 1).fill(-1), 1]));
-  });
-  const data = (await out.data()) as Float32Array;
-  out.dispose();
-  return data;
+export async function predictForeground(model: SegmentationNetwork, image: ImageVolume): Promise<Float32Array> {
+  const x = tf.tensor(image.data, [1, ...image.shape, image.channels]);
+  try {
+    return (await batchForeground(model, x))[0]!;
+  } finally {
+    x.dispose();
+  }
+}
+
+/** Foreground probabilities (softmax channel 1 of a 2-class network) of a batch `x`, one array per sample. */
+export async function batchForeground(model: SegmentationNetwork, x: tf.Tensor): Promise<Float32Array[]> {
+  const logits = await predictLogits(model, x, 'the network');
+  try {
+    const all = await foregroundProbability(logits);
+    const n = all.length / x.shape[0]!;
+    return Array.from({ length: x.shape[0]! }, (_, k) => all.subarray(k * n, (k + 1) * n));
+  } finally {
+    logits.dispose();
+  }
 }
 
 /** Thresholds probabilities at 0.5 into a 0/1 mask. */

@@ -8,13 +8,11 @@
  */
 import { backendLabel } from '../cli/backend-label.js';
 import { initBackend } from '@deepigeos/pnet';
-import { createRNet2D, createRNet3D, encodeInteractionsData, simulateInteractions } from '@deepigeos/rnet';
-import * as tf from '@tensorflow/tfjs-core';
+import { createRNet2D, createRNet3D, encodeInteractionsData, type SegmentationNetwork, simulateInteractions } from '@deepigeos/rnet';
 import type { LabelledImage } from '../data/augment.js';
 import { ConfigError } from '../errors.js';
 import { inferenceNetwork, type TrainedNet } from '../pipeline/networks.js';
 import { simulateUser } from '../pipeline/simulated-user.js';
-import type { Predictor } from '../pipeline/tiled.js';
 import { createRng, type Rng } from '../rng.js';
 import { type LoopResult, runTraining } from './loop.js';
 import { type CrfSample, trainCrfStage } from './crf.js';
@@ -22,7 +20,7 @@ import { validationSamples } from './samples.js';
 import { seedKernels } from './seeded-init.js';
 import { warmStartFromPNet } from './warm-start.js';
 import { resolvedSizes, type TrainConfig } from './schema.js';
-import { batchTensors, predictForeground } from './tensors.js';
+import { batchForeground, batchTensors, predictForeground } from './tensors.js';
 import {
   CRF_BUDGET_SHARE,
   crfBudgetMs,
@@ -36,20 +34,14 @@ import {
 } from './train-pnet.js';
 
 /** P-Net foreground probabilities of a batch of equally shaped samples, in one forward pass. */
-async function pnetProbabilities(pnet: Predictor, samples: LabelledImage[]): Promise<Float32Array[]> {
+async function pnetProbabilities(pnet: SegmentationNetwork, samples: LabelledImage[]): Promise<Float32Array[]> {
   const { x, y } = batchTensors(samples);
   y.dispose();
-  const prob = tf.tidy(() => {
-    const out = pnet.predict(x);
-    const p = tf.softmax(Array.isArray(out) ? out[0]! : out);
-    const rank = p.rank;
-    return tf.slice(p, [...new Array(rank - 1).fill(0), 1], [...new Array(rank - 1).fill(-1), 1]);
-  });
-  x.dispose();
-  const all = (await prob.data()) as Float32Array;
-  prob.dispose();
-  const n = samples[0]!.label.length;
-  return samples.map((_, k) => all.slice(k * n, (k + 1) * n));
+  try {
+    return await batchForeground(pnet, x);
+  } finally {
+    x.dispose();
+  }
 }
 
 /** One simulated round of clicks on `probability`: the paper's rule, optionally with a fallback click (see `simulateUser`). */
@@ -72,11 +64,11 @@ function simulatedClicks(probability: Float32Array, s: LabelledImage, rng: Rng, 
  * R-Net's own latest probability and every seed so far.
  */
 export async function rnetTrainingBatch(
-  pnet: Predictor,
+  pnet: SegmentationNetwork,
   samples: LabelledImage[],
   rng: Rng,
   config: Pick<TrainConfig, 'trainingRounds' | 'fallbackClickProbability' | 'noSeedProbability' | 'lambda' | 'interactionMode'>,
-  rnet?: Predictor,
+  rnet?: SegmentationNetwork,
 ): Promise<CrfSample[]> {
   const probs = await pnetProbabilities(pnet, samples);
   const maxRounds = rnet ? Math.max(1, config.trainingRounds ?? 1) : 1;

@@ -57,8 +57,8 @@ interface Pending {
  * ```
  *
  * `networks` holds the P-Net/R-Net files as written by the training commands (model.json,
- * weights.bin, config.json, crf/). 3D networks trained on small patches run window by window at
- * their patch size; others run depth-streamed. Cancelling ends the worker; the next job starts a
+ * weights.bin, config.json, crf/). 3D networks trained on patches under 48³ run window by window
+ * at their patch size; others run on the whole region at once, depth-streamed. Cancelling ends the worker; the next job starts a
  * new one and sends it the networks and the volume again.
  */
 export class PipelineWorker {

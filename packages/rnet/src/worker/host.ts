@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { crfStage } from '../crf.js';
 import { OptionError, SessionStateError } from '../errors.js';
-import { type SegmentationNetwork, volumeNetwork } from '../network.js';
+import { inferenceWindow, type SegmentationNetwork, volumeNetwork } from '../network.js';
 import { cropToRoi, pasteFromRoi, type Roi, validateRoi } from '../roi.js';
 import type { GridShape } from '../grid.js';
 import { type CrfStage, InteractiveSession, type SessionResult } from '../session.js';
@@ -207,7 +207,7 @@ export class PipelineHost {
   private network(net: LoadedNetwork, stage: string, report: ProgressSink): SegmentationNetwork {
     if (net.config.dim === 2) return net.model;
     const onProgress = (done: number, total: number) => report({ stage, done, total });
-    const p = net.config.patch;
+    const p = inferenceWindow(net.config.patch);
     return p ? volumeNetwork(net.model, { patchSize: [p, p, p], margin: 0, overlap: 0.5, onProgress }) : volumeNetwork(net.model, { onProgress });
   }
 

@@ -14,9 +14,10 @@ export interface NetworkConfig {
   /** 2: runs on axial slices (axis 0) one at a time; 3: on the volume. */
   dim: 2 | 3;
   /**
-   * Training patch size. 3D networks trained on small patches see mostly padding in their dilated
-   * taps; they run window by window at this size (half overlap, blended), as they were trained.
-   * Omit it for networks trained on whole volumes: they run depth-streamed with exact margins.
+   * Training patch size. 3D networks trained on patches smaller than 48 (`WHOLE_INPUT_MIN_PATCH`
+   * of `@deepigeos/rnet`) see mostly padding in their dilated taps; they run window by
+   * window at this size (half overlap, blended), as they were trained. Larger patches, or none
+   * (networks trained on whole volumes), run on the whole region at once, depth-streamed.
    */
   patch?: number;
   /** Geodesic λ the R-Net was trained with (default 1). */
