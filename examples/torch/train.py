@@ -170,7 +170,7 @@ def load_net(folder, flag):
     """(config, network) of a run folder written by this script or by the JavaScript CLI."""
     config, state = read_run(folder)
     dim, cin, channels = infer_shape(state)
-    net = create_net(dim, cin, channels, config.get("dropout", 0.5))
+    net = create_net(dim, cin, channels, config.get("dropout", 0.2))
     try:
         net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=True)
     except RuntimeError as e:

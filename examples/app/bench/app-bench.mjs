@@ -32,11 +32,30 @@ const status = () => page.getByTestId('status').textContent({ timeout: 600_000 }
 const idle = () => page.waitForFunction(() => document.querySelector('[data-testid=status]').textContent === 'ready', null, { timeout: 1_800_000 });
 const skipCli = process.env['BENCH_SKIP_CLI'] === '1';
 const longTasks = async () => page.evaluate(() => window.__lt.splice(0));
-const summary = (lt) => ({ count: lt.length, over200: lt.filter((d) => d > 200).length, maxMs: Math.round(Math.max(0, ...lt)) });
+const summary = (lt) => ({ count: lt.length, over200: lt.filter((d) => d > 200).length, maxMs: Math.round(Math.max(0, ...lt)), over200Ms: lt.filter((d) => d > 200).map(Math.round) });
+
+// BENCH_PROFILE=1: a main-thread CPU profile of each phase, summarised as the functions with the
+// most self time (what the long tasks are made of).
+const cdp = process.env['BENCH_PROFILE'] === '1' ? await page.context().newCDPSession(page) : undefined;
+if (cdp) await cdp.send('Profiler.enable');
+
+/** The `top` functions by self time of a CDP CPU profile, as "ms name (file)". */
+function hottest(profile, top = 8) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]);
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} (${f.url.split('/').pop()}:${f.lineNumber})`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  }
+  return [...self].filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)')).sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => `${Math.round(ms)} ms ${k}`);
+}
 
 /** Runs `start`, then polls the status until it is 'ready' again; returns times and long tasks. */
 async function phase(start, firstProgress = /%$/) {
   await longTasks();
+  if (cdp) await cdp.send('Profiler.start');
   const t0 = Date.now();
   await start();
   let progressAt;
@@ -47,6 +66,7 @@ async function phase(start, firstProgress = /%$/) {
     await page.waitForTimeout(50);
   }
   const result = { totalMs: Date.now() - t0, firstProgressMs: progressAt, longTasks: summary(await longTasks()) };
+  if (cdp) result.mainThreadHottest = hottest((await cdp.send('Profiler.stop')).profile);
   console.error(JSON.stringify(result)); // as it comes, in case a later phase fails
   return result;
 }

@@ -144,3 +144,27 @@ describe('R-Net training on multi-round interaction', () => {
     for (const s of batch) expect(sum(s.bgSeeds!)).toBe(0);
   }, 30_000);
 });
+
+describe('CRF stages on 3D samples', () => {
+  it('crop 3D samples to their centre (image channels, label and seeds alike) and leave 2D and small samples whole', async () => {
+    const { crfCrop } = await import('../src/train/crf.js');
+    const shape = [40, 50, 20];
+    const n = shape[0]! * shape[1]! * shape[2]!;
+    const data = Float32Array.from({ length: n * 2 }, (_, i) => i);
+    const label = Uint8Array.from({ length: n }, (_, i) => i % 7);
+    const fg = Uint8Array.from({ length: n }, (_, i) => i % 3);
+    const s = { image: { data, shape, channels: 2, spacing: [1, 1, 1] }, label, imageChannels: 1, fgSeeds: fg };
+    const c = crfCrop(s, 32);
+    expect(c.image.shape).toEqual([32, 32, 20]);
+    expect(c.bgSeeds).toBeUndefined();
+    // Brute force: output voxel (z, y, x) is input voxel (z + 4, y + 9, x).
+    for (const [z, y, x] of [[0, 0, 0], [31, 31, 19], [10, 20, 5]] as const) {
+      const o = (z * 32 + y) * 20 + x;
+      const i = ((z + 4) * 50 + y + 9) * 20 + x;
+      expect([c.image.data[2 * o], c.image.data[2 * o + 1], c.label[o], c.fgSeeds![o]]).toEqual([data[2 * i], data[2 * i + 1], label[i], fg[i]]);
+    }
+    expect(crfCrop(s, 64)).toBe(s);
+    const flat = { ...s, image: { ...s.image, shape: [40, 50] } };
+    expect(crfCrop(flat, 32)).toBe(flat);
+  });
+});

@@ -15,8 +15,8 @@ AUGMENT = {
     "biasField": 0.1, "gamma": 0.2, "noise": 0.05, "spatialProbability": 0.5,
 }
 COMMON = {
-    "dim": 2, "epochs": None, "stepsPerEpoch": 50, "batch": 4, "patch": None, "channels": None, "dropout": 0.5,
-    "kernelInit": "glorot", "learningRate": 0.001, "lrSchedule": "cosine", "minLearningRate": 0.05, "earlyStopping": 8,
+    "dim": 2, "epochs": None, "stepsPerEpoch": 50, "batch": 4, "patch": None, "channels": None, "dropout": 0.2,
+    "kernelInit": "he", "learningRate": 0.001, "lrSchedule": "cosine", "minLearningRate": 0.05, "earlyStopping": 8,
     "loss": "crossEntropy+dice", "seed": 0, "maxMinutes": None, "sliceAxis": 0,
     "foregroundProbability": 0.5, "validationSamples": 12, "backend": "auto", "logDir": "experiments/logs",
     "cacheCases": 64, "crf": False, "crfSteps": 60, "crfJointSteps": 60,

@@ -57,7 +57,7 @@ def forward_runs(out_dir, image_path, *run_dirs):
 def forward_run(run_dir, image_path, out):
     config, weights = read_run(run_dir)
     dim, cin, channels = infer_shape(weights)
-    net = create_net(dim, cin, channels, config.get("dropout", 0.5))
+    net = create_net(dim, cin, channels, config.get("dropout", 0.2))
     net.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
     net.eval()
     case = load_case({"id": "x", "images": [image_path]}, cfg.validate(config, "rnet" if "pnet" in config else "pnet")["preprocess"])

@@ -16,6 +16,7 @@ import { lossFunction } from '@deepigeos/pnet';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LabelledImage } from '../data/augment.js';
+import { cropArray } from '../data/preprocess.js';
 import { createRng, type Rng } from '../rng.js';
 import { saveModel } from './model-io.js';
 import { pooledDice } from './samples.js';
@@ -57,6 +58,32 @@ export interface CrfStageReport {
   balancedAccuracy: number;
   steps: { crf: number; joint: number };
   seconds: number;
+}
+
+/**
+ * Largest side of a 3D sample in the CRF stages. Training through the unrolled mean field keeps
+ * every iteration's lattice tensors for the backward pass: a batch of two 48³ patches ran tfjs'
+ * wasm heap out of bounds ("RuntimeError: memory access out of bounds", measured). The CRF's
+ * terms are local, so 3D CRF stages train on centre crops of at most 32³ and validate on crops
+ * of at most 64³; 2D samples are used whole.
+ */
+const CRF_TRAIN_SIDE_3D = 32;
+const CRF_VALIDATION_SIDE_3D = 64;
+
+/** The centre crop of a 3D sample to at most `side` voxels per axis (2D samples unchanged). */
+export function crfCrop(s: CrfSample, side: number): CrfSample {
+  const shape = s.image.shape;
+  if (shape.length !== 3 || shape.every((d) => d <= side)) return s;
+  const start = shape.map((d) => Math.max(0, Math.floor((d - side) / 2)));
+  const box = { start, end: start.map((a, i) => Math.min(shape[i]!, a + side)) };
+  const size = box.end.map((e, i) => e - box.start[i]!);
+  return {
+    image: { ...s.image, data: cropArray(s.image.data, shape, s.image.channels, box), shape: size },
+    label: cropArray(s.label, shape, 1, box),
+    imageChannels: s.imageChannels,
+    ...(s.fgSeeds ? { fgSeeds: cropArray(s.fgSeeds, shape, 1, box) } : {}),
+    ...(s.bgSeeds ? { bgSeeds: cropArray(s.bgSeeds, shape, 1, box) } : {}),
+  };
 }
 
 /** The first `channels` of a channels-last array with `total` channels per voxel. */
@@ -139,7 +166,12 @@ async function fit(
  * Pre-trains, trains and jointly fine-tunes a CRF-Net of the given kind after its CNN (see the
  * module comment); saves the best validated pair and resolves to the per-step Dice report.
  */
-export async function trainCrfStage(options: CrfStageOptions): Promise<CrfStageReport> {
+export async function trainCrfStage(stageOptions: CrfStageOptions): Promise<CrfStageReport> {
+  const options: CrfStageOptions = {
+    ...stageOptions,
+    drawBatch: async (rng) => (await stageOptions.drawBatch(rng)).map((s) => crfCrop(s, CRF_TRAIN_SIDE_3D)),
+    validation: stageOptions.validation.map((s) => crfCrop(s, CRF_VALIDATION_SIDE_3D)),
+  };
   const { kind, cnn, config, out, log } = options;
   const started = Date.now();
   const rng = createRng(config.seed + 2);

@@ -65,8 +65,8 @@ const COMMON: Schema = {
   batch: { type: 'integer', min: 1, default: 4, help: 'samples per step' },
   patch: { type: 'integer', min: 8, nullable: true, default: null, help: 'side of square/cubic patches (default 64 in 2D, 32 in 3D)' },
   channels: { type: 'integer', min: 1, nullable: true, default: null, help: 'network width (default 32 in 2D, 16 in 3D)' },
-  dropout: { type: 'number', min: 0, max: 0.95, default: 0.5, help: 'classifier dropout rate' },
-  kernelInit: { type: 'string', enum: ['glorot', 'he'], default: 'glorot', help: 'initial kernels: glorot (uniform) or he (uniform, variance 2 / fan-in)' },
+  dropout: { type: 'number', min: 0, max: 0.95, default: 0.2, help: 'classifier dropout rate (the paper: 0.5)' },
+  kernelInit: { type: 'string', enum: ['glorot', 'he'], default: 'he', help: 'initial kernels: he (uniform, variance 2 / fan-in) or glorot (uniform)' },
   learningRate: { type: 'number', min: 0, default: 0.001, help: 'Adam learning rate (peak of the schedule)' },
   lrSchedule: {
     type: 'string',
