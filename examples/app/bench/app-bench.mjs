@@ -17,7 +17,8 @@ const cliDir = fileURLToPath(new URL('../../deepigeos', import.meta.url));
 
 const { build } = await import('vite');
 const outDir = mkdtempSync(join(tmpdir(), 'deepigeos-app-bench-'));
-await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir } });
+// Unminified under BENCH_PROFILE, so the profile names the functions.
+await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir, ...(process.env['BENCH_PROFILE'] === '1' ? { minify: false } : {}) } });
 const server = await serveStatic(outDir, { crossOriginIsolated: true });
 const browser = await launchChromium();
 const page = await browser.context.newPage();

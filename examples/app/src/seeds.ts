@@ -26,12 +26,16 @@ interface Stroke {
 }
 
 export class SeedVolume {
+  /** Labels per voxel (source order). Change them only through this class: it keeps the counts. */
   readonly labels: Uint8Array;
   private stroke?: Stroke;
+  // Running totals: counting 7 M labels took 100–190 ms of the page's main thread per refresh.
+  private readonly totals = [0, 0, 0];
 
   /** `dims` = `[nx, ny, nz]`. */
   constructor(readonly dims: [number, number, number]) {
     this.labels = new Uint8Array(dims[0] * dims[1] * dims[2]);
+    this.totals[0] = this.labels.length;
   }
 
   index([i, j, k]: Voxel): number {
@@ -86,7 +90,7 @@ export class SeedVolume {
   /** Re-applies (`redo`) or reverts (`undo`) an edit. */
   apply(edit: SeedEdit, direction: 'undo' | 'redo'): void {
     const values = direction === 'undo' ? edit.before : edit.after;
-    for (let n = 0; n < edit.voxels.length; n++) this.labels[edit.voxels[n]!] = values[n]!;
+    for (let n = 0; n < edit.voxels.length; n++) this.set(edit.voxels[n]!, values[n]! as SeedLabel);
   }
 
   /** Foreground and background seed masks (source order). */
@@ -102,13 +106,13 @@ export class SeedVolume {
 
   /** Number of foreground and background seed voxels. */
   count(): { fg: number; bg: number } {
-    let fg = 0;
-    let bg = 0;
-    for (const l of this.labels) {
-      if (l === 1) fg++;
-      else if (l === 2) bg++;
-    }
-    return { fg, bg };
+    return { fg: this.totals[1]!, bg: this.totals[2]! };
+  }
+
+  private set(index: number, label: SeedLabel): void {
+    this.totals[this.labels[index]!]!--;
+    this.totals[label]!++;
+    this.labels[index] = label;
   }
 
   /** Seeds as JSON-able voxel lists (`[i, j, k]`, NIfTI order). */
@@ -160,7 +164,7 @@ export class SeedVolume {
         if (v.some((c, a) => c < 0 || c >= this.dims[a]!)) continue;
         const idx = this.index(v);
         if (!s.changed.has(idx)) s.changed.set(idx, this.labels[idx]!);
-        this.labels[idx] = s.label;
+        this.set(idx, s.label);
       }
     }
   }

@@ -28,8 +28,9 @@ export interface PredictVolumeOptions {
   /** `'probabilities'` (softmax, default) or `'logits'`. */
   output?: 'probabilities' | 'logits';
   /**
-   * Called as work finishes with (steps done, total steps): one step per window, or per output
-   * slab when the depth is streamed.
+   * Called with (0, total steps) before the first step, so a progress bar can show the work at
+   * once (the first streamed slab waits for its receptive-field halo), then as work finishes with
+   * (steps done, total steps): one step per window, or per output slab when the depth is streamed.
    */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -106,6 +107,7 @@ export async function predictVolume(
   let next = 0;
   let done = 0;
   const step = () => options.onProgress?.(++done, total);
+  options.onProgress?.(0, total);
   // Each lane takes the next job until none is left; one lane per job allowed in flight.
   const lane = async () => {
     while (next < jobs.length) {
