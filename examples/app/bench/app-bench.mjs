@@ -79,6 +79,7 @@ results.load = await phase(() => page.getByTestId('file-input').setInputFiles(im
 await idle();
 results.segment = await phase(() => page.getByTestId('run-pnet').click());
 results.segmentMessage = await page.locator('#message').textContent();
+results.segmentStages = await page.locator('#counts').getAttribute('data-timings');
 results.backend = await page.locator('#network-info').textContent();
 
 // Seeds spanning about 64 voxels in-plane on two axial slices 64 apart: a ≈96³ refinement region.
@@ -101,6 +102,7 @@ await stroke();
 results.seedText = `${from} → ${await page.locator('#counts').textContent()}`;
 results.refine = await phase(() => page.getByTestId('run-refine').click());
 results.refineMessage = await page.locator('#message').textContent();
+results.refineStages = await page.locator('#counts').getAttribute('data-timings');
 await browser.close();
 server.close();
 
@@ -108,7 +110,9 @@ server.close();
 if (!skipCli) {
   const out = join(outDir, 'cli-seg.nii.gz');
   const t0 = Date.now();
-  execFileSync('node', ['bin/deepigeos.js', 'segment', image, '--pnet', 'weights/pnet3d', '--out', out, '--backend', 'wasm'], { cwd: cliDir, stdio: 'pipe' });
+  // The same P-Net as the app: DEEPIGEOS_APP_WEIGHTS when the build bundles other weights.
+  const pnet = process.env['DEEPIGEOS_APP_WEIGHTS'] ? join(process.env['DEEPIGEOS_APP_WEIGHTS'], 'pnet3d') : 'weights/pnet3d';
+  execFileSync('node', ['bin/deepigeos.js', 'segment', image, '--pnet', pnet, '--out', out, '--backend', 'wasm'], { cwd: cliDir, stdio: 'pipe' });
   results.cliSegmentMs = Date.now() - t0;
 }
 results.loadavgAfter = loadavg().map((v) => +v.toFixed(2));

@@ -460,7 +460,8 @@ export class App {
 
   private setResult(result: Result, timings?: Record<string, number>): void {
     let voxels = 0;
-    for (const v of result.mask) voxels += v;
+    const mask = result.mask;
+    for (let i = 0; i < mask.length; i++) voxels += mask[i]!;
     result.voxels = voxels;
     this.record({ kind: 'result', before: this.result, after: result });
     if (timings) {

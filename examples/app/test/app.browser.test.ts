@@ -66,6 +66,8 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     const seen = await statuses(page);
     expect(seen.some((s) => /^segmenting: P-Net \d+%$/.test(s))).toBe(true);
     expect(seen.some((s) => s.startsWith('segmenting: CRF-Net(f)'))).toBe(true);
+    // The worker loaded the CRF's WebAssembly kernels (without them it falls back to slower loops and says so).
+    expect(await page.locator('#network-info').textContent()).not.toMatch(/TypeScript loops/);
     pnetCount = (await counts(page)).seg;
     expect(pnetCount).toBeGreaterThan(0);
     expect(await page.getByTestId('dice').textContent()).toMatch(/^Dice 0\.\d{3}$/);
