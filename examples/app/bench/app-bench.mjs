@@ -4,7 +4,7 @@
 // thread's long tasks (PerformanceObserver 'longtask') per phase, and the CLI's time for the same
 // segmentation. Usage: node bench/app-bench.mjs [image.nii.gz]  (after `npm run build`).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,4 +116,5 @@ if (!skipCli) {
   results.cliSegmentMs = Date.now() - t0;
 }
 results.loadavgAfter = loadavg().map((v) => +v.toFixed(2));
+rmSync(outDir, { recursive: true, force: true });
 console.log(JSON.stringify(results, null, 2));
