@@ -96,9 +96,9 @@ pnet::Message pick_isa(const Napi::Value& value, int64_t cout, bool* avx512) {
 
 constexpr int kMaxThreads = 16;
 /**
- * Multiply-adds (output values × KH·KW·Cin) below which a call stays on the calling thread: waking
- * the helpers and joining them costs about as much as this much convolution (measured with
- * bench/native-threads-bench.mjs; see docs/performance.md).
+ * Multiply-adds (output values × KH·KW·Cin) below which a call stays on the calling thread: a
+ * threaded call costs up to ~25 µs more when the helpers are slow to wake, and 4 M multiply-adds
+ * take 45–90 µs on one AVX-512 core (bench/native-threads-bench.mjs --layers).
  */
 constexpr double kDefaultMinWork = 4e6;
 /**
