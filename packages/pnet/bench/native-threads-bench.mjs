@@ -124,12 +124,13 @@ if (!convolutionImplementation().startsWith('native-')) throw new Error('the Nod
 if (process.argv.includes('--layers')) {
   layerSweep();
 } else {
-  console.log('case | 1 thread: wall s (cpu s) | N threads: wall s (cpu s) | 1 thread ÷ N threads (wall) | load average after');
+  // Cores used = CPU ÷ wall seconds on N threads: near 1 means the scheduler gave the process one core (a loaded machine).
+  console.log('case | 1 thread: wall s (cpu s) | N threads: wall s (cpu s) | 1 thread ÷ N threads (wall) | cores used on N threads | load average after');
   for (const item of cases) {
     const { run, dispose } = item.setup();
     const [[w1, c1], [wN, cN]] = await compare(run);
     dispose();
-    console.log(`${item.name} | ${w1.toFixed(3)} (${c1.toFixed(3)}) | ${wN.toFixed(3)} (${cN.toFixed(3)}) | ${(w1 / wN).toFixed(2)}× | ${load()}`);
+    console.log(`${item.name} | ${w1.toFixed(3)} (${c1.toFixed(3)}) | ${wN.toFixed(3)} (${cN.toFixed(3)}) | ${(w1 / wN).toFixed(2)}× | ${(cN / wN).toFixed(2)} | ${load()}`);
   }
 }
 console.log(`load average at end: ${load()}`);
