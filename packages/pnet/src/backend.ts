@@ -5,6 +5,7 @@ import { BackendError } from './errors.js';
 import { type ConvolutionChoice, useConvolutions, wasmKernelsChosen } from './ops/native-conv.js';
 import { loadWasmConv } from './ops/wasm-conv.js';
 import { prepareWasmConv } from './ops/wasm-conv-threads.js';
+import { platform } from './platform.js';
 
 /** Backend names this helper knows how to rank. Any other registered backend may be named explicitly. */
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu' | (string & {});
@@ -31,10 +32,15 @@ export interface InitBackendOptions {
    */
   convolutions?: ConvolutionChoice;
   /**
-   * Threads running the package's WebAssembly convolutions (each layer's inputs are then copied
-   * to a shared memory and back). Default: Node `DEEPIGEOS_PNET_THREADS`, else the available
-   * cores up to 4; browsers the cores up to 4 on cross-origin-isolated pages (SharedArrayBuffer),
-   * else 1. `1` keeps them on the calling thread, on tfjs' heap without copies.
+   * Threads running the package's convolutions, 1 … 16. In Node the addon (`'native-*'`) splits
+   * each large call over a pool of its own threads (output rows for the forward convolution,
+   * per-thread partial sums for the filter gradient; calls too small to gain stay on the calling
+   * thread); the WebAssembly kernels (`'wasm-simd-threads'`) run on worker threads, copying each
+   * layer's inputs to a shared memory and back. Default: Node `DEEPIGEOS_PNET_THREADS`, else
+   * the available cores up to 4; browsers the cores up to 4 on cross-origin-isolated pages
+   * (SharedArrayBuffer), else 1. `1` keeps every convolution on the calling thread (the
+   * WebAssembly kernels on tfjs' heap without copies). Results do not depend on the setting
+   * beyond float rounding of the filter gradient's sums (the forward pass is bit-identical).
    */
   convolutionThreads?: number;
 }
@@ -68,6 +74,7 @@ export async function initBackend(name?: BackendName, options: InitBackendOption
   await loadWasmConv();
   const ready = async (): Promise<string> => {
     await tf.ready();
+    platform.nativeConv?.setThreads?.(options.convolutionThreads);
     if (tf.getBackend() === 'wasm' && wasmKernelsChosen()) await prepareWasmConv(options.convolutionThreads);
     return tf.getBackend();
   };

@@ -2,8 +2,8 @@
 // the synchronous convolutions can attach them to the wasm backend on first use, and lets them
 // run on worker threads (DEEPIGEOS_PNET_THREADS, default: the available cores, at most 4).
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { spawnNodeConvHelper } from './conv-helper-node.js';
+import { defaultConvolutionThreads } from './conv-threads-node.js';
 import { setWasmConvModules } from './ops/wasm-conv.js';
 import { setConvThreadRuntime } from './ops/wasm-conv-threads.js';
 
@@ -13,7 +13,4 @@ try {
 } catch (error) {
   setWasmConvModules(undefined, error); // tfjs' kernels run instead
 }
-setConvThreadRuntime(spawnNodeConvHelper, () => {
-  const setting = Number(process.env.DEEPIGEOS_PNET_THREADS);
-  return Number.isInteger(setting) && setting >= 1 ? setting : Math.min(4, availableParallelism());
-});
+setConvThreadRuntime(spawnNodeConvHelper, () => defaultConvolutionThreads());

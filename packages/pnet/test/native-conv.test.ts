@@ -5,11 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
+import { defaultConvolutionThreads } from '../src/conv-threads-node.js';
 import { loadNativeConv } from '../src/native-conv-addon.js';
 import { conv2dFast } from '../src/ops/conv2d-fast.js';
 import { convolutionImplementation, type NativeConv, nativeConv2d, nativeFilterGradient, useConvolutions } from '../src/ops/native-conv.js';
@@ -89,24 +91,31 @@ beforeAll(async () => {
 });
 
 /**
- * Runs `body` once per kernel build this machine runs: each ISA of the addon (where it loads),
- * then the WebAssembly SIMD kernels (everywhere) on one thread and on two. The backend must be wasm.
+ * Runs `body` once per kernel build this machine runs: each ISA of the addon (where it loads) on
+ * one thread and on two (every call threaded, however small), then the WebAssembly SIMD kernels
+ * (everywhere) on one thread and on two. The backend must be wasm.
  */
 function forEachKernel(body: (name: string) => void): void {
   const loaded = platform.nativeConv;
   const heap = wasmConvFor(tf.backend())!;
-  const kernels: NativeConv[] = [heap, threadedConv(heap)!];
-  for (const isa of native ? (['avx512', 'avx2'] as const) : []) {
+  const kernels: [string, NativeConv, number?][] = [
+    ['wasm-simd', heap],
+    ['wasm-simd-threads', threadedConv(heap)!],
+  ];
+  for (const isa of native ? (['avx2', 'avx512'] as const) : []) {
     const kernel = loadNativeConv(isa === 'avx2' ? 'avx2' : undefined)!;
-    if (kernel.isa === isa) kernels.unshift(kernel); // else this CPU lacks AVX-512
+    if (kernel.isa === isa) kernels.unshift([`native-${isa}`, kernel, 1], [`native-${isa} on 2 threads`, kernel, 2]); // else this CPU lacks AVX-512
   }
-  for (const kernel of kernels) {
+  const threadsBefore = loaded?.threads?.();
+  for (const [name, kernel, threads] of kernels) {
     platform.nativeConv = kernel;
+    if (threads !== undefined) kernel.setThreads!(threads, 0);
     try {
       expect(convolutionImplementation()).toBe(kernel.isa.startsWith('wasm') ? kernel.isa : `native-${kernel.isa}`);
-      body(kernel.isa);
+      body(name);
     } finally {
       platform.nativeConv = loaded;
+      if (threadsBefore !== undefined) loaded!.setThreads!(threadsBefore);
     }
   }
 }
@@ -137,7 +146,7 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
     const name =
       `x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}` +
       `${c.bias ? ' +bias' : ''}${c.relu ? ' relu' : ''}`;
-    it(`${name}: equals tf.conv2d on cpu to 1e-5 relative (every ISA, wasm-simd on 1 and 2 threads)`, async () => {
+    it(`${name}: equals tf.conv2d on cpu to 1e-5 relative (every ISA and wasm-simd, each on 1 and 2 threads)`, async () => {
       const xData = randomArray(c.x.reduce((a, b) => a * b), 11);
       const fShape = [...c.k, c.x[3], c.cout];
       const fData = randomArray(fShape.reduce((a, b) => a * b), 12);
@@ -165,7 +174,7 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
   }
 
   for (const c of cases()) {
-    it(`x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}: filter and bias gradients equal float64 sums (every ISA, wasm-simd on 1 and 2 threads)`, async () => {
+    it(`x [${c.x}] k ${c.k.join('×')} Cout ${c.cout} d (${c.dil}) pads ${JSON.stringify(c.pads)}: filter and bias gradients equal float64 sums (every ISA and wasm-simd, each on 1 and 2 threads)`, async () => {
       const [n, h, w, cin] = c.x;
       const [kh, kw] = c.k;
       const outH = h + c.pads[0][0] + c.pads[0][1] - c.dil[0] * (kh - 1);
@@ -213,6 +222,74 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
   it('leaves tensors and heap consistent: output allocated by the backend, inputs untouched, no leak', async () => {
     await initBackend('wasm');
     forEachKernel(heapConsistency);
+  });
+});
+
+describe.runIf(native)('the addon on several threads: the results of one thread', () => {
+  // [N, H, W, Cin, Cout, dilation, pads [top, bottom, left, right]]: heights not divisible by the
+  // thread counts, batches 1 and 3, dilations 1, 2 and 16, Cout 4 / 16 / 64, asymmetric pads.
+  const shapes: [number, number, number, number, number, number, [number, number, number, number]][] = [
+    [1, 13, 11, 3, 4, 1, [1, 1, 0, 2]],
+    [3, 7, 19, 16, 16, 2, [2, 3, 1, 2]],
+    [1, 23, 17, 17, 64, 16, [16, 16, 5, 27]],
+    [3, 5, 9, 64, 16, 2, [0, 4, 2, 2]],
+    [2, 1, 31, 8, 64, 1, [1, 1, 1, 1]],
+  ];
+  /** conv2d and filterGradient of one shape on `threads` threads, every call threaded (minWork 0). */
+  const run = (conv: NativeConv, shape: (typeof shapes)[number], threads: number) => {
+    const [n, h, w, cin, cout, d, [top, bottom, left, right]] = shape;
+    const dims = [n, h, w, cin, 3, 3, cout, top, bottom, left, right, d, d];
+    const outH = h + top + bottom - 2 * d;
+    const outW = w + left + right - 2 * d;
+    const x = randomArray(n * h * w * cin, 41);
+    const out = new Float32Array(n * outH * outW * cout);
+    const dfilter = new Float32Array(9 * cin * cout);
+    const dbias = new Float32Array(cout);
+    conv.setThreads!(threads, 0);
+    expect(conv.threads!()).toBe(threads);
+    conv.conv2d(x, randomArray(9 * cin * cout, 42), randomArray(cout, 43), out, dims, true);
+    conv.filterGradient(x, randomArray(out.length, 44), dfilter, dbias, dims);
+    return { out, dfilter, dbias };
+  };
+  const relative = (a: Float32Array, b: Float32Array) => maxAbsDiff(a, b) / Math.max(1e-6, maxAbs(b));
+
+  for (const shape of shapes) {
+    it(`x [${shape.slice(0, 4)}] → ${shape[4]} ch, d ${shape[5]}, pads [${shape[6]}]: forward bit-identical, filter gradient ≤ 1e-5 relative and the same for 2, 3 and 4 threads`, () => {
+      const conv = platform.nativeConv!;
+      const before = conv.threads!();
+      try {
+        const one = run(conv, shape, 1);
+        const [two, three, four] = [2, 3, 4].map((threads) => run(conv, shape, threads));
+        for (const many of [two!, three!, four!]) {
+          expect(maxAbsDiff(many.out, one.out)).toBe(0);
+          expect(relative(many.dfilter, one.dfilter)).toBeLessThanOrEqual(1e-5);
+          expect(relative(many.dbias, one.dbias)).toBeLessThanOrEqual(1e-5);
+          // The filter gradient's parts depend on the shape only: any thread count ≥ 2 sums the same way.
+          expect(maxAbsDiff(many.dfilter, two!.dfilter)).toBe(0);
+          expect(maxAbsDiff(many.dbias, two!.dbias)).toBe(0);
+        }
+      } finally {
+        conv.setThreads!(before);
+      }
+    });
+  }
+
+  it('threads: 1 … 16 from initBackend({ convolutionThreads }), DEEPIGEOS_PNET_THREADS or the cores up to 4; bad counts are refused by the addon', async () => {
+    const conv = platform.nativeConv!;
+    await initBackend('wasm', { convolutionThreads: 3 });
+    expect(conv.threads!()).toBe(3);
+    await initBackend('wasm', { convolutionThreads: 1 });
+    expect(conv.threads!()).toBe(1);
+    await initBackend('wasm', { convolutionThreads: 99 });
+    expect(conv.threads!()).toBe(16);
+    await initBackend('wasm');
+    expect(conv.threads!()).toBe(defaultConvolutionThreads());
+    expect(defaultConvolutionThreads('1')).toBe(1);
+    expect(defaultConvolutionThreads('5')).toBe(5);
+    for (const unset of [undefined, '', '0', '-2', '1.5', 'many']) expect(defaultConvolutionThreads(unset)).toBe(Math.min(4, availableParallelism()));
+    const require = createRequire(import.meta.url);
+    const addon = require(join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`, 'pnet_conv.node')) as { setThreads: (...args: unknown[]) => void };
+    for (const bad of [[0], [17], [1.5], [Number.NaN], ['2'], [], [2, -1], [2, 'x'], [1, 2, 3]]) expect(() => addon.setThreads(...bad)).toThrow(/setThreads/);
   });
 });
 
@@ -381,6 +458,19 @@ describe.runIf(native)('loader switches (built package, fresh processes)', () =>
     expect(implementation({ DEEPIGEOS_PNET_NATIVE: '' })).toBe(`native-${loadNativeConv()!.isa}`);
   });
 
+  it('DEEPIGEOS_PNET_THREADS sets the addon threads at load: 1 → the calling thread only, 3 → 3, unset → the cores up to 4', () => {
+    const threads = (setting: string) =>
+      execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', "const { platform } = await import('./dist/platform.js'); await import('./dist/native-conv-addon.js'); console.log(platform.nativeConv.threads());"],
+        { cwd: packageDir, encoding: 'utf8', env: { ...process.env, DEEPIGEOS_PNET_THREADS: setting } },
+      ).trim();
+    expect(threads('1')).toBe('1');
+    expect(threads('3')).toBe('3');
+    expect(threads('')).toBe(String(Math.min(4, availableParallelism())));
+  });
+
+  // Each worker's addon has its own thread pool (this conv is large enough to use it), joined when the worker ends.
   it('worker threads each load the addon (context-aware) and compute what the main thread computes', async () => {
     const xShape = [2, 33, 29, 17];
     const fShape = [3, 3, 17, 19];

@@ -45,6 +45,14 @@ export interface NativeConv {
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: number[], relu: boolean): void;
   /** Weight gradients of `conv2d(x, ·)` for `dy`: writes `dfilter` `[KH, KW, Cin, Cout]` and `dbias` `[Cout]`. */
   filterGradient(x: Float32Array, dy: Float32Array, dfilter: Float32Array, dbias: Float32Array | null, dims: number[]): void;
+  /**
+   * The addon only: threads per call from now on (undefined: `DEEPIGEOS_PNET_THREADS`, else the
+   * available cores up to 4); calls under `minWork` multiply-adds (default: the addon's
+   * threshold) stay on the calling thread.
+   */
+  setThreads?(threads?: number, minWork?: number): void;
+  /** The addon only: threads per call now. */
+  threads?(): number;
 }
 
 /** The wasm backend's allocator of kernel outputs and its tensor table (no typings in tfjs-core). */

@@ -7,6 +7,7 @@
 import type { NativeConv } from './native-conv.js';
 import { type ConvExports, dylinkMemory, instantiateSideModule, throwIfError } from './side-module.js';
 import { conv2dArguments, filterGradientArguments, type HeapConv, loadWasmConv, wasmConvModules } from './wasm-conv.js';
+import { convolutionThreadCount } from './thread-count.js';
 
 /** What a helper worker needs: the compiled module, the shared memory, where the data and its stack are, the control words. @internal */
 export interface ConvHelperInit {
@@ -271,7 +272,7 @@ export function convThreadsError(): unknown {
  */
 export async function prepareWasmConv(threads?: number): Promise<void> {
   await loadWasmConv();
-  const wanted = Math.max(1, Math.min(16, Math.floor(threads ?? runtime?.defaultThreads() ?? 1)));
+  const wanted = convolutionThreadCount(threads ?? runtime?.defaultThreads() ?? 1);
   if (wanted === convThreadCount()) return;
   const module = wasmConvModules()?.threads;
   if (wanted === 1 || module === undefined || runtime === undefined || typeof SharedArrayBuffer === 'undefined') {
