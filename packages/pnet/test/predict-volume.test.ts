@@ -34,13 +34,15 @@ describe('predictVolume', () => {
     const shape = [40, 14, 12, 2];
     const data = randomArray(shape.reduce((a, b) => a * b), 11);
     const progress: number[] = [];
-    const out = await predictVolume(model, { data, shape }, { patchSize: [10, 8, 8], overlap: 0.25, onProgress: (d) => progress.push(d) });
+    const totals = new Set<number>();
+    const out = await predictVolume(model, { data, shape }, { patchSize: [10, 8, 8], overlap: 0.25, onProgress: (d, t) => { progress.push(d); totals.add(t); } });
     expect(out.shape).toEqual([40, 14, 12, 3]);
     const ref = whole(model, data, shape);
     expect(maxAbsDiff(out.data, ref)).toBeLessThan(1e-5);
     expect(progress.length).toBeGreaterThan(8);
     expect(progress[0]).toBe(0); // announced before the first window
     expect(progress.at(-1)).toBe(progress.length - 1);
+    expect([...totals]).toEqual([progress.at(-1)]); // one total, reached exactly: never 19 of 18
   });
 
   it('depth streaming: any row range from partial input rows equals the whole-volume logits (BN, branches, even and dilated kernels)', () => {

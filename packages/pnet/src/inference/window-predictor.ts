@@ -39,10 +39,17 @@ export async function runJob(
     const { rowOffset, depth, range, slab } = job.stream;
     const classes = model.outputs[0]!.shape.at(-1)!;
     const rowSize = job.shape[1]! * job.shape[2]! * classes;
-    const out = new Float32Array((range[1] - range[0]) * rowSize);
+    const rows = range[1] - range[0];
+    const out = new Float32Array(rows * rowSize);
+    // The stream may emit fewer rows than a slab at a time (waiting on a halo): report whole slabs,
+    // exactly ceil(rows / slab) of them, as predictVolume counts them.
+    let emitted = 0;
+    let reported = 0;
     streamDepth(plan, { data: job.data, shape: job.shape, rowOffset, depth }, range, slab, transform, (row, values) => {
       out.set(values, (row - range[0]) * rowSize);
-      onSlab();
+      emitted += values.length / rowSize;
+      const due = emitted >= rows ? Math.ceil(rows / slab) : Math.floor(emitted / slab);
+      for (; reported < due; reported++) onSlab();
     });
     return out;
   }
