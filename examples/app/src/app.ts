@@ -441,7 +441,9 @@ export class App {
       this.setStatus(verb);
       await job((p) => {
         bar.value = p.total > 0 ? p.done / p.total : 0;
-        this.setStatus(`${verb}: ${p.stage}${p.total > 1 ? ` ${Math.round((100 * p.done) / p.total)}%` : ''}`);
+        // A stage without inner progress reports (0, 1) only; a one-step network also reports (1, 1).
+        const measured = p.total > 1 || p.done > 0;
+        this.setStatus(`${verb}: ${p.stage}${measured ? ` ${Math.round((100 * p.done) / p.total)}%` : ''}`);
       });
       this.message(`${verb === 'segmenting' ? 'segmented' : 'refined'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (error) {
