@@ -39,7 +39,7 @@ let windows = 0;
 const roi = await refineSegmentation({ image: c.image, init, fg, bg, rnet, roiMargin: DEFAULT_REFINE_MARGIN, onProgress: (_s, d) => { windows = d; } });
 const roiSeconds = (performance.now() - t0) / 1000;
 const ms = (v) => `${(v / 1000).toFixed(1)} s`;
-console.log(`box ${roi.rois[0].size.join('×')} (margin ${DEFAULT_REFINE_MARGIN}): ${windows} windows, ${roiSeconds.toFixed(1)} s (seed encoding ${ms(roi.timings.encode)}, R-Net ${ms(roi.timings.rnet)}, CRF-Net(fu) ${ms(roi.timings.crfFU)})`);
+console.log(`box ${roi.rois[0].size.join('×')} (margin ${DEFAULT_REFINE_MARGIN}): ${windows} steps (windows or streamed slabs), ${roiSeconds.toFixed(1)} s (seed encoding ${ms(roi.timings.encode)}, R-Net ${ms(roi.timings.rnet)}, CRF-Net(fu) ${ms(roi.timings.crfFU)})`);
 
 class Budget extends Error {}
 t0 = performance.now();
@@ -60,5 +60,5 @@ try {
 }
 const perWindow = (performance.now() - mark) / 1000 / Math.max(done - 1, 1);
 const wholeSeconds = (mark - t0) / 1000 + perWindow * (total - 1);
-console.log(`whole volume: ${total} windows, ${done} done in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${(wholeSeconds / 60).toFixed(1)} min estimated`);
+console.log(`whole volume: ${total} steps, ${done} done in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${(wholeSeconds / 60).toFixed(1)} min estimated`);
 console.log(`ratio whole / box: ${(wholeSeconds / roiSeconds).toFixed(0)}× (load average now ${loadavg()[0].toFixed(1)})`);
