@@ -44,6 +44,11 @@ export function streamSlabRows(plan: DepthStreamPlan, plane: [number, number], r
   return Math.max(1, Math.min(requested, Math.floor(SLAB_VALUES / (plane[0] * plane[1] * plan.maxChannels))));
 }
 
+/** Progress steps of streaming `rows` output rows in slabs of `slab`: one per slab, the last may be partial. */
+export function streamSteps(rows: number, slab: number): number {
+  return Math.ceil(rows / slab);
+}
+
 type LayerWithNodes = tfl.layers.Layer & { inboundNodes: { inboundLayers: tfl.layers.Layer[] }[] };
 
 /**

@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatShape, ShapeError } from '../errors.js';
 import { receptiveFieldMargin } from './receptive-field.js';
 import { nodeOnly, platform } from '../platform.js';
-import { depthStreamPlan, streamSlabRows } from './depth-stream.js';
+import { depthStreamPlan, streamSlabRows, streamSteps } from './depth-stream.js';
 import { mainThreadPredictor, type WindowJob } from './window-predictor.js';
 import { type Box, blendWeights, copyWindow, patchGrid } from './windows.js';
 
@@ -179,7 +179,7 @@ function streamJobs(
       const start = [r0, ...plane.start.slice(1).map((s, i) => Math.max(0, s - margin[i + 1]!))];
       const end = [r1, ...plane.start.slice(1).map((s, i) => Math.min(spatial[i + 1]!, s + plane.size[i + 1]! + margin[i + 1]!))];
       const core = { start: [a, ...plane.start.slice(1)], size: [b - a, ...plane.size.slice(1)] };
-      jobs.push({ window: { start, size: end.map((e, i) => e - start[i]!) }, core, rows: [a, b], steps: Math.ceil((b - a) / slab) });
+      jobs.push({ window: { start, size: end.map((e, i) => e - start[i]!) }, core, rows: [a, b], steps: streamSteps(b - a, slab) });
     }
   }
   return jobs;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { type DepthStreamPlan, streamDepth } from './depth-stream.js';
+import { type DepthStreamPlan, streamDepth, streamSteps } from './depth-stream.js';
 
 /** Output transform applied to the logits. */
 export type WindowOutput = 'probabilities' | 'logits';
@@ -42,13 +42,13 @@ export async function runJob(
     const rows = range[1] - range[0];
     const out = new Float32Array(rows * rowSize);
     // The stream may emit fewer rows than a slab at a time (waiting on a halo): report whole slabs,
-    // exactly ceil(rows / slab) of them, as predictVolume counts them.
+    // exactly streamSteps(rows, slab) of them, as predictVolume counts them.
     let emitted = 0;
     let reported = 0;
     streamDepth(plan, { data: job.data, shape: job.shape, rowOffset, depth }, range, slab, transform, (row, values) => {
       out.set(values, (row - range[0]) * rowSize);
       emitted += values.length / rowSize;
-      const due = emitted >= rows ? Math.ceil(rows / slab) : Math.floor(emitted / slab);
+      const due = emitted >= rows ? streamSteps(rows, slab) : Math.floor(emitted / slab);
       for (; reported < due; reported++) onSlab();
     });
     return out;
