@@ -2,6 +2,8 @@
 //   conv2d(x, filter, bias | null, out, dims, relu, isa) -> undefined, writing `out` in place
 //   filterGradient(x, dy, dfilter, dbias | null, dims, isa) -> undefined, writing dfilter (dbias)
 //   dims = [N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight, dilationH, dilationW]
+//     and optionally KD, dilationD: depth taps over consecutive input slices (conv2d only; the
+//     filter is then [KD, KH, KW, Cin, Cout] and the output has N − (KD − 1)·dilationD slices)
 //   setThreads(threads, minWork?) -> undefined: threads per call from now on (1 = the calling
 //     thread only) and the multiply-adds below which a call stays on the calling thread
 //   threads() -> the threads per call now
@@ -49,11 +51,13 @@ Napi::Value Fail(Napi::Env env, const pnet::Message& message, const char* functi
 
 /** Reads dims into `s` (relu left false); an error message, or empty when valid. */
 pnet::Message read_shape(const Napi::Value& value, pnet::ConvShape* s) {
-  if (!value.IsArray()) return "dims: expected an array of 13 integers";
+  if (!value.IsArray()) return "dims: expected an array of 13 or 15 integers";
   const Napi::Array dims = value.As<Napi::Array>();
-  if (dims.Length() != 13) return "dims: expected an array of 13 integers";
-  double d[13];
-  for (uint32_t i = 0; i < 13; ++i) {
+  const uint32_t length = dims.Length();
+  if (length != pnet::kDims2d && length != pnet::kDims) return "dims: expected an array of 13 or 15 integers";
+  double d[pnet::kDims] = {};
+  d[13] = d[14] = 1;  // a conv2d: one depth tap
+  for (uint32_t i = 0; i < length; ++i) {
     const Napi::Value v = dims.Get(i);
     d[i] = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : std::nan("");
   }
@@ -151,8 +155,8 @@ const Kernels kAvx512{pnet::geometry_avx512, pnet::pack_filter_avx512, pnet::con
 
 /** Multiply-adds of the convolution `s` (forward or filter gradient: the same count), as a double (no overflow). */
 double work_of(const pnet::ConvShape& s) {
-  return static_cast<double>(s.n * s.out_h) * static_cast<double>(s.out_w) * static_cast<double>(s.kh * s.kw) * static_cast<double>(s.cin) *
-         static_cast<double>(s.cout);
+  return static_cast<double>(pnet::output_rows(s)) * static_cast<double>(s.out_w) * static_cast<double>(pnet::filter_taps(s)) *
+         static_cast<double>(s.cin) * static_cast<double>(s.cout);
 }
 
 /** Floats for `count` copies of `each` floats, or an error on overflow; throws std::bad_alloc like vector. */
@@ -207,7 +211,7 @@ void gradient_part(void* context, int part, int thread) {
 pnet::Message run_call(const pnet::ConvShape& s, const Kernels& k, bool gradient, const float* const (&data)[4], pnet::ThreadPool* pool) {
   const pnet::WorkspaceSizes n = pnet::workspace_sizes(s, k.geometry(s.cout), gradient);
   if (n.overflow()) return "sizes overflow";
-  const int64_t rows = s.n * s.out_h;
+  const int64_t rows = pnet::output_rows(s);
   const int threads = pool == nullptr || rows < 2 ? 1 : pool->threads();
   float* out = const_cast<float*>(data[gradient ? 2 : 3]);
   float* dbias = gradient ? const_cast<float*>(data[3]) : nullptr;
@@ -300,6 +304,7 @@ Napi::Value FilterGradient(const Napi::CallbackInfo& info) {
   if (info.Length() != 6) return Fail(env, "expected 6 arguments (x, dy, dfilter, dbias, dims, isa)");
   pnet::ConvShape s{};
   pnet::Message error = read_shape(info[4], &s);
+  if (error.ok()) error = pnet::check_gradient_shape(s);
   pnet::CallArrays a{{"x", "dy", "dfilter", "dbias"}, {}, {}, {}, {false, false, true, true}};
   int64_t lengths[4];
   pnet::filter_gradient_lengths(s, lengths);
@@ -352,7 +357,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
   exports.Set("isas", isas);
-  exports.Set("abiVersion", Napi::Number::New(env, 3));
+  exports.Set("abiVersion", Napi::Number::New(env, 4));
   return exports;
 }
 

@@ -10,15 +10,27 @@
 
 namespace pnet {
 
-/** Shapes of one convolution; every size already validated (positive, products within range). */
+/**
+ * Shapes of one convolution; every size already validated (positive, products within range).
+ * With depth taps (kd > 1) the N input images are consecutive depth slices and the filter is
+ * [KD, KH, KW, Cin, Cout]: output slice z sums the taps over input slices z + kz·dd ('valid' in
+ * depth, so out_n = n − (kd − 1)·dd). A 3×3×3 layer is then one call instead of three conv2d
+ * calls whose outputs are added. Filter gradients take kd = 1 only.
+ */
 struct ConvShape {
   int64_t n, h, w, cin;        // input [N, H, W, Cin]
-  int64_t kh, kw, cout;        // filter [KH, KW, Cin, Cout]
+  int64_t kh, kw, cout;        // filter [KD, KH, KW, Cin, Cout]
   int64_t pad_top, pad_left;   // explicit padding before (after is implied by out_h/out_w)
-  int64_t out_h, out_w;        // output [N, out_h, out_w, Cout]
+  int64_t out_h, out_w;        // output [out_n, out_h, out_w, Cout]
   int64_t dh, dw;              // dilation
   bool relu;
+  int64_t kd, dd, out_n;       // depth taps, their dilation, output slices
 };
+
+/** Output rows of a call: the flattened (output slice, oy) pairs. */
+inline int64_t output_rows(const ConvShape& s) { return s.out_n * s.out_h; }
+/** Filter taps of a call (KD·KH·KW). */
+inline int64_t filter_taps(const ConvShape& s) { return s.kd * s.kh * s.kw; }
 
 /** Caller-owned memory of one call, sized by workspace_floats / workspace_pointers. */
 struct ConvWorkspace {
@@ -51,7 +63,7 @@ void filter_gradient_avx512(const ConvShape& s, const float* x, const float* dy,
 void filter_gradient_wasm(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
 
 // Row-range entry points, so several threads can share one call (the WebAssembly threads): output
-// rows are the flattened (n, oy) pairs. conv2d = pack_filter into ws.packed, then conv2d_rows over
+// rows are the flattened (output slice, oy) pairs (output_rows). conv2d = pack_filter into ws.packed, then conv2d_rows over
 // every row. filter_gradient = zero ws.packed (the accumulator) and dbias, filter_gradient_rows
 // over every row (adding to both), then copy the accumulator's Cout columns into dfilter.
 #define PNET_ROW_KERNELS(isa)                                                                                                      \

@@ -60,16 +60,21 @@ inline int64_t product(int64_t a, int64_t b, int64_t c = 1, int64_t d = 1) {
   return r;
 }
 
+/** Entries of a dims array: 13 for a conv2d, 15 with depth taps. */
+constexpr int kDims2d = 13;
+constexpr int kDims = 15;
+
 /**
  * dims = [N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight, dilationH,
- * dilationW] into `s` (relu left false).
+ * dilationW, KD, dilationD] into `s` (relu left false); a conv2d's 13 entries are padded with
+ * KD = dilationD = 1 by the bindings.
  */
-inline Message shape_from_dims(const double (&dims)[13], ConvShape* s) {
-  int64_t d[13];
-  for (int i = 0; i < 13; ++i) {
+inline Message shape_from_dims(const double (&dims)[kDims], ConvShape* s) {
+  int64_t d[kDims];
+  for (int i = 0; i < kDims; ++i) {
     if (!integer_value(dims[i], &d[i])) return "dims: expected integers within ±2^31";
   }
-  const int sizes[] = {0, 1, 2, 3, 4, 5, 6, 11, 12}, pads[] = {7, 8, 9, 10};
+  const int sizes[] = {0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14}, pads[] = {7, 8, 9, 10};
   for (int i : sizes) {
     if (d[i] < 1) return "sizes and dilations must be at least 1";
   }
@@ -78,11 +83,13 @@ inline Message shape_from_dims(const double (&dims)[13], ConvShape* s) {
   }
   *s = ConvShape{};
   s->n = d[0], s->h = d[1], s->w = d[2], s->cin = d[3], s->kh = d[4], s->kw = d[5], s->cout = d[6];
-  s->pad_top = d[7], s->pad_left = d[9], s->dh = d[11], s->dw = d[12];
+  s->pad_top = d[7], s->pad_left = d[9], s->dh = d[11], s->dw = d[12], s->kd = d[13], s->dd = d[14];
   // All terms are below 2^31, so these sums and products fit in int64.
   s->out_h = s->h + d[7] + d[8] - s->dh * (s->kh - 1);
   s->out_w = s->w + d[9] + d[10] - s->dw * (s->kw - 1);
+  s->out_n = s->n - s->dd * (s->kd - 1);
   if (s->out_h < 1 || s->out_w < 1) return "the dilated kernel is larger than the padded input";
+  if (s->out_n < 1) return "the depth taps reach beyond the input slices";
   return Message();
 }
 
@@ -120,11 +127,16 @@ inline Message check_lengths(const CallArrays& a, const int64_t (&expected)[4]) 
 
 /** Expected element counts of conv2d's x, filter, bias, out. */
 inline void conv2d_lengths(const ConvShape& s, int64_t (&out)[4]) {
-  out[0] = product(s.n, s.h, s.w, s.cin), out[1] = product(s.kh, s.kw, s.cin, s.cout), out[2] = s.cout;
-  out[3] = product(s.n, s.out_h, s.out_w, s.cout);
+  out[0] = product(s.n, s.h, s.w, s.cin), out[1] = product(product(s.kd, s.kh, s.kw), s.cin, s.cout), out[2] = s.cout;
+  out[3] = product(s.out_n, s.out_h, s.out_w, s.cout);
 }
 
 /** Expected element counts of filter_gradient's x, dy, dfilter, dbias. */
+/** Filter gradients are of conv2d calls only: depth taps run forward (inference). */
+inline Message check_gradient_shape(const ConvShape& s) {
+  return s.kd == 1 ? Message() : Message("filter gradients take one depth tap (KD = 1)");
+}
+
 inline void filter_gradient_lengths(const ConvShape& s, int64_t (&out)[4]) {
   out[0] = product(s.n, s.h, s.w, s.cin), out[1] = product(s.n, s.out_h, s.out_w, s.cout);
   out[2] = product(s.kh, s.kw, s.cin, s.cout), out[3] = s.cout;
@@ -137,7 +149,8 @@ struct WorkspaceSizes {
 };
 
 inline WorkspaceSizes workspace_sizes(const ConvShape& s, KernelGeometry g, bool gradient) {
-  const int64_t taps = s.kh * s.kw;  // < 2^62
+  const int64_t taps = product(s.kd, s.kh, s.kw);
+  if (taps < 0) return WorkspaceSizes{-1, 0, -1, 0, -1};
   const int64_t padded = (s.cout + g.channels - 1) / g.channels * g.channels;
   return WorkspaceSizes{product(padded, taps, s.cin), s.cin, gradient ? 0 : product(taps, g.pixels), gradient ? 0 : taps,
                         gradient ? product(s.out_w, padded) : 0};

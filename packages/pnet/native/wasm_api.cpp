@@ -108,12 +108,13 @@ pnet::CallArrays arrays(const char* const (&names)[4], const float* const (&data
 }
 
 /** Validates and plans a call of `parts` parts (1 … kMaxParts; 0 validates only); an error or empty. */
-pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t (&lengths)[4], const double (&dims)[13], bool relu,
+pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t (&lengths)[4], const double (&dims)[pnet::kDims], bool relu,
                    int32_t parts) {
   task.release();
   task = Task{};
   pnet::ConvShape s{};
   pnet::Message error = pnet::shape_from_dims(dims, &s);
+  if (error.ok() && gradient) error = pnet::check_gradient_shape(s);
   if (!error.ok()) return error;
   if (data[0] == nullptr || data[1] == nullptr || data[gradient ? 2 : 3] == nullptr)
     return gradient ? "x, dy, dfilter: expected arrays on the heap" : "x, filter, out: expected arrays on the heap";
@@ -136,7 +137,7 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
   task.out = const_cast<float*>(gradient ? data[2] : data[3]);
   task.dbias = gradient ? const_cast<float*>(data[3]) : nullptr;
   // No more parts than output rows.
-  const int64_t rows = s.n * s.out_h;
+  const int64_t rows = pnet::output_rows(s);
   task.parts = rows < parts ? static_cast<int>(rows) : parts;
   error = allocate_parts(task);
   if (!error.ok()) {
@@ -151,14 +152,15 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
 
 extern "C" {
 
-/** Plans conv2d(x, filter, bias | 0, out, dims…, relu) in `parts` parts; 0 or an error message. */
+/** Plans conv2d(x, filter, bias | 0, out, dims… (15, with depth taps), relu) in `parts` parts; 0 or an error message. */
 EMSCRIPTEN_KEEPALIVE const char* pnet_plan_conv2d(const float* x, uint32_t x_length, const float* filter, uint32_t filter_length,
                                                   const float* bias, uint32_t bias_length, float* out, uint32_t out_length, double n,
                                                   double h, double w, double cin, double kh, double kw, double cout, double pad_top,
                                                   double pad_bottom, double pad_left, double pad_right, double dilation_h,
-                                                  double dilation_w, int32_t relu, int32_t parts) {
+                                                  double dilation_w, double kd, double dilation_d, int32_t relu, int32_t parts) {
   return report(plan(false, {x, filter, bias, out}, {x_length, filter_length, bias_length, out_length},
-                     {n, h, w, cin, kh, kw, cout, pad_top, pad_bottom, pad_left, pad_right, dilation_h, dilation_w}, relu != 0, parts));
+                     {n, h, w, cin, kh, kw, cout, pad_top, pad_bottom, pad_left, pad_right, dilation_h, dilation_w, kd, dilation_d}, relu != 0,
+                     parts));
 }
 
 /** Plans filterGradient(x, dy, dfilter, dbias | 0, dims…) in `parts` parts; 0 or an error message. */
@@ -166,9 +168,10 @@ EMSCRIPTEN_KEEPALIVE const char* pnet_plan_filter_gradient(const float* x, uint3
                                                            float* dfilter, uint32_t dfilter_length, float* dbias, uint32_t dbias_length,
                                                            double n, double h, double w, double cin, double kh, double kw, double cout,
                                                            double pad_top, double pad_bottom, double pad_left, double pad_right,
-                                                           double dilation_h, double dilation_w, int32_t parts) {
+                                                           double dilation_h, double dilation_w, double kd, double dilation_d,
+                                                           int32_t parts) {
   return report(plan(true, {x, dy, dfilter, dbias}, {x_length, dy_length, dfilter_length, dbias_length},
-                     {n, h, w, cin, kh, kw, cout, pad_top, pad_bottom, pad_left, pad_right, dilation_h, dilation_w}, false, parts));
+                     {n, h, w, cin, kh, kw, cout, pad_top, pad_bottom, pad_left, pad_right, dilation_h, dilation_w, kd, dilation_d}, false, parts));
 }
 
 /** The number of parts the planned call has (fewer than asked when there are fewer output rows). */
@@ -178,7 +181,7 @@ EMSCRIPTEN_KEEPALIVE int32_t pnet_parts() { return task.parts; }
 EMSCRIPTEN_KEEPALIVE void pnet_run_part(int32_t k) {
   const Task& t = task;
   if (k < 0 || k >= t.parts) return;
-  const int64_t rows = t.s.n * t.s.out_h;
+  const int64_t rows = pnet::output_rows(t.s);
   const int64_t r0 = rows * k / t.parts, r1 = rows * (k + 1) / t.parts;
   if (t.gradient)
     pnet::filter_gradient_rows_wasm(t.s, t.x, t.second, t.dbias_part[k], t.ws[k], r0, r1);

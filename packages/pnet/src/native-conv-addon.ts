@@ -35,7 +35,7 @@ export function loadNativeConv(setting = process.env.DEEPIGEOS_PNET_NATIVE, thre
     } catch {
       continue; // not built here / no prebuild for this platform: try the next one
     }
-    if (addon.abiVersion !== 3) continue;
+    if (addon.abiVersion !== 4) continue;
     const isa = (setting === 'avx2' ? ['avx2'] : ['avx512', 'avx2']).find((name) => addon.isas.includes(name));
     if (isa === undefined) return undefined;
     addon.setThreads(convolutionThreadCount(threads));

@@ -14,7 +14,7 @@ import { initBackend } from '../src/backend.js';
 import { defaultConvolutionThreads } from '../src/conv-threads-node.js';
 import { loadNativeConv } from '../src/native-conv-addon.js';
 import { conv2dFast } from '../src/ops/conv2d-fast.js';
-import { convolutionImplementation, type NativeConv, nativeConv2d, nativeFilterGradient, useConvolutions } from '../src/ops/native-conv.js';
+import { convolutionImplementation, type NativeConv, nativeConv2d, nativeDepthConv, nativeFilterGradient, useConvolutions } from '../src/ops/native-conv.js';
 import { wasmConvFor } from '../src/ops/wasm-conv.js';
 import { prepareWasmConv, threadedConv } from '../src/ops/wasm-conv-threads.js';
 import { heapOutputs, wasmHeapView } from '../src/ops/wasm-heap.js';
@@ -219,6 +219,63 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
     });
   }
 
+  // [Din, H, W, Cin, Cout, KD, dd, dh, dw, pads [top, bottom, left, right], bias, relu]: the 3D
+  // P-Net's 3×3×3 layers (16 → 16, 4 → 16, 16 → 2) at dilations 1–5, odd sizes and channels,
+  // asymmetric pads, a depth dilation leaving one output slice, and 2 depth taps.
+  const depthCases: [number, number, number, number, number, number, number, number, number, [number, number, number, number], boolean, boolean][] = [
+    [5, 7, 9, 16, 16, 3, 1, 1, 1, [1, 1, 1, 1], true, true],
+    [9, 6, 13, 4, 16, 3, 2, 2, 2, [2, 2, 2, 2], true, true],
+    [11, 8, 8, 16, 2, 3, 5, 3, 4, [3, 3, 4, 4], true, false],
+    [7, 5, 19, 3, 17, 2, 3, 1, 2, [0, 2, 3, 0], false, true],
+    [3, 4, 4, 5, 9, 3, 1, 4, 4, [4, 4, 4, 4], false, false],
+  ];
+  for (const [din, h, w, cin, cout, kd, dd, dh, dw, [top, bottom, left, right], bias, relu] of depthCases) {
+    it(`depth taps: x [${din}, ${h}, ${w}, ${cin}] k ${kd}×3×3 → ${cout} ch, d (${dd}, ${dh}, ${dw})${bias ? ' +bias' : ''}${relu ? ' relu' : ''}: equals float64 sums (every ISA and wasm-simd, each on 1 and 2 threads)`, async () => {
+      const outD = din - dd * (kd - 1);
+      const outH = h + top + bottom - 2 * dh;
+      const outW = w + left + right - 2 * dw;
+      const xData = randomArray(din * h * w * cin, 51);
+      const fData = randomArray(kd * 9 * cin * cout, 52);
+      const bData = randomArray(cout, 53);
+      // y[z, oy, ox, co] = b[co] + Σ x[z + kz·dd, oy − top + ky·dh, ox − left + kx·dw, ci] · f[kz, ky, kx, ci, co]
+      const expected = new Float64Array(outD * outH * outW * cout);
+      for (let z = 0; z < outD; z++) {
+        for (let oy = 0; oy < outH; oy++) {
+          for (let ox = 0; ox < outW; ox++) {
+            const o = ((z * outH + oy) * outW + ox) * cout;
+            for (let co = 0; co < cout; co++) expected[o + co] = bias ? bData[co]! : 0;
+            for (let kz = 0; kz < kd; kz++) {
+              for (let ky = 0; ky < 3; ky++) {
+                const iy = oy - top + ky * dh;
+                if (iy < 0 || iy >= h) continue;
+                for (let kx = 0; kx < 3; kx++) {
+                  const ix = ox - left + kx * dw;
+                  if (ix < 0 || ix >= w) continue;
+                  for (let ci = 0; ci < cin; ci++) {
+                    const xv = xData[(((z + kz * dd) * h + iy) * w + ix) * cin + ci]!;
+                    const base = (((kz * 3 + ky) * 3 + kx) * cin + ci) * cout;
+                    for (let co = 0; co < cout; co++) expected[o + co]! += xv * fData[base + co]!;
+                  }
+                }
+              }
+            }
+            if (relu) for (let co = 0; co < cout; co++) expected[o + co] = Math.max(0, expected[o + co]!);
+          }
+        }
+      }
+      await initBackend('wasm');
+      forEachKernel((isa) => {
+        const x = tf.tensor4d(xData, [din, h, w, cin]);
+        const f = tf.tensor5d(fData, [kd, 3, 3, cin, cout]);
+        const b = bias ? tf.tensor1d(bData) : undefined;
+        const y = nativeDepthConv(x, f, [[top, bottom], [left, right]], [dd, dh, dw], b, relu)!;
+        expect(y.shape).toEqual([outD, outH, outW, cout]);
+        expect(maxAbsDiff(y.dataSync(), expected), isa).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(expected)));
+        tf.dispose([x, f, y, ...(b ? [b] : [])]);
+      });
+    });
+  }
+
   it('leaves tensors and heap consistent: output allocated by the backend, inputs untouched, no leak', async () => {
     await initBackend('wasm');
     forEachKernel(heapConsistency);
@@ -324,7 +381,7 @@ const badArgs: [string, unknown[], RegExp][] = [
   ['filter as an array', withArg(1, [0]), /filter: expected a Float32Array/],
   ['bias as a number', withArg(2, 3), /bias: expected a Float32Array or null/],
   ['out missing', withArg(3, undefined), /out: expected a Float32Array/],
-  ['dims too short', withArg(4, dims.slice(0, 12)), /dims: expected an array of 13 integers/],
+  ['dims too short', withArg(4, dims.slice(0, 12)), /dims: expected an array of 13 or 15 integers/],
   ['a fractional dim', withDim(1, 4.5), /integers/],
   ['a NaN dim', withDim(2, Number.NaN), /integers/],
   ['a dim beyond 2^31', withDim(0, 2 ** 40), /integers/],
@@ -338,6 +395,12 @@ const badArgs: [string, unknown[], RegExp][] = [
   ['bias of the wrong length', withArg(2, new Float32Array(2)), /bias: length/],
   ['out too short', withArg(3, new Float32Array(59)), /out: length/],
   ['relu not boolean', withArg(5, 1), /relu: expected a boolean/],
+  ['14 dims', withArg(4, [...dims, 1]), /dims: expected an array of 13 or 15 integers/],
+  ['zero depth taps', withArg(4, [...dims, 0, 1]), /at least 1/],
+  ['a fractional depth dilation', withArg(4, [...dims, 1, 1.5]), /integers/],
+  // One input slice cannot feed 2 depth taps ('valid' in depth).
+  ['depth taps beyond the input slices', withArg(4, [...dims, 2, 1]), /depth taps reach beyond the input slices/],
+  ['x with fewer slices than its dims', withArg(4, [2, 4, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 2, 1]), /x: length/],
 ];
 
 describe.runIf(native)('addon argument validation: JS errors, never a crash', () => {
@@ -379,6 +442,7 @@ describe.runIf(native)('addon argument validation: JS errors, never a crash', ()
     expect(() => addon.filterGradient(...set(2, new Float32Array(53)))).toThrow(/dfilter: length/);
     expect(() => addon.filterGradient(...set(3, new Float32Array(4)))).toThrow(/dbias: length/);
     expect(() => addon.filterGradient(...set(4, [1, 4, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1]))).toThrow(/dims/);
+    expect(() => addon.filterGradient(...set(4, [2, 4, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 2, 1]))).toThrow(/one depth tap/);
     expect(() => addon.filterGradient(...set(5, 'avx'))).toThrow(/not supported/);
     const heap = new Float32Array(200);
     expect(() => addon.filterGradient(heap.subarray(0, 40), new Float32Array(60), heap.subarray(39, 93), null, dims, isa)).toThrow(/overlap/);
@@ -432,6 +496,7 @@ describe('WebAssembly kernels argument validation: the errors of the addon, neve
     expect(() => call([heap.subarray(0, 40), filter, bias, heap.subarray(30, 90), dims, false])).toThrow(RangeError);
     expect(() => call([heap.subarray(0, 40), filter, bias, heap.subarray(30, 90), dims, false])).toThrow(/out must not overlap x/);
     expect(() => conv.filterGradient(heap.subarray(0, 40), heap.subarray(100, 160), heap.subarray(39, 93), null, dims)).toThrow(/dfilter must not overlap x/);
+    expect(() => conv.filterGradient(heap.subarray(0, 80), heap.subarray(100, 160), heap.subarray(200, 308), null, [2, ...dims.slice(1), 2, 1])).toThrow(/one depth tap/);
     expect(() => conv.filterGradient(heap.subarray(0, 40), heap.subarray(100, 160), heap.subarray(200, 254), heap.subarray(159, 162), dims)).toThrow(
       /dbias must not overlap dy/,
     );

@@ -18,7 +18,8 @@ export function samePads(kernel: number, dilation: number): [number, number] {
   return [before, total - before];
 }
 
-function forwardPads(kernel: [number, number], dilation: [number, number]): Pads2D {
+/** 'Same' pads of a 2D kernel, `[[top, bottom], [left, right]]`. @internal */
+export function forwardPads(kernel: [number, number], dilation: [number, number]): Pads2D {
   return [samePads(kernel[0], dilation[0]), samePads(kernel[1], dilation[1])];
 }
 

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isRecordingGradients } from './recording.js';
 import { accumulate } from './accumulate.js';
 import { sliceRows } from './slice-rows.js';
-import { conv2dFast, type FusedEpilogue, fusedConv, inputGradientFilter, samePads, weightGradients } from './conv2d-fast.js';
+import { conv2dFast, type FusedEpilogue, forwardPads, fusedConv, inputGradientFilter, samePads, weightGradients } from './conv2d-fast.js';
+import { convolutionImplementation, nativeDepthConv } from './native-conv.js';
 
 /**
  * Stride-1 'same' conv3d (NDHWC, filter [kd, kh, kw, Cin, Cout], dilation [dd, dh, dw]) with
@@ -12,7 +13,8 @@ import { conv2dFast, type FusedEpilogue, fusedConv, inputGradientFilter, samePad
  * on XNNPACK. In-plane kernels (kd = 1) are a single fused {@link conv2dFast}.
  *
  * Without a gradient tape (inference), kd > 1 convolutions run in depth chunks of at most
- * `inferenceChunkValues` values (default 16 M, 64 MB) so temporaries stay small on large volumes.
+ * `inferenceChunkValues` values (default 4 M, 16 MB) so temporaries stay small on large volumes;
+ * with the package's kernels (addon or WebAssembly) each chunk is one call over all depth taps.
  * Under a tape the op is one custom-gradient unit: the forward frees each tap's slab as soon as it
  * is used and the tape keeps only x, the filter and (with ReLU) the output, so memory stays a
  * few activations per layer; the backward recomputes the slabs.
@@ -35,13 +37,14 @@ export function conv3dFast(
   }
   if (!isRecordingGradients() && n * d > 1) {
     const chunk = Math.max(1, Math.floor(inferenceChunkValues / (n * h * w * Math.max(cin, cout))));
-    if (chunk < d) return chunkedInference(x, filter, dilation, epilogue, chunk);
+    // The package's kernels run a chunk's depth taps in one call (depthTapRows), so they take this path at any size.
+    if (chunk < d || convolutionImplementation() !== 'tfjs') return chunkedInference(x, filter, dilation, epilogue, Math.min(chunk, d));
   }
   const op = depthTapConv(dilation, epilogue.bias !== undefined, epilogue.relu === true);
   return (epilogue.bias === undefined ? op(x, filter) : op(x, filter, epilogue.bias)) as tf.Tensor5D;
 }
 
-/** Values per depth chunk in inference (16 M floats = 64 MB): bounds the op's temporaries. */
+/** Values per depth chunk in inference (4 M floats = 16 MB): bounds the op's temporaries. */
 const INFERENCE_CHUNK_VALUES = 4 * 2 ** 20;
 
 /**
@@ -106,6 +109,14 @@ export function depthTapRows(
   const inPlane: [number, number] = [dilation[1], dilation[2]];
   if (kd === 1) {
     return tf.tidy(() => fusedConv(read(first, first + rows), tf.reshape(filter, [kh, kw, cin, cout]), inPlane, [kh, kw], epilogue.bias, epilogue.relu === true));
+  }
+  if (convolutionImplementation() !== 'tfjs') {
+    // The package's kernels take every depth tap in one call: one read of the slab and its halo, no sums.
+    const whole = tf.tidy(() => {
+      const slab = read(first, first + rows + (kd - 1) * dilation[0]);
+      return nativeDepthConv(slab, filter, forwardPads([kh, kw], inPlane), dilation, epilogue.bias, epilogue.relu === true);
+    });
+    if (whole !== undefined) return whole;
   }
   return tf.tidy(() => {
     let sum: tf.Tensor | undefined;

@@ -38,7 +38,9 @@ export function useConvolutions(which: ConvolutionChoice): void {
  * The package's direct conv2d: the Node addon (installed by the Node entry when the addon loads
  * and the CPU has AVX2 + FMA) or the same kernels in WebAssembly (arrays must then be views of
  * the wasm backend's heap). `dims` = `[N, H, W, Cin, KH, KW, Cout, padTop, padBottom, padLeft, padRight,
- * dilationH, dilationW]`; writes `out` (`[N, outH, outW, Cout]`) in place. @internal
+ * dilationH, dilationW]`; writes `out` (`[N, outH, outW, Cout]`) in place. conv2d also takes
+ * `dims` with `KD, dilationD` appended: depth taps over the N consecutive input slices (filter
+ * `[KD, KH, KW, Cin, Cout]`, output `[N − (KD − 1)·dilationD, outH, outW, Cout]`). @internal
  */
 export interface NativeConv {
   isa: 'avx512' | 'avx2' | 'wasm-simd' | 'wasm-simd-threads';
@@ -172,6 +174,36 @@ export function nativeConv2d(
   return runOn([out!], (view) =>
     native.conv2d(view(x), view(filter), bias === undefined ? null : view(bias), view(out!), convDims(x.shape, filter.shape, pads, dilation), relu),
   ) as tf.Tensor4D;
+}
+
+/**
+ * A convolution that is 'valid' along depth and padded by `pads` in-plane, by the package's
+ * kernels in one call: `x` holds consecutive depth slices `[Din, H, W, Cin]`, `filter` is
+ * `[KD, KH, KW, Cin, Cout]` and `dilation` `[dd, dh, dw]`; output slice `z` sums the taps over
+ * input slices `z + kz·dd`, then bias and ReLU (`[Din − (KD − 1)·dd, outH, outW, Cout]`). One pass
+ * instead of a conv2d per depth tap and the sums of their outputs. Undefined where
+ * {@link nativeConv2d} would be. @internal
+ */
+export function nativeDepthConv(
+  x: tf.Tensor4D,
+  filter: tf.Tensor5D,
+  pads: [[number, number], [number, number]],
+  dilation: [number, number, number],
+  bias: tf.Tensor | undefined,
+  relu: boolean,
+): tf.Tensor4D | undefined {
+  const native = activeNativeConv();
+  if (native === undefined || !onHeap(x, filter, ...(bias === undefined ? [] : [bias]))) return undefined;
+  const [kd, kh, kw, cin, cout] = filter.shape;
+  if (x.shape[3] !== cin || (bias !== undefined && bias.size !== cout)) return undefined;
+  const [din, h, w] = x.shape;
+  const outD = din - dilation[0] * (kd - 1);
+  const outH = h + pads[0][0] + pads[0][1] - dilation[1] * (kh - 1);
+  const outW = w + pads[1][0] + pads[1][1] - dilation[2] * (kw - 1);
+  if (outD < 1 || outH < 1 || outW < 1) return undefined;
+  const dims = [...convDims(x.shape, [kh, kw, cin, cout], pads, [dilation[1], dilation[2]]), kd, dilation[0]];
+  const [out] = heapOutputs([[outD, outH, outW, cout]]);
+  return runOn([out!], (view) => native.conv2d(view(x), view(filter), bias === undefined ? null : view(bias), view(out!), dims, relu)) as tf.Tensor4D;
 }
 
 /**

@@ -6,7 +6,7 @@
 // (starting a worker) is passed in, so Node and browsers share this.
 import type { NativeConv } from './native-conv.js';
 import { type ConvExports, dylinkMemory, instantiateSideModule, throwIfError } from './side-module.js';
-import { conv2dArguments, filterGradientArguments, type HeapConv, loadWasmConv, wasmConvModules } from './wasm-conv.js';
+import { conv2dArguments, dimsOf, filterGradientArguments, type HeapConv, loadWasmConv, wasmConvModules } from './wasm-conv.js';
 import { convolutionThreadCount } from './thread-count.js';
 
 /** What a helper worker needs: the compiled module, the shared memory, where the data and its stack are, the control words. @internal */
@@ -146,7 +146,7 @@ class ConvThreads {
     const [x, filter, bias, out, dims, relu] = args;
     this.top = this.arenaBase;
     const at = [this.put(x), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(out)];
-    const planned = this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...dims, relu ? 1 : 0, this.threads);
+    const planned = this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...dimsOf(dims), relu ? 1 : 0, this.threads);
     this.run(planned);
     out.set(new Float32Array(this.memory.buffer, at[3], out.length));
   }
@@ -157,7 +157,7 @@ class ConvThreads {
     const [x, dy, dfilter, dbias, dims] = args;
     this.top = this.arenaBase;
     const at = [this.put(x), this.put(dy), this.reserve(dfilter), dbias === null ? 0 : this.reserve(dbias)];
-    const planned = this.exports.pnet_plan_filter_gradient(at[0]!, x.length, at[1]!, dy.length, at[2]!, dfilter.length, at[3]!, dbias?.length ?? 0, ...dims, this.threads);
+    const planned = this.exports.pnet_plan_filter_gradient(at[0]!, x.length, at[1]!, dy.length, at[2]!, dfilter.length, at[3]!, dbias?.length ?? 0, ...dimsOf(dims), this.threads);
     this.run(planned);
     dfilter.set(new Float32Array(this.memory.buffer, at[2], dfilter.length));
     if (dbias !== null) dbias.set(new Float32Array(this.memory.buffer, at[3], dbias.length));
@@ -232,10 +232,11 @@ export function convThreadCount(): number {
  */
 const MIN_FLOPS_PER_COPIED_VALUE = 64;
 
-/** Whether the layer of `dims` ([N, H, W, Cin, KH, KW, Cout, …]) does enough work per copied value for the threads. */
+/** Whether the layer of `dims` ([N, H, W, Cin, KH, KW, Cout, …, KD?]) does enough work per copied value for the threads. */
 function worthThreads(dims: number[]): boolean {
   const [, , , cin = 0, kh = 0, kw = 0, cout = 0] = dims;
-  return (2 * kh * kw * cin * cout) / (cin + cout) >= MIN_FLOPS_PER_COPIED_VALUE;
+  const kd = dims[13] ?? 1;
+  return (2 * kd * kh * kw * cin * cout) / (cin + cout) >= MIN_FLOPS_PER_COPIED_VALUE;
 }
 
 /**

@@ -103,9 +103,11 @@ function pointer(memory: WebAssembly.Memory, name: string, a: Float32Array | nul
   return [a.byteOffset, a.length];
 }
 
-function dimsOf(dims: number[]): number[] {
-  if (!Array.isArray(dims) || dims.length !== 13) throw new TypeError('conv2d: dims: expected an array of 13 integers');
-  return dims.map((d) => (typeof d === 'number' ? d : Number.NaN));
+/** The kernels' 15 dims: a conv2d's 13 get one depth tap (KD = dilationD = 1). @internal */
+export function dimsOf(dims: number[]): number[] {
+  if (!Array.isArray(dims) || (dims.length !== 13 && dims.length !== 15)) throw new TypeError('conv2d: dims: expected an array of 13 or 15 integers');
+  const numbers = dims.map((d) => (typeof d === 'number' ? d : Number.NaN));
+  return numbers.length === 13 ? [...numbers, 1, 1] : numbers;
 }
 
 /** The plan arguments of a conv2d call: the four arrays' offsets and lengths, dims, relu. @internal */
