@@ -1,7 +1,8 @@
 // Per-layer profile of the convolution kernels on the wasm backend, side by side in one process:
 // the Node addon (where it loads), the same kernels in WebAssembly SIMD128, and tfjs' fused conv2d
 // (XNNPACK), forward (bias + ReLU fused) and filter gradient, for the layer shapes of the 2D and 3D
-// P-Nets (a 3D layer runs as conv2d calls on depth slices batched along N). Prints median ms and
+// P-Nets ("3D tap": one depth tap of a 3×3×3 layer, a conv2d over depth slices batched along N;
+// the networks run a layer's three taps in one call). Prints median ms and
 // GFLOP/s (2 flops per multiply-add), the wasm/addon ratio, the WebAssembly kernels on 2 threads,
 // and what their one copy per layer costs alone (x in, output back: two typed-array copies).
 //   npm run build && node bench/conv-kernels-bench.mjs   (BENCH_REPEATS=n)

@@ -36,8 +36,8 @@ inline int64_t filter_taps(const ConvShape& s) { return s.kd * s.kh * s.kw; }
 struct ConvWorkspace {
   float* packed;         // filter packed per block of output channels, zero-padded
   float* zeros;          // cin zeros: the input seen outside the image
-  const float** taps;    // per tile: kh·kw·pixels input pointers
-  const float** weights; // per tile: kh·kw packed-weight pointers
+  const float** taps;    // per tile: kd·kh·kw·pixels input pointers
+  const float** weights; // per tile: kd·kh·kw packed-weight pointers
   float* row;            // filter gradient: one row of dy, out_w × (Cout rounded up to blocks)
 };
 

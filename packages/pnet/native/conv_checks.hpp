@@ -131,12 +131,12 @@ inline void conv2d_lengths(const ConvShape& s, int64_t (&out)[4]) {
   out[3] = product(s.out_n, s.out_h, s.out_w, s.cout);
 }
 
-/** Expected element counts of filter_gradient's x, dy, dfilter, dbias. */
 /** Filter gradients are of conv2d calls only: depth taps run forward (inference). */
 inline Message check_gradient_shape(const ConvShape& s) {
   return s.kd == 1 ? Message() : Message("filter gradients take one depth tap (KD = 1)");
 }
 
+/** Expected element counts of filter_gradient's x, dy, dfilter, dbias. */
 inline void filter_gradient_lengths(const ConvShape& s, int64_t (&out)[4]) {
   out[0] = product(s.n, s.h, s.w, s.cin), out[1] = product(s.n, s.out_h, s.out_w, s.cout);
   out[2] = product(s.kh, s.kw, s.cin, s.cout), out[3] = s.cout;

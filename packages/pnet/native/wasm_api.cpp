@@ -90,7 +90,7 @@ pnet::Message allocate_parts(Task& t) {
       }
     }
   }
-  t.padded = t.s.kh * t.s.kw * t.s.cin == 0 ? 0 : n.packed / (t.s.kh * t.s.kw * t.s.cin);
+  t.padded = pnet::filter_taps(t.s) * t.s.cin == 0 ? 0 : n.packed / (pnet::filter_taps(t.s) * t.s.cin);
   return pnet::Message();
 }
 
@@ -151,6 +151,9 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
 }  // namespace
 
 extern "C" {
+
+/** The interface version the TypeScript loader checks (2: dims carry KD and dilationD), so a stale cached module is refused, not misread. */
+EMSCRIPTEN_KEEPALIVE int32_t pnet_abi_version() { return 2; }
 
 /** Plans conv2d(x, filter, bias | 0, out, dims… (15, with depth taps), relu) in `parts` parts; 0 or an error message. */
 EMSCRIPTEN_KEEPALIVE const char* pnet_plan_conv2d(const float* x, uint32_t x_length, const float* filter, uint32_t filter_length,

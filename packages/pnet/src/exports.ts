@@ -15,6 +15,7 @@ export { BatchNormND, type BatchNormNDArgs, type BatchNormSettings, type BatchNo
 export { ChannelConcat, type ChannelConcatArgs } from './layers/channel-concat.js';
 export type { SpatialRank } from './layers/common.js';
 export { DilatedConv, type DilatedConvArgs } from './layers/dilated-conv.js';
+export { Dropout, type DropoutArgs } from './layers/dropout.js';
 export { PNetBlock, type PNetBlockArgs, type PNetBlockLayerWeights } from './layers/pnet-block.js';
 // Networks
 export { createPNet2D, createPNet3D, type PNet2DOptions, type PNet3DOptions } from './models/pnet.js';

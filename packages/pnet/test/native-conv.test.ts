@@ -36,7 +36,7 @@ interface Case {
  * Deterministic cases covering every listed value: Cin and Cout in 1, 3, 5, 17, 64, 67 (Cout also
  * 9 and 16); kernels
  * 1×1, 3×3, 1×3, 3×1; dilations 1–16 per axis; pads from 0 to beyond the image; widths that are
- * not multiples of the kernels' 6- and 12-pixel tiles; batch 1–3; bias and ReLU on and off.
+ * not multiples of the kernels' 4-, 6-, 8- and 12-pixel tiles (WebAssembly, AVX2/AVX-512); batch 1–3; bias and ReLU on and off.
  */
 function cases(): Case[] {
   const channels = [1, 3, 5, 17, 64, 67];

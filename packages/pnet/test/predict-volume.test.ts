@@ -11,7 +11,7 @@ import { ChannelConcat } from '../src/layers/channel-concat.js';
 import { DilatedConv } from '../src/layers/dilated-conv.js';
 import { PNetBlock } from '../src/layers/pnet-block.js';
 import { createPNet2D, createPNet3D } from '../src/models/pnet.js';
-import { maxAbs, maxAbsDiff, randomArray } from './reference.js';
+import { maxAbsDiff, randomArray } from './reference.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -74,8 +74,7 @@ describe('predictVolume', () => {
         got.set(values, (row - from) * rowSize);
       });
       expect(emitted[0]).toBe(from);
-      // Relative: the streamed path sums a layer's depth taps in one kernel call, the whole-volume one per tap.
-      expect(maxAbsDiff(got, ref.subarray(from * rowSize, to * rowSize))).toBeLessThan(1e-6 * Math.max(1, maxAbs(ref)));
+      expect(maxAbsDiff(got, ref.subarray(from * rowSize, to * rowSize))).toBeLessThan(1e-5);
     }
     expect(tf.memory().numTensors).toBeLessThan(200); // the stream frees its rows
   });

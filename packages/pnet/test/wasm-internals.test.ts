@@ -1,14 +1,17 @@
 // The Node addon writes into tfjs-backend-wasm's heap through internals that package does not
 // export. When they do not behave as expected (another tfjs version), every convolution must
 // still be right, on tfjs' own kernels, with exactly one warning.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { loadNativeConv } from '../src/native-conv-addon.js';
 import { conv2dFast } from '../src/ops/conv2d-fast.js';
 import { convolutionImplementation } from '../src/ops/native-conv.js';
+import { instantiateSideModule } from '../src/ops/side-module.js';
 import { platform } from '../src/platform.js';
-import { nativeExpected } from './fixtures.js';
+import { nativeExpected, packageDir } from './fixtures.js';
 import { maxAbsDiff, randomArray } from './reference.js';
 
 describe.runIf(nativeExpected())('tfjs-backend-wasm internals that changed', () => {
@@ -38,5 +41,21 @@ describe.runIf(nativeExpected())('tfjs-backend-wasm internals that changed', () 
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe('the WebAssembly kernels’ interface version', () => {
+  // (module (func (export "pnet_abi_version") (result i32) i32.const 1)): an older interface.
+  const stale = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x14, 0x01, 0x10,
+    ...new TextEncoder().encode('pnet_abi_version'), 0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b,
+  ]);
+  const place = { memory: new WebAssembly.Memory({ initial: 1 }), memoryBase: 0, stackTop: 0, malloc: () => 0, free: () => {} };
+
+  it('a module of another version is refused (a stale cached .wasm would misread the arguments), the shipped one accepted', () => {
+    expect(() => instantiateSideModule(new WebAssembly.Module(stale), place)).toThrow(/interface version 1, this package needs 2/);
+    const shipped = new WebAssembly.Module(readFileSync(join(packageDir, 'wasm', 'pnet-conv.wasm')));
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    expect(instantiateSideModule(shipped, { memory, memoryBase: 1024, stackTop: 65536, malloc: () => 0, free: () => {} }).pnet_abi_version?.()).toBe(2);
   });
 });

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ChannelConcat } from '../layers/channel-concat.js';
 import { DilatedConv } from '../layers/dilated-conv.js';
+import { Dropout } from '../layers/dropout.js';
 import { PNetBlock } from '../layers/pnet-block.js';
 import { validatedPredict } from '../validate.js';
 import { PNET_BLOCKS, requirePositiveInt, requireRate } from './options.js';
@@ -105,9 +106,9 @@ function classifier(
   // Branches listed last-first (reverse: true restores the order): tfjs-layers then runs block 1
   // and its compression before block 2, …, so each block's output is freed early in inference.
   let x = new ChannelConcat({ name: 'concat', reverse: true }).apply([...features].reverse()) as tfl.SymbolicTensor;
-  x = tfl.layers.dropout({ rate: dropout, name: 'block6.0' }).apply(x) as tfl.SymbolicTensor;
+  x = new Dropout({ rate: dropout, name: 'block6.0' }).apply(x) as tfl.SymbolicTensor;
   x = new DilatedConv({ rank, filters: hidden, kernelSize: 1, relu: true, name: 'block6.1' }).apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers.dropout({ rate: dropout, name: 'block6.3' }).apply(x) as tfl.SymbolicTensor;
+  x = new Dropout({ rate: dropout, name: 'block6.3' }).apply(x) as tfl.SymbolicTensor;
   return new DilatedConv({ rank, filters: numClasses, kernelSize: finalKernel, name: 'block6.4' }).apply(
     x,
   ) as tfl.SymbolicTensor;

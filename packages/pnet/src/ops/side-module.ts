@@ -4,6 +4,7 @@
 
 /** The kernels' exports (see native/wasm_api.cpp); pointers are byte offsets into the memory. @internal */
 export interface ConvExports {
+  pnet_abi_version?: () => number;
   pnet_plan_conv2d(...args: number[]): number;
   pnet_plan_filter_gradient(...args: number[]): number;
   pnet_parts(): number;
@@ -48,6 +49,9 @@ export interface SideModulePlace {
   free(ptr: number): void;
 }
 
+/** The kernels' interface version this code calls (native/wasm_api.cpp's pnet_abi_version). */
+const CONV_ABI_VERSION = 2;
+
 /** Instantiates the kernels at `place` (synchronously: the module is compiled and small). @internal */
 export function instantiateSideModule(module: WebAssembly.Module, place: SideModulePlace): ConvExports {
   const env: Record<string, WebAssembly.ImportValue> = {
@@ -61,6 +65,10 @@ export function instantiateSideModule(module: WebAssembly.Module, place: SideMod
     if (entry.module !== 'env' || !(entry.name in env)) throw new Error(`pnet-conv wasm imports ${entry.module}.${entry.name}, which this loader does not provide`);
   }
   const exports = new WebAssembly.Instance(module, { env }).exports as unknown as ConvExports;
+  const version = exports.pnet_abi_version?.();
+  if (version !== CONV_ABI_VERSION) {
+    throw new Error(`pnet-conv wasm has interface version ${version ?? 1}, this package needs ${CONV_ABI_VERSION} (a stale cached copy of the .wasm file?)`);
+  }
   exports.__wasm_apply_data_relocs?.();
   exports.__wasm_call_ctors?.();
   return exports;
