@@ -5,6 +5,7 @@ import { BackendError } from './errors.js';
 import { type ConvolutionChoice, useConvolutions, wasmKernelsChosen } from './ops/native-conv.js';
 import { loadWasmConv } from './ops/wasm-conv.js';
 import { prepareWasmConv } from './ops/wasm-conv-threads.js';
+import { shareIdentityOnWasm } from './ops/wasm-identity.js';
 import { platform } from './platform.js';
 
 /** Backend names this helper knows how to rank. Any other registered backend may be named explicitly. */
@@ -74,6 +75,7 @@ export async function initBackend(name?: BackendName, options: InitBackendOption
   await loadWasmConv();
   const ready = async (): Promise<string> => {
     await tf.ready();
+    if (tf.getBackend() === 'wasm') shareIdentityOnWasm();
     platform.nativeConv?.setThreads?.(options.convolutionThreads);
     if (tf.getBackend() === 'wasm' && wasmKernelsChosen()) await prepareWasmConv(options.convolutionThreads);
     return tf.getBackend();

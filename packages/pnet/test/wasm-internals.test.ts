@@ -59,3 +59,24 @@ describe('the WebAssembly kernels’ interface version', () => {
     expect(instantiateSideModule(shipped, { memory, memoryBase: 1024, stackTop: 65536, malloc: () => 0, free: () => {} }).pnet_abi_version?.()).toBe(2);
   });
 });
+
+describe('Identity on the wasm backend shares the data (tf.clone and tensors saved for gradients)', () => {
+  it('a clone has the same values without a copy, outlives its source, and frees the memory with the last reference', async () => {
+    await initBackend('wasm');
+    const before = tf.memory();
+    const x = tf.tensor1d(randomArray(1000, 3));
+    const values = x.dataSync().slice();
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    // One buffer for both tensors.
+    expect(tf.memory().numDataBuffers - before.numDataBuffers).toBe(1);
+    x.dispose();
+    expect(maxAbsDiff(y.dataSync(), values)).toBe(0);
+    y.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    const s = tf.clone(tf.tensor1d(['a', 'b'], 'string'));
+    expect(s.dataSync()).toEqual(['a', 'b']);
+    s.dispose();
+  });
+});
