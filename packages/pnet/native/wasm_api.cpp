@@ -177,6 +177,39 @@ EMSCRIPTEN_KEEPALIVE const char* pnet_plan_filter_gradient(const float* x, uint3
                      {n, h, w, cin, kh, kw, cout, pad_top, pad_bottom, pad_left, pad_right, dilation_h, dilation_w, kd, dilation_d}, false, parts));
 }
 
+/**
+ * Copies `rows` runs of `width` floats from `src` (run stride `src_stride`) to `dst` (stride
+ * `dst_stride`): a channel block of a `[voxels, C]` tensor into or out of a concatenation. The
+ * caller passes regions of the heap that hold them (checked in TypeScript, which owns the tensors).
+ */
+EMSCRIPTEN_KEEPALIVE void pnet_copy_rows(float* dst, uint32_t dst_stride, const float* src, uint32_t src_stride, uint32_t rows, uint32_t width) {
+  for (uint32_t r = 0; r < rows; ++r) std::memcpy(dst + static_cast<size_t>(r) * dst_stride, src + static_cast<size_t>(r) * src_stride, width * sizeof(float));
+}
+
+/**
+ * A dropout mask: `count` floats, each `scale` when a 16-bit draw is below `threshold` and 0
+ * otherwise, two draws per 32-bit output of mulberry32 from `state`; returns the next state. The
+ * same generator and order as the TypeScript fallback (src/layers/dropout.ts), so both give the
+ * same mask for a state.
+ */
+EMSCRIPTEN_KEEPALIVE uint32_t pnet_dropout_mask(float* dst, uint32_t count, uint32_t threshold, float scale, uint32_t state) {
+  uint32_t a = state;
+  const uint32_t pairs = count / 2;
+  for (uint32_t j = 0; j < pairs; ++j) {
+    a += 0x6d2b79f5u;
+    uint32_t t = (a ^ (a >> 15)) * (1u | a);
+    t = (t + (t ^ (t >> 7)) * (61u | t)) ^ t;
+    t ^= t >> 14;
+    dst[2 * j] = (t & 0xffffu) < threshold ? scale : 0.0f;
+    dst[2 * j + 1] = (t >> 16) < threshold ? scale : 0.0f;
+  }
+  if (count % 2 == 1) {
+    a += 0x6d2b79f5u;
+    dst[count - 1] = (((a ^ (a >> 15)) * (1u | a)) >> 16) < threshold ? scale : 0.0f;
+  }
+  return a;
+}
+
 /** The number of parts the planned call has (fewer than asked when there are fewer output rows). */
 EMSCRIPTEN_KEEPALIVE int32_t pnet_parts() { return task.parts; }
 

@@ -95,6 +95,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
   });
 }
 
+describe('Dropout masks across backends', () => {
+  it('the WebAssembly generator (wasm backend) and the TypeScript one (cpu) draw the same mask for a seed, odd lengths included', async () => {
+    const shape = [3, 7, 11, 5];
+    await initBackend('cpu');
+    const cpu = trainingMask(new Dropout({ rate: 0.35, seed: 123 }), shape);
+    await initBackend('wasm');
+    expect(trainingMask(new Dropout({ rate: 0.35, seed: 123 }), shape)).toEqual(cpu);
+  });
+});
+
 describe('Dropout arguments', () => {
   it('rejects a missing or NaN rate with ArgumentError; clamps the rate to [0, 1] like tfjs-layers', () => {
     expect(() => new Dropout({} as { rate: number })).toThrow(ArgumentError);

@@ -490,6 +490,22 @@ describe('WebAssembly kernels argument validation: the errors of the addon, neve
     });
   }
 
+  it('copyRows copies strided runs of the heap and refuses views that do not hold them', () => {
+    const copyRows = wasmConvFor(tf.backend())!.copyRows!;
+    const heap = wasmHeapView()!(region);
+    const src = heap.subarray(0, 12);
+    src.set(Array.from({ length: 12 }, (_, i) => i + 1));
+    const dst = heap.subarray(100, 112);
+    dst.fill(0);
+    copyRows(dst, 4, src, 3, 3, 2);
+    expect([...dst]).toEqual([1, 2, 0, 0, 4, 5, 0, 0, 7, 8, 0, 0]);
+    expect(() => copyRows(dst.subarray(0, 9), 4, src, 3, 3, 2)).toThrow(/dst holds 9 floats, the runs need 10/);
+    expect(() => copyRows(dst, 4, src.subarray(0, 7), 3, 3, 2)).toThrow(RangeError);
+    expect(() => copyRows(new Float32Array(12), 4, src, 3, 3, 2)).toThrow(TypeError);
+    expect(() => copyRows(dst, -1, src, 3, 3, 2)).toThrow(/integers/);
+    expect(() => copyRows(dst, 4, src, 3, 1.5, 2)).toThrow(/integers/);
+  });
+
   it('output or gradients overlapping an input → RangeError; sizes beyond the heap → RangeError', () => {
     const heap = wasmHeapView()!(region);
     const [, filter, bias] = onHeap(validArgs()) as Float32Array[];

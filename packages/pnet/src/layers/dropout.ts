@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ArgumentError } from '../errors.js';
+import { wasmConvFor } from '../ops/wasm-conv.js';
 import { heapOutputs, wasmHeapView } from '../ops/wasm-heap.js';
 import { type LayerArgs, singleTensor } from './common.js';
 
@@ -49,16 +50,24 @@ export class Dropout extends tfl.layers.Layer {
     });
   }
 
-  /** The scaled mask: drawn straight into the wasm heap on that backend (no copy), else into a new array. */
+  /**
+   * The scaled mask: on the wasm backend drawn in place on the heap (by the package's WebAssembly
+   * module where loaded, else here), elsewhere into a new array. Same values either way.
+   */
   private mask(shape: number[], keep: number): tf.Tensor {
+    const threshold = Math.round(keep * 65536);
+    const scale = 1 / keep;
+    // First: attaching the module on its first use allocates on the heap, which may move it.
+    const module = wasmConvFor(tf.backend());
     const view = wasmHeapView();
     if (view !== undefined) {
       const [mask] = heapOutputs([shape]);
-      this.state = drawMask(view(mask!), keep, this.state);
+      const values = view(mask!);
+      this.state = module?.dropoutMask !== undefined ? module.dropoutMask(values, threshold, scale, this.state) : drawMask(values, threshold, scale, this.state);
       return mask!;
     }
     const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    this.state = drawMask(values, keep, this.state);
+    this.state = drawMask(values, threshold, scale, this.state);
     return tf.tensor(values, shape, 'float32');
   }
 
@@ -70,13 +79,12 @@ export class Dropout extends tfl.layers.Layer {
 tf.serialization.registerClass(Dropout);
 
 /**
- * Fills `mask` with 1 / keep with probability keep (to 1/65536) and 0 otherwise, from the
- * mulberry32 generator at `state` (two 16-bit draws per 32-bit output; branch-free, as a random
- * branch per value halves the speed); returns the next state.
+ * Fills `mask` with `scale` where a 16-bit draw is below `threshold` and 0 elsewhere, from the
+ * mulberry32 generator at `state` (two draws per 32-bit output; branch-free, as a random branch
+ * per value halves the speed); returns the next state. native/wasm_api.cpp's pnet_dropout_mask
+ * is the same generator in WebAssembly.
  */
-function drawMask(mask: Float32Array, keep: number, state: number): number {
-  const threshold = Math.round(keep * 65536);
-  const scale = 1 / keep;
+function drawMask(mask: Float32Array, threshold: number, scale: number, state: number): number {
   let a = state | 0;
   const pairs = mask.length >>> 1;
   for (let j = 0; j < pairs; j++) {
