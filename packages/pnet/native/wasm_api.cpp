@@ -152,8 +152,8 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
 
 extern "C" {
 
-/** The interface version the TypeScript loader checks (2: dims carry KD and dilationD), so a stale cached module is refused, not misread. */
-EMSCRIPTEN_KEEPALIVE int32_t pnet_abi_version() { return 2; }
+/** The interface version the TypeScript loader checks (3: dims carry KD and dilationD; copy_rows, dropout_mask), so a stale cached module is refused, not misread. */
+EMSCRIPTEN_KEEPALIVE int32_t pnet_abi_version() { return 3; }
 
 /** Plans conv2d(x, filter, bias | 0, out, dims… (15, with depth taps), relu) in `parts` parts; 0 or an error message. */
 EMSCRIPTEN_KEEPALIVE const char* pnet_plan_conv2d(const float* x, uint32_t x_length, const float* filter, uint32_t filter_length,
@@ -205,7 +205,10 @@ EMSCRIPTEN_KEEPALIVE uint32_t pnet_dropout_mask(float* dst, uint32_t count, uint
   }
   if (count % 2 == 1) {
     a += 0x6d2b79f5u;
-    dst[count - 1] = (((a ^ (a >> 15)) * (1u | a)) >> 16) < threshold ? scale : 0.0f;
+    uint32_t t = (a ^ (a >> 15)) * (1u | a);
+    t = (t + (t ^ (t >> 7)) * (61u | t)) ^ t;
+    t ^= t >> 14;
+    dst[count - 1] = (t & 0xffffu) < threshold ? scale : 0.0f;
   }
   return a;
 }

@@ -21,7 +21,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('keeps each value with probability 1 − rate, scaled by 1 / (1 − rate); neighbours independent; a new mask per call', async () => {
       await initBackend(backend);
       for (const rate of [0.2, 0.5, 0.9]) {
-        const keep = 1 - rate;
+        const keep = Math.round((1 - rate) * 65536) / 65536;
         const layer = new Dropout({ rate });
         const n = 200_001; // odd: the last value is drawn on its own
         const a = trainingMask(layer, [n]);
@@ -102,6 +102,11 @@ describe('Dropout masks across backends', () => {
     const cpu = trainingMask(new Dropout({ rate: 0.35, seed: 123 }), shape);
     await initBackend('wasm');
     expect(trainingMask(new Dropout({ rate: 0.35, seed: 123 }), shape)).toEqual(cpu);
+    // A one-value mask (all of it the odd tail) keeps with the full generator's probability.
+    const layer = new Dropout({ rate: 0.8, seed: 5 });
+    let kept = 0;
+    for (let i = 0; i < 4000; i++) kept += trainingMask(layer, [1])[0] !== 0 ? 1 : 0;
+    expect(Math.abs(kept - 800)).toBeLessThan(5 * Math.sqrt(4000 * 0.2 * 0.8));
   });
 });
 

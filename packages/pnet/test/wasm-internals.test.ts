@@ -10,6 +10,7 @@ import { loadNativeConv } from '../src/native-conv-addon.js';
 import { conv2dFast } from '../src/ops/conv2d-fast.js';
 import { convolutionImplementation } from '../src/ops/native-conv.js';
 import { instantiateSideModule } from '../src/ops/side-module.js';
+import { setWasmConvModules, wasmConvFor, wasmConvLoadError, wasmConvModules } from '../src/ops/wasm-conv.js';
 import { platform } from '../src/platform.js';
 import { nativeExpected, packageDir } from './fixtures.js';
 import { maxAbsDiff, randomArray } from './reference.js';
@@ -44,19 +45,20 @@ describe.runIf(nativeExpected())('tfjs-backend-wasm internals that changed', () 
   });
 });
 
+/** (module (func (export "pnet_abi_version") (result i32) i32.const 1)): a module of an older interface. */
+const staleModuleBytes = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x14, 0x01, 0x10,
+  ...new TextEncoder().encode('pnet_abi_version'), 0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b,
+]);
+
 describe('the WebAssembly kernels’ interface version', () => {
-  // (module (func (export "pnet_abi_version") (result i32) i32.const 1)): an older interface.
-  const stale = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x14, 0x01, 0x10,
-    ...new TextEncoder().encode('pnet_abi_version'), 0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b,
-  ]);
   const place = { memory: new WebAssembly.Memory({ initial: 1 }), memoryBase: 0, stackTop: 0, malloc: () => 0, free: () => {} };
 
   it('a module of another version is refused (a stale cached .wasm would misread the arguments), the shipped one accepted', () => {
-    expect(() => instantiateSideModule(new WebAssembly.Module(stale), place)).toThrow(/interface version 1, this package needs 2/);
+    expect(() => instantiateSideModule(new WebAssembly.Module(staleModuleBytes), place)).toThrow(/interface version 1, this package needs 3/);
     const shipped = new WebAssembly.Module(readFileSync(join(packageDir, 'wasm', 'pnet-conv.wasm')));
     const memory = new WebAssembly.Memory({ initial: 16 });
-    expect(instantiateSideModule(shipped, { memory, memoryBase: 1024, stackTop: 65536, malloc: () => 0, free: () => {} }).pnet_abi_version?.()).toBe(2);
+    expect(instantiateSideModule(shipped, { memory, memoryBase: 1024, stackTop: 65536, malloc: () => 0, free: () => {} }).pnet_abi_version?.()).toBe(3);
   });
 });
 
@@ -78,5 +80,26 @@ describe('Identity on the wasm backend shares the data (tf.clone and tensors sav
     const s = tf.clone(tf.tensor1d(['a', 'b'], 'string'));
     expect(s.dataSync()).toEqual(['a', 'b']);
     s.dispose();
+  });
+});
+
+describe('a WebAssembly module the backend refuses', () => {
+  it('is reported once (a warning and wasmConvLoadError) and the tfjs kernels run', async () => {
+    await initBackend('wasm');
+    const modules = wasmConvModules()!;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // A fresh backend object stands for a backend the stale module is attached to first.
+    const backend = Object.create(Object.getPrototypeOf(tf.backend()), Object.getOwnPropertyDescriptors(tf.backend())) as object;
+    try {
+      setWasmConvModules({ single: new WebAssembly.Module(staleModuleBytes) });
+      expect(wasmConvFor(backend)).toBeUndefined();
+      expect(wasmConvFor(backend)).toBeUndefined();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/could not be attached.*interface version 1, this package needs 3.*tfjs' own kernels/);
+      expect(String(wasmConvLoadError())).toMatch(/interface version 1/);
+    } finally {
+      setWasmConvModules(modules);
+      warn.mockRestore();
+    }
   });
 });

@@ -16,9 +16,9 @@ export interface DropoutArgs extends LayerArgs {
 }
 
 /**
- * Inverted dropout in training (values kept with probability 1 − rate, scaled by 1 / (1 − rate);
- * the identity in inference), with tfjs-layers' `Dropout` config and class name, so models save
- * and load as before. The mask comes from a small integer generator in one loop: tfjs draws each
+ * Inverted dropout in training (values kept with probability keep = 1 − rate, rounded to 1/65536,
+ * and scaled by 1 / keep, so the mask's mean is 1; the identity in inference), with tfjs-layers'
+ * `Dropout` config and class name, so models save and load as before. The mask comes from a small integer generator in one loop: tfjs draws each
  * value through its seedrandom generator and four tensor ops, 40 % of a 2D P-Net training step
  * (64² × 4, 32 channels) on the wasm backend. Importing this package registers this class under
  * the name `'Dropout'`, so models loaded afterwards (checkpoints included) use it too.
@@ -42,8 +42,10 @@ export class Dropout extends tfl.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    this.invokeCallHook(inputs, kwargs);
     const input = singleTensor(inputs, this.name);
-    if (kwargs['training'] !== true || !(this.rate > 0 && this.rate < 1)) return input;
+    // Any truthy `training` trains, as in tfjs-layers.
+    if (!kwargs['training'] || !(this.rate > 0 && this.rate < 1)) return input;
     return tf.tidy(() => {
       const shape = this.noiseShape === undefined ? input.shape : this.noiseShape.map((d, i) => d ?? input.shape[i]!);
       return tf.mul(input, this.mask(shape, 1 - this.rate));
@@ -56,7 +58,8 @@ export class Dropout extends tfl.layers.Layer {
    */
   private mask(shape: number[], keep: number): tf.Tensor {
     const threshold = Math.round(keep * 65536);
-    const scale = 1 / keep;
+    // The kept values' scale makes the mask's mean exactly 1 for the rounded keep probability.
+    const scale = threshold === 0 ? 0 : 65536 / threshold;
     // First: attaching the module on its first use allocates on the heap, which may move it.
     const module = wasmConvFor(tf.backend());
     const view = wasmHeapView();
@@ -98,7 +101,10 @@ function drawMask(mask: Float32Array, threshold: number, scale: number, state: n
   }
   if (mask.length % 2 === 1) {
     a = (a + 0x6d2b79f5) | 0;
-    mask[mask.length - 1] = (((Math.imul(a ^ (a >>> 15), 1 | a) >>> 16) - threshold) >>> 31) * scale;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    t ^= t >>> 14;
+    mask[mask.length - 1] = (((t & 0xffff) - threshold) >>> 31) * scale;
   }
   return a >>> 0;
 }

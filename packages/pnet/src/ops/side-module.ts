@@ -52,7 +52,7 @@ export interface SideModulePlace {
 }
 
 /** The kernels' interface version this code calls (native/wasm_api.cpp's pnet_abi_version). */
-const CONV_ABI_VERSION = 2;
+const CONV_ABI_VERSION = 3;
 
 /** Instantiates the kernels at `place` (synchronously: the module is compiled and small). @internal */
 export function instantiateSideModule(module: WebAssembly.Module, place: SideModulePlace): ConvExports {

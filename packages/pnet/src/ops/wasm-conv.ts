@@ -25,6 +25,7 @@ export interface WasmConvModules {
 
 let compiled: WasmConvModules | undefined;
 let loadError: unknown;
+let attachError: unknown;
 let loader: (() => Promise<WasmConvModules>) | undefined;
 let loading: Promise<void> | undefined;
 const attached = new WeakMap<object, HeapConv | null>();
@@ -61,9 +62,9 @@ export function loadWasmConv(): Promise<void> {
   return loading;
 }
 
-/** Why the WebAssembly kernels are unavailable (for error messages), if they are. @internal */
+/** Why the WebAssembly kernels are unavailable (not loaded, or refused by the backend they were attached to), if they are. @internal */
 export function wasmConvLoadError(): unknown {
-  return compiled === undefined ? (loadError ?? new Error('the WebAssembly kernels are not loaded yet')) : undefined;
+  return compiled === undefined ? (loadError ?? new Error('the WebAssembly kernels are not loaded yet')) : attachError;
 }
 
 /** tfjs-backend-wasm's emscripten module behind a backend object, if it is one (non-shared memory). */
@@ -82,16 +83,21 @@ function instantiate(module: WebAssembly.Module, wasm: TfjsWasmModule, memory: W
   const alignment = Math.max(16, 2 ** align);
   const data = wasm._malloc(size + alignment);
   const stack = wasm._malloc(STACK_BYTES);
-  if (data === 0 || stack === 0) throw new Error('no room on the wasm heap for the convolution kernels');
-  const memoryBase = Math.ceil(data / alignment) * alignment;
-  new Uint8Array(memory.buffer, memoryBase, size).fill(0);
-  return instantiateSideModule(module, {
-    memory,
-    memoryBase,
-    stackTop: stack + STACK_BYTES,
-    malloc: (bytes) => wasm._malloc(bytes),
-    free: (ptr) => wasm._free(ptr),
-  });
+  try {
+    if (data === 0 || stack === 0) throw new Error('no room on the wasm heap for the convolution kernels');
+    const memoryBase = Math.ceil(data / alignment) * alignment;
+    new Uint8Array(memory.buffer, memoryBase, size).fill(0);
+    return instantiateSideModule(module, {
+      memory,
+      memoryBase,
+      stackTop: stack + STACK_BYTES,
+      malloc: (bytes) => wasm._malloc(bytes),
+      free: (ptr) => wasm._free(ptr),
+    });
+  } catch (error) {
+    for (const ptr of [data, stack]) if (ptr !== 0) wasm._free(ptr);
+    throw error;
+  }
 }
 
 /** Byte offset of a heap view and its length, or 0, 0 for null where `optional`. */
@@ -209,7 +215,11 @@ export function wasmConvFor(backend: object): HeapConv | undefined {
   try {
     conv = binding(instantiate(compiled.single, tfjs.wasm, tfjs.memory), tfjs.memory);
   } catch (error) {
-    loadError = error;
+    attachError = error;
+    console.warn(
+      `@deepigeos/pnet: its WebAssembly convolutions could not be attached to the wasm backend (${error instanceof Error ? error.message : String(error)}); ` +
+        "tfjs' own kernels run instead (correct, about 2× slower).",
+    );
   }
   attached.set(backend, conv);
   return conv ?? undefined;
