@@ -63,8 +63,8 @@ void filter_gradient_avx512(const ConvShape& s, const float* x, const float* dy,
 void filter_gradient_wasm(const ConvShape& s, const float* x, const float* dy, float* dfilter, float* dbias, const ConvWorkspace& ws);
 
 // Row-range entry points, so several threads can share one call (the WebAssembly threads): output
-// rows are the flattened (output slice, oy) pairs (output_rows). conv2d = pack_filter into ws.packed, then conv2d_rows over
-// every row. filter_gradient = zero ws.packed (the accumulator) and dbias, filter_gradient_rows
+// rows are the flattened (output slice, oy) pairs (output_rows). conv2d = pack_filter into
+// ws.packed, then conv2d_rows over every row. filter_gradient = zero ws.packed (the accumulator) and dbias, filter_gradient_rows
 // over every row (adding to both), then copy the accumulator's Cout columns into dfilter.
 #define PNET_ROW_KERNELS(isa)                                                                                                      \
   void pack_filter_##isa(const ConvShape& s, const float* filter, float* packed);                                                   \

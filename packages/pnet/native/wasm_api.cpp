@@ -65,6 +65,14 @@ struct Task {
 
 Task task;
 
+/** mulberry32's increment of its state, and its 32-bit output for an advanced state. */
+constexpr uint32_t kMulberry32Step = 0x6d2b79f5u;
+inline uint32_t mulberry32_output(uint32_t a) {
+  uint32_t t = (a ^ (a >> 15)) * (1u | a);
+  t = (t + (t ^ (t >> 7)) * (61u | t)) ^ t;
+  return t ^ (t >> 14);
+}
+
 /** Workspaces of every part: one packed filter (conv2d) or one accumulator and dbias per part (gradient). */
 pnet::Message allocate_parts(Task& t) {
   const pnet::WorkspaceSizes n = pnet::workspace_sizes(t.s, pnet::geometry_wasm(t.s.cout), t.gradient);
@@ -196,20 +204,11 @@ EMSCRIPTEN_KEEPALIVE uint32_t pnet_dropout_mask(float* dst, uint32_t count, uint
   uint32_t a = state;
   const uint32_t pairs = count / 2;
   for (uint32_t j = 0; j < pairs; ++j) {
-    a += 0x6d2b79f5u;
-    uint32_t t = (a ^ (a >> 15)) * (1u | a);
-    t = (t + (t ^ (t >> 7)) * (61u | t)) ^ t;
-    t ^= t >> 14;
+    const uint32_t t = mulberry32_output(a += kMulberry32Step);
     dst[2 * j] = (t & 0xffffu) < threshold ? scale : 0.0f;
     dst[2 * j + 1] = (t >> 16) < threshold ? scale : 0.0f;
   }
-  if (count % 2 == 1) {
-    a += 0x6d2b79f5u;
-    uint32_t t = (a ^ (a >> 15)) * (1u | a);
-    t = (t + (t ^ (t >> 7)) * (61u | t)) ^ t;
-    t ^= t >> 14;
-    dst[count - 1] = (t & 0xffffu) < threshold ? scale : 0.0f;
-  }
+  if (count % 2 == 1) dst[count - 1] = (mulberry32_output(a += kMulberry32Step) & 0xffffu) < threshold ? scale : 0.0f;
   return a;
 }
 

@@ -18,9 +18,9 @@ export interface DropoutArgs extends LayerArgs {
 /**
  * Inverted dropout in training (values kept with probability keep = 1 − rate, rounded to 1/65536,
  * and scaled by 1 / keep, so the mask's mean is 1; the identity in inference), with tfjs-layers'
- * `Dropout` config and class name, so models save and load as before. The mask comes from a small integer generator in one loop: tfjs draws each
- * value through its seedrandom generator and four tensor ops, 40 % of a 2D P-Net training step
- * (64² × 4, 32 channels) on the wasm backend. Importing this package registers this class under
+ * `Dropout` config and class name, so models save and load as before. The mask comes from a small
+ * integer generator in one loop: tfjs draws each value through its seedrandom generator and four
+ * tensor ops, 40 % of a 2D P-Net training step (64² × 4, 32 channels) on the wasm backend. Importing this package registers this class under
  * the name `'Dropout'`, so models loaded afterwards (checkpoints included) use it too.
  */
 export class Dropout extends tfl.layers.Layer {
@@ -66,7 +66,7 @@ export class Dropout extends tfl.layers.Layer {
     if (view !== undefined) {
       const [mask] = heapOutputs([shape]);
       const values = view(mask!);
-      this.state = module?.dropoutMask !== undefined ? module.dropoutMask(values, threshold, scale, this.state) : drawMask(values, threshold, scale, this.state);
+      this.state = module !== undefined ? module.dropoutMask(values, threshold, scale, this.state) : drawMask(values, threshold, scale, this.state);
       return mask!;
     }
     const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -91,20 +91,25 @@ function drawMask(mask: Float32Array, threshold: number, scale: number, state: n
   let a = state | 0;
   const pairs = mask.length >>> 1;
   for (let j = 0; j < pairs; j++) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
+    a = (a + MULBERRY32_STEP) | 0;
+    const t = mulberry32Output(a);
     // (draw − threshold) >>> 31 is 1 when draw < threshold.
     mask[2 * j] = (((t & 0xffff) - threshold) >>> 31) * scale;
     mask[2 * j + 1] = (((t >>> 16) - threshold) >>> 31) * scale;
   }
   if (mask.length % 2 === 1) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    t ^= t >>> 14;
-    mask[mask.length - 1] = (((t & 0xffff) - threshold) >>> 31) * scale;
+    a = (a + MULBERRY32_STEP) | 0;
+    mask[mask.length - 1] = (((mulberry32Output(a) & 0xffff) - threshold) >>> 31) * scale;
   }
   return a >>> 0;
+}
+
+/** mulberry32's increment of its state. */
+const MULBERRY32_STEP = 0x6d2b79f5;
+
+/** mulberry32's 32-bit output (as an int32) for an advanced state `a`. */
+function mulberry32Output(a: number): number {
+  let t = Math.imul(a ^ (a >>> 15), 1 | a);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return t ^ (t >>> 14);
 }

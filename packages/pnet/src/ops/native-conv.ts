@@ -150,9 +150,9 @@ export function wasmKernelsChosen(): boolean {
 
 /**
  * Stride-1 conv2d with explicit `pads` `[[top, bottom], [left, right]]`, per-axis dilation and
- * fused bias/ReLU by the package's kernels (addon or WebAssembly), zero-copy on the wasm heap: the output is allocated by the
- * wasm backend and written in place. Undefined when the kernels do not apply (other backend,
- * not float32, a bias that is not `[Cout]`); the caller then uses tfjs. @internal
+ * fused bias/ReLU by the package's kernels (addon or WebAssembly), zero-copy on the wasm heap: the
+ * output is allocated by the wasm backend and written in place. Undefined when the kernels do not
+ * apply (other backend, not float32, a bias that is not `[Cout]`); the caller then uses tfjs. @internal
  */
 export function nativeConv2d(
   x: tf.Tensor4D,
@@ -162,18 +162,7 @@ export function nativeConv2d(
   bias: tf.Tensor | undefined,
   relu: boolean,
 ): tf.Tensor4D | undefined {
-  const native = activeNativeConv();
-  if (native === undefined || !onHeap(x, filter, ...(bias === undefined ? [] : [bias]))) return undefined;
-  const [kh, kw, cin, cout] = filter.shape;
-  if (x.shape[3] !== cin || (bias !== undefined && bias.size !== cout)) return undefined;
-  const [n, h, w] = x.shape;
-  const outH = h + pads[0][0] + pads[0][1] - dilation[0] * (kh - 1);
-  const outW = w + pads[1][0] + pads[1][1] - dilation[1] * (kw - 1);
-  if (outH < 1 || outW < 1) return undefined; // tfjs raises its own error
-  const [out] = heapOutputs([[n, outH, outW, cout]]);
-  return runOn([out!], (view) =>
-    native.conv2d(view(x), view(filter), bias === undefined ? null : view(bias), view(out!), convDims(x.shape, filter.shape, pads, dilation), relu),
-  ) as tf.Tensor4D;
+  return directConv(x, filter, [1, ...filter.shape], pads, [1, ...dilation], bias, relu);
 }
 
 /**
@@ -192,16 +181,28 @@ export function nativeDepthConv(
   bias: tf.Tensor | undefined,
   relu: boolean,
 ): tf.Tensor4D | undefined {
+  return directConv(x, filter, filter.shape, pads, dilation, bias, relu);
+}
+
+/** The forward call of both: `filter` holds `[KD, KH, KW, Cin, Cout]` values (KD = 1: a conv2d). */
+function directConv(
+  x: tf.Tensor4D,
+  filter: tf.Tensor,
+  [kd, kh, kw, cin, cout]: [number, number, number, number, number],
+  pads: [[number, number], [number, number]],
+  [dd, dh, dw]: [number, number, number],
+  bias: tf.Tensor | undefined,
+  relu: boolean,
+): tf.Tensor4D | undefined {
   const native = activeNativeConv();
   if (native === undefined || !onHeap(x, filter, ...(bias === undefined ? [] : [bias]))) return undefined;
-  const [kd, kh, kw, cin, cout] = filter.shape;
   if (x.shape[3] !== cin || (bias !== undefined && bias.size !== cout)) return undefined;
   const [din, h, w] = x.shape;
-  const outD = din - dilation[0] * (kd - 1);
-  const outH = h + pads[0][0] + pads[0][1] - dilation[1] * (kh - 1);
-  const outW = w + pads[1][0] + pads[1][1] - dilation[2] * (kw - 1);
-  if (outD < 1 || outH < 1 || outW < 1) return undefined;
-  const dims = [...convDims(x.shape, [kh, kw, cin, cout], pads, [dilation[1], dilation[2]]), kd, dilation[0]];
+  const outD = din - dd * (kd - 1);
+  const outH = h + pads[0][0] + pads[0][1] - dh * (kh - 1);
+  const outW = w + pads[1][0] + pads[1][1] - dw * (kw - 1);
+  if (outD < 1 || outH < 1 || outW < 1) return undefined; // tfjs raises its own error
+  const dims = [...convDims(x.shape, [kh, kw, cin, cout], pads, [dh, dw]), kd, dd];
   const [out] = heapOutputs([[outD, outH, outW, cout]]);
   return runOn([out!], (view) => native.conv2d(view(x), view(filter), bias === undefined ? null : view(bias), view(out!), dims, relu)) as tf.Tensor4D;
 }

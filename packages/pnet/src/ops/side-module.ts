@@ -10,8 +10,8 @@ export interface ConvExports {
   pnet_parts(): number;
   pnet_run_part(part: number): void;
   pnet_finish(): void;
-  pnet_copy_rows?: (dst: number, dstStride: number, src: number, srcStride: number, rows: number, width: number) => void;
-  pnet_dropout_mask?: (dst: number, count: number, threshold: number, scale: number, state: number) => number;
+  pnet_copy_rows(dst: number, dstStride: number, src: number, srcStride: number, rows: number, width: number): void;
+  pnet_dropout_mask(dst: number, count: number, threshold: number, scale: number, state: number): number;
   __wasm_apply_data_relocs?: () => void;
   __wasm_call_ctors?: () => void;
 }

@@ -100,10 +100,15 @@ function instantiate(module: WebAssembly.Module, wasm: TfjsWasmModule, memory: W
   }
 }
 
+/** Whether `a` is a Float32Array view of `memory` (what the kernels' pointers must be). */
+function isHeapView(memory: WebAssembly.Memory, a: unknown): a is Float32Array {
+  return a instanceof Float32Array && a.buffer === memory.buffer;
+}
+
 /** Byte offset of a heap view and its length, or 0, 0 for null where `optional`. */
 function pointer(memory: WebAssembly.Memory, name: string, a: Float32Array | null, optional = false): [number, number] {
   if (optional && (a === null || a === undefined)) return [0, 0];
-  if (!(a instanceof Float32Array) || a.buffer !== memory.buffer) {
+  if (!isHeapView(memory, a)) {
     throw new TypeError(`conv2d: ${name}: expected a Float32Array${optional ? ' or null' : ''} (a view of the wasm heap)`);
   }
   return [a.byteOffset, a.length];
@@ -150,49 +155,43 @@ export interface HeapConv extends NativeConv {
   memory: WebAssembly.Memory;
   /**
    * Copies `rows` runs of `width` floats from heap view `src` (runs `srcStride` apart) to `dst`
-   * (`dstStride` apart); both must hold every run. Undefined in modules without it.
+   * (`dstStride` apart); both must hold every run.
    */
-  copyRows?(dst: Float32Array, dstStride: number, src: Float32Array, srcStride: number, rows: number, width: number): void;
+  copyRows(dst: Float32Array, dstStride: number, src: Float32Array, srcStride: number, rows: number, width: number): void;
   /**
    * Fills heap view `mask` with `scale` where a 16-bit draw is below `threshold` (else 0), from the
-   * mulberry32 `state`; returns the next state. Undefined in modules without it.
+   * mulberry32 `state`; returns the next state.
    */
-  dropoutMask?(mask: Float32Array, threshold: number, scale: number, state: number): number;
+  dropoutMask(mask: Float32Array, threshold: number, scale: number, state: number): number;
 }
 
 /** {@link HeapConv.dropoutMask} on a checked heap view. */
 function maskDrawer(exports: ConvExports, memory: WebAssembly.Memory): HeapConv['dropoutMask'] {
-  const draw = exports.pnet_dropout_mask;
-  if (draw === undefined) return undefined;
   return (mask, threshold, scale, state) => {
-    if (!(mask instanceof Float32Array) || mask.buffer !== memory.buffer) throw new TypeError('dropoutMask: mask: expected a Float32Array view of the wasm heap');
-    return draw(mask.byteOffset, mask.length, threshold, scale, state) >>> 0;
+    if (!isHeapView(memory, mask)) throw new TypeError('dropoutMask: mask: expected a Float32Array view of the wasm heap');
+    return exports.pnet_dropout_mask(mask.byteOffset, mask.length, threshold, scale, state) >>> 0;
   };
 }
 
 /** The strided copy of {@link HeapConv.copyRows}, with its bounds checked here (the kernel trusts them). */
 function rowCopier(exports: ConvExports, memory: WebAssembly.Memory): HeapConv['copyRows'] {
-  const copy = exports.pnet_copy_rows;
-  if (copy === undefined) return undefined;
   return (dst, dstStride, src, srcStride, rows, width) => {
     const sizes = [dstStride, srcStride, rows, width];
     if (sizes.some((n) => !Number.isInteger(n) || n < 0 || n > 0x7fffffff)) throw new RangeError('copyRows: strides and sizes must be integers in [0, 2^31)');
     for (const [name, view, stride] of [['dst', dst, dstStride], ['src', src, srcStride]] as const) {
-      if (!(view instanceof Float32Array) || view.buffer !== memory.buffer) throw new TypeError(`copyRows: ${name}: expected a Float32Array view of the wasm heap`);
+      if (!isHeapView(memory, view)) throw new TypeError(`copyRows: ${name}: expected a Float32Array view of the wasm heap`);
       if (rows > 0 && view.length < (rows - 1) * stride + width) throw new RangeError(`copyRows: ${name} holds ${view.length} floats, the runs need ${(rows - 1) * stride + width}`);
     }
-    if (rows > 0 && width > 0) copy(dst.byteOffset, dstStride, src.byteOffset, srcStride, rows, width);
+    if (rows > 0 && width > 0) exports.pnet_copy_rows(dst.byteOffset, dstStride, src.byteOffset, srcStride, rows, width);
   };
 }
 
 function binding(exports: ConvExports, memory: WebAssembly.Memory): HeapConv {
-  const copyRows = rowCopier(exports, memory);
-  const dropoutMask = maskDrawer(exports, memory);
   return {
     isa: 'wasm-simd',
     memory,
-    ...(copyRows === undefined ? {} : { copyRows }),
-    ...(dropoutMask === undefined ? {} : { dropoutMask }),
+    copyRows: rowCopier(exports, memory),
+    dropoutMask: maskDrawer(exports, memory),
     conv2d: (...args) => runAlone(exports, memory, exports.pnet_plan_conv2d(...conv2dArguments(memory, ...args), 1)),
     filterGradient: (...args) => runAlone(exports, memory, exports.pnet_plan_filter_gradient(...filterGradientArguments(memory, ...args), 1)),
     check(kind, args) {
