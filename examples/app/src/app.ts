@@ -16,7 +16,19 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { bundledNetworks, bundledPairs, bundledSample } from './bundled.js';
 import { AppError } from './errors.js';
 import { type Action, History, type Result } from './history.js';
-import { type AppImage, encodeMask, type Frames4D, fromCanonicalOrder, networkInput, openImages, openMask, toCanonicalOrder } from './image.js';
+import {
+  type AppImage,
+  canonicalRegion,
+  canonicalVoxels,
+  encodeMask,
+  type Frames4D,
+  fromCanonicalOrder,
+  networkInput,
+  openImages,
+  openMask,
+  pasteCanonicalRegion,
+  toCanonicalOrder,
+} from './image.js';
 import { type SeedLabel, SeedVolume } from './seeds.js';
 import { clearWork, loadWork, type SavedWork, saveWork } from './store.js';
 import { type Layout, type PointerHit, Viewer } from './viewer.js';
@@ -402,7 +414,7 @@ export class App {
       let roi: Roi;
       if (useBox) {
         if (!this.box) throw new AppError('draw a box first (Draw box, then drag on a view), or choose "whole volume"');
-        roi = await canonicalBox(image, this.box);
+        roi = canonicalBox(image, this.box);
       } else {
         // The non-zero bounding box (+2 voxels), as the networks were trained.
         const [nz, ny, nx] = image.canonical.shape;
@@ -421,11 +433,15 @@ export class App {
     if (!previous) throw new AppError('segment first (or start from a mask)');
     await this.run('refining', async (progress) => {
       const { worker } = await this.ready();
-      const { fg, bg } = seeds.masks();
-      const canonical = { fg: await toCanonicalOrder(image, fg), bg: await toCanonicalOrder(image, bg) };
-      const roi = seedRegion(canonical.fg, canonical.bg, image.canonical.shape);
-      const r = await worker.refine({ probability: await toCanonicalOrder(image, previous.probability), ...canonical, roi }, progress);
-      this.setResult({ probability: await fromCanonicalOrder(image, r.probability), mask: await fromCanonicalOrder(image, r.mask), origin: 'refinement' }, r.timings);
+      // Only the region around the seeds travels to the worker and back (a few MB, not the whole volume).
+      const roi = seedRegion(image, seeds.labels);
+      const labels = canonicalRegion(image, seeds.labels, roi);
+      const fg = labels.map((l) => (l === 1 ? 1 : 0));
+      const bg = labels.map((l) => (l === 2 ? 1 : 0));
+      const r = await worker.refine({ probability: canonicalRegion(image, previous.probability, roi), fg, bg, roi }, progress);
+      const probability = pasteCanonicalRegion(image, previous.probability.slice(), roi, r.probability);
+      const mask = pasteCanonicalRegion(image, previous.mask.slice(), roi, r.mask);
+      this.setResult({ probability, mask, origin: 'refinement' }, r.timings);
     });
   }
 
@@ -713,29 +729,28 @@ function boxOutline(box: Roi, shape: readonly number[]): Uint8Array {
   return out;
 }
 
-/** A source-grid box in canonical voxel order (the reorientation maps boxes to boxes). */
-async function canonicalBox(image: AppImage, box: Roi): Promise<Roi> {
-  const [D, H, W] = image.shape;
-  const inside = new Uint8Array(D * H * W);
-  const [z0, y0, x0] = box.start as [number, number, number];
-  for (let z = z0; z < z0 + box.size[0]!; z++) for (let y = y0; y < y0 + box.size[1]!; y++) inside.fill(1, (z * H + y) * W + x0, (z * H + y) * W + x0 + box.size[2]!);
-  return boundingBox(await toCanonicalOrder(image, inside), image.canonical.shape, 0, 0)!;
+/** A source-grid box in canonical voxel order: the box around its corners' canonical positions (the reorientation maps boxes to boxes). */
+function canonicalBox(image: AppImage, box: Roi): Roi {
+  const [, H, W] = image.shape;
+  const corners: number[] = [];
+  for (const dz of [0, 1]) for (const dy of [0, 1]) for (const dx of [0, 1]) {
+    const [z, y, x] = box.start.map((s, a) => s + [dz, dy, dx][a]! * (box.size[a]! - 1)) as [number, number, number];
+    corners.push((z * H + y) * W + x);
+  }
+  return boxAround(canonicalVoxels(image, corners), image.canonical.shape, 0, 0)!;
 }
 
-/** Bounding box of the non-zero voxels of one or two masks, grown by `margin`, at least `minSize` per side. */
-function boundingBox(mask: Uint8Array, shape: readonly number[], margin: number, minSize: number, other?: Uint8Array): Roi | undefined {
-  const [, H, W] = shape as [number, number, number];
+/** The box holding `voxels`, grown by `margin`, at least `minSize` per side, inside `shape`. */
+function boxAround(voxels: readonly (readonly number[])[], shape: readonly number[], margin: number, minSize: number): Roi | undefined {
+  if (voxels.length === 0) return undefined;
   const lo = [Infinity, Infinity, Infinity];
   const hi = [-1, -1, -1];
-  for (let i = 0; i < mask.length; i++) {
-    if (!mask[i] && !other?.[i]) continue;
-    const c = [Math.floor(i / (H * W)), Math.floor(i / W) % H, i % W];
+  for (const c of voxels) {
     for (let a = 0; a < 3; a++) {
       if (c[a]! < lo[a]!) lo[a] = c[a]!;
       if (c[a]! > hi[a]!) hi[a] = c[a]!;
     }
   }
-  if (hi[0]! < 0) return undefined;
   const start: number[] = [];
   const size: number[] = [];
   for (let a = 0; a < 3; a++) {
@@ -753,9 +768,11 @@ function boundingBox(mask: Uint8Array, shape: readonly number[], margin: number,
   return { start, size };
 }
 
-/** The region a refinement recomputes: around every seed (canonical order). */
-function seedRegion(fg: Uint8Array, bg: Uint8Array, shape: readonly number[]): Roi {
-  const roi = boundingBox(fg, shape, REFINE_MARGIN, REFINE_MIN_SIZE, bg);
+/** The region a refinement recomputes: around every seed, as a canonical box. */
+function seedRegion(image: AppImage, labels: Uint8Array): Roi {
+  const seeded: number[] = [];
+  for (let v = 0; v < labels.length; v++) if (labels[v]) seeded.push(v);
+  const roi = boxAround(canonicalVoxels(image, seeded), image.canonical.shape, REFINE_MARGIN, REFINE_MIN_SIZE);
   if (!roi) throw new AppError('add seeds first: foreground (F) or background (B), then click or drag on a view');
   return roi;
 }

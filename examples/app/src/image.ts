@@ -3,6 +3,7 @@
 // that source grid; the networks get the volume in canonical RAS+ voxel order, as in training,
 // through a voxel permutation computed once.
 import { encodeNifti, encodeNiftiGzip, type Matrix4, NiftiImage, niftiFromVolume, readNifti, toCanonical } from '@deepigeos/io-nifti';
+import type { Roi } from '@deepigeos/rnet';
 import { zScoreNonZero } from '@deepigeos/rnet/worker';
 import { AppError } from './errors.js';
 
@@ -133,6 +134,60 @@ export function toCanonicalOrder<T extends Float32Array | Uint8Array>(image: App
 /** Canonical-order values → source order. */
 export function fromCanonicalOrder<T extends Float32Array | Uint8Array>(image: AppImage, canonical: T): Promise<T> {
   return permute(image, canonical, true);
+}
+
+/** Canonical index of every source voxel (the inverse of `perm`), built on first use per image. */
+const canonicalIndices = new WeakMap<AppImage, Int32Array>();
+function canonicalIndexOf(image: AppImage): Int32Array {
+  let index = canonicalIndices.get(image);
+  if (!index) {
+    const { perm } = image.canonical;
+    index = new Int32Array(perm.length);
+    for (let k = 0; k < perm.length; k++) index[perm[k]!] = k;
+    canonicalIndices.set(image, index);
+  }
+  return index;
+}
+
+/** Canonical `[z, y, x]` of each source voxel index in `voxels`. */
+export function canonicalVoxels(image: AppImage, voxels: ArrayLike<number>): [number, number, number][] {
+  const index = canonicalIndexOf(image);
+  const [, H, W] = image.canonical.shape;
+  return Array.from({ length: voxels.length }, (_, i) => {
+    const k = index[voxels[i]!]!;
+    return [Math.floor(k / (H * W)), Math.floor(k / W) % H, k % W];
+  });
+}
+
+/** Visits the canonical box `roi`'s voxels in canonical order: `visit(sourceIndex, indexInBox)`. */
+function forEachCanonicalVoxel(image: AppImage, roi: Roi, visit: (source: number, box: number) => void): void {
+  const { perm, shape } = image.canonical;
+  const [z0, y0, x0] = roi.start as [number, number, number];
+  const [d, h, w] = roi.size as [number, number, number];
+  let box = 0;
+  for (let z = z0; z < z0 + d; z++) {
+    for (let y = y0; y < y0 + h; y++) {
+      const row = (z * shape[1] + y) * shape[2];
+      for (let x = x0; x < x0 + w; x++) visit(perm[row + x]!, box++);
+    }
+  }
+}
+
+/** The values of a source-order array inside a canonical box, in canonical order (what the networks read). */
+export function canonicalRegion<T extends Float32Array | Uint8Array>(image: AppImage, source: T, roi: Roi): T {
+  const out = new (source.constructor as new (n: number) => T)(roi.size.reduce((a, b) => a * b, 1));
+  forEachCanonicalVoxel(image, roi, (v, b) => {
+    out[b] = source[v]!;
+  });
+  return out;
+}
+
+/** Writes canonical-order values of a canonical box into a source-order array (in place); returns it. */
+export function pasteCanonicalRegion<T extends Float32Array | Uint8Array>(image: AppImage, target: T, roi: Roi, values: ArrayLike<number>): T {
+  forEachCanonicalVoxel(image, roi, (v, b) => {
+    target[v] = values[b]!;
+  });
+  return target;
 }
 
 /**

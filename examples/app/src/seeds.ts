@@ -93,17 +93,6 @@ export class SeedVolume {
     for (let n = 0; n < edit.voxels.length; n++) this.set(edit.voxels[n]!, values[n]! as SeedLabel);
   }
 
-  /** Foreground and background seed masks (source order). */
-  masks(): { fg: Uint8Array; bg: Uint8Array } {
-    const fg = new Uint8Array(this.labels.length);
-    const bg = new Uint8Array(this.labels.length);
-    for (let v = 0; v < this.labels.length; v++) {
-      if (this.labels[v] === 1) fg[v] = 1;
-      else if (this.labels[v] === 2) bg[v] = 1;
-    }
-    return { fg, bg };
-  }
-
   /** Number of foreground and background seed voxels. */
   count(): { fg: number; bg: number } {
     return { fg: this.totals[1]!, bg: this.totals[2]! };

@@ -119,6 +119,7 @@ constexpr int kForwardPartsPerThread = 4;
 /** The environment's thread settings and its pool (started by the first call that uses it). */
 struct AddonData {
   int threads = 1;
+  bool winograd = true;  // 3×3 forward convolutions by Winograd F(2×2, 3×3)
   double min_work = kDefaultMinWork;
   std::unique_ptr<pnet::ThreadPool> pool;
 
@@ -220,10 +221,11 @@ pnet::Message run_call(const pnet::ConvShape& s, const Kernels& k, bool gradient
     std::vector<const float*> tap_pointers(static_cast<size_t>(n.taps * threads));
     std::vector<const float*> weight_pointers(static_cast<size_t>(n.weights * threads));
     std::vector<float> row_buffers = floats(threads, n.row);
+    std::vector<float> scratch = floats(threads, n.scratch);
     std::vector<float> packed;
     if (threads == 1) {
       packed.resize(static_cast<size_t>(n.packed));
-      const pnet::ConvWorkspace ws{packed.data(), zeros.data(), tap_pointers.data(), weight_pointers.data(), row_buffers.data()};
+      const pnet::ConvWorkspace ws{packed.data(), zeros.data(), tap_pointers.data(), weight_pointers.data(), row_buffers.data(), scratch.data()};
       if (gradient)
         k.filter_gradient(s, data[0], data[1], out, dbias, ws);
       else
@@ -248,8 +250,9 @@ pnet::Message run_call(const pnet::ConvShape& s, const Kernels& k, bool gradient
       k.pack_filter(s, data[1], packed.data());
     }
     for (int t = 0; t < threads; ++t) {
-      call.thread_ws[t] = pnet::ConvWorkspace{packed.data(), zeros.data(), tap_pointers.data() + t * n.taps, weight_pointers.data() + t * n.weights,
-                                              row_buffers.data() + t * n.row};
+      call.thread_ws[t] = pnet::ConvWorkspace{packed.data(),          zeros.data(),
+                                              tap_pointers.data() + t * n.taps, weight_pointers.data() + t * n.weights,
+                                              row_buffers.data() + t * n.row, scratch.data() + t * n.scratch};
     }
     pool->run(call.parts, gradient ? gradient_part : forward_part, &call);
     if (gradient) {
@@ -292,6 +295,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   if (error.ok()) error = pick_isa(info[6], s.cout, &avx512);
   if (error.ok()) {
     s.relu = info[5].As<Napi::Boolean>().Value();
+    s.winograd = addon_data(env)->winograd && pnet::winograd_applies(s);
     error = run_call(s, avx512 ? kAvx512 : kAvx2, false, {a.data[0], a.data[1], a.data[2], a.data[3]}, addon_data(env)->pool_for(work_of(s)));
   }
   if (!error.ok()) return Fail(env, error);
@@ -339,6 +343,14 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// setWinograd(on): 3×3 forward convolutions by Winograd F(2×2, 3×3) (true, the default) or directly.
+Napi::Value SetWinograd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsBoolean()) return Fail(env, "expected (on) boolean", "setWinograd");
+  addon_data(env)->winograd = info[0].As<Napi::Boolean>().Value();
+  return env.Undefined();
+}
+
 // threads(): the threads per call set now.
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), addon_data(info.Env())->threads); }
 
@@ -356,8 +368,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("filterGradient", Napi::Function::New(env, FilterGradient, "filterGradient"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
+  exports.Set("setWinograd", Napi::Function::New(env, SetWinograd, "setWinograd"));
   exports.Set("isas", isas);
-  exports.Set("abiVersion", Napi::Number::New(env, 4));
+  exports.Set("abiVersion", Napi::Number::New(env, 5));
   return exports;
 }
 

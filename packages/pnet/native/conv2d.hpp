@@ -25,7 +25,15 @@ struct ConvShape {
   int64_t dh, dw;              // dilation
   bool relu;
   int64_t kd, dd, out_n;       // depth taps, their dilation, output slices
+  bool winograd;               // forward by Winograd F(2×2, 3×3) (set by the bindings; 3×3 filters only)
 };
+
+/** Filters the Winograd F(2×2, 3×3) path computes: 3×3 in-plane (any dilation, pads, depth taps, channels). */
+inline bool winograd_applies(const ConvShape& s) { return s.kh == 3 && s.kw == 3; }
+/** Winograd tiles transformed together (a multiple of every kernel's pixels per tile: 4, 6, 8, 12). */
+constexpr int64_t kWinogradBatch = 24;
+/** Transformed values per tile: 4×4. */
+constexpr int64_t kWinogradPoints = 16;
 
 /** Output rows of a call: the flattened (output slice, oy) pairs. */
 inline int64_t output_rows(const ConvShape& s) { return s.out_n * s.out_h; }
@@ -39,6 +47,7 @@ struct ConvWorkspace {
   const float** taps;    // per tile: kd·kh·kw·pixels input pointers
   const float** weights; // per tile: kd·kh·kw packed-weight pointers
   float* row;            // filter gradient: one row of dy, out_w × (Cout rounded up to blocks)
+  float* scratch;        // Winograd: transformed inputs, products and the padded bias of one batch of tiles
 };
 
 /** Output channels per register block and output pixels per tile of the kernel an ISA uses for a Cout. */

@@ -144,16 +144,23 @@ inline void filter_gradient_lengths(const ConvShape& s, int64_t (&out)[4]) {
 
 /** Element counts of a ConvWorkspace's parts for one call; any negative means the sizes overflow. */
 struct WorkspaceSizes {
-  int64_t packed, zeros, taps, weights, row;
-  bool overflow() const { return packed < 0 || taps < 0 || row < 0; }
+  int64_t packed, zeros, taps, weights, row, scratch;
+  bool overflow() const { return packed < 0 || taps < 0 || row < 0 || scratch < 0; }
 };
 
 inline WorkspaceSizes workspace_sizes(const ConvShape& s, KernelGeometry g, bool gradient) {
-  const int64_t taps = product(s.kd, s.kh, s.kw);
-  if (taps < 0) return WorkspaceSizes{-1, 0, -1, 0, -1};
   const int64_t padded = (s.cout + g.channels - 1) / g.channels * g.channels;
+  if (s.winograd && !gradient) {
+    // The transformed filter; per batch of tiles: inputs [16][batch][KD·Cin], products [16][batch][padded], bias [padded].
+    const int64_t inputs = product(s.kd, kWinogradBatch * kWinogradPoints, s.cin);
+    const int64_t products = product(kWinogradBatch * kWinogradPoints + 1, padded);
+    return WorkspaceSizes{product(padded, s.kd, kWinogradPoints, s.cin), s.cin, 0, 0, 0,
+                          inputs < 0 || products < 0 ? -1 : inputs + products};
+  }
+  const int64_t taps = product(s.kd, s.kh, s.kw);
+  if (taps < 0) return WorkspaceSizes{-1, 0, -1, 0, -1, 0};
   return WorkspaceSizes{product(padded, taps, s.cin), s.cin, gradient ? 0 : product(taps, g.pixels), gradient ? 0 : taps,
-                        gradient ? product(s.out_w, padded) : 0};
+                        gradient ? product(s.out_w, padded) : 0, 0};
 }
 
 }  // namespace

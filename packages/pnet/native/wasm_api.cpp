@@ -48,7 +48,7 @@ struct Task {
   int64_t padded = 0;  // accumulator channel stride of the gradient
   pnet::ConvWorkspace ws[kMaxParts] = {};
   float* dbias_part[kMaxParts] = {};
-  void* owned[kMaxParts * 6] = {};
+  void* owned[kMaxParts * 6 + 1] = {};
   int owned_count = 0;
 
   void* allocate(int64_t bytes) {
@@ -64,6 +64,7 @@ struct Task {
 };
 
 Task task;
+bool winograd = true;  // 3×3 forward convolutions by Winograd F(2×2, 3×3)
 
 /** mulberry32's increment of its state, and its 32-bit output for an advanced state. */
 constexpr uint32_t kMulberry32Step = 0x6d2b79f5u;
@@ -88,7 +89,9 @@ pnet::Message allocate_parts(Task& t) {
     ws.taps = static_cast<const float**>(t.allocate(n.taps * kPointer));
     ws.weights = static_cast<const float**>(t.allocate(n.weights * kPointer));
     ws.row = static_cast<float*>(t.allocate(n.row * 4));
-    if (ws.packed == nullptr || ws.taps == nullptr || ws.weights == nullptr || ws.row == nullptr) return "out of memory for the workspace";
+    ws.scratch = static_cast<float*>(t.allocate(n.scratch * 4));
+    if (ws.packed == nullptr || ws.taps == nullptr || ws.weights == nullptr || ws.row == nullptr || ws.scratch == nullptr)
+      return "out of memory for the workspace";
     if (t.gradient) {
       std::memset(ws.packed, 0, static_cast<size_t>(n.packed) * 4);
       if (t.dbias != nullptr) {
@@ -138,6 +141,7 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
   if (parts < 0 || parts > kMaxParts) return "parts: expected 0 to 16";
   if (parts == 0) return pnet::Message();  // validation only
   s.relu = relu;
+  s.winograd = !gradient && winograd && pnet::winograd_applies(s);
   task.gradient = gradient;
   task.s = s;
   task.x = data[0];
@@ -160,8 +164,11 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
 
 extern "C" {
 
-/** The interface version the TypeScript loader checks (3: dims carry KD and dilationD; copy_rows, dropout_mask), so a stale cached module is refused, not misread. */
-EMSCRIPTEN_KEEPALIVE int32_t pnet_abi_version() { return 3; }
+/** The interface version the TypeScript loader checks (4: pnet_set_winograd; 3: dims carry KD and dilationD; copy_rows, dropout_mask), so a stale cached module is refused, not misread. */
+EMSCRIPTEN_KEEPALIVE int32_t pnet_abi_version() { return 4; }
+
+/** 3×3 forward convolutions planned from now on by Winograd F(2×2, 3×3) (non-zero, the default) or directly (0). */
+EMSCRIPTEN_KEEPALIVE void pnet_set_winograd(int32_t on) { winograd = on != 0; }
 
 /** Plans conv2d(x, filter, bias | 0, out, dims… (15, with depth taps), relu) in `parts` parts; 0 or an error message. */
 EMSCRIPTEN_KEEPALIVE const char* pnet_plan_conv2d(const float* x, uint32_t x_length, const float* filter, uint32_t filter_length,

@@ -6,7 +6,7 @@
 // available cores up to 4; initBackend's convolutionThreads changes it).
 import { createRequire } from 'node:module';
 import { defaultConvolutionThreads } from './conv-threads-node.js';
-import { type NativeConv, useConvolutions } from './ops/native-conv.js';
+import { type NativeConv, useConvolutions, useWinograd } from './ops/native-conv.js';
 import { convolutionThreadCount } from './ops/thread-count.js';
 import { platform } from './platform.js';
 import './wasm-conv-node.js';
@@ -17,6 +17,7 @@ interface Addon {
   /** Threads per call from now on; calls under `minWork` multiply-adds stay on the calling thread (default: the addon's measured threshold). */
   setThreads(threads: number, minWork?: number): void;
   threads(): number;
+  setWinograd(on: boolean): void;
   isas: string[];
   abiVersion: number;
 }
@@ -35,7 +36,7 @@ export function loadNativeConv(setting = process.env.DEEPIGEOS_PNET_NATIVE, thre
     } catch {
       continue; // not built here / no prebuild for this platform: try the next one
     }
-    if (addon.abiVersion !== 4) continue;
+    if (addon.abiVersion !== 5) continue;
     const isa = (setting === 'avx2' ? ['avx2'] : ['avx512', 'avx2']).find((name) => addon.isas.includes(name));
     if (isa === undefined) return undefined;
     addon.setThreads(convolutionThreadCount(threads));
@@ -45,6 +46,7 @@ export function loadNativeConv(setting = process.env.DEEPIGEOS_PNET_NATIVE, thre
       filterGradient: (x, dy, dfilter, dbias, dims) => addon.filterGradient(x, dy, dfilter, dbias, dims, isa),
       setThreads: (count, minWork) => addon.setThreads(convolutionThreadCount(count ?? defaultConvolutionThreads()), minWork),
       threads: () => addon.threads(),
+      setWinograd: (on) => addon.setWinograd(on),
     };
   }
   return undefined;
@@ -52,3 +54,4 @@ export function loadNativeConv(setting = process.env.DEEPIGEOS_PNET_NATIVE, thre
 
 platform.nativeConv = loadNativeConv();
 if (process.env.DEEPIGEOS_PNET_NATIVE === 'tfjs') useConvolutions('tfjs');
+if (process.env.DEEPIGEOS_PNET_WINOGRAD === '0') useWinograd(false);

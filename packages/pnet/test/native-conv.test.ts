@@ -14,7 +14,16 @@ import { initBackend } from '../src/backend.js';
 import { defaultConvolutionThreads } from '../src/conv-threads-node.js';
 import { loadNativeConv } from '../src/native-conv-addon.js';
 import { conv2dFast } from '../src/ops/conv2d-fast.js';
-import { convolutionImplementation, type NativeConv, nativeConv2d, nativeDepthConv, nativeFilterGradient, useConvolutions } from '../src/ops/native-conv.js';
+import {
+  convolutionImplementation,
+  type NativeConv,
+  nativeConv2d,
+  nativeDepthConv,
+  nativeFilterGradient,
+  useConvolutions,
+  useWinograd,
+  winogradEnabled,
+} from '../src/ops/native-conv.js';
 import { wasmConvFor } from '../src/ops/wasm-conv.js';
 import { prepareWasmConv, threadedConv } from '../src/ops/wasm-conv-threads.js';
 import { heapOutputs, wasmHeapView } from '../src/ops/wasm-heap.js';
@@ -230,7 +239,7 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
     [3, 4, 4, 5, 9, 3, 1, 4, 4, [4, 4, 4, 4], false, false],
   ];
   for (const [din, h, w, cin, cout, kd, dd, dh, dw, [top, bottom, left, right], bias, relu] of depthCases) {
-    it(`depth taps: x [${din}, ${h}, ${w}, ${cin}] k ${kd}×3×3 → ${cout} ch, d (${dd}, ${dh}, ${dw})${bias ? ' +bias' : ''}${relu ? ' relu' : ''}: equals float64 sums (every ISA and wasm-simd, each on 1 and 2 threads)`, async () => {
+    it(`depth taps: x [${din}, ${h}, ${w}, ${cin}] k ${kd}×3×3 → ${cout} ch, d (${dd}, ${dh}, ${dw})${bias ? ' +bias' : ''}${relu ? ' relu' : ''}: equals float64 sums by Winograd and directly (every ISA and wasm-simd, each on 1 and 2 threads)`, async () => {
       const outD = din - dd * (kd - 1);
       const outH = h + top + bottom - 2 * dh;
       const outW = w + left + right - 2 * dw;
@@ -264,17 +273,52 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
         }
       }
       await initBackend('wasm');
-      forEachKernel((isa) => {
-        const x = tf.tensor4d(xData, [din, h, w, cin]);
-        const f = tf.tensor5d(fData, [kd, 3, 3, cin, cout]);
-        const b = bias ? tf.tensor1d(bData) : undefined;
-        const y = nativeDepthConv(x, f, [[top, bottom], [left, right]], [dd, dh, dw], b, relu)!;
-        expect(y.shape).toEqual([outD, outH, outW, cout]);
-        expect(maxAbsDiff(y.dataSync(), expected), isa).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(expected)));
-        tf.dispose([x, f, y, ...(b ? [b] : [])]);
-      });
+      try {
+        for (const winograd of [true, false]) {
+          useWinograd(winograd);
+          forEachKernel((isa) => {
+            const x = tf.tensor4d(xData, [din, h, w, cin]);
+            const f = tf.tensor5d(fData, [kd, 3, 3, cin, cout]);
+            const b = bias ? tf.tensor1d(bData) : undefined;
+            const y = nativeDepthConv(x, f, [[top, bottom], [left, right]], [dd, dh, dw], b, relu)!;
+            expect(y.shape).toEqual([outD, outH, outW, cout]);
+            expect(maxAbsDiff(y.dataSync(), expected), `${isa}, winograd ${winograd}`).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(expected)));
+            tf.dispose([x, f, y, ...(b ? [b] : [])]);
+          });
+        }
+      } finally {
+        useWinograd(true);
+      }
     });
   }
+
+  // The switch must reach every build: the two algorithms round differently, so their outputs differ
+  // in some low bits while both stay within float rounding of the sums (checked above).
+  it('useWinograd switches the algorithm of every kernel build (outputs differ by rounding only); a non-boolean is refused', async () => {
+    await initBackend('wasm');
+    const x = tf.tensor4d(randomArray(4 * 12 * 12 * 16, 61), [4, 12, 12, 16]);
+    const f = tf.tensor5d(randomArray(3 * 9 * 16 * 16, 62), [3, 3, 3, 16, 16]);
+    try {
+      forEachKernel((isa) => {
+        const outputs = [true, false].map((on) => {
+          useWinograd(on);
+          expect(winogradEnabled()).toBe(on);
+          const y = nativeDepthConv(x, f, [[1, 1], [1, 1]], [1, 1, 1], undefined, false)!;
+          const data = y.dataSync();
+          y.dispose();
+          return data;
+        });
+        const diff = maxAbsDiff(outputs[0]!, outputs[1]!);
+        expect(diff, isa).toBeGreaterThan(0);
+        expect(diff, isa).toBeLessThanOrEqual(1e-5 * maxAbs(outputs[1]!));
+      });
+    } finally {
+      useWinograd(true);
+      tf.dispose([x, f]);
+    }
+    expect(() => useWinograd('no' as unknown as boolean)).toThrow(TypeError);
+    expect(winogradEnabled()).toBe(true);
+  });
 
   it('leaves tensors and heap consistent: output allocated by the backend, inputs untouched, no leak', async () => {
     await initBackend('wasm');
@@ -523,12 +567,11 @@ describe('WebAssembly kernels argument validation: the errors of the addon, neve
 });
 
 describe.runIf(native)('loader switches (built package, fresh processes)', () => {
+  /** What a fresh Node process in the package prints for an ES module `script` under `env`. */
+  const printed = (script: string, env: Record<string, string>) =>
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, encoding: 'utf8', env: { ...process.env, ...env } }).trim();
   const implementation = (env: Record<string, string>) =>
-    execFileSync(
-      process.execPath,
-      ['--input-type=module', '-e', `const p = await import('@deepigeos/pnet'); await p.initBackend('wasm'); console.log(p.convolutionImplementation());`],
-      { cwd: packageDir, encoding: 'utf8', env: { ...process.env, ...env } },
-    ).trim();
+    printed(`const p = await import('@deepigeos/pnet'); await p.initBackend('wasm'); console.log(p.convolutionImplementation());`, env);
 
   it('DEEPIGEOS_PNET_NATIVE=0 → wasm-simd(-threads by DEEPIGEOS_PNET_THREADS), =tfjs → tfjs, =avx2 → native-avx2, unset → the best ISA', () => {
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
@@ -539,13 +582,17 @@ describe.runIf(native)('loader switches (built package, fresh processes)', () =>
     expect(implementation({ DEEPIGEOS_PNET_NATIVE: '' })).toBe(`native-${loadNativeConv()!.isa}`);
   });
 
+  it('DEEPIGEOS_PNET_WINOGRAD=0 turns Winograd off at load; unset or another value leaves it on', () => {
+    const enabled = (setting: string) =>
+      printed("const { winogradEnabled } = await import('./dist/ops/native-conv.js'); await import('./dist/index.js'); console.log(winogradEnabled());", { DEEPIGEOS_PNET_WINOGRAD: setting });
+    expect(enabled('0')).toBe('false');
+    expect(enabled('')).toBe('true');
+    expect(enabled('1')).toBe('true');
+  });
+
   it('DEEPIGEOS_PNET_THREADS sets the addon threads at load: 1 → the calling thread only, 3 → 3, unset → the cores up to 4', () => {
     const threads = (setting: string) =>
-      execFileSync(
-        process.execPath,
-        ['--input-type=module', '-e', "const { platform } = await import('./dist/platform.js'); await import('./dist/native-conv-addon.js'); console.log(platform.nativeConv.threads());"],
-        { cwd: packageDir, encoding: 'utf8', env: { ...process.env, DEEPIGEOS_PNET_THREADS: setting } },
-      ).trim();
+      printed("const { platform } = await import('./dist/platform.js'); await import('./dist/native-conv-addon.js'); console.log(platform.nativeConv.threads());", { DEEPIGEOS_PNET_THREADS: setting });
     expect(threads('1')).toBe('1');
     expect(threads('3')).toBe('3');
     expect(threads('')).toBe(String(Math.min(4, availableParallelism())));

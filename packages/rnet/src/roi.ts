@@ -34,16 +34,16 @@ export function validateRoi(roi: Roi, shape: GridShape, name = 'roi'): Roi {
   return { start: [...roi.start], size: [...roi.size] };
 }
 
-/** Visits every voxel of the box: `visit(indexInGrid, indexInBox)`. */
-function forEachInBox(shape: GridShape, roi: Roi, visit: (grid: number, box: number) => void): void {
+/** Visits every row of the box along its last axis: `visit(firstIndexInGrid, firstIndexInBox, length)`. */
+function forEachRowInBox(shape: GridShape, roi: Roi, visit: (grid: number, box: number, length: number) => void): void {
   const full = shape.length === 2 ? [1, shape[0], shape[1]] : [...shape];
   const start = shape.length === 2 ? [0, ...roi.start] : [...roi.start];
   const size = shape.length === 2 ? [1, ...roi.size] : [...roi.size];
   let box = 0;
   for (let d = 0; d < size[0]!; d++) {
     for (let h = 0; h < size[1]!; h++) {
-      const row = ((start[0]! + d) * full[1]! + start[1]! + h) * full[2]! + start[2]!;
-      for (let w = 0; w < size[2]!; w++) visit(row + w, box++);
+      visit(((start[0]! + d) * full[1]! + start[1]! + h) * full[2]! + start[2]!, box, size[2]!);
+      box += size[2]!;
     }
   }
 }
@@ -52,16 +52,15 @@ function forEachInBox(shape: GridShape, roi: Roi, visit: (grid: number, box: num
 export function cropToRoi<T extends Float32Array | Uint8Array>(data: T, shape: GridShape, roi: Roi, channels = 1): T {
   const count = roi.size.reduce((a, b) => a * b, 1);
   const out = new (data.constructor as new (n: number) => T)(count * channels);
-  forEachInBox(shape, roi, (g, b) => {
-    for (let c = 0; c < channels; c++) out[b * channels + c] = data[g * channels + c]!;
-  });
+  forEachRowInBox(shape, roi, (g, b, n) => out.set(data.subarray(g * channels, (g + n) * channels), b * channels));
   return out;
 }
 
 /** Writes box values back into a full-size single-channel grid (in place) and returns it. */
 export function pasteFromRoi<T extends Float32Array | Uint8Array>(target: T, shape: GridShape, roi: Roi, values: ArrayLike<number>): T {
-  forEachInBox(shape, roi, (g, b) => {
-    target[g] = values[b]!;
+  forEachRowInBox(shape, roi, (g, b, n) => {
+    if (typeof (values as Partial<T>).subarray === 'function') target.set((values as T).subarray(b, b + n), g);
+    else for (let i = 0; i < n; i++) target[g + i] = values[b + i]!;
   });
   return target;
 }

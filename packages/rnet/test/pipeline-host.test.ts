@@ -8,6 +8,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OptionError } from '../src/errors.js';
 import { nonZeroBox, zScoreNonZero } from '../src/preprocess.js';
+import { cropToRoi } from '../src/roi.js';
 import { createRNet2D, createRNet3D } from '../src/rnet.js';
 import { PipelineHost } from '../src/worker/host.js';
 import type { NetworkFiles, PipelineProgress } from '../src/worker/protocol.js';
@@ -40,6 +41,13 @@ async function crfFiles(layer: tfl.layers.Layer, rank: number): Promise<NetworkF
   if (layer.getClassName() === 'CrfNetFU') inputs.push(tflayers.input({ shape: [...spatial, 1] }), tflayers.input({ shape: [...spatial, 1] }));
   const out = layer.apply(inputs) as tfl.SymbolicTensor;
   return files(tflayers.model({ inputs, outputs: out }));
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
 }
 
 function ball(shape: [number, number, number], centre: number[], r: number): Float32Array {
@@ -112,6 +120,27 @@ describe('PipelineHost (3D networks)', () => {
     expect(new Set(progress.map((p) => p.stage))).toEqual(new Set(['geodesic distance maps', 'R-Net', 'CRF-Net(fu)']));
   }, 60_000);
 
+  it('ROI-sized arrays: the result covers the ROI and equals the whole-volume refinement there', async () => {
+    const previous = new Float32Array(n).map((_, i) => ((i * 5) % 11) / 11);
+    const fg = new Uint8Array(n);
+    const bg = new Uint8Array(n);
+    const at = (z: number, y: number, x: number) => (z * shape[1] + y) * shape[2] + x;
+    fg[at(5, 6, 9)] = 1;
+    bg[at(8, 10, 5)] = 1;
+    const roi = { start: [3, 4, 2], size: [7, 8, 11] };
+    const whole = await host.refine({ probability: previous, fg, bg, roi });
+    const crop = <T extends Float32Array | Uint8Array>(a: T) => cropToRoi(a, shape, roi);
+    const region = await host.refine({ probability: crop(previous), fg: crop(fg), bg: crop(bg), roi });
+    expect(region.probability.length).toBe(7 * 8 * 11);
+    expect(region.mask.length).toBe(7 * 8 * 11);
+    expect(maxAbsDiff(region.probability, crop(whole.probability))).toBeLessThan(1e-6);
+    expect(Array.from(region.mask)).toEqual(Array.from(crop(whole.mask)));
+    // Extents that do not match each other (or neither the volume nor the ROI) are refused.
+    await expect(host.refine({ probability: crop(previous), fg, bg, roi })).rejects.toThrow(/fg must be a Uint8Array of 2688 values \(the whole volume\) or of 616 \(the roi\)/);
+    await expect(host.refine({ probability: crop(previous), fg: crop(fg), bg: crop(bg), roi: { start: [0, 0, 0], size: [7, 8, 11] } })).resolves.toBeDefined();
+    await expect(host.refine({ probability: new Float32Array(615), fg: crop(fg), bg: crop(bg), roi })).rejects.toThrow(OptionError);
+  }, 60_000);
+
   it('rejects wrong volumes and requests with typed errors', async () => {
     expect(() => host.setVolume({ data: new Float32Array(5), shape, spacing: [1, 1, 1], channels: 1 })).toThrow(OptionError);
     expect(() => host.setVolume({ data: new Float32Array(n * 2), shape, spacing: [1, 1, 1], channels: 2 })).toThrow(/1 image channel/);
@@ -137,6 +166,12 @@ describe('PipelineHost (2D networks)', () => {
     const r = await host.refine({ probability: first.probability, fg, bg: new Uint8Array(fg.length), roi: { start: [0, 0, 0], size: shape } });
     expect(r.probability[2 * 120 + 5 * 12 + 6]).toBe(1);
     for (const z of [0, 1, 3]) for (let i = z * 120; i < (z + 1) * 120; i++) expect(r.probability[i]).toBe(first.probability[i]);
+    // The same refinement on ROI-sized arrays gives the ROI of the whole-volume result.
+    const roi = { start: [1, 2, 3], size: [3, 7, 8] };
+    const crop = <T extends Float32Array | Uint8Array>(a: T) => cropToRoi(a, shape, roi);
+    const whole = await host.refine({ probability: first.probability, fg, bg: new Uint8Array(fg.length), roi });
+    const region = await host.refine({ probability: crop(first.probability), fg: crop(fg), bg: new Uint8Array(3 * 7 * 8), roi });
+    expect(maxAbsDiff(region.probability, crop(whole.probability))).toBeLessThan(1e-6);
   }, 60_000);
 
   it('refuses a 2D P-Net with a 3D R-Net and an R-Net with the wrong channel count', async () => {

@@ -5,14 +5,14 @@
 /**
  * Statements that run a helper given `init` (a ConvHelperInit) in scope: instantiate the kernels
  * on the shared memory with its own stack, report ready, then for every call wait for the next
- * sequence number, run part `index` if the call has that many parts, and count itself done. A trap
+ * sequence number, claim and run parts until none is left, and count itself done. A trap
  * in a part sets the failed word (the caller throws and stops the threads) and is still counted,
  * so the caller never waits forever. Word indices mirror wasm-conv-threads.ts.
  * @internal
  */
 export const CONV_HELPER_PROGRAM = `
 const { module, memory, memoryBase, stackTop, control, index } = init;
-const SEQ = 0, DONE = 1, PARTS = 2, FAILED = 3, READY = 4;
+const SEQ = 0, DONE = 1, PARTS = 2, FAILED = 3, READY = 4, NEXT = 5;
 const words = new Int32Array(memory.buffer, control, 8);
 const global = (value, mutable) => new WebAssembly.Global({ value: 'i32', mutable }, value);
 const env = {
@@ -29,12 +29,11 @@ let seen = Atomics.load(words, SEQ);
 for (;;) {
   Atomics.wait(words, SEQ, seen);
   seen = Atomics.load(words, SEQ);
-  if (index < Atomics.load(words, PARTS)) {
-    try {
-      exports.pnet_run_part(index);
-    } catch (error) {
-      Atomics.store(words, FAILED, 1);
-    }
+  const parts = Atomics.load(words, PARTS);
+  try {
+    for (let k = Atomics.add(words, NEXT, 1); k < parts; k = Atomics.add(words, NEXT, 1)) exports.pnet_run_part(k);
+  } catch (error) {
+    Atomics.store(words, FAILED, 1);
   }
   Atomics.add(words, DONE, 1);
   Atomics.notify(words, DONE);

@@ -58,6 +58,12 @@ const DONE = 1;
 const PARTS = 2;
 const FAILED = 3;
 const READY = 4;
+const NEXT = 5;
+/**
+ * Parts per thread of a call: threads claim the next part as they finish one, so a thread slowed
+ * by others' work (or with the heavier rows) does not hold the call up.
+ */
+const PARTS_PER_THREAD = 4;
 const PAGE = 65536;
 const STACK_BYTES = 64 * 1024;
 /** How long helpers may take to start before the kernels stay on one thread. */
@@ -119,13 +125,15 @@ class ConvThreads {
   private run(planned: number): void {
     throwIfError(this.memory, planned);
     const w = this.words;
-    Atomics.store(w, PARTS, this.exports.pnet_parts());
+    const parts = this.exports.pnet_parts();
+    Atomics.store(w, PARTS, parts);
+    Atomics.store(w, NEXT, 0);
     Atomics.store(w, DONE, 0);
     Atomics.store(w, FAILED, 0);
     Atomics.add(w, SEQ, 1);
     Atomics.notify(w, SEQ);
     try {
-      this.exports.pnet_run_part(0);
+      for (let k = Atomics.add(w, NEXT, 1); k < parts; k = Atomics.add(w, NEXT, 1)) this.exports.pnet_run_part(k);
     } finally {
       // Browser main threads may not block: they spin (the call is synchronous either way).
       const canBlock = typeof (globalThis as { window?: unknown }).window === 'undefined';
@@ -140,13 +148,18 @@ class ConvThreads {
     }
   }
 
+  /** The threaded module's Winograd switch (its instances share it: the flag lives in the shared memory). */
+  setWinograd(on: boolean): void {
+    this.exports.pnet_set_winograd(on ? 1 : 0);
+  }
+
   /** conv2d through the shared memory; `heap` validates the original arguments first (the same errors as one thread). */
   conv2d(heap: HeapConv, ...args: Parameters<NativeConv['conv2d']>): void {
     heap.check('conv2d', conv2dArguments(heap.memory, ...args));
     const [x, filter, bias, out, dims, relu] = args;
     this.top = this.arenaBase;
     const at = [this.put(x), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(out)];
-    const planned = this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...dimsOf(dims), relu ? 1 : 0, this.threads);
+    const planned = this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...dimsOf(dims), relu ? 1 : 0, Math.min(16, this.threads * PARTS_PER_THREAD));
     this.run(planned);
     out.set(new Float32Array(this.memory.buffer, at[3], out.length));
   }
@@ -157,7 +170,7 @@ class ConvThreads {
     const [x, dy, dfilter, dbias, dims] = args;
     this.top = this.arenaBase;
     const at = [this.put(x), this.put(dy), this.reserve(dfilter), dbias === null ? 0 : this.reserve(dbias)];
-    const planned = this.exports.pnet_plan_filter_gradient(at[0]!, x.length, at[1]!, dy.length, at[2]!, dfilter.length, at[3]!, dbias?.length ?? 0, ...dimsOf(dims), this.threads);
+    const planned = this.exports.pnet_plan_filter_gradient(at[0]!, x.length, at[1]!, dy.length, at[2]!, dfilter.length, at[3]!, dbias?.length ?? 0, ...dimsOf(dims), Math.min(16, this.threads * PARTS_PER_THREAD));
     this.run(planned);
     dfilter.set(new Float32Array(this.memory.buffer, at[2], dfilter.length));
     if (dbias !== null) dbias.set(new Float32Array(this.memory.buffer, at[3], dbias.length));
@@ -248,6 +261,10 @@ export function threadedConv(heap: HeapConv): NativeConv | undefined {
   if (pool === undefined) return undefined;
   return {
     isa: 'wasm-simd-threads',
+    setWinograd: (on) => {
+      heap.setWinograd(on);
+      pool.setWinograd(on);
+    },
     conv2d: (...args) => (Array.isArray(args[4]) && worthThreads(args[4]) ? pool.conv2d(heap, ...args) : heap.conv2d(...args)),
     filterGradient: (...args) => (Array.isArray(args[4]) && worthThreads(args[4]) ? pool.filterGradient(heap, ...args) : heap.filterGradient(...args)),
   };

@@ -192,6 +192,7 @@ function binding(exports: ConvExports, memory: WebAssembly.Memory): HeapConv {
     memory,
     copyRows: rowCopier(exports, memory),
     dropoutMask: maskDrawer(exports, memory),
+    setWinograd: (on) => exports.pnet_set_winograd(on ? 1 : 0),
     conv2d: (...args) => runAlone(exports, memory, exports.pnet_plan_conv2d(...conv2dArguments(memory, ...args), 1)),
     filterGradient: (...args) => runAlone(exports, memory, exports.pnet_plan_filter_gradient(...filterGradientArguments(memory, ...args), 1)),
     check(kind, args) {

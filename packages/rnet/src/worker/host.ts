@@ -120,7 +120,7 @@ export class PipelineHost {
     const started = performance.now();
     const probability = new Float32Array(volume.shape[0] * volume.shape[1] * volume.shape[2]);
     const timings: Record<string, number> = {};
-    await this.perPart(roi, undefined, progress, async (part, report) => {
+    await this.perPart(volume, roi, undefined, progress, async (part, report) => {
       const session = new InteractiveSession({
         pnet: this.network(pnet, 'P-Net', report),
         rnet: rnet.model,
@@ -134,20 +134,32 @@ export class PipelineHost {
     return finish(probability, timings);
   }
 
-  /** Geodesic maps + R-Net (+ CRF-Net(fu)) inside `request.roi`, on the latest result and every seed. */
+  /**
+   * Geodesic maps + R-Net (+ CRF-Net(fu)) inside `request.roi`, on the latest result and every
+   * seed. The arrays cover the whole volume (the result too: the ROI refined, the rest kept) or
+   * just the ROI (the result too: less to copy and send for a small region of a large volume).
+   */
   async refine(request: RefineRequest, progress: ProgressSink = () => {}): Promise<PipelineResult> {
     const { pnet, rnet } = this.requireNetworks();
-    const volume = this.requireVolume();
-    const n = volume.shape[0] * volume.shape[1] * volume.shape[2];
+    const whole = this.requireVolume();
     const { probability, fg, bg } = request ?? {};
+    let roi = validateRoi(request?.roi, whole.shape, 'roi');
+    const inRoi = roi.size[0]! * roi.size[1]! * roi.size[2]!;
+    const n = whole.shape[0] * whole.shape[1] * whole.shape[2];
+    // Arrays of the ROI's size: refine the ROI as a volume of its own.
+    const regionOnly = probability instanceof Float32Array && probability.length === inRoi && inRoi !== n;
+    const length = regionOnly ? inRoi : n;
     for (const [name, a, type] of [['probability', probability, Float32Array], ['fg', fg, Uint8Array], ['bg', bg, Uint8Array]] as const) {
-      if (!(a instanceof type) || a.length !== n) throw new OptionError(`refine: ${name} must be a ${type.name} of ${n} values (one per voxel)`);
+      if (!(a instanceof type) || a.length !== length) {
+        throw new OptionError(`refine: ${name} must be a ${type.name} of ${n} values (the whole volume) or of ${inRoi} (the roi), like probability`);
+      }
     }
-    const roi = validateRoi(request.roi, volume.shape, 'roi');
+    const volume = regionOnly ? { ...whole, data: cropToRoi(whole.data, whole.shape, roi, whole.channels), shape: [...roi.size] as [number, number, number] } : whole;
+    if (regionOnly) roi = { start: [0, 0, 0], size: [...roi.size] };
     const started = performance.now();
     const out = probability.slice();
     const timings: Record<string, number> = {};
-    await this.perPart(roi, { fg, bg }, progress, async (part, report) => {
+    await this.perPart(volume, roi, { fg, bg }, progress, async (part, report) => {
       const session = new InteractiveSession({
         pnet: pnet.model,
         rnet: this.network(rnet, 'R-Net', report),
@@ -172,13 +184,13 @@ export class PipelineHost {
    * refinement only slices holding seeds) and pastes each part's probability into `out`.
    */
   private async perPart(
+    volume: PipelineVolume,
     roi: Roi,
     seeds: { fg: Uint8Array; bg: Uint8Array } | undefined,
     progress: ProgressSink,
     work: (part: Part, report: ProgressSink) => Promise<Float32Array>,
     out: Float32Array,
   ): Promise<void> {
-    const volume = this.requireVolume();
     const { shape, channels, spacing } = volume;
     const crop = (r: Roi): Part => ({
       roi: r,

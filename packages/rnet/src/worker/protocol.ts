@@ -61,17 +61,20 @@ export interface SegmentRequest {
 
 /** A refinement of the latest result with every seed so far, computed inside `roi`. */
 export interface RefineRequest {
-  /** Latest foreground probability (or 0/1 mask) over the whole volume. */
+  /**
+   * Latest foreground probability (or 0/1 mask): over the whole volume, or over `roi` only
+   * (`roi`'s voxel count, in the volume's order; the result then covers `roi` only too).
+   */
   probability: Float32Array;
-  /** Foreground seed mask over the whole volume. */
+  /** Foreground seed mask, over the same extent as `probability`. */
   fg: Uint8Array;
-  /** Background seed mask over the whole volume. */
+  /** Background seed mask, over the same extent as `probability`. */
   bg: Uint8Array;
   /** Region refined; outside it the result keeps `probability`. Seeds outside it are ignored. */
   roi: Roi;
 }
 
-/** A pipeline answer over the whole volume. */
+/** A pipeline answer: over the whole volume, or over the ROI of a refinement given ROI-sized arrays. */
 export interface PipelineResult {
   /** Foreground probability (seeded voxels exactly 1 / 0 after a refinement). */
   probability: Float32Array;
