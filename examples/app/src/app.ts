@@ -315,6 +315,8 @@ export class App {
     const [nz, ny, nx] = image.shape;
     this.message(`${image.name}: ${nx}×${ny}×${nz} voxels, ${image.spacing.slice().reverse().map((s) => +s.toFixed(3)).join('×')} mm, ${image.channels.length} channel(s)`);
     this.refresh();
+    // The source → canonical index the refinements use, built while the user looks at the image.
+    setTimeout(() => canonicalVoxels(image, []), 0);
   }
 
   private async openLabel(file: File | undefined): Promise<void> {

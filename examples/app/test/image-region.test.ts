@@ -15,7 +15,7 @@ async function reorientedImage() {
     [0, 0, 0, 1],
   ];
   const bytes = encodeNifti(niftiFromVolume({ data, shape, affine }));
-  return openImages([new File([bytes], 'reoriented.nii')]);
+  return openImages([new File([bytes as Uint8Array<ArrayBuffer>], 'reoriented.nii')]);
 }
 
 describe('canonical regions of a reoriented image', () => {

@@ -119,7 +119,7 @@ constexpr int kForwardPartsPerThread = 4;
 /** The environment's thread settings and its pool (started by the first call that uses it). */
 struct AddonData {
   int threads = 1;
-  bool winograd = true;  // 3×3 forward convolutions by Winograd F(2×2, 3×3)
+  bool winograd = true;  // 3×3 forward convolutions by Winograd (F(4×4, 3×3) or F(2×2, 3×3))
   double min_work = kDefaultMinWork;
   std::unique_ptr<pnet::ThreadPool> pool;
 
@@ -295,7 +295,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   if (error.ok()) error = pick_isa(info[6], s.cout, &avx512);
   if (error.ok()) {
     s.relu = info[5].As<Napi::Boolean>().Value();
-    s.winograd = addon_data(env)->winograd && pnet::winograd_applies(s);
+    s.winograd = addon_data(env)->winograd && pnet::winograd_applies(s) ? pnet::winograd_tile(s) : 0;
     error = run_call(s, avx512 ? kAvx512 : kAvx2, false, {a.data[0], a.data[1], a.data[2], a.data[3]}, addon_data(env)->pool_for(work_of(s)));
   }
   if (!error.ok()) return Fail(env, error);
@@ -343,7 +343,7 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// setWinograd(on): 3×3 forward convolutions by Winograd F(2×2, 3×3) (true, the default) or directly.
+// setWinograd(on): 3×3 forward convolutions by Winograd (true, the default) or directly.
 Napi::Value SetWinograd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 1 || !info[0].IsBoolean()) return Fail(env, "expected (on) boolean", "setWinograd");

@@ -25,15 +25,40 @@ struct ConvShape {
   int64_t dh, dw;              // dilation
   bool relu;
   int64_t kd, dd, out_n;       // depth taps, their dilation, output slices
-  bool winograd;               // forward by Winograd F(2×2, 3×3) (set by the bindings; 3×3 filters only)
+  int64_t winograd;            // forward by Winograd F(m×m, 3×3): the tile side m (2 or 4), or 0 (set by the bindings)
 };
 
-/** Filters the Winograd F(2×2, 3×3) path computes: 3×3 in-plane (any dilation, pads, depth taps, channels). */
+// Internal linkage: these are compiled into the AVX-512 and AVX2 objects too, whose out-of-line
+// copies must never be the ones the rest of the addon links against.
+namespace {
+
+/** Filters the Winograd path computes: 3×3 in-plane (any dilation, pads, depth taps, channels). */
 inline bool winograd_applies(const ConvShape& s) { return s.kh == 3 && s.kw == 3; }
 /** Winograd tiles transformed together (a multiple of every kernel's pixels per tile: 4, 6, 8, 12). */
 constexpr int64_t kWinogradBatch = 24;
-/** Transformed values per tile: 4×4. */
-constexpr int64_t kWinogradPoints = 16;
+/** Transformed values per tile of side m: (m + 2)². */
+constexpr int64_t winograd_points(int64_t m) { return (m + 2) * (m + 2); }
+
+/** Outputs computed along an axis of `length` outputs `d` apart when tiles hold m of them (the rest is discarded). */
+inline int64_t winograd_computed(int64_t length, int64_t d, int64_t m) {
+  // Residue r < d holds ⌈(length − r)/d⌉ outputs: q + 1 for the first length mod d residues, q for the others.
+  const int64_t q = length / d, rem = length % d, residues = d < length ? d : length;
+  const auto tiled = [m](int64_t n) { return (n + m - 1) / m * m; };
+  return rem * tiled(q + 1) + (residues - rem) * tiled(q);
+}
+
+/**
+ * The tile side for a 3×3 layer: 4 (F(4×4, 3×3): 36 products per 16 outputs) unless the tiles'
+ * overhang at the plane's edges wastes that gain (large dilations on small planes), then 2
+ * (F(2×2, 3×3): 16 per 4). Products per output, with a 10 % margin for the larger transforms.
+ */
+inline int64_t winograd_tile(const ConvShape& s) {
+  const double cost4 = 2.25 * winograd_computed(s.out_h, s.dh, 4) * winograd_computed(s.out_w, s.dw, 4);
+  const double cost2 = 4.0 * winograd_computed(s.out_h, s.dh, 2) * winograd_computed(s.out_w, s.dw, 2);
+  return cost4 * 1.1 < cost2 ? 4 : 2;
+}
+
+}  // namespace
 
 /** Output rows of a call: the flattened (output slice, oy) pairs. */
 inline int64_t output_rows(const ConvShape& s) { return s.out_n * s.out_h; }

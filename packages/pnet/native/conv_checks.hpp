@@ -150,11 +150,12 @@ struct WorkspaceSizes {
 
 inline WorkspaceSizes workspace_sizes(const ConvShape& s, KernelGeometry g, bool gradient) {
   const int64_t padded = (s.cout + g.channels - 1) / g.channels * g.channels;
-  if (s.winograd && !gradient) {
-    // The transformed filter; per batch of tiles: inputs [16][batch][KD·Cin], products [16][batch][padded], bias [padded].
-    const int64_t inputs = product(s.kd, kWinogradBatch * kWinogradPoints, s.cin);
-    const int64_t products = product(kWinogradBatch * kWinogradPoints + 1, padded);
-    return WorkspaceSizes{product(padded, s.kd, kWinogradPoints, s.cin), s.cin, 0, 0, 0,
+  if (s.winograd != 0 && !gradient) {
+    // The transformed filter; per batch of tiles: inputs [points][batch][KD·Cin], products [points][batch][padded], bias [padded].
+    const int64_t points = winograd_points(s.winograd);
+    const int64_t inputs = product(s.kd, kWinogradBatch * points, s.cin);
+    const int64_t products = product(kWinogradBatch * points + 1, padded);
+    return WorkspaceSizes{product(padded, s.kd, points, s.cin), s.cin, 0, 0, 0,
                           inputs < 0 || products < 0 ? -1 : inputs + products};
   }
   const int64_t taps = product(s.kd, s.kh, s.kw);

@@ -64,7 +64,7 @@ struct Task {
 };
 
 Task task;
-bool winograd = true;  // 3×3 forward convolutions by Winograd F(2×2, 3×3)
+bool winograd = true;  // 3×3 forward convolutions by Winograd (F(4×4, 3×3) or F(2×2, 3×3))
 
 /** mulberry32's increment of its state, and its 32-bit output for an advanced state. */
 constexpr uint32_t kMulberry32Step = 0x6d2b79f5u;
@@ -141,7 +141,7 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
   if (parts < 0 || parts > kMaxParts) return "parts: expected 0 to 16";
   if (parts == 0) return pnet::Message();  // validation only
   s.relu = relu;
-  s.winograd = !gradient && winograd && pnet::winograd_applies(s);
+  s.winograd = !gradient && winograd && pnet::winograd_applies(s) ? pnet::winograd_tile(s) : 0;
   task.gradient = gradient;
   task.s = s;
   task.x = data[0];
@@ -167,7 +167,7 @@ extern "C" {
 /** The interface version the TypeScript loader checks (4: pnet_set_winograd; 3: dims carry KD and dilationD; copy_rows, dropout_mask), so a stale cached module is refused, not misread. */
 EMSCRIPTEN_KEEPALIVE int32_t pnet_abi_version() { return 4; }
 
-/** 3×3 forward convolutions planned from now on by Winograd F(2×2, 3×3) (non-zero, the default) or directly (0). */
+/** 3×3 forward convolutions planned from now on by Winograd (non-zero, the default) or directly (0). */
 EMSCRIPTEN_KEEPALIVE void pnet_set_winograd(int32_t on) { winograd = on != 0; }
 
 /** Plans conv2d(x, filter, bias | 0, out, dims… (15, with depth taps), relu) in `parts` parts; 0 or an error message. */
