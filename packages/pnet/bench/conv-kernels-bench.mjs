@@ -1,6 +1,7 @@
 // Per-layer profile of the convolution kernels on the wasm backend, side by side in one process:
 // the Node addon (where it loads), the same kernels in WebAssembly SIMD128, and tfjs' fused conv2d
-// (XNNPACK), forward (bias + ReLU fused) and filter gradient, for the layer shapes of the 2D and 3D
+// (XNNPACK), forward (bias + ReLU fused; 3×3 layers also by the direct sums against Winograd) and
+// filter gradient, for the layer shapes of the 2D and 3D
 // P-Nets ("3D tap": one depth tap of a 3×3×3 layer, a conv2d over depth slices batched along N;
 // the networks run a layer's three taps in one call). Prints median ms and
 // GFLOP/s (2 flops per multiply-add), the wasm/addon ratio, the WebAssembly kernels on 2 threads,
@@ -8,7 +9,7 @@
 //   npm run build && node bench/conv-kernels-bench.mjs   (BENCH_REPEATS=n)
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
-import { convolutionImplementation, initBackend, useConvolutions } from '../dist/index.js';
+import { convolutionImplementation, initBackend, useConvolutions, useWinograd } from '../dist/index.js';
 import { nativeConv2d, nativeFilterGradient } from '../dist/ops/native-conv.js';
 import { prepareWasmConv } from '../dist/ops/wasm-conv-threads.js';
 
@@ -68,6 +69,13 @@ for (const [name, xShape, kernel, cout, dilation] of layers) {
     const t = median(forward);
     ms[`${label} fwd`] = t;
     let cell = `${label} (${impl}) fwd ${t.toFixed(1)} (${(flops / t / 1e6).toFixed(1)})`;
+    if (impl !== 'tfjs' && kernel[0] === 3 && kernel[1] === 3) {
+      // The same layer by the direct sums (Winograd off): GFLOP/s counted as for the direct sums.
+      useWinograd(false);
+      const td = median(forward);
+      useWinograd(true);
+      cell += ` [direct ${td.toFixed(1)}: Winograd ${(td / t).toFixed(2)}×]`;
+    }
     if (impl !== 'tfjs') {
       const tg = median(() => {
         const g = nativeFilterGradient(x, dy, kernel, p, dilation, true);
