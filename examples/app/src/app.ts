@@ -27,6 +27,7 @@ import {
   openImages,
   openMask,
   pasteCanonicalRegion,
+  prepareCanonicalIndex,
   toCanonicalOrder,
 } from './image.js';
 import { type SeedLabel, SeedVolume } from './seeds.js';
@@ -316,7 +317,7 @@ export class App {
     this.message(`${image.name}: ${nx}×${ny}×${nz} voxels, ${image.spacing.slice().reverse().map((s) => +s.toFixed(3)).join('×')} mm, ${image.channels.length} channel(s)`);
     this.refresh();
     // The source → canonical index the refinements use, built while the user looks at the image.
-    setTimeout(() => canonicalVoxels(image, []), 0);
+    void prepareCanonicalIndex(image);
   }
 
   private async openLabel(file: File | undefined): Promise<void> {

@@ -136,17 +136,36 @@ export function fromCanonicalOrder<T extends Float32Array | Uint8Array>(image: A
   return permute(image, canonical, true);
 }
 
-/** Canonical index of every source voxel (the inverse of `perm`), built on first use per image. */
+/** `index[perm[k]] = k` for k in [start, end). */
+function invertRange(perm: Int32Array, index: Int32Array, start: number, end: number): void {
+  for (let k = start; k < end; k++) index[perm[k]!] = k;
+}
+
+/** Canonical index of every source voxel (the inverse of `perm`), per image. */
 const canonicalIndices = new WeakMap<AppImage, Int32Array>();
 function canonicalIndexOf(image: AppImage): Int32Array {
   let index = canonicalIndices.get(image);
   if (!index) {
     const { perm } = image.canonical;
     index = new Int32Array(perm.length);
-    for (let k = 0; k < perm.length; k++) index[perm[k]!] = k;
+    invertRange(perm, index, 0, perm.length);
     canonicalIndices.set(image, index);
   }
   return index;
+}
+
+/** Builds the canonical index of `image` in chunks between yields (so a large volume never blocks the page); idempotent. */
+export async function prepareCanonicalIndex(image: AppImage): Promise<void> {
+  if (canonicalIndices.has(image)) return;
+  const { perm } = image.canonical;
+  const index = new Int32Array(perm.length);
+  for (let start = 0; start < perm.length; start += CHUNK) {
+    const end = Math.min(perm.length, start + CHUNK);
+    invertRange(perm, index, start, end);
+    if (end < perm.length) await yieldToPage();
+    if (canonicalIndices.has(image)) return; // built meanwhile by a refinement
+  }
+  canonicalIndices.set(image, index);
 }
 
 /** Canonical `[z, y, x]` of each source voxel index in `voxels`. */

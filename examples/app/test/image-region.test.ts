@@ -2,7 +2,7 @@
 // back to source-order arrays equals cropping and pasting the whole-volume permutation.
 import { encodeNifti, niftiFromVolume } from '@deepigeos/io-nifti';
 import { describe, expect, it } from 'vitest';
-import { canonicalRegion, canonicalVoxels, fromCanonicalOrder, openImages, pasteCanonicalRegion, toCanonicalOrder } from '../src/image.js';
+import { canonicalRegion, canonicalVoxels, fromCanonicalOrder, openImages, pasteCanonicalRegion, prepareCanonicalIndex, toCanonicalOrder } from '../src/image.js';
 
 /** A 5×6×7 image whose axes are swapped and flipped against RAS+ (i → −y, j → +z, k → −x). */
 async function reorientedImage() {
@@ -39,5 +39,9 @@ describe('canonical regions of a reoriented image', () => {
 
     const voxels = [0, 17, 5 * 6 * 7 - 1];
     for (const [n, [z, y, x]] of canonicalVoxels(image, voxels).entries()) expect(image.canonical.perm[(z * H + y) * W + x]).toBe(voxels[n]);
+    // Built ahead in chunks (a fresh image), the index gives the same voxels.
+    const fresh = await reorientedImage();
+    await prepareCanonicalIndex(fresh);
+    expect(canonicalVoxels(fresh, voxels)).toEqual(canonicalVoxels(image, voxels));
   });
 });

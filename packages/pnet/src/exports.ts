@@ -9,7 +9,7 @@ export { channelConcat } from './ops/channel-concat.js';
 export { conv2dFast, type FusedEpilogue, samePads } from './ops/conv2d-fast.js';
 export { conv3dFast } from './ops/conv3d-fast.js';
 export { dilatedConv } from './ops/dilated-conv.js';
-export { type ConvolutionChoice, type ConvolutionImplementation, convolutionImplementation, useConvolutions, useWinograd } from './ops/native-conv.js';
+export { type ConvolutionChoice, type ConvolutionImplementation, convolutionImplementation, useConvolutions, useWinograd, winogradEnabled } from './ops/native-conv.js';
 // Layers
 export { BatchNormND, type BatchNormNDArgs, type BatchNormSettings, type BatchNormVariables } from './layers/batch-norm.js';
 export { ChannelConcat, type ChannelConcatArgs } from './layers/channel-concat.js';

@@ -294,7 +294,7 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
 
   // The switch must reach every build: the two algorithms round differently, so their outputs differ
   // in some low bits while both stay within float rounding of the sums (checked above).
-  it('useWinograd switches the algorithm of every kernel build (outputs differ by rounding only); a non-boolean is refused', async () => {
+  it('useWinograd switches the algorithm of every kernel build (outputs differ by rounding only), the direct sums run where Winograd would not pay; a non-boolean is refused', async () => {
     await initBackend('wasm');
     const x = tf.tensor4d(randomArray(4 * 12 * 12 * 16, 61), [4, 12, 12, 16]);
     const f = tf.tensor5d(randomArray(3 * 9 * 16 * 16, 62), [3, 3, 3, 16, 16]);
@@ -315,6 +315,25 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
     } finally {
       useWinograd(true);
       tf.dispose([x, f]);
+    }
+    // Where tiles would mostly overhang the plane (dilation 16 on a 20² output), the direct sums
+    // are cheaper and run either way: the same bits with the switch on or off.
+    const small = tf.tensor4d(randomArray(20 * 20 * 8, 63), [1, 20, 20, 8]);
+    const f2 = tf.tensor4d(randomArray(9 * 8 * 8, 64), [3, 3, 8, 8]);
+    try {
+      forEachKernel((isa) => {
+        const [on, off] = [true, false].map((enabled) => {
+          useWinograd(enabled);
+          const y = nativeConv2d(small, f2, [[16, 16], [16, 16]], [16, 16], undefined, false)!;
+          const data = y.dataSync();
+          y.dispose();
+          return data;
+        });
+        expect(maxAbsDiff(on!, off!), isa).toBe(0);
+      });
+    } finally {
+      useWinograd(true);
+      tf.dispose([small, f2]);
     }
     expect(() => useWinograd('no' as unknown as boolean)).toThrow(TypeError);
     expect(winogradEnabled()).toBe(true);

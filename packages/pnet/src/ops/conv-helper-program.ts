@@ -24,8 +24,9 @@ const env = {
 };
 const { exports } = new WebAssembly.Instance(module, { env });
 if (exports.__wasm_call_ctors) exports.__wasm_call_ctors();
-Atomics.add(words, READY, 1);
+// The sequence number before announcing readiness: a call started right after would otherwise be missed.
 let seen = Atomics.load(words, SEQ);
+Atomics.add(words, READY, 1);
 for (;;) {
   Atomics.wait(words, SEQ, seen);
   seen = Atomics.load(words, SEQ);

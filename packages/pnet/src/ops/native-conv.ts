@@ -41,7 +41,8 @@ export function useConvolutions(which: ConvolutionChoice): void {
  * filtering: F(4×4, 3×3), 36 products per 16 output pixels instead of 144, or F(2×2, 3×3) where
  * a large dilation on a small plane would leave 4×4 tiles half empty. Those layers run 1.3–2.8×
  * faster (R-Net on a 96³ region 1.5–1.9×); the outputs differ from the direct sums by float
- * rounding, a few 1e-6 of the largest output. On by default; `false` computes every sum directly
+ * rounding, a few 1e-6 of the largest output (a NaN or infinite input value spreads to its whole
+ * 4×4 or 2×2 output tile, where the direct sums spread it to its 3×3 neighbours). On by default; `false` computes every sum directly
  * (the outputs of earlier releases, bit for bit). Applies to this thread from its next
  * convolution; Node also reads `DEEPIGEOS_PNET_WINOGRAD=0` at import (worker threads inherit it).
  *
@@ -55,7 +56,7 @@ export function useWinograd(on: boolean): void {
   winograd = on;
 }
 
-/** Whether {@link useWinograd} is on. */
+/** Whether the package's kernels compute 3×3 convolutions by Winograd on this thread (see {@link useWinograd}). */
 export function winogradEnabled(): boolean {
   return winograd;
 }
@@ -71,7 +72,7 @@ export function winogradEnabled(): boolean {
 export interface NativeConv {
   isa: 'avx512' | 'avx2' | 'wasm-simd' | 'wasm-simd-threads';
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: number[], relu: boolean): void;
-  /** Whether later conv2d calls with 3×3 filters use Winograd F(2×2, 3×3) (see {@link useWinograd}). */
+  /** Whether later conv2d calls with 3×3 filters may use Winograd (see {@link useWinograd}). */
   setWinograd(on: boolean): void;
   /** Weight gradients of `conv2d(x, ·)` for `dy`: writes `dfilter` `[KH, KW, Cin, Cout]` and `dbias` `[Cout]`. */
   filterGradient(x: Float32Array, dy: Float32Array, dfilter: Float32Array, dbias: Float32Array | null, dims: number[]): void;
@@ -232,8 +233,10 @@ function directConv(
   if (outD < 1 || outH < 1 || outW < 1) return undefined; // tfjs raises its own error
   const dims = [...convDims(x.shape, [kh, kw, cin, cout], pads, [dh, dw]), kd, dd];
   const [out] = heapOutputs([[outD, outH, outW, cout]]);
-  native.setWinograd(winograd);
-  return runOn([out!], (view) => native.conv2d(view(x), view(filter), bias === undefined ? null : view(bias), view(out!), dims, relu)) as tf.Tensor4D;
+  return runOn([out!], (view) => {
+    native.setWinograd(winograd);
+    native.conv2d(view(x), view(filter), bias === undefined ? null : view(bias), view(out!), dims, relu);
+  }) as tf.Tensor4D;
 }
 
 /**

@@ -1,8 +1,8 @@
 // Threads for the WebAssembly kernels (wasm/pnet-conv-threads.wasm): the kernels on a shared
 // memory of the package's own, one instance per thread. tfjs' single-threaded wasm heap cannot be
 // shared, so each call copies its inputs in and its output back (one copy per layer), plans the
-// call on this thread, and every thread runs a part (a range of output rows; gradients sum the
-// parts' accumulators). Helpers wait in Atomics.wait between calls. The runtime-specific part
+// call on this thread, and the threads claim its parts (ranges of output rows, four per thread;
+// gradients sum the parts' accumulators in part order). Helpers wait in Atomics.wait between calls. The runtime-specific part
 // (starting a worker) is passed in, so Node and browsers share this.
 import type { NativeConv } from './native-conv.js';
 import { type ConvExports, dylinkMemory, instantiateSideModule, throwIfError } from './side-module.js';
@@ -15,9 +15,9 @@ export interface ConvHelperInit {
   memory: WebAssembly.Memory;
   memoryBase: number;
   stackTop: number;
-  /** Byte offset of the control words: [call sequence, helpers done, parts, failed, helpers ready]. */
+  /** Byte offset of the control words: [call sequence, helpers done, parts, failed, helpers ready, next part]. */
   control: number;
-  /** The part this helper runs (1 … threads − 1; this thread runs part 0). */
+  /** This helper's number (1 … threads − 1; the calling thread is 0). */
   index: number;
 }
 

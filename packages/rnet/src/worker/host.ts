@@ -151,7 +151,8 @@ export class PipelineHost {
     const length = regionOnly ? inRoi : n;
     for (const [name, a, type] of [['probability', probability, Float32Array], ['fg', fg, Uint8Array], ['bg', bg, Uint8Array]] as const) {
       if (!(a instanceof type) || a.length !== length) {
-        throw new OptionError(`refine: ${name} must be a ${type.name} of ${n} values (the whole volume) or of ${inRoi} (the roi), like probability`);
+        const extents = inRoi === n ? `${n} values (the whole volume)` : `${n} values (the whole volume) or of ${inRoi} (the roi), like probability`;
+        throw new OptionError(`refine: ${name} must be a ${type.name} of ${extents}`);
       }
     }
     const volume = regionOnly ? { ...whole, data: cropToRoi(whole.data, whole.shape, roi, whole.channels), shape: [...roi.size] as [number, number, number] } : whole;
