@@ -39,12 +39,13 @@ export function useConvolutions(which: ConvolutionChoice): void {
  * Whether the package's kernels compute forward convolutions with 3×3 in-plane filters (every
  * dilated layer of P-Net and R-Net, 2D and 3D, and their input gradients) by Winograd's minimal
  * filtering: F(4×4, 3×3), 36 products per 16 output pixels instead of 144, or F(2×2, 3×3) where
- * a large dilation on a small plane would leave 4×4 tiles half empty. Those layers run 1.3–2.8×
- * faster (R-Net on a 96³ region 1.5–1.9×); the outputs differ from the direct sums by float
- * rounding, a few 1e-6 of the largest output (a NaN or infinite input value spreads to its whole
- * 4×4 or 2×2 output tile, where the direct sums spread it to its 3×3 neighbours). On by default; `false` computes every sum directly
- * (the outputs of earlier releases, bit for bit). Applies to this thread from its next
- * convolution; Node also reads `DEEPIGEOS_PNET_WINOGRAD=0` at import (worker threads inherit it).
+ * a large dilation on a small plane would leave 4×4 tiles half empty (the direct sums where
+ * neither pays). Those layers run up to 2.7× faster (R-Net on a 96³ region 1.4–1.7×); the outputs
+ * differ from the direct sums by float rounding, a few 1e-6 of the largest output (a NaN or
+ * infinite input spreads to its whole 4×4 or 2×2 output tile, where the direct sums spread it to
+ * its 3×3 neighbours). On by default; `false` computes every sum directly (the outputs of earlier
+ * releases, bit for bit). Applies to this thread from its next convolution; Node also reads
+ * `DEEPIGEOS_PNET_WINOGRAD=0` at import (worker threads inherit it).
  *
  * @example
  * ```ts
