@@ -41,3 +41,15 @@ describe('training schedule from the README', () => {
     expect(changed(snapshot(pnet.weights), pnetMid)).toBe(true);
   }, 120_000);
 });
+
+describe('input checks on the wasm backend (finiteness tested by the backend, values read only on failure)', () => {
+  it('accepts finite inputs and names the first NaN or infinite value', () => {
+    const u = tf.randomNormal([1, 6, 6, 2]);
+    const img = tf.randomUniform([1, 6, 6, 1]);
+    expect(crfNetF().apply([u, img])).toBeInstanceOf(tf.Tensor);
+    const values = new Float32Array(72);
+    values[13] = Number.NaN;
+    expect(() => crfNetF().apply([tf.tensor(values, [1, 6, 6, 2]), img])).toThrow(/unaryLogits must hold only finite values; found NaN at flat index 13/);
+    expect(() => crfNetF().apply([u, tf.fill([1, 6, 6, 1], Number.NEGATIVE_INFINITY)])).toThrow(/image must hold only finite values; found -Infinity at flat index 0/);
+  });
+});
