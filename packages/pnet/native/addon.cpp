@@ -295,7 +295,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   if (error.ok()) error = pick_isa(info[6], s.cout, &avx512);
   if (error.ok()) {
     s.relu = info[5].As<Napi::Boolean>().Value();
-    s.winograd = addon_data(env)->winograd && pnet::winograd_applies(s) ? pnet::winograd_tile(s) : 0;
+    s.winograd = addon_data(env)->winograd ? pnet::winograd_tile(s) : 0;
     error = run_call(s, avx512 ? kAvx512 : kAvx2, false, {a.data[0], a.data[1], a.data[2], a.data[3]}, addon_data(env)->pool_for(work_of(s)));
   }
   if (!error.ok()) return Fail(env, error);

@@ -32,8 +32,6 @@ struct ConvShape {
 // copies must never be the ones the rest of the addon links against.
 namespace {
 
-/** Filters the Winograd path computes: 3×3 in-plane (any dilation, pads, depth taps, channels). */
-inline bool winograd_applies(const ConvShape& s) { return s.kh == 3 && s.kw == 3; }
 /** Winograd tiles transformed together (a multiple of every kernel's pixels per tile: 4, 6, 8, 12). */
 constexpr int64_t kWinogradBatch = 24;
 /** Transformed values per tile of side m: (m + 2)². */
@@ -48,12 +46,14 @@ inline int64_t winograd_computed(int64_t length, int64_t d, int64_t m) {
 }
 
 /**
- * How a 3×3 layer is computed: 4 (F(4×4, 3×3): 36 products per 16 outputs), 2 (F(2×2, 3×3): 16 per
- * 4) or 0 (the direct sums: 9 per output), by the products of the outputs each computes and
- * discards (tiles overhang the plane's edges: large dilations on small planes). Winograd must save
- * a third of the products to pay for its transforms (measured: 1.3–2.7× per layer when it does).
+ * How a forward convolution is computed: for 3×3 in-plane filters (any dilation, pads, depth taps,
+ * channels) 4 (F(4×4, 3×3): 36 products per 16 outputs), 2 (F(2×2, 3×3): 16 per 4) or 0 (the
+ * direct sums: 9 per output), by the products of the outputs each computes and discards (tiles
+ * overhang the plane's edges: large dilations on small planes); 0 for other filters. Winograd must
+ * save a third of the products to pay for its transforms (measured: 1.3–2.7× per layer when it does).
  */
 inline int64_t winograd_tile(const ConvShape& s) {
+  if (s.kh != 3 || s.kw != 3) return 0;
   const double direct = 9.0 * static_cast<double>(s.out_h) * static_cast<double>(s.out_w);
   const double f4 = 2.25 * static_cast<double>(winograd_computed(s.out_h, s.dh, 4)) * static_cast<double>(winograd_computed(s.out_w, s.dw, 4));
   const double f2 = 4.0 * static_cast<double>(winograd_computed(s.out_h, s.dh, 2)) * static_cast<double>(winograd_computed(s.out_w, s.dw, 2));

@@ -141,7 +141,7 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
   if (parts < 0 || parts > kMaxParts) return "parts: expected 0 to 16";
   if (parts == 0) return pnet::Message();  // validation only
   s.relu = relu;
-  s.winograd = !gradient && winograd && pnet::winograd_applies(s) ? pnet::winograd_tile(s) : 0;
+  s.winograd = !gradient && winograd ? pnet::winograd_tile(s) : 0;
   task.gradient = gradient;
   task.s = s;
   task.x = data[0];
