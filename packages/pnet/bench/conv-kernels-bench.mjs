@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { convolutionImplementation, initBackend, useConvolutions, useWinograd } from '../dist/index.js';
 import { nativeConv2d, nativeFilterGradient } from '../dist/ops/native-conv.js';
 import { prepareWasmConv } from '../dist/ops/wasm-conv-threads.js';
+import { medianMs } from './median-ms.mjs';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 5);
 await initBackend('wasm');
@@ -28,16 +29,7 @@ const layers = [
   ['3D 3×3 16→2 (96 slices of 96²)', [96, 96, 96, 16], [3, 3], 2, [1, 1]],
 ];
 
-function median(run) {
-  run();
-  const times = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    run();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-}
+const median = (run) => medianMs(run, repeats);
 
 const pads = (k, d) => [Math.floor((d * (k - 1)) / 2), d * (k - 1) - Math.floor((d * (k - 1)) / 2)];
 const load = () => execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');

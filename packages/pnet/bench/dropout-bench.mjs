@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Dropout, initBackend } from '../dist/index.js';
+import { medianMs } from './median-ms.mjs';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 20);
 await initBackend('wasm');
@@ -25,15 +26,9 @@ function time(make, shapes) {
         g.dataSync();
       }
     });
-  step();
-  const times = [];
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    step();
-    times.push(performance.now() - t0);
-  }
+  const ms = medianMs(step, repeats);
   tf.dispose(inputs);
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return ms;
 }
 
 for (const [name, shapes] of cases) {
