@@ -32,6 +32,7 @@ import {
 } from './image.js';
 import { type SeedLabel, SeedVolume } from './seeds.js';
 import { clearWork, loadWork, type SavedWork, saveWork } from './store.js';
+import { yieldToPage } from './tasks.js';
 import { type Layout, type PointerHit, Viewer } from './viewer.js';
 
 type Tool = 'none' | 'fg' | 'bg' | 'erase' | 'box';
@@ -394,7 +395,7 @@ export class App {
     const volumeKey = `${this.imageVersion}|${channels.join(',')}|${info.clipPercentiles ?? ''}`;
     if (pipeline.volumeKey !== volumeKey) {
       status('preparing the volume');
-      await nextFrame();
+      await yieldToPage();
       pipeline.worker.setVolume({ data: await networkInput(image, channels, info.clipPercentiles), shape: image.canonical.shape, spacing: image.canonical.spacing, channels: channels.length });
       pipeline.volumeKey = volumeKey;
     }
@@ -564,7 +565,7 @@ export class App {
         frames: $<HTMLSelectElement>('frames').value === 'channels' ? 'channels' : Number($<HTMLSelectElement>('frames').value),
         ...(this.labelFile ? { label: this.labelFile } : {}),
         ...(this.seeds ? { seeds: this.seeds.labels.slice() } : {}),
-        ...(this.result ? { probability: this.result.probability } : {}),
+        ...(this.result ? { probability: this.result.probability.slice() } : {}),
         ...(this.box ? { box: { start: [...this.box.start], size: [...this.box.size] } } : {}),
         savedAt: new Date().toISOString(),
       };
@@ -631,8 +632,8 @@ export class App {
     $('readout').textContent = `voxel (${voxel.join(', ')}) · ${mm.map((v) => v.toFixed(1)).join(', ')} mm · value ${values}${seg}`;
   }
 
-  private applyWindow(): void {
-    this.viewer.setWindow(Number($<HTMLInputElement>('win-min').value), Number($<HTMLInputElement>('win-max').value));
+  private applyWindow(): Promise<void> {
+    return this.viewer.setWindow(Number($<HTMLInputElement>('win-min').value), Number($<HTMLInputElement>('win-max').value));
   }
 
   private setStatus(text: string): void {
@@ -678,10 +679,6 @@ function filesOf(e: Event): File[] {
 
 function regionInput(value: 'whole' | 'box'): HTMLInputElement {
   return document.querySelector<HTMLInputElement>(`input[name="region"][value="${value}"]`)!;
-}
-
-function nextFrame(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function baseName(name: string): string {

@@ -6,6 +6,7 @@ import { encodeNifti, encodeNiftiGzip, type Matrix4, NiftiImage, niftiFromVolume
 import type { Roi } from '@deepigeos/rnet';
 import { zScoreNonZero } from '@deepigeos/rnet/worker';
 import { AppError } from './errors.js';
+import { yieldToPage } from './tasks.js';
 
 /** How to read a 4D file: every volume as a channel, or one volume (0-based index). */
 export type Frames4D = 'channels' | number;
@@ -68,12 +69,17 @@ function sameGrid(a: Matrix4, b: Matrix4): boolean {
 /** Opens co-registered files (same grid and affine) as the channels of one volume. */
 export async function openImages(files: File[], frames: Frames4D = 'channels'): Promise<AppImage> {
   if (files.length === 0) throw new AppError('no file chosen');
-  const images = await Promise.all(files.map(read));
+  // One step per task (decoding, conversion, the canonical permutation), so the page stays responsive.
+  const images: NiftiImage[] = [];
+  for (const file of files) {
+    images.push(await read(file));
+    await yieldToPage();
+  }
   const reference = images[0]!;
   const dims = spatialDims(reference);
   const channels: Float32Array[] = [];
   const channelNames: string[] = [];
-  images.forEach((image, i) => {
+  for (const [i, image] of images.entries()) {
     const name = files[i]!.name;
     const d = spatialDims(image);
     if (d.some((v, a) => v !== dims[a])) throw new AppError(`${name} is ${d.join('×')} but ${files[0]!.name} is ${dims.join('×')}: channels must share one grid`);
@@ -81,8 +87,9 @@ export async function openImages(files: File[], frames: Frames4D = 'channels'): 
     for (const v of volumesOf(image, name, frames)) {
       channels.push(v.data);
       channelNames.push(v.name);
+      await yieldToPage();
     }
-  });
+  }
   const [nx, ny, nz] = dims;
   const p = reference.pixdim;
   return {
@@ -111,7 +118,6 @@ function canonicalOf(reference: NiftiImage): AppImage['canonical'] {
 
 /** Voxels handled between two yields to the event loop: about 20 ms of copying, so the page stays responsive. */
 const CHUNK = 1 << 20;
-const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** `out[k] = source[perm[k]]` or, `inverse`, `out[perm[k]] = source[k]`, in chunks. */
 async function permute<T extends Float32Array | Uint8Array>(image: AppImage, source: T, inverse: boolean): Promise<T> {
@@ -228,8 +234,33 @@ export async function networkInput(image: AppImage, channelIndices: number[], cl
   return zScoreNonZero(out, c, clipPercentiles);
 }
 
+/** Array types the viewer can be given, narrowest first. */
+export type DisplayArray = Uint8Array | Int16Array | Float32Array;
+
+/**
+ * The narrowest array type that holds every value of every channel exactly: uint8 or int16 for
+ * integer-valued images (most MRI), else float32. The viewer's textures, and the time to build them,
+ * shrink with it; all channels share one type so the viewer can switch between them in place.
+ * Yields to the page between channels.
+ */
+export async function displayArrayType(channels: readonly Float32Array[]): Promise<new (values: ArrayLike<number>) => DisplayArray> {
+  let lo = 0;
+  let hi = 0;
+  for (const values of channels) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if ((v | 0) !== v) return Float32Array; // fractions, NaN, ±Inf and values beyond int32
+      if (v < lo) lo = v;
+      else if (v > hi) hi = v;
+    }
+    await yieldToPage();
+  }
+  if (lo >= 0 && hi <= 255) return Uint8Array;
+  return lo >= -32768 && hi <= 32767 ? Int16Array : Float32Array;
+}
+
 /** `.nii` bytes of one channel with only the sform (the nibabel-rule affine), for the viewer. */
-export function displayNifti(image: AppImage, data: Float32Array | Uint8Array): Uint8Array {
+export function displayNifti(image: AppImage, data: DisplayArray): Uint8Array {
   const nifti = niftiFromVolume({ data, shape: image.shape, spacing: image.spacing, affine: image.affine });
   nifti.qformCode = 0;
   nifti.sformCode = Math.max(1, image.reference.sformCode);

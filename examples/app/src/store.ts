@@ -1,9 +1,8 @@
 // The work in progress kept in IndexedDB (this browser only, never sent anywhere): the opened
 // files, the seeds and the latest result, restored after a reload until the user clears them.
-
-const DB = 'deepigeos-app';
-const STORE = 'work';
-const KEY = 'current';
+// Reads and writes run in a small worker: IndexedDB copies every value it stores on the calling
+// thread (a quarter of a second for the probability map of a 240×240×155 volume), and that must
+// not be the page's.
 
 /** What is kept between visits. */
 export interface SavedWork {
@@ -16,30 +15,62 @@ export interface SavedWork {
   savedAt: string;
 }
 
-function open(): Promise<IDBDatabase> {
+/** What the store worker can be asked to do. */
+type StoreOp = { op: 'save'; work: SavedWork } | { op: 'load' } | { op: 'clear' };
+/** A request to the store worker. */
+export type StoreRequest = StoreOp & { id: number };
+/** The store worker's answer to request `id`. */
+export type StoreReply = { id: number; ok: true; work?: SavedWork } | { id: number; ok: false; error: string };
+
+/** The large arrays of `work`, moved rather than copied between threads. */
+export function transferablesOf(work: SavedWork | undefined): ArrayBuffer[] {
+  const arrays = [work?.seeds, work?.probability].filter((a) => a !== undefined);
+  return arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}
+
+let worker: Worker | undefined;
+let nextId = 0;
+const pending = new Map<number, { resolve: (work: SavedWork | undefined) => void; reject: (error: Error) => void }>();
+
+function storeWorker(): Worker {
+  if (worker) return worker;
+  const started = new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module', name: 'deepigeos-store' });
+  started.onmessage = (e: MessageEvent<StoreReply>) => {
+    const reply = e.data;
+    const call = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (reply.ok) call?.resolve(reply.work);
+    else call?.reject(new Error(reply.error));
+  };
+  started.onerror = (e) => {
+    // A worker that fails to start or crashes: fail what is waiting, start afresh next time.
+    e.preventDefault();
+    for (const call of pending.values()) call.reject(new Error(`the storage worker failed: ${e.message || 'unknown error'}`));
+    pending.clear();
+    started.terminate();
+    worker = undefined;
+  };
+  worker = started;
+  return started;
+}
+
+function call(op: StoreOp): Promise<SavedWork | undefined> {
+  const id = nextId++;
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    pending.set(id, { resolve, reject });
+    storeWorker().postMessage({ ...op, id }, transferablesOf(op.op === 'save' ? op.work : undefined));
   });
 }
 
-async function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const db = await open();
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = work(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  } finally {
-    db.close();
-  }
+/** Keeps `work` in this browser. Its `seeds` and `probability` arrays are moved to the storage worker (unusable here afterwards). */
+export async function saveWork(work: SavedWork): Promise<void> {
+  await call({ op: 'save', work });
 }
 
-export const saveWork = (work: SavedWork): Promise<unknown> => run('readwrite', (s) => s.put(work, KEY));
-export const loadWork = (): Promise<SavedWork | undefined> => run('readonly', (s) => s.get(KEY) as IDBRequest<SavedWork | undefined>);
-export const clearWork = (): Promise<unknown> => run('readwrite', (s) => s.delete(KEY));
+/** The work kept in this browser, if any. */
+export const loadWork = (): Promise<SavedWork | undefined> => call({ op: 'load' });
+
+/** Removes the kept work. */
+export async function clearWork(): Promise<void> {
+  await call({ op: 'clear' });
+}

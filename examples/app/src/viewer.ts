@@ -2,8 +2,9 @@
 // affine so NiiVue and the networks share one grid), the segmentation, the seeds and the box as
 // overlays on the same grid, and pointer → voxel mapping for painting.
 import { cmapper, DRAG_MODE, Niivue, NVImage, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
-import { type AppImage, displayNifti } from './image.js';
+import { type AppImage, type DisplayArray, displayArrayType, displayNifti } from './image.js';
 import type { Voxel } from './seeds.js';
+import { gpuIdle, yieldToPage } from './tasks.js';
 
 /** Layouts offered to the user. */
 export type Layout = 'axial' | 'coronal' | 'sagittal' | 'multiplanar' | 'render';
@@ -79,6 +80,10 @@ export class Viewer {
   private frame = 0;
   private overlayOpacity = 0.6;
   private overlaysVisible = true;
+  /** Array type of the image given to NiiVue (shared by all channels). */
+  private displayType: new (values: ArrayLike<number>) => DisplayArray = Float32Array;
+  /** Texture updates in flight: NiiVue draws nothing until the GPU has executed them (see `settle`). */
+  private pendingUpdates = 0;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     this.nv = new Niivue({
@@ -102,35 +107,65 @@ export class Viewer {
     this.nv.setSliceType(SLICE_TYPE.AXIAL);
   }
 
-  /** Shows a new image (channel `channel`) with empty overlays; the crosshair starts at the centre. */
+  /**
+   * Shows a new image (channel `channel`) with empty overlays; the crosshair starts at the centre.
+   * Each step runs in its own task, and the page draws once the GPU holds the new textures.
+   */
   async show(image: AppImage, channel: number): Promise<void> {
+    this.image = undefined; // no pointer mapping or overlay drawing until the new grid is ready
+    this.displayType = await displayArrayType(image.channels);
+    const values = image.channels[channel]!;
+    const display = this.displayType === Float32Array ? values : new this.displayType(values);
+    await yieldToPage();
+    const base = await NVImage.loadFromUrl({ url: 'image.nii', name: 'image.nii', buffer: displayNifti(image, display).buffer as ArrayBuffer, colormap: 'gray' });
+    await yieldToPage();
+    const toDrawing = drawingOrder(base);
+    await yieldToPage();
+    await this.settle(async () => {
+      for (const v of [...this.nv.volumes]) this.nv.removeVolume(v);
+      this.nv.scene.crosshairPos = [0.5, 0.5, 0.5] as never;
+      this.nv.addVolume(base);
+      await yieldToPage();
+      this.nv.createEmptyDrawing();
+      this.nv.setDrawOpacity(this.overlaysVisible ? this.overlayOpacity : 0);
+    });
     this.image = image;
     this.inverse = invert4(image.affine as number[][]);
-    for (const v of [...this.nv.volumes]) this.nv.removeVolume(v);
-    const base = await NVImage.loadFromUrl({
-      url: 'image.nii',
-      name: 'image.nii',
-      buffer: displayNifti(image, image.channels[channel]!).buffer as ArrayBuffer,
-      colormap: 'gray',
-    });
     this.base = base;
-    this.toDrawing = drawingOrder(base);
-    const n = image.channels[0]!.length;
+    this.toDrawing = toDrawing;
     this.mask = undefined;
-    this.seeds = new Uint8Array(n);
+    this.seeds = new Uint8Array(values.length);
     this.box = undefined;
-    this.nv.scene.crosshairPos = [0.5, 0.5, 0.5] as never;
-    this.nv.addVolume(base);
-    this.nv.createEmptyDrawing();
-    this.nv.setDrawOpacity(this.overlaysVisible ? this.overlayOpacity : 0);
   }
 
   /** Shows another channel of the image in the background. */
-  showChannel(channel: number): void {
-    if (!this.base || !this.image) return;
-    this.base.img!.set(this.image.channels[channel]!);
-    this.base.calMinMax();
-    this.nv.updateGLVolume();
+  async showChannel(channel: number): Promise<void> {
+    const { base, image } = this;
+    if (!base || !image) return;
+    base.img!.set(image.channels[channel]!); // exact: every channel fits the display type
+    base.calMinMax();
+    await this.settle(() => this.nv.updateGLVolume());
+  }
+
+  /**
+   * Runs `update` (NiiVue calls that rebuild textures) with NiiVue's drawing held back until the GPU
+   * has executed it, then draws once. Rebuilding a volume's textures queues seconds of GPU work where
+   * WebGL runs in software, and every NiiVue frame ends in `gl.finish()`: a frame drawn meanwhile
+   * would hold the page's main thread until all of that work is done.
+   */
+  private async settle(update: () => void | Promise<void>): Promise<void> {
+    // While `isBusy` is set, NiiVue's drawScene only notes that a frame is due.
+    this.pendingUpdates++;
+    this.nv.isBusy = true;
+    try {
+      await update();
+      await gpuIdle(this.nv.gl);
+    } finally {
+      if (--this.pendingUpdates === 0) {
+        this.nv.isBusy = false;
+        this.nv.drawScene();
+      }
+    }
   }
 
   /** Updates the segmentation overlay (source order; undefined clears it). */
@@ -167,11 +202,11 @@ export class Viewer {
   }
 
   /** Display window of the image (intensity range mapped to black … white). */
-  setWindow(min: number, max: number): void {
+  async setWindow(min: number, max: number): Promise<void> {
     if (!this.base || !(max > min)) return;
     this.base.cal_min = min;
     this.base.cal_max = max;
-    this.nv.updateGLVolume();
+    await this.settle(() => this.nv.updateGLVolume());
   }
 
   /** The current display window. */
@@ -265,7 +300,7 @@ export class Viewer {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       const bitmap = this.nv.drawBitmap;
-      if (!bitmap || !this.seeds) return;
+      if (!bitmap || !this.seeds || !this.image) return; // nothing, or a new image still loading
       const { mask, seeds, box, toDrawing } = this;
       for (let v = 0; v < toDrawing.length; v++) bitmap[toDrawing[v]!] = (mask?.[v] ?? 0) + 2 * seeds[v]! + (box?.[v] ? 6 : 0);
       this.nv.refreshDrawing(true);
