@@ -13,7 +13,7 @@ import { loadCase } from '../src/data/load.js';
 import { writeBratsPhantoms } from '../src/data/phantom.js';
 import { CSV_COLUMNS } from '../src/pipeline/eval-report.js';
 import { clicksToReach, evaluateCase, NOC_CAP } from '../src/pipeline/evaluate.js';
-import { loadTrainedNet } from '../src/pipeline/networks.js';
+import { loadTrainedNet, testTimeFlipAxes } from '../src/pipeline/networks.js';
 import { readInitialSegmentation } from '../src/pipeline/user-files.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../src/train/schema.js';
 import { cli } from './cli-runner.js';
@@ -168,7 +168,7 @@ describe('evaluate outputs', () => {
     expect(r.err).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'ev/e.json'), 'utf8'));
-    expect(report.settings).toEqual({ protocol: 'paper', minClicks: 1, encoding: 'geodesic', rounds: 2, nocCap: 20 });
+    expect(report.settings).toEqual({ protocol: 'paper', minClicks: 1, encoding: 'geodesic', rounds: 2, nocCap: 20, flipAxes: { pnet: [0, 1], rnet: [0, 1] } });
     expect(report.cases).toHaveLength(2);
     for (const c of report.cases) {
       expect(c.region).toMatch(/^stacked 8 slices along axis 0/);
@@ -209,6 +209,26 @@ describe('evaluate outputs', () => {
     expect(report.settings.encoding).toBe('euclidean');
     for (const s of report.cases[0].slices) for (const round of s.rounds) expect(round.fgSeeds + round.bgSeeds).toBeLessThanOrEqual(1);
     expect((await cli('evaluate', '--images', image, '--pnet', join(weights, 'pnet2d'), '--user', 'many')).err).toMatch(/--user must be paper or single/);
+  }, 120_000);
+
+  it('--tta: 2D nets average both flips by default, none runs them once, bad values are refused', async () => {
+    const args = ['evaluate', '--images', image, '--labels', join(dir, 'data/Phantom_001/Phantom_001_seg.nii.gz'), '--pnet', join(weights, 'pnet2d')];
+    const once = await cli(...args, '--tta', 'none', '--json', 'tta-none.json');
+    expect(once.code).toBe(0);
+    expect(once.err).toMatch(/test-time flips none/);
+    const flipped = await cli(...args, '--json', 'tta-auto.json');
+    expect(flipped.err).toMatch(/test-time flips over spatial axes 0, 1/);
+    const [a, b] = ['tta-none.json', 'tta-auto.json'].map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    expect(a.settings.flipAxes).toEqual({ pnet: [] });
+    expect(b.settings.flipAxes).toEqual({ pnet: [0, 1] });
+    // The averaged logits are another segmentation of the same phantom (not the single pass's).
+    expect(b.cases[0].pnet.dice).toBeGreaterThan(0.5);
+    expect(b.cases[0].pnet.dice).not.toBe(a.cases[0].pnet.dice);
+    expect((await cli(...args, '--tta', 'mirror')).err).toMatch(/--tta must be auto, flip or none, got "mirror"/);
+    expect(testTimeFlipAxes('auto', 2)).toEqual([0, 1]);
+    expect(testTimeFlipAxes('auto', 3)).toEqual([]);
+    expect(testTimeFlipAxes('flip', 3)).toEqual([0, 1, 2]);
+    expect(testTimeFlipAxes('none', 2)).toEqual([]);
   }, 120_000);
 
   it('NoC counts clicks until the Dice threshold, 0 when P-Net reaches it, capped at 20', () => {

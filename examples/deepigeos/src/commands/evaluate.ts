@@ -17,7 +17,10 @@ import { datasetCases } from '../train/cases.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../train/schema.js';
 import { DATA_FLAGS, dataFromFlags } from './data-flags.js';
 import { checkOutputsApart } from './refine.js';
+import { TTA_FLAGS, ttaFromFlags } from './tta-flag.js';
 
+/** Test-time flips for the log line: "none" or the flipped spatial axes. */
+const describeFlips = (axes: readonly number[] | undefined) => (axes?.length ? `over spatial axes ${axes.join(', ')}` : 'none');
 const fmt = (s: Score | null) =>
   s ? `${s.dice.toFixed(4)} / ${s.assd === null ? '–' : s.assd.toFixed(2)} / ${s.hd95 === null ? '–' : s.hd95.toFixed(2)}` : '–';
 
@@ -40,6 +43,7 @@ export const evaluateCommand: Command = {
       help: "simulated user: paper (default: the paper's rule, see --min-clicks) | single (one click per round at the largest error region)",
     },
     encoding: { type: 'string', value: 'KIND', help: "seed encoding: geodesic (default: the R-Net's training λ) | euclidean (λ = 0; the paper's ablation)" },
+    ...TTA_FLAGS,
     seed: { type: 'string', value: 'S', help: 'seed of the simulated user (default 0)' },
     'min-clicks': {
       type: 'string',
@@ -78,6 +82,7 @@ export const evaluateCommand: Command = {
     const protocol = (flags.string('user') ?? 'paper') as UserProtocol;
     if (protocol !== 'paper' && protocol !== 'single') throw new UsageError(`evaluate: --user must be paper or single, got ${JSON.stringify(protocol)}`);
     if (protocol === 'single' && flags.has('min-clicks')) throw new UsageError('evaluate: --min-clicks applies to --user paper only (--user single clicks once per round)');
+    const tta = ttaFromFlags(flags, 'evaluate');
     const encoding = flags.string('encoding') ?? 'geodesic';
     if (encoding !== 'geodesic' && encoding !== 'euclidean') throw new UsageError(`evaluate: --encoding must be geodesic or euclidean, got ${JSON.stringify(encoding)}`);
     const outputs = (['csv', 'json', 'report'] as const).map((k) => [`--${k}`, flags.string(k)] as [string, string | undefined]);
@@ -94,16 +99,16 @@ export const evaluateCommand: Command = {
     const progress = new StageProgress('evaluate');
     // 3D nets report their windows, so a long case shows it is alive (each pass counts from 0).
     const withProgress = (net: TrainedNet): TrainedNet =>
-      net.config.dim === 3 ? { ...net, network: inferenceNetwork(net.model, net.config, (d, t) => progress.update(d, t)) } : net;
-    const pnet = withProgress(await loadTrainedNet(pnetDir, '--pnet', TRAIN_PNET_SCHEMA));
-    const rnet = rnetDir ? withProgress(await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA)) : undefined;
+      net.config.dim === 3 ? { ...net, network: inferenceNetwork(net.model, net.config, (d, t) => progress.update(d, t), net.flipAxes) } : net;
+    const pnet = withProgress(await loadTrainedNet(pnetDir, '--pnet', TRAIN_PNET_SCHEMA, tta));
+    const rnet = rnetDir ? withProgress(await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA, tta)) : undefined;
     if (rnet && encoding === 'euclidean' && (rnet.config.lambda ?? 1) !== 0) {
       process.stderr.write(`evaluate: note: --encoding euclidean feeds Euclidean maps to an R-Net trained with geodesic λ = ${rnet.config.lambda ?? 1} (train one with --lambda 0 for the paper's ablation)\n`);
     }
     if (rnet) checkNetPair(pnet, rnet, pnetDir, rnetDir!);
     const refs = datasetCases(dataFromFlags(flags, pnet.config.data));
     checkOutputs('evaluate', files, refs.flatMap((r) => [...r.images, ...(r.label ? [r.label] : [])].map((path) => ({ flag: `case ${r.id}`, path }))));
-    process.stderr.write(`evaluating ${refs.length} cases, ${rounds} rounds, user ${protocol}, ${encoding} encoding, backend ${backendLabel(backend)}\n`);
+    process.stderr.write(`evaluating ${refs.length} cases, ${rounds} rounds, user ${protocol}, ${encoding} encoding, test-time flips ${describeFlips(pnet.flipAxes)}, backend ${backendLabel(backend)}\n`);
     const seed = flags.number('seed', { integer: true }) ?? 0;
     const roiMargin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 });
     const refineMargin = flags.number('refine-margin', { integer: true, min: 0, max: 10000 });
@@ -134,6 +139,7 @@ export const evaluateCommand: Command = {
       rounds,
       nocCap: NOC_CAP,
       ...(refineMargin === undefined ? {} : { refineMargin }),
+      flipAxes: { pnet: pnet.flipAxes ?? [], ...(rnet ? { rnet: rnet.flipAxes ?? [] } : {}) },
     });
     for (const [name, m] of [['mean', report.mean], ['mean over slices', report.meanSlices]] as const) {
       if (!m) continue;

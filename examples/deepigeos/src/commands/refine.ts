@@ -18,6 +18,7 @@ import { largestSlice, writeMaskNifti, writeOverlayPngs, writeProbabilityNifti }
 import { refineSegmentation } from '../pipeline/refine.js';
 import { readInitialSegmentation, readSeeds, type SourceSeeds } from '../pipeline/user-files.js';
 import { TRAIN_RNET_SCHEMA } from '../train/schema.js';
+import { TTA_FLAGS, ttaFromFlags } from './tta-flag.js';
 import { threshold } from '../train/tensors.js';
 
 /** Default `--roi-margin` of `refine` and `segment --seeds` (voxels around the seeds' bounding box). */
@@ -81,6 +82,7 @@ export const refineCommand: Command = {
     prob: { type: 'string', value: 'FILE', help: 'also write the refined probability map (the next refine --init)' },
     ...ROI_FLAGS,
     encoding: { type: 'string', value: 'KIND', help: "seed encoding: geodesic (default: the R-Net's training λ) | euclidean (λ = 0)" },
+    ...TTA_FLAGS,
     png: { type: 'string', value: 'DIR', help: 'also write a PNG overlay of the slice with most foreground' },
     backend: { type: 'string', value: 'NAME', help: 'auto (default) | wasm | cpu' },
   },
@@ -114,12 +116,13 @@ export const refineCommand: Command = {
     removeTemps();
     cleanupOnSignal(removeTemps);
     const roiMargin = roiMarginFromFlags(flags, 'refine');
+    const tta = ttaFromFlags(flags, 'refine');
     const encoding = flags.string('encoding') ?? 'geodesic';
     if (encoding !== 'geodesic' && encoding !== 'euclidean') throw new UsageError(`refine: --encoding must be geodesic or euclidean, got ${JSON.stringify(encoding)}`);
     const backend = flags.string('backend') ?? 'auto';
     await initBackend(backend === 'auto' ? undefined : backend);
     const progress = new StageProgress('refine');
-    const rnet = await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA);
+    const rnet = await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA, tta);
     progress.start(`loading ${imagePath}`);
     const c = await loadCase(
       { id: stem(imagePath), kind: 'nifti', images: [imagePath], ...(rnet.config.data.channels ? { channelIndices: rnet.config.data.channels } : {}) },

@@ -20,6 +20,7 @@ import { readSeeds } from '../pipeline/user-files.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../train/schema.js';
 import { threshold } from '../train/tensors.js';
 import { checkOutputsApart, ROI_FLAGS, roiMarginFromFlags, SEEDS_HELP } from './refine.js';
+import { TTA_FLAGS, ttaFromFlags } from './tta-flag.js';
 
 /** The `segment` command. */
 export const segmentCommand: Command = {
@@ -33,6 +34,7 @@ export const segmentCommand: Command = {
     rnet: { type: 'string', value: 'DIR', help: 'trained R-Net folder (with --seeds)' },
     seeds: { type: 'string', value: 'FILE', help: SEEDS_HELP },
     ...ROI_FLAGS,
+    ...TTA_FLAGS,
     png: { type: 'string', value: 'DIR', help: 'also write PNG overlays of the slice with most foreground' },
     backend: { type: 'string', value: 'NAME', help: 'auto (default) | wasm | cpu' },
   },
@@ -60,11 +62,12 @@ export const segmentCommand: Command = {
       for (const f of [out, prob]) if (f !== undefined) removeFileTemps(f);
     });
     const roiMargin = roiMarginFromFlags(flags, 'segment');
+    const tta = ttaFromFlags(flags, 'segment');
     const backend = flags.string('backend') ?? 'auto';
     await initBackend(backend === 'auto' ? undefined : backend);
     const progress = new StageProgress('segment');
-    const pnet = await loadTrainedNet(flags.required('pnet'), '--pnet', TRAIN_PNET_SCHEMA);
-    const rnet = flags.has('rnet') ? await loadTrainedNet(flags.required('rnet'), '--rnet', TRAIN_RNET_SCHEMA) : undefined;
+    const pnet = await loadTrainedNet(flags.required('pnet'), '--pnet', TRAIN_PNET_SCHEMA, tta);
+    const rnet = flags.has('rnet') ? await loadTrainedNet(flags.required('rnet'), '--rnet', TRAIN_RNET_SCHEMA, tta) : undefined;
     if (rnet) checkNetPair(pnet, rnet, flags.required('pnet'), flags.required('rnet'));
     progress.start(`loading ${imagePath}`);
     const c = await loadCase(
@@ -77,7 +80,7 @@ export const segmentCommand: Command = {
     const seeds = rnet ? await readSeeds(flags.required('seeds'), c.geometry.reference!.dims, imagePath) : undefined;
     const t0 = performance.now();
     progress.start(`P-Net on ${c.image.shape.join('×')}`);
-    const net = { ...pnet, network: inferenceNetwork(pnet.model, pnet.config, (d, t) => progress.update(d, t)) };
+    const net = { ...pnet, network: inferenceNetwork(pnet.model, pnet.config, (d, t) => progress.update(d, t), pnet.flipAxes) };
     const r = await pnetOnCase(net, c.image, (d, t) => progress.update(d, t));
     let probability = r.crf ?? r.pnet;
     if (rnet && seeds) {

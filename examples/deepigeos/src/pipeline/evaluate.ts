@@ -77,7 +77,16 @@ export interface MeanEvaluation {
 /** The `evaluate --json` document. */
 export interface EvaluationReport {
   /** How the simulated user clicked and how seeds were encoded. */
-  settings: { protocol: UserProtocol; minClicks: number; encoding: 'geodesic' | 'euclidean'; rounds: number; nocCap: number; refineMargin?: number };
+  settings: {
+    protocol: UserProtocol;
+    minClicks: number;
+    encoding: 'geodesic' | 'euclidean';
+    rounds: number;
+    nocCap: number;
+    refineMargin?: number;
+    /** Spatial axes whose flips were averaged into P-Net's and R-Net's logits (`--tta`). */
+    flipAxes?: { pnet: readonly number[]; rnet?: readonly number[] };
+  };
   cases: CaseEvaluation[];
   mean: MeanEvaluation;
   /** 2D pipeline on 3D cases: means over all evaluated slices of all cases. */

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CrfNetF } from '@deepigeos/crf-rnn';
 import { CheckpointError } from '@deepigeos/pnet';
-import { inferenceWindow, type SegmentationNetwork, volumeNetwork } from '@deepigeos/rnet';
+import { flipEnsemble, inferenceWindow, type SegmentationNetwork, volumeNetwork } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Schema, validateConfig } from '../config.js';
@@ -29,18 +29,39 @@ export interface TrainedNet {
   network: SegmentationNetwork;
   /** CRF-Net layer saved next to the network (CRF-Net(f) for P-Net, CRF-Net(fu) for R-Net). */
   crf?: CrfNetF;
+  /** Spatial axes whose flips `network` averages (test-time augmentation); empty or absent: none. */
+  flipAxes?: readonly number[];
+}
+
+/**
+ * Test-time flips (`--tta`): `auto` flips both axes of 2D nets (4 passes of a cheap network) and
+ * none of 3D nets (whose passes take seconds to minutes); `flip` flips every spatial axis (2D: 4
+ * passes, 3D: 8); `none` runs the network once.
+ */
+export type TestTimeFlips = 'auto' | 'flip' | 'none';
+
+/** The spatial axes `tta` flips for a `dim`-D network. */
+export function testTimeFlipAxes(tta: TestTimeFlips, dim: number): number[] {
+  if (tta === 'none' || (tta === 'auto' && dim === 3)) return [];
+  return dim === 3 ? [0, 1, 2] : [0, 1];
 }
 
 /**
  * The network to run at inference. 3D nets trained on small patches run window by window at their
  * patch size (see `tiled.ts`); 3D nets trained on patches of 48³ and more run on the whole input,
  * depth-streamed through `predictVolume` (`inferenceWindow` of @deepigeos/rnet decides).
- * `onProgress` reports windows or slabs done / total of each call.
+ * `onProgress` reports windows or slabs done / total of each call (each flipped pass counts
+ * anew); `flipAxes` averages the logits over flips of those spatial axes (see `testTimeFlipAxes`).
  */
-export function inferenceNetwork(model: tfl.LayersModel, config: TrainConfig, onProgress?: (done: number, total: number) => void): SegmentationNetwork {
-  if (config.dim !== 3) return model;
-  const window = inferenceWindow(resolvedSizes(config).patch);
-  return window ? tiledPredictor(model, window, onProgress) : streamedNetwork(model, onProgress);
+export function inferenceNetwork(
+  model: tfl.LayersModel,
+  config: TrainConfig,
+  onProgress?: (done: number, total: number) => void,
+  flipAxes: readonly number[] = [],
+): SegmentationNetwork {
+  const window = config.dim === 3 ? inferenceWindow(resolvedSizes(config).patch) : undefined;
+  const network = config.dim !== 3 ? model : window ? tiledPredictor(model, window, onProgress) : streamedNetwork(model, onProgress);
+  return flipAxes.length > 0 ? flipEnsemble(network, flipAxes) : network;
 }
 
 /** `volumeNetwork` for batches too: each sample of `[N, D, H, W, C]` depth-streamed in turn. */
@@ -101,8 +122,8 @@ export function checkNetPair(pnet: TrainedNet, rnet: TrainedNet, pnetDir: string
   }
 }
 
-/** Loads a trained network and its config (validated against `schema`). */
-export async function loadTrainedNet(dir: string, flag: string, schema: Schema): Promise<TrainedNet> {
+/** Loads a trained network and its config (validated against `schema`); `tta` sets its test-time flips (default none). */
+export async function loadTrainedNet(dir: string, flag: string, schema: Schema, tta: TestTimeFlips = 'none'): Promise<TrainedNet> {
   if (!existsSync(dir)) throw new UsageError(`${flag} ${dir}: folder does not exist`);
   const modelDir = modelFolder(dir, flag);
   const configFile = [join(dir, 'config.json'), join(modelDir, 'config.json')].find((f) => existsSync(f));
@@ -115,7 +136,8 @@ export async function loadTrainedNet(dir: string, flag: string, schema: Schema):
   }
   const config = validateConfig(raw, schema, configFile) as unknown as TrainConfig;
   const model = existsSync(join(modelDir, 'model.json')) ? await withFlag(flag, dir, () => loadModel(modelDir)) : loadTorchModel(modelDir, config);
-  const net: TrainedNet = { model, config, modelDir, network: inferenceNetwork(model, config) };
+  const flipAxes = testTimeFlipAxes(tta, config.dim);
+  const net: TrainedNet = { model, config, modelDir, network: inferenceNetwork(model, config, undefined, flipAxes), flipAxes };
   const crfDir = join(dir, 'crf');
   if (existsSync(join(crfDir, 'model.json'))) {
     const wrapper = await withFlag(flag, dir, () => loadModel(crfDir));

@@ -122,7 +122,7 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
     return roi;
   };
   if (image.shape.length === dim) {
-    const network = inferenceNetwork(rnet.model, rnet.config, (d, t) => options.onProgress?.(dim === 3 ? 'R-Net windows' : 'R-Net', d, t));
+    const network = inferenceNetwork(rnet.model, rnet.config, (d, t) => options.onProgress?.(dim === 3 ? 'R-Net windows' : 'R-Net', d, t), rnet.flipAxes);
     const roi = await refineIn(image, 0, network);
     return { probability, networkProbability, rois: [roi], timings };
   }
