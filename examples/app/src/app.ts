@@ -382,7 +382,8 @@ export class App {
       this.pipeline?.worker.terminate();
       const wasmPaths = { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded };
       const backend = new URLSearchParams(location.search).get('backend') ?? undefined;
-      this.pipeline = { key, worker: new PipelineWorker(networks, { wasmPaths, ...(backend ? { backend } : {}) }) };
+      // Test-time flips as the CLI's default: 2D networks average both flips, 3D ones run once.
+      this.pipeline = { key, worker: new PipelineWorker(networks, { wasmPaths, testTimeFlips: 'auto', ...(backend ? { backend } : {}) }) };
     }
     const pipeline = this.pipeline;
     const info = await pipeline.worker.ready();

@@ -13,7 +13,7 @@ import { loadCase } from '../src/data/load.js';
 import { writeBratsPhantoms } from '../src/data/phantom.js';
 import { CSV_COLUMNS } from '../src/pipeline/eval-report.js';
 import { clicksToReach, evaluateCase, NOC_CAP } from '../src/pipeline/evaluate.js';
-import { loadTrainedNet, testTimeFlipAxes } from '../src/pipeline/networks.js';
+import { loadTrainedNet } from '../src/pipeline/networks.js';
 import { readInitialSegmentation } from '../src/pipeline/user-files.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../src/train/schema.js';
 import { cli } from './cli-runner.js';
@@ -225,10 +225,6 @@ describe('evaluate outputs', () => {
     expect(b.cases[0].pnet.dice).toBeGreaterThan(0.5);
     expect(b.cases[0].pnet.dice).not.toBe(a.cases[0].pnet.dice);
     expect((await cli(...args, '--tta', 'mirror')).err).toMatch(/--tta must be auto, flip or none, got "mirror"/);
-    expect(testTimeFlipAxes('auto', 2)).toEqual([0, 1]);
-    expect(testTimeFlipAxes('auto', 3)).toEqual([]);
-    expect(testTimeFlipAxes('flip', 3)).toEqual([0, 1, 2]);
-    expect(testTimeFlipAxes('none', 2)).toEqual([]);
   }, 120_000);
 
   it('NoC counts clicks until the Dice threshold, 0 when P-Net reaches it, capped at 20', () => {

@@ -3,6 +3,20 @@ import { OptionError, ShapeError } from './errors.js';
 import { predictLogits, type SegmentationNetwork } from './network.js';
 
 /**
+ * Which flips to average at inference: `auto` flips both axes of 2D networks (4 passes of a
+ * network that takes milliseconds per slice) and none of 3D networks (whose passes take seconds
+ * to minutes); `flip` flips every spatial axis (2D: 4 passes, 3D: 8); `none` runs the network once.
+ */
+export type TestTimeFlips = 'auto' | 'flip' | 'none';
+
+/** The spatial axes `mode` flips for a `dim`-D network (for {@link flipEnsemble}). */
+export function testTimeFlipAxes(mode: TestTimeFlips, dim: 2 | 3): number[] {
+  if (mode !== 'auto' && mode !== 'flip' && mode !== 'none') throw new OptionError(`test-time flips must be 'auto', 'flip' or 'none', got ${JSON.stringify(mode)}`);
+  if (mode === 'none' || (mode === 'auto' && dim === 3)) return [];
+  return dim === 3 ? [0, 1, 2] : [0, 1];
+}
+
+/**
  * Test-time augmentation with flips: a network whose logits are the mean of `network`'s logits
  * over the input flipped along every subset of `axes` (each prediction flipped back first), so
  * 2^axes.length forward passes per call. Networks trained with flip augmentation (the CLI's

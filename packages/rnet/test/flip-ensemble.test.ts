@@ -2,7 +2,7 @@
 import { initBackend } from '@deepigeos/pnet';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { flipEnsemble, OptionError, type SegmentationNetwork, ShapeError } from '../src/index.js';
+import { flipEnsemble, OptionError, type SegmentationNetwork, ShapeError, testTimeFlipAxes } from '../src/index.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -68,5 +68,14 @@ describe('flipEnsemble', () => {
     await expect(flipEnsemble(broken, [0]).predict(x)).rejects.toThrow(ShapeError);
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
+  });
+
+  it('testTimeFlipAxes: auto flips 2D nets only, flip every axis, none nothing', () => {
+    expect(testTimeFlipAxes('auto', 2)).toEqual([0, 1]);
+    expect(testTimeFlipAxes('auto', 3)).toEqual([]);
+    expect(testTimeFlipAxes('flip', 2)).toEqual([0, 1]);
+    expect(testTimeFlipAxes('flip', 3)).toEqual([0, 1, 2]);
+    expect(testTimeFlipAxes('none', 2)).toEqual([]);
+    expect(() => testTimeFlipAxes('mirror' as never, 2)).toThrow(OptionError);
   });
 });

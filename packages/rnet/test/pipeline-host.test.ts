@@ -174,6 +174,35 @@ describe('PipelineHost (2D networks)', () => {
     expect(maxAbsDiff(region.probability, crop(whole.probability))).toBeLessThan(1e-6);
   }, 60_000);
 
+  it("test-time flips: 'auto' gives each slice the mean of P-Net's logits over the four flips; unknown modes are refused", async () => {
+    const pnet = seedWeights(createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4 }), 5);
+    const networks = { pnet: { model: await files(pnet), config: { dim: 2 as const } }, rnet: { model: await files(seedWeights(createRNet2D({ imageChannels: 1, channels: 4 }), 6)), config: { dim: 2 as const } } };
+    const host = new PipelineHost();
+    await host.init(networks, { backend: 'cpu', testTimeFlips: 'auto' });
+    const shape: [number, number, number] = [2, 9, 11];
+    const data = zScoreNonZero(ball(shape, [1, 4, 6], 3));
+    host.setVolume({ data, shape, spacing: [1, 1, 1], channels: 1 });
+    const got = (await host.segment({})).probability;
+    // Reference: the model itself on each slice, flipped, predicted, flipped back, logits averaged.
+    const plane = shape[1] * shape[2];
+    for (let z = 0; z < shape[0]; z++) {
+      const expected = tf.tidy(() => {
+        const x = tf.tensor(data.subarray(z * plane, (z + 1) * plane), [1, shape[1], shape[2], 1]);
+        const flips = [[], [1], [2], [1, 2]];
+        const sum = flips.map((f) => (f.length ? tf.reverse(pnet.predict(tf.reverse(x, f)) as tf.Tensor, f) : (pnet.predict(x) as tf.Tensor))).reduce((a, b) => tf.add(a, b));
+        const [l0, l1] = tf.split(tf.div(sum, 4), 2, -1);
+        return tf.sigmoid(tf.sub(l1!, l0!)).dataSync();
+      });
+      expect(maxAbsDiff(got.subarray(z * plane, (z + 1) * plane), expected)).toBeLessThan(1e-5);
+    }
+    // Without flips the result is P-Net's single pass, which differs for this asymmetric net.
+    const once = new PipelineHost();
+    await once.init(networks, { backend: 'cpu' });
+    once.setVolume({ data, shape, spacing: [1, 1, 1], channels: 1 });
+    expect(maxAbsDiff((await once.segment({})).probability, got)).toBeGreaterThan(1e-4);
+    await expect(new PipelineHost().init(networks, { backend: 'cpu', testTimeFlips: 'mirror' as never })).rejects.toThrow(OptionError);
+  }, 60_000);
+
   it('refuses a 2D P-Net with a 3D R-Net and an R-Net with the wrong channel count', async () => {
     const host = new PipelineHost();
     const p2 = await files(createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4 }));

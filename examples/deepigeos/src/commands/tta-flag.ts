@@ -3,9 +3,9 @@
  * networks' logits.
  * @module
  */
+import type { TestTimeFlips } from '@deepigeos/rnet';
 import type { FlagSpec, Flags } from '../cli/command.js';
 import { UsageError } from '../errors.js';
-import type { TestTimeFlips } from '../pipeline/networks.js';
 
 /** The `--tta` flag. */
 export const TTA_FLAGS: Record<string, FlagSpec> = {

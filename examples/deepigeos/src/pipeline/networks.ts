@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CrfNetF } from '@deepigeos/crf-rnn';
 import { CheckpointError } from '@deepigeos/pnet';
-import { flipEnsemble, inferenceWindow, type SegmentationNetwork, volumeNetwork } from '@deepigeos/rnet';
+import { flipEnsemble, inferenceWindow, type SegmentationNetwork, type TestTimeFlips, testTimeFlipAxes, volumeNetwork } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Schema, validateConfig } from '../config.js';
@@ -31,19 +31,6 @@ export interface TrainedNet {
   crf?: CrfNetF;
   /** Spatial axes whose flips `network` averages (test-time augmentation); empty or absent: none. */
   flipAxes?: readonly number[];
-}
-
-/**
- * Test-time flips (`--tta`): `auto` flips both axes of 2D nets (4 passes of a cheap network) and
- * none of 3D nets (whose passes take seconds to minutes); `flip` flips every spatial axis (2D: 4
- * passes, 3D: 8); `none` runs the network once.
- */
-export type TestTimeFlips = 'auto' | 'flip' | 'none';
-
-/** The spatial axes `tta` flips for a `dim`-D network. */
-export function testTimeFlipAxes(tta: TestTimeFlips, dim: number): number[] {
-  if (tta === 'none' || (tta === 'auto' && dim === 3)) return [];
-  return dim === 3 ? [0, 1, 2] : [0, 1];
 }
 
 /**

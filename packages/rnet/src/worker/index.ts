@@ -18,4 +18,5 @@ export type {
   SegmentRequest,
   TrainedNetworkFiles,
 } from './protocol.js';
+export type { TestTimeFlips } from '../flip-ensemble.js';
 export { nonZeroBox, zScoreNonZero } from '../preprocess.js';

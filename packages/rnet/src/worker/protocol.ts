@@ -1,4 +1,5 @@
 // Types shared by the pipeline worker, its host logic and the page-side client.
+import type { TestTimeFlips } from '../flip-ensemble.js';
 import type { Roi } from '../roi.js';
 
 /** A tfjs layers model as written by `model.save()`: the model.json content and weights.bin. */
@@ -98,6 +99,12 @@ export interface PipelineBackendOptions {
   backend?: string;
   /** URLs of the tfjs wasm binaries (see `initBackend`); bundlers give them with `?url` imports. */
   wasmPaths?: Record<string, string>;
+  /**
+   * Test-time flips averaged into P-Net's and R-Net's logits (see `testTimeFlipAxes` and
+   * `flipEnsemble`): `'auto'` flips both axes of 2D networks (4 passes), none of 3D ones; `'flip'`
+   * every axis; `'none'` (default) runs each network once.
+   */
+  testTimeFlips?: TestTimeFlips;
 }
 
 /** What the worker answers once the networks are loaded. */
