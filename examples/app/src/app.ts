@@ -257,30 +257,42 @@ export class App {
 
   // ---- opening -----------------------------------------------------------------------------
 
-  private async openFiles(files: File[]): Promise<void> {
+  /** Opens image files (`nested`: as a step of another opening, e.g. the sample). */
+  private async openFiles(files: File[], nested = false): Promise<void> {
     if (files.length === 0) return;
-    await this.loading('opening the image', async () => {
-      const frames = $<HTMLSelectElement>('frames').value;
-      const bytes = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-      await this.openImage(files, frames === 'channels' ? 'channels' : Number(frames));
-      this.files = bytes;
-      this.labelFile = undefined;
-      this.persistSoon();
-    });
+    await this.loading(
+      'opening the image',
+      async () => {
+        const frames = $<HTMLSelectElement>('frames').value;
+        const bytes = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+        await this.openImage(files, frames === 'channels' ? 'channels' : Number(frames));
+        this.files = bytes;
+        this.labelFile = undefined;
+        this.persistSoon();
+      },
+      nested,
+    );
     this.warmUp();
   }
 
   private async loadSample(): Promise<void> {
     await this.loading('loading the sample', async () => {
       const sample = await bundledSample();
-      await this.openFiles([sample.image]);
+      await this.openFiles([sample.image], true);
       if (sample.label) await this.openLabel(sample.label);
     });
   }
 
-  /** Runs an opening step with the status named and the controls disabled (nested calls share one). */
-  private async loading(step: string, work: () => Promise<void>): Promise<void> {
-    if (this.busy && !this.opening) return;
+  /**
+   * Runs an opening step with the status named and the controls disabled. `nested` steps run
+   * inside the opening that called them; any other opening waits its turn: it is refused, with a
+   * message, while one runs (two at once would leave the viewer and the networks on different images).
+   */
+  private async loading(step: string, work: () => Promise<void>, nested = false): Promise<void> {
+    if (this.busy && !(nested && this.opening)) {
+      if (this.opening) this.message('an image is still opening: try again once it is shown', true);
+      return;
+    }
     const outer = !this.opening;
     this.opening = true;
     this.busy = true;
@@ -300,6 +312,8 @@ export class App {
 
   private async openImage(files: File[], frames: Frames4D): Promise<void> {
     const image = await openImages(files, frames);
+    // Shown first: if the viewer cannot show it, the app stays on the previous image.
+    if (!(await this.viewer.show(image, 0))) return; // overtaken by a newer image
     this.image = image;
     this.imageVersion++;
     this.seeds = new SeedVolume([image.shape[2], image.shape[1], image.shape[0]]);
@@ -309,7 +323,6 @@ export class App {
     this.history.clear();
     const channel = $<HTMLSelectElement>('channel');
     channel.replaceChildren(...image.channelNames.map((n, i) => new Option(n, String(i))));
-    await this.viewer.show(image, 0);
     const [lo, hi] = this.viewer.window();
     $<HTMLInputElement>('win-min').value = lo.toPrecision(4);
     $<HTMLInputElement>('win-max').value = hi.toPrecision(4);
@@ -592,6 +605,7 @@ export class App {
   }
 
   private async forget(): Promise<void> {
+    clearTimeout(this.saveTimer); // a save still due would bring the work back
     await clearWork();
     this.files = [];
     this.message('the saved work was removed from this browser');

@@ -24,8 +24,8 @@ export type StoreReply = { id: number; ok: true; work?: SavedWork } | { id: numb
 
 /** The large arrays of `work`, moved rather than copied between threads. */
 export function transferablesOf(work: SavedWork | undefined): ArrayBuffer[] {
-  const arrays = [work?.seeds, work?.probability].filter((a) => a !== undefined);
-  return arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+  const buffers = [work?.seeds?.buffer, work?.probability?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+  return [...new Set(buffers)];
 }
 
 let worker: Worker | undefined;
@@ -42,14 +42,18 @@ function storeWorker(): Worker {
     if (reply.ok) call?.resolve(reply.work);
     else call?.reject(new Error(reply.error));
   };
-  started.onerror = (e) => {
-    // A worker that fails to start or crashes: fail what is waiting, start afresh next time.
-    e.preventDefault();
-    for (const call of pending.values()) call.reject(new Error(`the storage worker failed: ${e.message || 'unknown error'}`));
+  // A worker that fails to start, crashes or sends what cannot be read: fail what is waiting, start afresh next time.
+  const fail = (reason: string) => {
+    for (const call of pending.values()) call.reject(new Error(`the storage worker failed: ${reason}`));
     pending.clear();
     started.terminate();
     worker = undefined;
   };
+  started.onerror = (e) => {
+    e.preventDefault();
+    fail(e.message || 'unknown error');
+  };
+  started.onmessageerror = () => fail('a reply could not be read');
   worker = started;
   return started;
 }
@@ -58,7 +62,12 @@ function call(op: StoreOp): Promise<SavedWork | undefined> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    storeWorker().postMessage({ ...op, id }, transferablesOf(op.op === 'save' ? op.work : undefined));
+    try {
+      storeWorker().postMessage({ ...op, id }, transferablesOf(op.op === 'save' ? op.work : undefined));
+    } catch (error) {
+      pending.delete(id);
+      reject(error as Error);
+    }
   });
 }
 

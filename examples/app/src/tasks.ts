@@ -13,7 +13,7 @@ export function yieldToPage(): Promise<void> {
  * would freeze the page until that work is done. Gives up after `timeoutMs` (the caller then simply
  * goes on) and when the context is lost.
  */
-export async function gpuIdle(gl: WebGL2RenderingContext, timeoutMs = 30_000): Promise<void> {
+export async function gpuIdle(gl: WebGL2RenderingContext, timeoutMs = 5_000): Promise<void> {
   const fence = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
   if (!fence) return;
   gl.flush();

@@ -2,7 +2,7 @@
 // affine so NiiVue and the networks share one grid), the segmentation, the seeds and the box as
 // overlays on the same grid, and pointer → voxel mapping for painting.
 import { cmapper, DRAG_MODE, Niivue, NVImage, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
-import { type AppImage, type DisplayArray, displayArrayType, displayNifti } from './image.js';
+import { type AppImage, displayArrayType, displayNifti } from './image.js';
 import type { Voxel } from './seeds.js';
 import { gpuIdle, yieldToPage } from './tasks.js';
 
@@ -80,10 +80,10 @@ export class Viewer {
   private frame = 0;
   private overlayOpacity = 0.6;
   private overlaysVisible = true;
-  /** Array type of the image given to NiiVue (shared by all channels). */
-  private displayType: new (values: ArrayLike<number>) => DisplayArray = Float32Array;
   /** Texture updates in flight: NiiVue draws nothing until the GPU has executed them (see `settle`). */
   private pendingUpdates = 0;
+  /** Bumped by every `show`: a show overtaken by a newer one stops where it is. */
+  private showGeneration = 0;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     this.nv = new Niivue({
@@ -109,26 +109,35 @@ export class Viewer {
 
   /**
    * Shows a new image (channel `channel`) with empty overlays; the crosshair starts at the centre.
-   * Each step runs in its own task, and the page draws once the GPU holds the new textures.
+   * Each step runs in its own task, and the page draws once the GPU holds the new textures. The
+   * previous image stays usable until the new one replaces it; a newer `show` overtakes this one.
+   * @returns false when a newer `show` overtook this one (the viewer then shows that image).
    */
-  async show(image: AppImage, channel: number): Promise<void> {
-    this.image = undefined; // no pointer mapping or overlay drawing until the new grid is ready
-    this.displayType = await displayArrayType(image.channels);
+  async show(image: AppImage, channel: number): Promise<boolean> {
+    const generation = ++this.showGeneration;
+    const overtaken = () => generation !== this.showGeneration;
+    const Display = await displayArrayType(image.channels);
     const values = image.channels[channel]!;
-    const display = this.displayType === Float32Array ? values : new this.displayType(values);
+    const display = Display === Float32Array ? values : new Display(values);
     await yieldToPage();
+    if (overtaken()) return false;
     const base = await NVImage.loadFromUrl({ url: 'image.nii', name: 'image.nii', buffer: displayNifti(image, display).buffer as ArrayBuffer, colormap: 'gray' });
     await yieldToPage();
+    if (overtaken()) return false;
     const toDrawing = drawingOrder(base);
     await yieldToPage();
+    if (overtaken()) return false;
     await this.settle(async () => {
+      this.image = undefined; // no pointer mapping or overlay drawing until the new grid is shown
       for (const v of [...this.nv.volumes]) this.nv.removeVolume(v);
       this.nv.scene.crosshairPos = [0.5, 0.5, 0.5] as never;
       this.nv.addVolume(base);
       await yieldToPage();
+      if (overtaken()) return;
       this.nv.createEmptyDrawing();
       this.nv.setDrawOpacity(this.overlaysVisible ? this.overlayOpacity : 0);
     });
+    if (overtaken()) return false;
     this.image = image;
     this.inverse = invert4(image.affine as number[][]);
     this.base = base;
@@ -136,6 +145,7 @@ export class Viewer {
     this.mask = undefined;
     this.seeds = new Uint8Array(values.length);
     this.box = undefined;
+    return true;
   }
 
   /** Shows another channel of the image in the background. */
@@ -246,9 +256,10 @@ export class Viewer {
     return this.toVoxel([mm[0]!, mm[1]!, mm[2]!]);
   }
 
-  /** The voxel under a mouse event on a 2D view, or undefined (3D render, outside the volume). */
+  /** The voxel under a mouse event on a 2D view, or undefined (3D render, outside the volume, views being rebuilt). */
   hit(event: { clientX: number; clientY: number }): PointerHit | undefined {
-    if (!this.image) return undefined;
+    // While textures are rebuilt NiiVue does not lay the views out again: its tiles may be stale.
+    if (!this.image || this.pendingUpdates > 0) return undefined;
     const rect = this.canvas.getBoundingClientRect();
     const dpr = this.nv.uiData.dpr ?? 1;
     const x = (event.clientX - rect.left) * dpr;

@@ -323,6 +323,21 @@ describe.skipIf(!hasChromium())('the app in Chromium', () => {
     expect(await page.getByTestId('status').textContent()).toBe('ready');
   });
 
+  it('refuses a second image while one is still opening, and keeps the first', async () => {
+    const dir = scratchDir('two-opens');
+    const [D, H, W] = [96, 128, 128];
+    const first = join(dir, 'first.nii');
+    const second = join(dir, 'second.nii');
+    await writeNifti(first, niftiFromVolume({ data: Float32Array.from({ length: D * H * W }, (_, i) => (i % 997) / 7), shape: [D, H, W] }));
+    await writeNifti(second, niftiFromVolume({ data: new Float32Array(8), shape: [2, 2, 2] }));
+    await page.getByTestId('file-input').setInputFiles(first);
+    await page.getByTestId('file-input').setInputFiles(second);
+    await page.waitForFunction(() => /first\.nii: 128×128×96 voxels/.test(document.querySelector('#message')?.textContent ?? ''), null, { timeout: 60_000 });
+    await idle(page);
+    expect(await page.locator('#message').textContent()).not.toMatch(/second/);
+    expect(await page.locator('#channel option').allTextContents()).toEqual(['first.nii']);
+  });
+
   it('made no request to any other origin, and no page errors', async () => {
     const foreign = requests.filter((u) => !u.startsWith(app.url) && !u.startsWith('blob:') && !u.startsWith('data:'));
     expect(foreign).toEqual([]);

@@ -2,7 +2,7 @@
  * The refinement workflow without a GUI (segment --prob → refine --init … → refine …) and the
  * evaluation outputs, with the bundled weights on small phantoms.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -225,6 +225,14 @@ describe('evaluate outputs', () => {
     expect(b.cases[0].pnet.dice).toBeGreaterThan(0.5);
     expect(b.cases[0].pnet.dice).not.toBe(a.cases[0].pnet.dice);
     expect((await cli(...args, '--tta', 'mirror')).err).toMatch(/--tta must be auto, flip or none, got "mirror"/);
+    // `auto` leaves a network trained without flips alone; `flip` still flips it.
+    const noFlips = join(dir, 'pnet2d-no-flips');
+    cpSync(join(weights, 'pnet2d'), noFlips, { recursive: true });
+    const config = JSON.parse(readFileSync(join(noFlips, 'config.json'), 'utf8'));
+    writeFileSync(join(noFlips, 'config.json'), JSON.stringify({ ...config, augment: { ...config.augment, flipProbability: 0 } }));
+    expect((await loadTrainedNet(noFlips, '--pnet', TRAIN_PNET_SCHEMA, 'auto')).flipAxes).toEqual([]);
+    expect((await loadTrainedNet(noFlips, '--pnet', TRAIN_PNET_SCHEMA, 'flip')).flipAxes).toEqual([0, 1]);
+    expect((await loadTrainedNet(join(weights, 'pnet2d'), '--pnet', TRAIN_PNET_SCHEMA, 'auto')).flipAxes).toEqual([0, 1]);
   }, 120_000);
 
   it('NoC counts clicks until the Dice threshold, 0 when P-Net reaches it, capped at 20', () => {

@@ -46,6 +46,8 @@ export function flipEnsemble(network: SegmentationNetwork, axes: readonly number
           let logits: tf.Tensor;
           try {
             logits = await predictLogits(network, input, 'the network');
+            // A network that hands back its input (an identity stage) must not lose it below.
+            if (logits === input || logits === x) logits = logits.clone();
           } finally {
             if (input !== x) input.dispose();
           }

@@ -59,6 +59,15 @@ describe('flipEnsemble', () => {
     tf.dispose([x, direct as tf.Tensor, ensemble as tf.Tensor]);
   });
 
+  it('keeps the caller\'s input when the network hands it back', async () => {
+    const identity: SegmentationNetwork = { predict: (t) => t };
+    const x = tf.tensor([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 2, 2]);
+    const out = (await flipEnsemble(identity, [0, 1]).predict(x)) as tf.Tensor;
+    expect(x.isDisposed).toBe(false);
+    expect(Array.from(await out.data())).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    tf.dispose([x, out]);
+  });
+
   it('refuses bad axes with typed errors and leaks nothing', async () => {
     for (const axes of [[-1], [0, 0], [1.5], 'w' as unknown as number[]]) expect(() => flipEnsemble(rampNetwork(), axes)).toThrow(OptionError);
     const x = tf.zeros([1, 3, 4, 1]);

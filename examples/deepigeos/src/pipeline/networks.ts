@@ -109,7 +109,10 @@ export function checkNetPair(pnet: TrainedNet, rnet: TrainedNet, pnetDir: string
   }
 }
 
-/** Loads a trained network and its config (validated against `schema`); `tta` sets its test-time flips (default none). */
+/**
+ * Loads a trained network and its config (validated against `schema`); `tta` sets its test-time
+ * flips (default none; `auto` flips 2D networks trained with flip augmentation).
+ */
 export async function loadTrainedNet(dir: string, flag: string, schema: Schema, tta: TestTimeFlips = 'none'): Promise<TrainedNet> {
   if (!existsSync(dir)) throw new UsageError(`${flag} ${dir}: folder does not exist`);
   const modelDir = modelFolder(dir, flag);
@@ -123,7 +126,9 @@ export async function loadTrainedNet(dir: string, flag: string, schema: Schema, 
   }
   const config = validateConfig(raw, schema, configFile) as unknown as TrainConfig;
   const model = existsSync(join(modelDir, 'model.json')) ? await withFlag(flag, dir, () => loadModel(modelDir)) : loadTorchModel(modelDir, config);
-  const flipAxes = testTimeFlipAxes(tta, config.dim);
+  // `auto` flips only networks trained with flips (the recipe's default; augment.flipProbability > 0).
+  const trainedOnFlips = config.augment?.enabled !== false && (config.augment?.flipProbability ?? 0.5) > 0;
+  const flipAxes = testTimeFlipAxes(tta === 'auto' && !trainedOnFlips ? 'none' : tta, config.dim);
   const net: TrainedNet = { model, config, modelDir, network: inferenceNetwork(model, config, undefined, flipAxes), flipAxes };
   const crfDir = join(dir, 'crf');
   if (existsSync(join(crfDir, 'model.json'))) {
