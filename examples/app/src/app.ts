@@ -410,7 +410,9 @@ export class App {
     if (pipeline.volumeKey !== volumeKey) {
       status('preparing the volume');
       await yieldToPage();
-      pipeline.worker.setVolume({ data: await networkInput(image, channels, info.clipPercentiles), shape: image.canonical.shape, spacing: image.canonical.spacing, channels: channels.length });
+      // Normalised in the worker (with P-Net's training clipping), not on the page.
+      const data = await networkInput(image, channels);
+      pipeline.worker.setVolume({ data, shape: image.canonical.shape, spacing: image.canonical.spacing, channels: channels.length, normalize: true });
       pipeline.volumeKey = volumeKey;
     }
     return { worker: pipeline.worker, info, channels };

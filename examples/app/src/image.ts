@@ -4,7 +4,6 @@
 // through a voxel permutation computed once.
 import { encodeNifti, encodeNiftiGzip, type Matrix4, NiftiImage, niftiFromVolume, readNifti, toCanonical } from '@deepigeos/io-nifti';
 import type { Roi } from '@deepigeos/rnet';
-import { zScoreNonZero } from '@deepigeos/rnet/worker';
 import { AppError } from './errors.js';
 import { yieldToPage } from './tasks.js';
 
@@ -216,10 +215,10 @@ export function pasteCanonicalRegion<T extends Float32Array | Uint8Array>(image:
 }
 
 /**
- * The network input: the chosen channels interleaved in canonical order, z-scored over non-zero
- * voxels after clipping to `clipPercentiles` (what the networks were trained with).
+ * The network input: the chosen channels interleaved in canonical order, raw intensities (the
+ * pipeline worker z-scores them as the networks were trained: `setVolume({ normalize: true })`).
  */
-export async function networkInput(image: AppImage, channelIndices: number[], clipPercentiles: readonly number[] | null = null): Promise<Float32Array> {
+export async function networkInput(image: AppImage, channelIndices: number[]): Promise<Float32Array> {
   const { perm } = image.canonical;
   const c = channelIndices.length;
   const out = new Float32Array(perm.length * c);
@@ -231,7 +230,7 @@ export async function networkInput(image: AppImage, channelIndices: number[], cl
       await yieldToPage();
     }
   }
-  return zScoreNonZero(out, c, clipPercentiles);
+  return out;
 }
 
 /** Array types the viewer can be given, narrowest first. */

@@ -203,6 +203,24 @@ describe('PipelineHost (2D networks)', () => {
     await expect(new PipelineHost().init(networks, { backend: 'cpu', testTimeFlips: 'mirror' as never })).rejects.toThrow(OptionError);
   }, 60_000);
 
+  it('normalises a raw volume itself (normalize: true) exactly as zScoreNonZero with P-Net\'s clipping', async () => {
+    const clip = [2, 98];
+    const networks = {
+      pnet: { model: await files(seedWeights(createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4 }), 7)), config: { dim: 2 as const, preprocess: { clipPercentiles: clip } } },
+      rnet: { model: await files(seedWeights(createRNet2D({ imageChannels: 1, channels: 4 }), 8)), config: { dim: 2 as const } },
+    };
+    const shape: [number, number, number] = [2, 9, 10];
+    const raw = Float32Array.from(ball(shape, [1, 4, 5], 3), (v, i) => v * 100 + (i % 7));
+    const [given, prepared] = [new PipelineHost(), new PipelineHost()];
+    await given.init(networks, { backend: 'cpu' });
+    await prepared.init(networks, { backend: 'cpu' });
+    given.setVolume({ data: raw, shape, spacing: [1, 1, 1], channels: 1, normalize: true });
+    prepared.setVolume({ data: zScoreNonZero(raw, 1, clip), shape, spacing: [1, 1, 1], channels: 1 });
+    const [a, b] = [await given.segment({}), await prepared.segment({})];
+    expect(Array.from(a.probability)).toEqual(Array.from(b.probability));
+    expect(Array.from(raw.subarray(0, 3))).toEqual([100, 101, 102]); // the caller's array is left alone
+  }, 60_000);
+
   it('refuses a 2D P-Net with a 3D R-Net and an R-Net with the wrong channel count', async () => {
     const host = new PipelineHost();
     const p2 = await files(createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4 }));

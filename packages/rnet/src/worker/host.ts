@@ -9,6 +9,7 @@ import { crfStage } from '../crf.js';
 import { OptionError, SessionStateError } from '../errors.js';
 import { flipEnsemble, testTimeFlipAxes } from '../flip-ensemble.js';
 import { inferenceWindow, type SegmentationNetwork, volumeNetwork } from '../network.js';
+import { zScoreNonZero } from '../preprocess.js';
 import { cropToRoi, pasteFromRoi, type Roi, validateRoi } from '../roi.js';
 import type { GridShape } from '../grid.js';
 import { type CrfStage, InteractiveSession, type SessionResult } from '../session.js';
@@ -70,6 +71,8 @@ export class PipelineHost {
   private pnet?: LoadedNetwork;
   private rnet?: LoadedNetwork;
   private volume?: PipelineVolume;
+  /** The volume normalised with the current P-Net's clipping, when it was given raw. */
+  private normalized?: { key: string; volume: PipelineVolume };
   /** Spatial axes whose flips the networks average (`testTimeFlips`). */
   private flipAxes: number[] = [];
 
@@ -103,7 +106,7 @@ export class PipelineHost {
     return this.requireNetworks().pnet.model.inputs[0]!.shape.at(-1)!;
   }
 
-  /** Sets the (normalised) volume every later request works on. */
+  /** Sets the volume every later request works on (normalised, or raw with `normalize: true`). */
   setVolume(volume: PipelineVolume): void {
     const { data, shape, channels } = volume ?? {};
     if (!(data instanceof Float32Array) || !Array.isArray(shape) || shape.length !== 3 || shape.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -116,6 +119,7 @@ export class PipelineHost {
       throw new OptionError(`the networks take ${this.channels} image channel(s); the volume has ${channels}`);
     }
     this.volume = volume;
+    this.normalized = undefined;
   }
 
   /** P-Net (+ CRF-Net(f)) on the volume or `request.roi`. */
@@ -244,7 +248,15 @@ export class PipelineHost {
 
   private requireVolume(): PipelineVolume {
     if (!this.volume) throw new SessionStateError('the pipeline has no volume: call setVolume(volume) first');
-    return this.volume;
+    const volume = this.volume;
+    if (!volume.normalize) return volume;
+    // Raw intensities: normalised as P-Net was trained (the networks are loaded by now), once per clipping.
+    const clip = this.requireNetworks().pnet.config.preprocess?.clipPercentiles ?? null;
+    const key = JSON.stringify(clip);
+    if (this.normalized?.key !== key) {
+      this.normalized = { key, volume: { ...volume, data: zScoreNonZero(volume.data, volume.channels, clip), normalize: false } };
+    }
+    return this.normalized.volume;
   }
 }
 
