@@ -17,6 +17,15 @@ export function testTimeFlipAxes(mode: TestTimeFlips, dim: 2 | 3): number[] {
 }
 
 /**
+ * `tf.reverse` along tensor dims `dims`. A single-sample rank-5 tensor (a 3D network's input or
+ * logits) is reversed as rank 4: tfjs' WebGL backend refuses to reverse rank-5 tensors.
+ */
+function reverse(t: tf.Tensor, dims: number[]): tf.Tensor {
+  if (t.rank <= 4 || t.shape[0] !== 1) return tf.reverse(t, dims);
+  return tf.tidy(() => tf.expandDims(tf.reverse(tf.squeeze(t, [0]), dims.map((d) => d - 1)), 0));
+}
+
+/**
  * Test-time augmentation with flips: a network whose logits are the mean of `network`'s logits
  * over the input flipped along every subset of `axes` (each prediction flipped back first), so
  * 2^axes.length forward passes per call. Networks trained with flip augmentation (the CLI's
@@ -42,7 +51,7 @@ export function flipEnsemble(network: SegmentationNetwork, axes: readonly number
       let sum: tf.Tensor | undefined;
       try {
         for (const flip of flips) {
-          const input = flip.length > 0 ? tf.reverse(x, flip) : x;
+          const input = flip.length > 0 ? reverse(x, flip) : x;
           let logits: tf.Tensor;
           try {
             logits = await predictLogits(network, input, 'the network');
@@ -51,7 +60,7 @@ export function flipEnsemble(network: SegmentationNetwork, axes: readonly number
           } finally {
             if (input !== x) input.dispose();
           }
-          const back = flip.length > 0 ? tf.reverse(logits, flip) : logits;
+          const back = flip.length > 0 ? reverse(logits, flip) : logits;
           if (back !== logits) logits.dispose();
           if (sum === undefined) sum = back;
           else {

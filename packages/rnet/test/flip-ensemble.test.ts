@@ -49,6 +49,21 @@ describe('flipEnsemble', () => {
     x.dispose();
   });
 
+  it('flips the depth axis of a 3D input (single sample, reversed as rank 4) and the in-plane ones', async () => {
+    const [D, H, W] = [3, 2, 4];
+    const values = Float32Array.from({ length: D * H * W }, (_, i) => Math.cos(i + 1));
+    const x = tf.tensor(values, [1, D, H, W, 1]);
+    const out = (await flipEnsemble(rampNetwork(), [0, 2]).predict(x)) as tf.Tensor;
+    const got = (await out.data()) as Float32Array;
+    tf.dispose([x, out]);
+    const at = (d: number, h: number, w: number) => (d * H + h) * W + w;
+    for (let d = 0; d < D; d++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
+      // Ramp value seen by voxel (d, h, w) under each of the four flips (depth, width, both, none).
+      const seen = [at(d, h, w), at(D - 1 - d, h, w), at(d, h, W - 1 - w), at(D - 1 - d, h, W - 1 - w)].map((i) => i + 1);
+      expect(got[at(d, h, w) * 2 + 1]).toBeCloseTo((values[at(d, h, w)]! * seen.reduce((a, b) => a + b, 0)) / 4, 5);
+    }
+  });
+
   it('leaves a flip-equivariant network unchanged (3D, depth axis included)', async () => {
     const pointwise: SegmentationNetwork = { predict: (x) => tf.tidy(() => tf.concat([tf.neg(x), tf.mul(x, 2)], -1)) };
     const x = tf.randomNormal([1, 3, 4, 5, 1], 0, 1, 'float32', 7);
