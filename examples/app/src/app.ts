@@ -406,7 +406,8 @@ export class App {
     if (info.channels === image.channels.length) channels = image.channels.map((_, i) => i);
     else if (info.channels === 1) channels = [Number($<HTMLSelectElement>('channel').value)];
     else throw new AppError(`the networks take ${info.channels} channels; the image has ${image.channels.length} (open that many co-registered files, or a 4D file)`);
-    const volumeKey = `${this.imageVersion}|${channels.join(',')}|${info.clipPercentiles ?? ''}`;
+    // The worker normalises the volume with its own networks' clipping: image and channels identify it.
+    const volumeKey = `${this.imageVersion}|${channels.join(',')}`;
     if (pipeline.volumeKey !== volumeKey) {
       status('preparing the volume');
       await yieldToPage();

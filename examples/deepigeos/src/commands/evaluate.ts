@@ -12,7 +12,7 @@ import { checkOutputs, cleanupOnSignal, removeFileTemps } from '../cli/outputs.j
 import { UsageError } from '../errors.js';
 import { evaluationCsv, renderEvaluationReport, writeTextAtomic } from '../pipeline/eval-report.js';
 import { type CaseEvaluation, evaluateCase, NOC_CAP, type Score, summarise, type UserProtocol } from '../pipeline/evaluate.js';
-import { checkNetPair, inferenceNetwork, loadTrainedNet, type TrainedNet } from '../pipeline/networks.js';
+import { checkNetPair, loadTrainedNet, reportingProgress, type TrainedNet } from '../pipeline/networks.js';
 import { datasetCases } from '../train/cases.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../train/schema.js';
 import { DATA_FLAGS, dataFromFlags } from './data-flags.js';
@@ -99,7 +99,7 @@ export const evaluateCommand: Command = {
     const progress = new StageProgress('evaluate');
     // 3D nets report their windows, so a long case shows it is alive (each pass counts from 0).
     const withProgress = (net: TrainedNet): TrainedNet =>
-      net.config.dim === 3 ? { ...net, network: inferenceNetwork(net.model, net.config, (d, t) => progress.update(d, t), net.flipAxes) } : net;
+      net.config.dim === 3 ? reportingProgress(net, (d, t) => progress.update(d, t)) : net;
     const pnet = withProgress(await loadTrainedNet(pnetDir, '--pnet', TRAIN_PNET_SCHEMA, tta));
     const rnet = rnetDir ? withProgress(await loadTrainedNet(rnetDir, '--rnet', TRAIN_RNET_SCHEMA, tta)) : undefined;
     if (rnet && encoding === 'euclidean' && (rnet.config.lambda ?? 1) !== 0) {

@@ -13,7 +13,7 @@ import { loadCase, maskFromSource } from '../data/load.js';
 import { checkOutputs, cleanupOnSignal, removeFileTemps } from '../cli/outputs.js';
 import { UsageError } from '../errors.js';
 import { pnetOnCase } from '../pipeline/infer.js';
-import { checkNetPair, inferenceNetwork, loadTrainedNet } from '../pipeline/networks.js';
+import { checkNetPair, loadTrainedNet, reportingProgress } from '../pipeline/networks.js';
 import { largestSlice, writeMaskNifti, writeOverlayPngs, writeProbabilityNifti } from '../pipeline/output.js';
 import { refineSegmentation } from '../pipeline/refine.js';
 import { readSeeds } from '../pipeline/user-files.js';
@@ -80,7 +80,7 @@ export const segmentCommand: Command = {
     const seeds = rnet ? await readSeeds(flags.required('seeds'), c.geometry.reference!.dims, imagePath) : undefined;
     const t0 = performance.now();
     progress.start(`P-Net on ${c.image.shape.join('×')}`);
-    const net = { ...pnet, network: inferenceNetwork(pnet.model, pnet.config, (d, t) => progress.update(d, t), pnet.flipAxes) };
+    const net = reportingProgress(pnet, (d, t) => progress.update(d, t));
     const r = await pnetOnCase(net, c.image, (d, t) => progress.update(d, t));
     let probability = r.crf ?? r.pnet;
     if (rnet && seeds) {

@@ -51,6 +51,11 @@ export function inferenceNetwork(
   return flipAxes.length > 0 ? flipEnsemble(network, flipAxes) : network;
 }
 
+/** `net` whose `network` reports windows or slabs to `onProgress` (its test-time flips kept). */
+export function reportingProgress(net: TrainedNet, onProgress: (done: number, total: number) => void): TrainedNet {
+  return { ...net, network: inferenceNetwork(net.model, net.config, onProgress, net.flipAxes) };
+}
+
 /** `volumeNetwork` for batches too: each sample of `[N, D, H, W, C]` depth-streamed in turn. */
 function streamedNetwork(model: tfl.LayersModel, onProgress?: (done: number, total: number) => void): SegmentationNetwork {
   const single = volumeNetwork(model, onProgress ? { onProgress } : {});

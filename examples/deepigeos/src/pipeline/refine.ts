@@ -10,7 +10,7 @@ import { extractSlice } from '../data/sampling.js';
 import type { ImageVolume } from '../data/volume.js';
 import { UsageError } from '../errors.js';
 import { createSession, foregroundBox } from './infer.js';
-import { inferenceNetwork, type TrainedNet } from './networks.js';
+import { reportingProgress, type TrainedNet } from './networks.js';
 
 /** Options of {@link refineSegmentation}. */
 export interface RefineOptions {
@@ -122,7 +122,7 @@ export async function refineSegmentation(options: RefineOptions): Promise<Refine
     return roi;
   };
   if (image.shape.length === dim) {
-    const network = inferenceNetwork(rnet.model, rnet.config, (d, t) => options.onProgress?.(dim === 3 ? 'R-Net windows' : 'R-Net', d, t), rnet.flipAxes);
+    const { network } = reportingProgress(rnet, (d, t) => options.onProgress?.(dim === 3 ? 'R-Net windows' : 'R-Net', d, t));
     const roi = await refineIn(image, 0, network);
     return { probability, networkProbability, rois: [roi], timings };
   }

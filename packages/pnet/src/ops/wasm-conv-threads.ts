@@ -64,6 +64,8 @@ const NEXT = 5;
  * by others' work (or with the heavier rows) does not hold the call up.
  */
 const PARTS_PER_THREAD = 4;
+/** Most parts a call can be planned in (wasm_api.cpp's kMaxParts). */
+const MAX_PARTS = 16;
 const PAGE = 65536;
 const STACK_BYTES = 64 * 1024;
 /** How long helpers may take to start before the kernels stay on one thread. */
@@ -148,6 +150,11 @@ class ConvThreads {
     }
   }
 
+  /** Parts a call is planned in: PARTS_PER_THREAD per thread, at most MAX_PARTS. */
+  private parts(): number {
+    return Math.min(MAX_PARTS, this.threads * PARTS_PER_THREAD);
+  }
+
   /** The threaded module's Winograd switch (its instances share it: the flag lives in the shared memory). */
   setWinograd(on: boolean): void {
     this.exports.pnet_set_winograd(on ? 1 : 0);
@@ -159,7 +166,7 @@ class ConvThreads {
     const [x, filter, bias, out, dims, relu] = args;
     this.top = this.arenaBase;
     const at = [this.put(x), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(out)];
-    const planned = this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...dimsOf(dims), relu ? 1 : 0, Math.min(16, this.threads * PARTS_PER_THREAD));
+    const planned = this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...dimsOf(dims), relu ? 1 : 0, this.parts());
     this.run(planned);
     out.set(new Float32Array(this.memory.buffer, at[3], out.length));
   }
@@ -170,7 +177,7 @@ class ConvThreads {
     const [x, dy, dfilter, dbias, dims] = args;
     this.top = this.arenaBase;
     const at = [this.put(x), this.put(dy), this.reserve(dfilter), dbias === null ? 0 : this.reserve(dbias)];
-    const planned = this.exports.pnet_plan_filter_gradient(at[0]!, x.length, at[1]!, dy.length, at[2]!, dfilter.length, at[3]!, dbias?.length ?? 0, ...dimsOf(dims), Math.min(16, this.threads * PARTS_PER_THREAD));
+    const planned = this.exports.pnet_plan_filter_gradient(at[0]!, x.length, at[1]!, dy.length, at[2]!, dfilter.length, at[3]!, dbias?.length ?? 0, ...dimsOf(dims), this.parts());
     this.run(planned);
     dfilter.set(new Float32Array(this.memory.buffer, at[2], dfilter.length));
     if (dbias !== null) dbias.set(new Float32Array(this.memory.buffer, at[3], dbias.length));
