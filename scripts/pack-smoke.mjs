@@ -2,6 +2,9 @@
 // the monorepo and runs a snippet there. Dependencies come from npm's cache when it has them and
 // from the registry otherwise (`npm ci` caches tarballs but not the registry metadata that an
 // install of a tarball needs, so `--offline` fails on a machine with a fresh cache). Used by each package's pack test to prove the published tarball works alone.
+// Packs what is built (the test task builds first) with `--ignore-scripts`: the prepack rebuild would
+// rewrite dist/ while other packages' tests, running alongside, read it (an app test once bundled a
+// half-written dist/index.js and found no exports).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +35,7 @@ export function packInstallRun({ packageDir, script, keep = false }) {
   try {
     const tarballs = [];
     for (const dir of withInternalDeps(packageDir).values()) {
-      const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: dir, encoding: 'utf8' });
+      const out = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { cwd: dir, encoding: 'utf8' });
       tarballs.push(join(work, out.trim().split('\n').pop()));
     }
     const project = join(work, 'consumer');

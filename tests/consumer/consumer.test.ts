@@ -39,9 +39,10 @@ beforeAll(() => {
     '@tensorflow/tfjs-layers': '^4.22.0',
     '@tensorflow/tfjs-backend-wasm': '^4.22.0',
   };
+  // Packs what the test task built (no prepack rebuild: it would rewrite dist/ under the tests running alongside).
   for (const name of packages) {
     const [info] = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: join(repo, 'packages', name), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: join(repo, 'packages', name), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     dependencies[info.name] = `file:${join(work, info.filename)}`;
     sizes[info.name] = { tarball: statSync(join(work, info.filename)).size, unpacked: info.unpackedSize, files: info.entryCount };

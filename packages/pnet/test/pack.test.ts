@@ -1,5 +1,4 @@
 // The published tarball must install and work in an empty project outside the monorepo.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +8,6 @@ import { nativeExpected, packageDir } from './fixtures.js';
 
 describe('npm pack', () => {
   it('installs into an empty project, runs a 3D P-Net on wasm (with the prebuilt native convolutions and with the shipped WebAssembly kernels) and round-trips its weights', () => {
-    execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     const out = packInstallRun({
       packageDir: 'packages/pnet',
       script: `
