@@ -19,7 +19,7 @@ import '@tensorflow/tfjs-layers';
 import { createLattice, crfNetF, crfNetFU, denseCrf } from '../dist/index.js';
 import { gaussianFeatures } from '../dist/dense-crf.js';
 import { setKernelsEnabled } from '../dist/kernels.js';
-import { mulberry32 } from '../dist/random.js';
+import { createRng } from '@deepigeos/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -30,7 +30,8 @@ const work = mkdtempSync(join(tmpdir(), 'crf-bench-'));
 
 /** A smooth sphere/disk phantom plus noise, values in about [0, 1]. */
 function phantom(spatial, seed) {
-  const random = mulberry32(seed);
+  const rng = createRng(seed);
+  const random = () => rng.next();
   const n = spatial.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -117,7 +118,8 @@ function latticeSection() {
 // ---------- 2. layers per iteration / backward ----------
 function inputs(spatial, seed) {
   const image = tf.tensor(phantom(spatial, seed), [1, ...spatial, 1]);
-  const random = mulberry32(seed + 1);
+  const rng = createRng(seed + 1);
+  const random = () => rng.next();
   const n = spatial.reduce((a, b) => a * b, 1);
   const logits = new Float32Array(n * 2);
   const img = image.dataSync();

@@ -116,11 +116,20 @@ describe('CrfNetFU: tabulated 2-label inference path', () => {
 });
 
 describe('CrfNetFU: the WebAssembly kernels and the TypeScript loops agree', () => {
-  it('2D and 3D, batch of 2, seeds, widths with and without a multiple of 8', () => {
-    for (const shape of [[37, 21], [5, 12, 16], [4, 9, 11]]) {
+  // The kernel runs every iteration in one wavefront pass over the rows; odd and even iteration
+  // counts and depth windows of radius 1 and 2 change how far each iteration runs behind the last.
+  const cases: { shape: number[]; window?: number[]; inferenceIterations?: number }[] = [
+    { shape: [37, 21] },
+    { shape: [5, 12, 16] },
+    { shape: [4, 9, 11] },
+    { shape: [7, 6, 10], window: [5, 3, 3], inferenceIterations: 3 },
+    { shape: [29, 9], window: [3, 7], inferenceIterations: 1 },
+  ];
+  it('2D and 3D, batch of 2, seeds, widths with and without a multiple of 8, 1 to 10 iterations', () => {
+    for (const { shape, ...options } of cases) {
       const { unaries, image, fg, bg } = seededBatch(shape, 21, 17, 3, 19);
       const inputs = [unaries, image, fg, bg];
-      const layer = crfNetFU({ tableBins: 512 });
+      const layer = crfNetFU({ tableBins: 512, ...options });
       layer.apply(inputs);
       randomiseWeights(layer, 23, 1);
       const [wasm, ts] = outputsPerBackend(() => (layer.apply(inputs) as tf.Tensor).dataSync());

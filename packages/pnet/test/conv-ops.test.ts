@@ -170,7 +170,7 @@ for (const path of convolutionPaths) {
   // wasm-tfjs: weightGradients' chunked matrix products (the addon replaces them on 'wasm').
   describe(`layout helpers on ${path}`, () => {
     restoreNativeAfterAll();
-    for (const channels of [[3, 1, 4], [16, 20, 17]]) {
+    for (const channels of [[3, 1, 4], [16, 20, 17], [4, 8, 12]]) {
     it(`channelConcat of ${channels} channels equals per-voxel concatenation, and its gradient hands each input its channels`, async () => {
       await useConvolutionPath(path);
       const shapes = channels.map((c) => [2, 3, 4, 5, c]);

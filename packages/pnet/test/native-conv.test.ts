@@ -292,6 +292,50 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
     });
   }
 
+  // The threaded kernels share the output slices between the calling thread (on tfjs' heap) and
+  // the helpers (in the shared memory); the split point must not show in the output.
+  it('wasm-simd-threads: every split of the output slices gives the one-thread output bit for bit (batches of 1–5, depth taps with halos)', async () => {
+    await initBackend('wasm');
+    const heap = wasmConvFor(tf.backend())!;
+    const threaded = threadedConv(heap)!;
+    const loaded = platform.nativeConv;
+    const run = (kernel: NativeConv, f: () => tf.Tensor) => {
+      platform.nativeConv = kernel;
+      try {
+        const y = f();
+        const values = y.dataSync().slice();
+        y.dispose();
+        return values;
+      } finally {
+        platform.nativeConv = loaded;
+      }
+    };
+    // [N, H, W, Cin, Cout, KD, dd]: KD 1 is a conv2d of a batch of N.
+    const shapes = [
+      [1, 9, 11, 16, 16, 1, 1],
+      [2, 9, 11, 16, 16, 1, 1],
+      [5, 7, 6, 16, 17, 1, 1],
+      [4, 8, 8, 16, 16, 3, 1],
+      [9, 6, 7, 8, 16, 3, 2],
+      [12, 5, 9, 16, 2, 3, 4],
+    ];
+    for (const [n, h, w, cin, cout, kd, dd] of shapes as [number, number, number, number, number, number, number][]) {
+      for (const winograd of [true, false]) {
+        useWinograd(winograd);
+        const x = tf.tensor4d(randomArray(n * h * w * cin, 71 + n), [n, h, w, cin]);
+        const f = tf.tensor5d(randomArray(kd * 9 * cin * cout, 72), [kd, 3, 3, cin, cout]);
+        const b = tf.tensor1d(randomArray(cout, 73));
+        const conv = () => nativeDepthConv(x, f, [[1, 1], [2, 2]], [dd, 2, 1], b, true)!;
+        const one = run(heap, conv);
+        const two = run(threaded, conv);
+        expect(two.length).toBe((n - (kd - 1) * dd) * (h - 2) * (w + 2) * cout);
+        expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer)), `[${n}, ${h}, ${w}, ${cin}] → ${cout}, KD ${kd}, dd ${dd}, winograd ${winograd}`).toBe(true);
+        tf.dispose([x, f, b]);
+      }
+    }
+    useWinograd(true);
+  });
+
   // The switch must reach every build: the two algorithms round differently, so their outputs differ
   // in some low bits while both stay within float rounding of the sums (checked above).
   it('useWinograd switches the algorithm of every kernel build (outputs differ by rounding only), the direct sums run where Winograd would not pay; a non-boolean is refused', async () => {

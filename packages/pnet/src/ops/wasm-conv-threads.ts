@@ -117,14 +117,18 @@ class ConvThreads {
     return at;
   }
 
-  private reserve(a: Float32Array): number {
-    const at = this.alloc(a.byteLength);
+  /** Reserves room for `floats` values in the arena; its offset. */
+  private reserve(floats: number): number {
+    const at = this.alloc(floats * 4);
     if (at === 0) throw new RangeError('conv2d: out of memory for the workspace');
     return at;
   }
 
-  /** Runs a planned call: part 0 here, the others on the helpers; throws if a helper trapped. */
-  private run(planned: number): void {
+  /**
+   * Runs a planned call on the helpers and, unless `own` is given, this thread (claiming parts
+   * like them); with `own`, this thread runs that instead. Throws if a helper trapped.
+   */
+  private run(planned: number, own?: () => void): void {
     throwIfError(this.memory, planned);
     const w = this.words;
     const parts = this.exports.pnet_parts();
@@ -135,7 +139,8 @@ class ConvThreads {
     Atomics.add(w, SEQ, 1);
     Atomics.notify(w, SEQ);
     try {
-      for (let k = Atomics.add(w, NEXT, 1); k < parts; k = Atomics.add(w, NEXT, 1)) this.exports.pnet_run_part(k);
+      if (own !== undefined) own();
+      else for (let k = Atomics.add(w, NEXT, 1); k < parts; k = Atomics.add(w, NEXT, 1)) this.exports.pnet_run_part(k);
     } finally {
       // Browser main threads may not block: they spin (the call is synchronous either way).
       const canBlock = typeof (globalThis as { window?: unknown }).window === 'undefined';
@@ -151,8 +156,8 @@ class ConvThreads {
   }
 
   /** Parts a call is planned in: PARTS_PER_THREAD per thread, at most MAX_PARTS. */
-  private parts(): number {
-    return Math.min(MAX_PARTS, this.threads * PARTS_PER_THREAD);
+  private parts(threads = this.threads): number {
+    return Math.min(MAX_PARTS, threads * PARTS_PER_THREAD);
   }
 
   /** The threaded module's Winograd switch (its instances share it: the flag lives in the shared memory). */
@@ -160,15 +165,42 @@ class ConvThreads {
     this.exports.pnet_set_winograd(on ? 1 : 0);
   }
 
-  /** conv2d through the shared memory; `heap` validates the original arguments first (the same errors as one thread). */
+  /**
+   * conv2d on all threads; `heap` validates the original arguments first (the same errors as one
+   * thread). With at least one output slice (batch item or depth slice) per thread, the slices are
+   * shared out: this thread computes its share where the tensors are, on tfjs' heap, while the
+   * helpers compute the rest in the shared memory, so only their share is copied in and out
+   * (R-Net on a 96³ region spent a fifth of its time copying every layer both ways). Each slice
+   * is computed by the same kernel either way, so the output does not depend on the split.
+   */
   conv2d(heap: HeapConv, ...args: Parameters<NativeConv['conv2d']>): void {
     heap.check('conv2d', conv2dArguments(heap.memory, ...args));
     const [x, filter, bias, out, dims, relu] = args;
+    const d = dimsOf(dims);
+    const [n, kd, dd] = [d[0]!, d[13]!, d[14]!];
+    const halo = (kd - 1) * dd;
+    const slices = n - halo;
+    const here = Math.floor(slices / this.threads);
     this.top = this.arenaBase;
-    const at = [this.put(x), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(out)];
-    const planned = this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...dimsOf(dims), relu ? 1 : 0, this.parts());
-    this.run(planned);
-    out.set(new Float32Array(this.memory.buffer, at[3], out.length));
+    if (here < 1) {
+      const at = [this.put(x), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(out.length)];
+      this.run(this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...d, relu ? 1 : 0, this.parts()));
+      out.set(new Float32Array(this.memory.buffer, at[3], out.length));
+      return;
+    }
+    const inSlice = x.length / n;
+    const outSlice = out.length / slices;
+    // Helpers: output slices [here, slices) from input slices [here, n).
+    const hx = x.subarray(here * inSlice);
+    const hOut = (slices - here) * outSlice;
+    const at = [this.put(hx), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(hOut)];
+    const helperDims = [n - here, ...d.slice(1)];
+    const planned = this.exports.pnet_plan_conv2d(at[0]!, hx.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, hOut, ...helperDims, relu ? 1 : 0, this.parts(this.helpers.length));
+    // The heap may grow during this thread's share (its workspace comes from tfjs' malloc): the output is found again by offset.
+    const outAt = out.byteOffset + here * outSlice * 4;
+    const ownDims = [here + halo, ...d.slice(1)];
+    this.run(planned, () => heap.conv2d(x.subarray(0, (here + halo) * inSlice), filter, bias, out.subarray(0, here * outSlice), ownDims, relu));
+    new Float32Array(heap.memory.buffer, outAt, hOut).set(new Float32Array(this.memory.buffer, at[3], hOut));
   }
 
   /** filterGradient through the shared memory, validated like conv2d. */
@@ -176,7 +208,7 @@ class ConvThreads {
     heap.check('filterGradient', filterGradientArguments(heap.memory, ...args));
     const [x, dy, dfilter, dbias, dims] = args;
     this.top = this.arenaBase;
-    const at = [this.put(x), this.put(dy), this.reserve(dfilter), dbias === null ? 0 : this.reserve(dbias)];
+    const at = [this.put(x), this.put(dy), this.reserve(dfilter.length), dbias === null ? 0 : this.reserve(dbias.length)];
     const planned = this.exports.pnet_plan_filter_gradient(at[0]!, x.length, at[1]!, dy.length, at[2]!, dfilter.length, at[3]!, dbias?.length ?? 0, ...dimsOf(dims), this.parts());
     this.run(planned);
     dfilter.set(new Float32Array(this.memory.buffer, at[2], dfilter.length));
