@@ -138,9 +138,17 @@ class ConvThreads {
     Atomics.store(w, FAILED, 0);
     Atomics.add(w, SEQ, 1);
     Atomics.notify(w, SEQ);
+    // An error in this thread's own share (another module instance) still lets the call finish.
+    let ownError: { error: unknown } | undefined;
     try {
-      if (own !== undefined) own();
-      else for (let k = Atomics.add(w, NEXT, 1); k < parts; k = Atomics.add(w, NEXT, 1)) this.exports.pnet_run_part(k);
+      if (own === undefined) for (let k = Atomics.add(w, NEXT, 1); k < parts; k = Atomics.add(w, NEXT, 1)) this.exports.pnet_run_part(k);
+      else {
+        try {
+          own();
+        } catch (error) {
+          ownError = { error };
+        }
+      }
     } finally {
       // Browser main threads may not block: they spin (the call is synchronous either way).
       const canBlock = typeof (globalThis as { window?: unknown }).window === 'undefined';
@@ -153,6 +161,7 @@ class ConvThreads {
       this.stop();
       throw new Error('conv2d: a WebAssembly helper thread failed; the kernels run on one thread from now on');
     }
+    if (ownError !== undefined) throw ownError.error;
   }
 
   /** Parts a call is planned in: PARTS_PER_THREAD per thread, at most MAX_PARTS. */
