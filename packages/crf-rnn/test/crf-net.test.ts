@@ -117,13 +117,16 @@ describe('CrfNetFU: tabulated 2-label inference path', () => {
 
 describe('CrfNetFU: the WebAssembly kernels and the TypeScript loops agree', () => {
   // The kernel runs every iteration in one wavefront pass over the rows; odd and even iteration
-  // counts and depth windows of radius 1 and 2 change how far each iteration runs behind the last.
+  // counts and windows of depth radius 0 to 2 change how far each iteration runs behind the last.
   const cases: { shape: number[]; window?: number[]; inferenceIterations?: number }[] = [
     { shape: [37, 21] },
     { shape: [5, 12, 16] },
     { shape: [4, 9, 11] },
     { shape: [7, 6, 10], window: [5, 3, 3], inferenceIterations: 3 },
     { shape: [29, 9], window: [3, 7], inferenceIterations: 1 },
+    // Windows one row high: every iteration on the same row, in order.
+    { shape: [6, 7, 9], window: [1, 1, 5], inferenceIterations: 2 },
+    { shape: [8, 13], window: [1, 5], inferenceIterations: 4 },
   ];
   it('2D and 3D, batch of 2, seeds, widths with and without a multiple of 8, 1 to 10 iterations', () => {
     for (const { shape, ...options } of cases) {

@@ -5,8 +5,9 @@
 //   write tensors where tfjs keeps them (pointers are byte offsets into that heap; malloc/free
 //   are tfjs'); one thread.
 // - wasm/pnet-conv-threads.wasm, the same code on a shared memory of the package's own: the
-//   caller copies a layer's inputs in, plans the call, and every thread's instance runs a part
-//   (a range of output rows); malloc is a per-call arena kept by the caller.
+//   caller copies in the inputs of the share the helpers compute (or of the whole call), plans
+//   it, and the threads' instances run its parts (ranges of output rows); malloc is a per-call
+//   arena kept by the caller.
 // A call is plan (validate, allocate, pack) → run_part(0 … parts−1) → finish (sum the parts'
 // gradients, free); a plan of 0 parts only validates. Each entry that can fail returns 0 or the address of a NUL-terminated message.
 #include <emscripten/emscripten.h>

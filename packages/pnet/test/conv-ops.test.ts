@@ -195,6 +195,16 @@ for (const path of convolutionPaths) {
     }
 
     if (path !== 'cpu') {
+    it('channelConcat of parts made on cpu before the switch to wasm (moved when first read) equals tfjs concat', async () => {
+      await initBackend('cpu');
+      const parts = [4, 4, 16, 3].map((c, i) => tf.tensor(randomArray(2 * 5 * 6 * c, 80 + i), [2, 5, 6, c]));
+      await useConvolutionPath(path);
+      const out = channelConcat(parts);
+      expect(out.shape).toEqual([2, 5, 6, 27]);
+      expect(maxAbsDiff(out.dataSync(), tf.concat(parts, 3).dataSync())).toBe(0);
+      tf.dispose([out, ...parts]);
+    });
+
     it('ShiftedColumns (wasm only) equals the shifted input by index, zero outside, for any run of rows', async () => {
       await useConvolutionPath(path);
       const [n, h, w, c] = [2, 5, 6, 3];

@@ -25,7 +25,7 @@ import {
   winogradEnabled,
 } from '../src/ops/native-conv.js';
 import { wasmConvFor } from '../src/ops/wasm-conv.js';
-import { prepareWasmConv, threadedConv } from '../src/ops/wasm-conv-threads.js';
+import { prepareWasmConv, stopConvThreads, threadedConv } from '../src/ops/wasm-conv-threads.js';
 import { heapOutputs, wasmHeapView } from '../src/ops/wasm-heap.js';
 import { platform } from '../src/platform.js';
 import { nativeExpected, packageDir } from './fixtures.js';
@@ -294,7 +294,7 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
 
   // The threaded kernels share the output slices between the calling thread (on tfjs' heap) and
   // the helpers (in the shared memory); the split point must not show in the output.
-  it('wasm-simd-threads: every split of the output slices gives the one-thread output bit for bit (batches of 1–5, depth taps with halos)', async () => {
+  it("wasm-simd-threads: the calling thread's share and the helpers' share give the one-thread output bit for bit (batches of 1–5, depth taps with halos), also through a handle kept after the helpers stopped", async () => {
     await initBackend('wasm');
     const heap = wasmConvFor(tf.backend())!;
     const threaded = threadedConv(heap)!;
@@ -334,6 +334,17 @@ describe('the direct conv2d (Node addon, WebAssembly SIMD) on the wasm heap', ()
       }
     }
     useWinograd(true);
+    // A handle kept after its helpers stopped computes everything on this thread.
+    stopConvThreads();
+    try {
+      const x = tf.tensor4d(randomArray(6 * 8 * 8 * 16, 74), [6, 8, 8, 16]);
+      const f = tf.tensor5d(randomArray(3 * 9 * 16 * 16, 75), [3, 3, 3, 16, 16]);
+      const conv = () => nativeDepthConv(x, f, [[1, 1], [1, 1]], [1, 1, 1], undefined, false)!;
+      expect(Buffer.from(run(threaded, conv).buffer).equals(Buffer.from(run(heap, conv).buffer))).toBe(true);
+      tf.dispose([x, f]);
+    } finally {
+      await prepareWasmConv(2);
+    }
   });
 
   // The switch must reach every build: the two algorithms round differently, so their outputs differ

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sliceRows } from './slice-rows.js';
+import { onHeap } from './native-conv.js';
 import { wasmConvFor } from './wasm-conv.js';
 import { heapOutputs, wasmHeapView } from './wasm-heap.js';
 
@@ -49,9 +50,13 @@ function copyChannelBlocks(whole: tf.Tensor, parts: tf.Tensor[], sizes: number[]
   });
 }
 
-/** Whether every part is float32, on a heap backend, with the module's copy or enough channels per part. */
+/**
+ * Whether every part is a float32 tensor already on the wasm heap (one made on another backend
+ * would move there when viewed, which can grow the heap under the views already taken), with
+ * the module's copy or enough channels per part.
+ */
 function useHeap(tensors: tf.Tensor[], sizes: number[]): boolean {
-  if (wasmHeapView() === undefined || !tensors.every((t) => t.dtype === 'float32')) return false;
+  if (wasmHeapView() === undefined || !onHeap(...tensors)) return false;
   return Math.min(...sizes) >= HEAP_MIN_CHANNELS || wasmConvFor(tf.backend())?.copyRows !== undefined;
 }
 

@@ -95,9 +95,9 @@ type OutputBackend = {
 
 /**
  * Float32 tensors whose data live on the wasm heap: a tensor made on another backend before a
- * switch is moved only when a tfjs kernel reads it, so those take the tfjs path.
+ * switch is moved only when a tfjs kernel reads it, so those take the tfjs path. @internal
  */
-function onHeap(...tensors: tf.Tensor[]): boolean {
+export function onHeap(...tensors: tf.Tensor[]): boolean {
   const table = (tf.backend() as unknown as OutputBackend).dataIdMap;
   return tensors.every((t) => t.dtype === 'float32' && table?.has(t.dataId) === true);
 }

@@ -1,9 +1,12 @@
 // Threads for the WebAssembly kernels (wasm/pnet-conv-threads.wasm): the kernels on a shared
-// memory of the package's own, one instance per thread. tfjs' single-threaded wasm heap cannot be
-// shared, so each call copies its inputs in and its output back (one copy per layer), plans the
-// call on this thread, and the threads claim its parts (ranges of output rows, four per thread;
-// gradients sum the parts' accumulators in part order). Helpers wait in Atomics.wait between calls. The runtime-specific part
-// (starting a worker) is passed in, so Node and browsers share this.
+// memory of the package's own, one instance per helper. tfjs' single-threaded wasm heap cannot be
+// shared, so the helpers' inputs are copied in and their output back. A forward call with at least
+// one output slice per thread is split by slices: this thread computes its share in place on
+// tfjs' heap (the single-threaded kernels) while the helpers claim parts of the rest (ranges of
+// output rows, four per helper). Other calls (one slice, filter gradients) are copied in whole
+// and every thread claims parts (gradients sum the parts' accumulators in part order). Helpers
+// wait in Atomics.wait between calls. The runtime-specific part (starting a worker) is passed in,
+// so Node and browsers share this.
 import type { NativeConv } from './native-conv.js';
 import { type ConvExports, dylinkMemory, instantiateSideModule, throwIfError } from './side-module.js';
 import { conv2dArguments, dimsOf, filterGradientArguments, type HeapConv, loadWasmConv, wasmConvModules } from './wasm-conv.js';
@@ -189,7 +192,12 @@ class ConvThreads {
     const [n, kd, dd] = [d[0]!, d[13]!, d[14]!];
     const halo = (kd - 1) * dd;
     const slices = n - halo;
-    const here = Math.floor(slices / this.threads);
+    // Helpers stopped (a failure, or threads changed) while an older handle is still in use: one thread.
+    if (this.helpers.length === 0) {
+      heap.conv2d(...args);
+      return;
+    }
+    const here = Math.floor(slices / (this.helpers.length + 1));
     this.top = this.arenaBase;
     if (here < 1) {
       const at = [this.put(x), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(out.length)];
@@ -288,8 +296,10 @@ export function convThreadCount(): number {
 /**
  * Flops per float copied below which a layer stays on the calling thread (zero-copy on tfjs'
  * heap): 2·KH·KW·Cin·Cout / (Cin + Cout) is the work per input-plus-output value. Measured
- * (bench/conv-kernels-bench.mjs): 1×1 16→4 (6 flops per value) copies as long as it computes and
- * 3×3 1→64 (18) ran 1.6× slower on 2 threads, while 3×3 16→16 (144) and wider layers gain.
+ * (bench/conv-kernels-bench.mjs) when every threaded layer was copied whole: 1×1 16→4 (6 flops
+ * per value) copies as long as it computes and 3×3 1→64 (18) ran 1.6× slower on 2 threads,
+ * while 3×3 16→16 (144) and wider layers gain. Copying only the helpers' share halves the copies,
+ * but the ratio still orders the layers, so the threshold was kept.
  */
 const MIN_FLOPS_PER_COPIED_VALUE = 64;
 
