@@ -197,26 +197,23 @@ class ConvThreads {
       heap.conv2d(...args);
       return;
     }
+    // Output slices [0, here) on this thread, in place; [here, slices) on the helpers, from input
+    // slices [here, n). With fewer slices than threads, here = 0: the whole call is copied and
+    // every thread, this one too, claims its parts.
     const here = Math.floor(slices / (this.helpers.length + 1));
-    this.top = this.arenaBase;
-    if (here < 1) {
-      const at = [this.put(x), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(out.length)];
-      this.run(this.exports.pnet_plan_conv2d(at[0]!, x.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, out.length, ...d, relu ? 1 : 0, this.parts()));
-      out.set(new Float32Array(this.memory.buffer, at[3], out.length));
-      return;
-    }
     const inSlice = x.length / n;
     const outSlice = out.length / slices;
-    // Helpers: output slices [here, slices) from input slices [here, n).
     const hx = x.subarray(here * inSlice);
     const hOut = (slices - here) * outSlice;
+    this.top = this.arenaBase;
     const at = [this.put(hx), this.put(filter), bias === null ? 0 : this.put(bias), this.reserve(hOut)];
-    const helperDims = [n - here, ...d.slice(1)];
-    const planned = this.exports.pnet_plan_conv2d(at[0]!, hx.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, hOut, ...helperDims, relu ? 1 : 0, this.parts(this.helpers.length));
+    const parts = this.parts(here > 0 ? this.helpers.length : this.threads);
+    const planned = this.exports.pnet_plan_conv2d(at[0]!, hx.length, at[1]!, filter.length, at[2]!, bias?.length ?? 0, at[3]!, hOut, n - here, ...d.slice(1), relu ? 1 : 0, parts);
     // The heap may grow during this thread's share (its workspace comes from tfjs' malloc): the output is found again by offset.
     const outAt = out.byteOffset + here * outSlice * 4;
     const ownDims = [here + halo, ...d.slice(1)];
-    this.run(planned, () => heap.conv2d(x.subarray(0, (here + halo) * inSlice), filter, bias, out.subarray(0, here * outSlice), ownDims, relu));
+    const own = () => heap.conv2d(x.subarray(0, (here + halo) * inSlice), filter, bias, out.subarray(0, here * outSlice), ownDims, relu);
+    this.run(planned, here > 0 ? own : undefined);
     new Float32Array(heap.memory.buffer, outAt, hOut).set(new Float32Array(this.memory.buffer, at[3], hOut));
   }
 
