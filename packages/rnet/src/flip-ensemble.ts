@@ -3,16 +3,34 @@ import { OptionError, ShapeError } from './errors.js';
 import { predictLogits, type SegmentationNetwork } from './network.js';
 
 /**
- * Which flips to average at inference: `auto` flips both axes of 2D networks (4 passes of a
- * network that takes milliseconds per slice) and none of 3D networks (whose passes take seconds
- * to minutes); `flip` flips every spatial axis (2D: 4 passes, 3D: 8); `none` runs the network once.
+ * Which flips to average at inference: `auto` flips both axes of 2D networks trained with flip
+ * augmentation (4 passes of a network that takes milliseconds per slice) and none of 3D networks
+ * (whose passes take seconds to minutes) or of networks never shown a flipped image; `flip` flips
+ * every spatial axis (2D: 4 passes, 3D: 8); `none` runs the network once.
  */
 export type TestTimeFlips = 'auto' | 'flip' | 'none';
 
-/** The spatial axes `mode` flips for a `dim`-D network (for {@link flipEnsemble}). */
-export function testTimeFlipAxes(mode: TestTimeFlips, dim: 2 | 3): number[] {
+/** The augmentation settings of a training config, as the CLI writes them in `config.json`. */
+export interface FlipAugmentSettings {
+  augment?: { enabled?: boolean; flipProbability?: number };
+}
+
+/**
+ * Whether a network was trained on flipped images: augmentation on (the default) with a flip
+ * probability above 0 (the CLI's default 0.5 when absent).
+ */
+export function trainedWithFlips(config: FlipAugmentSettings): boolean {
+  return config.augment?.enabled !== false && (config.augment?.flipProbability ?? 0.5) > 0;
+}
+
+/**
+ * The spatial axes `mode` flips for a `dim`-D network (for {@link flipEnsemble}); `flipTrained`
+ * (default true) says whether the network was trained on flipped images (see {@link trainedWithFlips}):
+ * `auto` flips none of a network that was not.
+ */
+export function testTimeFlipAxes(mode: TestTimeFlips, dim: 2 | 3, flipTrained = true): number[] {
   if (mode !== 'auto' && mode !== 'flip' && mode !== 'none') throw new OptionError(`test-time flips must be 'auto', 'flip' or 'none', got ${JSON.stringify(mode)}`);
-  if (mode === 'none' || (mode === 'auto' && dim === 3)) return [];
+  if (mode === 'none' || (mode === 'auto' && (dim === 3 || !flipTrained))) return [];
   return dim === 3 ? [0, 1, 2] : [0, 1];
 }
 

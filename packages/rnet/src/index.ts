@@ -69,7 +69,7 @@ export {
   surfaceDistances,
   surfaceMask,
 } from './metrics.js';
-export { flipEnsemble, type TestTimeFlips, testTimeFlipAxes } from './flip-ensemble.js';
+export { type FlipAugmentSettings, flipEnsemble, type TestTimeFlips, testTimeFlipAxes, trainedWithFlips } from './flip-ensemble.js';
 export {
   foregroundProbability,
   inferenceWindow,

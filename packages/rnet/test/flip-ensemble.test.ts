@@ -2,7 +2,7 @@
 import { initBackend } from '@deepigeos/pnet';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { flipEnsemble, OptionError, type SegmentationNetwork, ShapeError, testTimeFlipAxes } from '../src/index.js';
+import { flipEnsemble, OptionError, type SegmentationNetwork, ShapeError, testTimeFlipAxes, trainedWithFlips } from '../src/index.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -101,5 +101,15 @@ describe('flipEnsemble', () => {
     expect(testTimeFlipAxes('flip', 3)).toEqual([0, 1, 2]);
     expect(testTimeFlipAxes('none', 2)).toEqual([]);
     expect(() => testTimeFlipAxes('mirror' as never, 2)).toThrow(OptionError);
+    // A network never shown a flipped image: auto leaves it alone, flip still flips on request.
+    expect(testTimeFlipAxes('auto', 2, false)).toEqual([]);
+    expect(testTimeFlipAxes('flip', 2, false)).toEqual([0, 1]);
+  });
+
+  it('trainedWithFlips: augmentation on with a flip probability above 0 (0.5 when absent)', () => {
+    expect(trainedWithFlips({})).toBe(true);
+    expect(trainedWithFlips({ augment: { flipProbability: 0.2 } })).toBe(true);
+    expect(trainedWithFlips({ augment: { flipProbability: 0 } })).toBe(false);
+    expect(trainedWithFlips({ augment: { enabled: false, flipProbability: 0.5 } })).toBe(false);
   });
 });

@@ -174,7 +174,7 @@ describe('PipelineHost (2D networks)', () => {
     expect(maxAbsDiff(region.probability, crop(whole.probability))).toBeLessThan(1e-6);
   }, 60_000);
 
-  it("test-time flips: 'auto' gives each slice the mean of P-Net's logits over the four flips; unknown modes are refused", async () => {
+  it("test-time flips: 'auto' gives each slice the mean of P-Net's logits over the four flips, none for a net trained without flips; unknown modes are refused", async () => {
     const pnet = seedWeights(createPNet2D({ inputChannels: 1, numClasses: 2, channels: 4 }), 5);
     const networks = { pnet: { model: await files(pnet), config: { dim: 2 as const } }, rnet: { model: await files(seedWeights(createRNet2D({ imageChannels: 1, channels: 4 }), 6)), config: { dim: 2 as const } } };
     const host = new PipelineHost();
@@ -199,7 +199,14 @@ describe('PipelineHost (2D networks)', () => {
     const once = new PipelineHost();
     await once.init(networks, { backend: 'cpu' });
     once.setVolume({ data, shape, spacing: [1, 1, 1], channels: 1 });
-    expect(maxAbsDiff((await once.segment({})).probability, got)).toBeGreaterThan(1e-4);
+    const single = (await once.segment({})).probability;
+    expect(maxAbsDiff(single, got)).toBeGreaterThan(1e-4);
+    // 'auto' leaves a P-Net trained without flips (its config says so) to one pass, as the CLI does.
+    const unflippedConfig = { dim: 2 as const, augment: { flipProbability: 0 } };
+    const noFlipsTrained = new PipelineHost();
+    await noFlipsTrained.init({ ...networks, pnet: { ...networks.pnet, config: unflippedConfig } }, { backend: 'cpu', testTimeFlips: 'auto' });
+    noFlipsTrained.setVolume({ data, shape, spacing: [1, 1, 1], channels: 1 });
+    expect(Array.from((await noFlipsTrained.segment({})).probability)).toEqual(Array.from(single));
     await expect(new PipelineHost().init(networks, { backend: 'cpu', testTimeFlips: 'mirror' as never })).rejects.toThrow(OptionError);
   }, 60_000);
 

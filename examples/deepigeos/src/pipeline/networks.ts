@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CrfNetF } from '@deepigeos/crf-rnn';
 import { CheckpointError } from '@deepigeos/pnet';
-import { flipEnsemble, inferenceWindow, type SegmentationNetwork, type TestTimeFlips, testTimeFlipAxes, volumeNetwork } from '@deepigeos/rnet';
+import { flipEnsemble, inferenceWindow, type SegmentationNetwork, type TestTimeFlips, testTimeFlipAxes, trainedWithFlips, volumeNetwork } from '@deepigeos/rnet';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Schema, validateConfig } from '../config.js';
@@ -131,9 +131,7 @@ export async function loadTrainedNet(dir: string, flag: string, schema: Schema, 
   }
   const config = validateConfig(raw, schema, configFile) as unknown as TrainConfig;
   const model = existsSync(join(modelDir, 'model.json')) ? await withFlag(flag, dir, () => loadModel(modelDir)) : loadTorchModel(modelDir, config);
-  // `auto` flips only networks trained with flips (the recipe's default; augment.flipProbability > 0).
-  const trainedOnFlips = config.augment?.enabled !== false && (config.augment?.flipProbability ?? 0.5) > 0;
-  const flipAxes = testTimeFlipAxes(tta === 'auto' && !trainedOnFlips ? 'none' : tta, config.dim);
+  const flipAxes = testTimeFlipAxes(tta, config.dim, trainedWithFlips(config));
   const net: TrainedNet = { model, config, modelDir, network: inferenceNetwork(model, config, undefined, flipAxes), flipAxes };
   const crfDir = join(dir, 'crf');
   if (existsSync(join(crfDir, 'model.json'))) {

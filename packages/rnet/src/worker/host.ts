@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { crfStage } from '../crf.js';
 import { OptionError, SessionStateError } from '../errors.js';
-import { flipEnsemble, testTimeFlipAxes } from '../flip-ensemble.js';
+import { flipEnsemble, type TestTimeFlips, testTimeFlipAxes, trainedWithFlips } from '../flip-ensemble.js';
 import { inferenceWindow, type SegmentationNetwork, volumeNetwork } from '../network.js';
 import { zScoreNonZero } from '../preprocess.js';
 import { cropToRoi, pasteFromRoi, type Roi, validateRoi } from '../roi.js';
@@ -73,8 +73,8 @@ export class PipelineHost {
   private volume?: PipelineVolume;
   /** The volume normalised with the current P-Net's clipping, when it was given raw. */
   private normalized?: { key: string; volume: PipelineVolume };
-  /** Spatial axes whose flips the networks average (`testTimeFlips`). */
-  private flipAxes: number[] = [];
+  /** Test-time flips asked for (`testTimeFlips`). */
+  private testTimeFlips: TestTimeFlips = 'none';
 
   /** Initialises the tfjs backend and loads both networks; returns the backend name. */
   async init(networks: PipelineNetworks, options: PipelineBackendOptions = {}): Promise<PipelineInfo> {
@@ -94,7 +94,7 @@ export class PipelineHost {
     if (rIn !== pIn + 3) throw new OptionError(`R-Net takes ${rIn} channels; a P-Net with ${pIn} needs an R-Net with ${pIn + 3}`);
     this.pnet = pnet;
     this.rnet = rnet;
-    this.flipAxes = testTimeFlipAxes(tta, pnet.config.dim);
+    this.testTimeFlips = tta;
     const crfs = [pnet.crf && 'CRF-Net(f)', rnet.crf && 'CRF-Net(fu)'].filter(Boolean);
     return { backend, channels: pIn, dim: pnet.config.dim, description: `${pnet.config.dim}D P-Net + R-Net${crfs.length ? ` + ${crfs.join(' + ')}` : ''}${crfKernels}`,
       clipPercentiles: pnet.config.preprocess?.clipPercentiles ?? null,
@@ -238,7 +238,8 @@ export class PipelineHost {
     const p = inferenceWindow(net.config.patch);
     const network =
       net.config.dim === 2 ? net.model : p ? volumeNetwork(net.model, { patchSize: [p, p, p], margin: 0, overlap: 0.5, onProgress }) : volumeNetwork(net.model, { onProgress });
-    return this.flipAxes.length > 0 ? flipEnsemble(network, this.flipAxes) : network;
+    const flipAxes = testTimeFlipAxes(this.testTimeFlips, net.config.dim, trainedWithFlips(net.config));
+    return flipAxes.length > 0 ? flipEnsemble(network, flipAxes) : network;
   }
 
   private requireNetworks(): { pnet: LoadedNetwork; rnet: LoadedNetwork } {

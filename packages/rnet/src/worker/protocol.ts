@@ -23,6 +23,8 @@ export interface NetworkConfig {
   patch?: number;
   /** Geodesic λ the R-Net was trained with (default 1). */
   lambda?: number;
+  /** Its training augmentation (the CLI writes it): `testTimeFlips: 'auto'` flips only networks trained on flips. */
+  augment?: { enabled?: boolean; flipProbability?: number };
   /** The intensity normalisation it was trained with (the CLI writes it). */
   preprocess?: {
     /** Percentiles each channel was clipped to before the z-score; null or absent: none. */
@@ -107,8 +109,8 @@ export interface PipelineBackendOptions {
   wasmPaths?: Record<string, string>;
   /**
    * Test-time flips averaged into P-Net's and R-Net's logits (see `testTimeFlipAxes` and
-   * `flipEnsemble`): `'auto'` flips both axes of 2D networks (4 passes), none of 3D ones; `'flip'`
-   * every axis; `'none'` (default) runs each network once.
+   * `flipEnsemble`): `'auto'` flips both axes of 2D networks trained on flips (4 passes), none of
+   * 3D ones; `'flip'` every axis; `'none'` (default) runs each network once.
    */
   testTimeFlips?: TestTimeFlips;
 }
