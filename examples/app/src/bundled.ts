@@ -1,13 +1,14 @@
 // Assets built into the app (see vite.config.ts): the networks as written by `deepigeos
 // train-pnet` / `train-rnet` (`<name>/model.json` + `weights.bin` + `config.json`, optional
 // `<name>/crf/`) and the sample volume. Everything is fetched from the app's own origin.
-import type { NetworkConfig, NetworkFiles, PipelineNetworks, TrainedNetworkFiles } from '@deepigeos/rnet/worker';
+import type { NetworkFiles, PipelineNetworks, TrainedNetworkFiles } from '@deepigeos/rnet/worker';
 import { AppError } from './errors.js';
+import { pipelineConfig, type TrainingConfigFile } from './network-config.js';
 
 type ModelJson = NetworkFiles['modelJson'];
 const modelJsons = import.meta.glob<ModelJson>('@deepigeos-app-weights/**/model.json', { eager: true, import: 'default' });
 const weightUrls = import.meta.glob<string>('@deepigeos-app-weights/**/weights.bin', { eager: true, query: '?url', import: 'default' });
-const configs = import.meta.glob<NetworkConfig>('@deepigeos-app-weights/*/config.json', { eager: true, import: 'default' });
+const configs = import.meta.glob<TrainingConfigFile>('@deepigeos-app-weights/*/config.json', { eager: true, import: 'default' });
 const sampleUrls = import.meta.glob<string>('@deepigeos-app-sample/**/*.nii.gz', { eager: true, query: '?url', import: 'default' });
 
 function find<T>(files: Record<string, T>, suffix: string): T | undefined {
@@ -31,7 +32,7 @@ async function bundledNet(name: string): Promise<TrainedNetworkFiles | undefined
   const config = find(configs, `/${name}/config.json`);
   if (!model || !config) return undefined;
   const crf = await bundledFiles(`${name}/crf`);
-  return { model, config: { dim: config.dim, ...(config.patch ? { patch: config.patch } : {}), lambda: config.lambda ?? 1 }, ...(crf ? { crf } : {}) };
+  return { model, config: pipelineConfig(config), ...(crf ? { crf } : {}) };
 }
 
 /** Which bundled pairs this build has ('3d', '2d'). */

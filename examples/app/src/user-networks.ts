@@ -3,10 +3,11 @@
 // and optionally crf/model.json + crf/weights.bin — or PyTorch weights (`*.safetensors`) with
 // the same config.json, loaded into a P-Net/R-Net built from that config.
 import { createPNet2D, createPNet3D, createRNet2D, createRNet3D, importTorchStateDict, initBackend } from '@deepigeos/rnet';
-import type { NetworkConfig, NetworkFiles, TrainedNetworkFiles } from '@deepigeos/rnet/worker';
+import type { NetworkFiles, TrainedNetworkFiles } from '@deepigeos/rnet/worker';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { AppError } from './errors.js';
+import { pipelineConfig, type TrainingConfigFile } from './network-config.js';
 
 /** Files of a picked folder, keyed by their path inside it ('best/model.json', 'config.json', …). */
 export function folderFiles(files: ArrayLike<File>): Map<string, File> {
@@ -59,12 +60,11 @@ export async function readNetworkFolder(files: ArrayLike<File>, role: 'P-Net' | 
   if (config.dim !== 2 && config.dim !== 3) throw new AppError(`${folder}/config.json: dim must be 2 or 3, got ${JSON.stringify(config.dim)}`);
   model ??= await fromSafetensors(map.get(safetensors!)!, config, role, `${folder}/${safetensors}`);
   const crf = await modelAt(map, 'crf', folder);
-  const patch = typeof config.patch === 'number' ? config.patch : undefined;
-  return { model, config: { dim: config.dim, ...(patch ? { patch } : {}), lambda: config.lambda ?? 1 }, ...(crf ? { crf } : {}) };
+  return { model, config: pipelineConfig(config), ...(crf ? { crf } : {}) };
 }
 
 /** The training config fields used to rebuild a network for PyTorch weights. */
-type TrainingConfig = NetworkConfig & { patch?: unknown; channels?: number; dropout?: number; data?: { modalities?: string[] } };
+type TrainingConfig = TrainingConfigFile & { channels?: number; dropout?: number; data?: { modalities?: string[] } };
 
 /**
  * A P-Net/R-Net built from the training config (width `channels`, one input channel per
