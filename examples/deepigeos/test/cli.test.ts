@@ -94,6 +94,8 @@ describe('train → evaluate → segment on tiny phantoms', () => {
     expect(ev.code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'eval/result.json'), 'utf8'));
     expect(report.cases).toHaveLength(4);
+    // The default user: the paper's rule plus one click when it places none (as the demo).
+    expect(report.settings).toMatchObject({ protocol: 'paper', minClicks: 1 });
     for (const s of [report.mean.pnet, report.mean.pnetCrf, ...report.mean.rounds]) {
       expect(s.dice).toBeGreaterThanOrEqual(0);
       expect(s.dice).toBeLessThanOrEqual(1);

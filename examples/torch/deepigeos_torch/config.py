@@ -16,7 +16,7 @@ AUGMENT = {
 }
 COMMON = {
     "dim": 2, "epochs": None, "stepsPerEpoch": 50, "batch": 4, "patch": None, "channels": None, "dropout": 0.2,
-    "kernelInit": "he", "learningRate": 0.001, "lrSchedule": "cosine", "minLearningRate": 0.05, "earlyStopping": 8,
+    "kernelInit": "he", "learningRate": 0.001, "lrSchedule": "cosine", "minLearningRate": 0.05, "earlyStopping": 16,
     "loss": "crossEntropy+dice", "seed": 0, "maxMinutes": None, "sliceAxis": 0,
     "foregroundProbability": 0.5, "validationSamples": 12, "backend": "auto", "logDir": "experiments/logs",
     "cacheCases": 64, "crf": False, "crfSteps": 60, "crfJointSteps": 60,
@@ -24,7 +24,7 @@ COMMON = {
 # Epochs when `epochs` is null and no time budget is set (the CLI's rule).
 DEFAULT_EPOCHS = 10
 RNET = {
-    "lambda": 1, "interactionMode": "clicks", "trainingRounds": 3, "fallbackClickProbability": 0.5, "noSeedProbability": 0,
+    "lambda": 1, "interactionMode": "clicks", "trainingRounds": 3, "fallbackClickProbability": 1, "noSeedProbability": 0,
 }
 # initFromPNet has no default in the CLI: absent means "when the layouts match".
 RNET_OPTIONAL = ["pnet", "initFromPNet"]

@@ -167,7 +167,7 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
 extern "C" {
 
 /** The interface version the TypeScript loader checks (4: pnet_set_winograd; 3: dims carry KD and dilationD; copy_rows, dropout_mask), so a stale cached module is refused, not misread. */
-EMSCRIPTEN_KEEPALIVE int32_t pnet_abi_version() { return 4; }
+EMSCRIPTEN_KEEPALIVE int32_t pnet_abi_version() { return 5; }
 
 /** 3×3 forward convolutions planned from now on by Winograd (non-zero, the default) or directly (0). */
 EMSCRIPTEN_KEEPALIVE void pnet_set_winograd(int32_t on) { winograd = on != 0; }
@@ -229,6 +229,20 @@ EMSCRIPTEN_KEEPALIVE uint32_t pnet_dropout_mask(float* dst, uint32_t count, uint
   }
   if (count % 2 == 1) dst[count - 1] = (mulberry32_output(a += kMulberry32Step) & 0xffffu) < threshold ? scale : 0.0f;
   return a;
+}
+
+/**
+ * The gradient through a ReLU: `dst[i] = y[i] > 0 ? dy[i] : 0` for `count` floats, `y` being the
+ * ReLU's output. One pass over the memory, where tfjs' step and multiply took two and a temporary.
+ */
+EMSCRIPTEN_KEEPALIVE void pnet_relu_gradient(float* dst, const float* dy, const float* y, uint32_t count) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  uint32_t i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const v128_t positive = wasm_f32x4_gt(wasm_v128_load(y + i), zero);
+    wasm_v128_store(dst + i, wasm_v128_and(wasm_v128_load(dy + i), positive));
+  }
+  for (; i < count; ++i) dst[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 /** The number of parts the planned call has (fewer than asked when there are fewer output rows). */

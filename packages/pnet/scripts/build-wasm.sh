@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 mkdir -p wasm
 flags="-O3 -std=c++17 -msimd128 -mbulk-memory -fno-exceptions -fno-rtti -fvisibility=hidden -ffp-contract=fast -s SIDE_MODULE=2 -s BINARYEN_EXTRA_PASSES=--one-caller-inline-max-function-size=300
-  -s EXPORTED_FUNCTIONS=_pnet_abi_version,_pnet_plan_conv2d,_pnet_plan_filter_gradient,_pnet_parts,_pnet_run_part,_pnet_finish,_pnet_copy_rows,_pnet_dropout_mask,_pnet_set_winograd"
+  -s EXPORTED_FUNCTIONS=_pnet_abi_version,_pnet_plan_conv2d,_pnet_plan_filter_gradient,_pnet_parts,_pnet_run_part,_pnet_finish,_pnet_copy_rows,_pnet_dropout_mask,_pnet_relu_gradient,_pnet_set_winograd"
 sources="native/wasm_api.cpp native/conv2d_wasm.cpp"
 # shellcheck disable=SC2086
 emcc $flags $sources -o wasm/pnet-conv.wasm

@@ -62,6 +62,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const mask = trainingMask(twin, [3, 5, 7, 4]);
       const grad = tf.grad((input: tf.Tensor) => tf.sum(layer.apply(input, { training: true }) as tf.Tensor))(x);
       expect(grad.dataSync()).toEqual(mask);
+      // A broadcast mask: the gradient is the mask broadcast to the input's shape.
+      const spread = { rate: 0.3, seed: 8, noiseShape: [null, 1, 1, null] };
+      const spreadMask = trainingMask(new Dropout(spread), [3, 5, 7, 4]);
+      const spreadGrad = tf.grad((input: tf.Tensor) => tf.sum(new Dropout(spread).apply(input, { training: true }) as tf.Tensor))(x);
+      expect(spreadGrad.shape).toEqual(x.shape);
+      expect(spreadGrad.dataSync()).toEqual(spreadMask);
     });
 
     it('seeds give reproducible streams; noiseShape broadcasts one mask over null-free axes', async () => {

@@ -55,10 +55,10 @@ describe('the WebAssembly kernels’ interface version', () => {
   const place = { memory: new WebAssembly.Memory({ initial: 1 }), memoryBase: 0, stackTop: 0, malloc: () => 0, free: () => {} };
 
   it('a module of another version is refused (a stale cached .wasm would misread the arguments), the shipped one accepted', () => {
-    expect(() => instantiateSideModule(new WebAssembly.Module(staleModuleBytes), place)).toThrow(/interface version 1, this package needs 4/);
+    expect(() => instantiateSideModule(new WebAssembly.Module(staleModuleBytes), place)).toThrow(/interface version 1, this package needs 5/);
     const shipped = new WebAssembly.Module(readFileSync(join(packageDir, 'wasm', 'pnet-conv.wasm')));
     const memory = new WebAssembly.Memory({ initial: 16 });
-    expect(instantiateSideModule(shipped, { memory, memoryBase: 1024, stackTop: 65536, malloc: () => 0, free: () => {} }).pnet_abi_version?.()).toBe(4);
+    expect(instantiateSideModule(shipped, { memory, memoryBase: 1024, stackTop: 65536, malloc: () => 0, free: () => {} }).pnet_abi_version?.()).toBe(5);
   });
 });
 
@@ -95,7 +95,7 @@ describe('a WebAssembly module the backend refuses', () => {
       expect(wasmConvFor(backend)).toBeUndefined();
       expect(wasmConvFor(backend)).toBeUndefined();
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0]![0])).toMatch(/could not be attached.*interface version 1, this package needs 4.*tfjs' own kernels/);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/could not be attached.*interface version 1, this package needs 5.*tfjs' own kernels/);
       expect(String(wasmConvLoadError())).toMatch(/interface version 1/);
     } finally {
       setWasmConvModules(modules);

@@ -48,7 +48,7 @@ export const evaluateCommand: Command = {
     'min-clicks': {
       type: 'string',
       value: 'N',
-      help: "--user paper: fewest clicks per round while errors remain (default 0 = the paper's rule alone; 1 = also click small error regions)",
+      help: "--user paper: fewest clicks per round while errors remain (default 1: also the largest error region when the paper's rule clicks none, as the demo; 0 = the paper's rule alone)",
     },
     'roi-margin': {
       type: 'string',
@@ -69,9 +69,11 @@ export const evaluateCommand: Command = {
       '(slices without foreground keep P-Net\'s result), the per-slice scores are listed too (JSON "slices", CSV rows',
       'with region "slice"). ASSD and HD95 are in mm (voxel spacing); "–"/empty when undefined (empty mask).',
       "Simulated users: --user paper = the paper's rule (one click per started 100 voxels of each error region of",
-      '≥ 30 voxels); with --min-clicks N it also clicks the interior-most voxel of the largest remaining error regions',
-      'until N clicks are placed. --user single = the one-click-at-a-time protocol: each round one click at the',
-      'interior-most voxel of the largest error region (use --rounds 20 for NoC). A round without clicks keeps the',
+      '≥ 30 voxels); with --min-clicks N (default 1) it also clicks the interior-most voxel of the largest remaining',
+      'error regions until N clicks are placed: a person clicks the worst mistake even when it is small, and residual',
+      "errors of a good result are mostly split into regions under 30 voxels. --min-clicks 0 = the paper's rule alone.",
+      '--user single = the one-click-at-a-time protocol: each round one click at the interior-most voxel of the',
+      'largest error region (use --rounds 20 for NoC). A round without clicks keeps the',
       `previous result. NoC@85/NoC@90: clicks so far when Dice first reaches 0.85/0.90 (0 if P-Net does; ${NOC_CAP} if never).`,
     ].join('\n'),
   async run(flags) {
@@ -113,7 +115,7 @@ export const evaluateCommand: Command = {
     const roiMargin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 });
     const refineMargin = flags.number('refine-margin', { integer: true, min: 0, max: 10000 });
     const user = {
-      minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 0,
+      minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 1,
       protocol,
       encoding: encoding as 'geodesic' | 'euclidean',
       ...(roiMargin === undefined ? {} : { roiMargin }),

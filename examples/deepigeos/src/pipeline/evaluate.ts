@@ -359,7 +359,7 @@ export async function evaluateCase(
   rnet: TrainedNet | undefined,
   rounds: number,
   seed: number,
-  user: UserOptions = { minClicks: 0 },
+  user: UserOptions = { minClicks: 1 },
 ): Promise<CaseEvaluation> {
   if (c.image.shape.length !== pnet.config.dim) return evaluateSlices(c, pnet, rnet, rounds, seed, user);
   const { evaluation } = await evaluateImage(c.image, c.label!, pnet, rnet, rounds, seed, user);

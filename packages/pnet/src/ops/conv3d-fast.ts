@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isRecordingGradients } from './recording.js';
 import { accumulate } from './accumulate.js';
 import { sliceRows } from './slice-rows.js';
+import { reluGradient } from './relu-gradient.js';
 import { conv2dFast, type FusedEpilogue, forwardPads, fusedConv, inputGradientFilter, samePads, weightGradients } from './conv2d-fast.js';
 import { convolutionImplementation, nativeDepthConv } from './native-conv.js';
 
@@ -197,7 +198,7 @@ function makeDepthTapConv(dilation: [number, number, number], hasBias: boolean, 
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {
         const [xs, fs, ys] = saved as [tf.Tensor5D, tf.Tensor5D, tf.Tensor5D | undefined];
-        const g5 = relu ? tf.mul(dy, tf.step(ys!)) : dy;
+        const g5 = relu ? reluGradient(dy, ys!) : dy;
         const g = tf.reshape(g5, [n * d, h, w, cout]) as tf.Tensor4D;
         const xp = padDepth(xs, pads);
         const total = pads[0] + pads[1];

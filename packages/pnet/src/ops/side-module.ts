@@ -12,6 +12,7 @@ export interface ConvExports {
   pnet_finish(): void;
   pnet_copy_rows(dst: number, dstStride: number, src: number, srcStride: number, rows: number, width: number): void;
   pnet_dropout_mask(dst: number, count: number, threshold: number, scale: number, state: number): number;
+  pnet_relu_gradient(dst: number, dy: number, y: number, count: number): void;
   pnet_set_winograd(on: number): void;
   __wasm_apply_data_relocs?: () => void;
   __wasm_call_ctors?: () => void;
@@ -53,7 +54,7 @@ export interface SideModulePlace {
 }
 
 /** The kernels' interface version this code calls (native/wasm_api.cpp's pnet_abi_version). */
-const CONV_ABI_VERSION = 4;
+const CONV_ABI_VERSION = 5;
 
 /** Instantiates the kernels at `place` (synchronously: the module is compiled and small). @internal */
 export function instantiateSideModule(module: WebAssembly.Module, place: SideModulePlace): ConvExports {

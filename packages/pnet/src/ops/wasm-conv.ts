@@ -163,6 +163,8 @@ export interface HeapConv extends NativeConv {
    * mulberry32 `state`; returns the next state.
    */
   dropoutMask(mask: Float32Array, threshold: number, scale: number, state: number): number;
+  /** Writes the gradient through a ReLU into `dst`: `dy` where the ReLU's output `y` is positive, else 0 (heap views of one length). */
+  reluGradient(dst: Float32Array, dy: Float32Array, y: Float32Array): void;
 }
 
 /** {@link HeapConv.dropoutMask} on a checked heap view. */
@@ -170,6 +172,17 @@ function maskDrawer(exports: ConvExports, memory: WebAssembly.Memory): HeapConv[
   return (mask, threshold, scale, state) => {
     if (!isHeapView(memory, mask)) throw new TypeError('dropoutMask: mask: expected a Float32Array view of the wasm heap');
     return exports.pnet_dropout_mask(mask.byteOffset, mask.length, threshold, scale, state) >>> 0;
+  };
+}
+
+/** {@link HeapConv.reluGradient} on checked heap views. */
+function reluGradientKernel(exports: ConvExports, memory: WebAssembly.Memory): HeapConv['reluGradient'] {
+  return (dst, dy, y) => {
+    for (const [name, view] of [['dst', dst], ['dy', dy], ['y', y]] as const) {
+      if (!isHeapView(memory, view)) throw new TypeError(`reluGradient: ${name}: expected a Float32Array view of the wasm heap`);
+      if (view.length !== dst.length) throw new RangeError(`reluGradient: ${name} holds ${view.length} floats, dst ${dst.length}`);
+    }
+    exports.pnet_relu_gradient(dst.byteOffset, dy.byteOffset, y.byteOffset, dst.length);
   };
 }
 
@@ -192,6 +205,7 @@ function binding(exports: ConvExports, memory: WebAssembly.Memory): HeapConv {
     memory,
     copyRows: rowCopier(exports, memory),
     dropoutMask: maskDrawer(exports, memory),
+    reluGradient: reluGradientKernel(exports, memory),
     setWinograd: (on) => exports.pnet_set_winograd(on ? 1 : 0),
     conv2d: (...args) => runAlone(exports, memory, exports.pnet_plan_conv2d(...conv2dArguments(memory, ...args), 1)),
     filterGradient: (...args) => runAlone(exports, memory, exports.pnet_plan_filter_gradient(...filterGradientArguments(memory, ...args), 1)),
