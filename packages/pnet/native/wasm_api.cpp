@@ -166,7 +166,7 @@ pnet::Message plan(bool gradient, const float* const (&data)[4], const uint32_t 
 
 extern "C" {
 
-/** The interface version the TypeScript loader checks (4: pnet_set_winograd; 3: dims carry KD and dilationD; copy_rows, dropout_mask), so a stale cached module is refused, not misread. */
+/** The interface version the TypeScript loader checks (5: pnet_relu_gradient; 4: pnet_set_winograd; 3: dims carry KD and dilationD; copy_rows, dropout_mask), so a stale cached module is refused, not misread. */
 EMSCRIPTEN_KEEPALIVE int32_t pnet_abi_version() { return 5; }
 
 /** 3×3 forward convolutions planned from now on by Winograd (non-zero, the default) or directly (0). */

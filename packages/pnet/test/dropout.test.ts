@@ -68,6 +68,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const spreadGrad = tf.grad((input: tf.Tensor) => tf.sum(new Dropout(spread).apply(input, { training: true }) as tf.Tensor))(x);
       expect(spreadGrad.shape).toEqual(x.shape);
       expect(spreadGrad.dataSync()).toEqual(spreadMask);
+      // A mask that would broadcast the input to another shape is refused, naming both shapes.
+      const wrong = new Dropout({ rate: 0.3, noiseShape: [null, 4, null, null] });
+      expect(() => wrong.apply(x, { training: true })).toThrow(ArgumentError);
+      expect(() => wrong.apply(x, { training: true })).toThrow(/noiseShape \[null, 4, null, null\].*\[3, 5, 7, 4\]/);
+      expect(() => new Dropout({ rate: 0.3, noiseShape: [null, 1] }).apply(x, { training: true })).toThrow(ArgumentError);
     });
 
     it('seeds give reproducible streams; noiseShape broadcasts one mask over null-free axes', async () => {

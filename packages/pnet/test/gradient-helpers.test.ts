@@ -36,6 +36,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const want = await onCpu(() => tf.mul(tf.tensor(dys, shape), tf.step(tf.tensor(ys, shape))).dataSync());
         expect(unsigned(got.dataSync())).toEqual(unsigned(want));
       }
+      // Equal sizes but different shapes do not broadcast: refused as tfjs refuses them.
+      expect(() => reluGradient(tf.ones([2, 3]), tf.ones([3, 2]))).toThrow(/broadcast/);
     });
 
     it('inputGradientFilter rotates the kernel by 180° and swaps its in/out channels', async () => {

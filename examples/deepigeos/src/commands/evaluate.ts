@@ -40,7 +40,7 @@ export const evaluateCommand: Command = {
     user: {
       type: 'string',
       value: 'KIND',
-      help: "simulated user: paper (default: the paper's rule, see --min-clicks) | single (one click per round at the largest error region)",
+      help: "simulated user: paper (default: the paper's rule, plus a click at the largest error when it places none; see --min-clicks) | single (one click per round at the largest error region)",
     },
     encoding: { type: 'string', value: 'KIND', help: "seed encoding: geodesic (default: the R-Net's training λ) | euclidean (λ = 0; the paper's ablation)" },
     ...TTA_FLAGS,

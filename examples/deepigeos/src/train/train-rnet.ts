@@ -52,7 +52,7 @@ function simulatedClicks(probability: Float32Array, s: LabelledImage, rng: Rng, 
   }
   // Some rounds also click the largest remaining error when the paper's rule places no click,
   // as the one-click-at-a-time protocol (and `evaluate --min-clicks 1`) does.
-  const minClicks = rng.next() < (config.fallbackClickProbability ?? 0) ? 1 : 0;
+  const minClicks = rng.next() < (config.fallbackClickProbability ?? 1) ? 1 : 0;
   return simulateUser({ prediction: probability, groundTruth: s.label, shape, spacing: s.image.spacing, rng, minClicks });
 }
 

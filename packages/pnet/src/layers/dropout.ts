@@ -60,9 +60,19 @@ export class Dropout extends tfl.layers.Layer {
     // Any truthy `training` trains, as in tfjs-layers.
     if (!kwargs['training'] || !(this.rate > 0 && this.rate < 1)) return input;
     return tf.tidy(() => {
-      const shape = this.noiseShape === undefined ? input.shape : this.noiseShape.map((d, i) => d ?? input.shape[i]!);
+      const shape = this.noiseShape === undefined ? input.shape : this.maskShape(input.shape);
       return masked(input, this.mask(shape, 1 - this.rate));
     });
+  }
+
+  /** The mask's shape for an input: `noiseShape` with `null` taking the input's size; each size 1 (broadcast) or the input's. */
+  private maskShape(inputShape: number[]): number[] {
+    const noise = this.noiseShape!;
+    const shape = noise.map((d, i) => d ?? inputShape[i]!);
+    if (shape.length !== inputShape.length || shape.some((d, i) => d !== 1 && d !== inputShape[i])) {
+      throw new ArgumentError(`Dropout ${this.name}: noiseShape [${noise.map(String).join(', ')}] does not broadcast over an input of shape [${inputShape.join(', ')}] (each size must be 1, null or the input's)`);
+    }
+    return shape;
   }
 
   /**

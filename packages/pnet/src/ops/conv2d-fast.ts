@@ -76,10 +76,11 @@ export function fusedConv(
  * 2D P-Net training step there (measured). @internal
  */
 export function inputGradientFilter(filter: tf.Tensor4D): tf.Tensor4D {
-  if (!onHeap(filter)) return tf.tidy(() => tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]));
+  const view = wasmHeapView();
+  if (view === undefined || !onHeap(filter)) return tf.tidy(() => tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]));
   const [kh, kw, cin, cout] = filter.shape;
   const [out] = heapOutputs([[kh, kw, cout, cin]]);
-  const view = wasmHeapView()!;
+  // Views only after the allocation, which may move the heap (`view` reads the current buffer).
   const src = view(filter);
   const dst = view(out!);
   const taps = kh * kw;

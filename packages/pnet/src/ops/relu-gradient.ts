@@ -7,10 +7,12 @@ import { heapOutputs, wasmHeapView } from './wasm-heap.js';
  * The gradient through a ReLU from its output `y`: `dy` where `y > 0`, else 0. On the wasm
  * backend with the package's WebAssembly module, one pass on the heap; elsewhere tfjs' step and
  * multiply (two kernels, a temporary, 6 % of a 2D P-Net training step on wasm, measured).
- * A NaN in `y` gives 0 here and NaN through tfjs; the loss is NaN either way. @internal
+ * Where `y` is NaN, or `y ≤ 0` and `dy` is NaN or infinite, this gives 0 and tfjs NaN; the loss
+ * is NaN before either can happen. @internal
  */
 export function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  if (dy.size === y.size && dy.size > 0 && onHeap(dy, y)) {
+  const sameShape = dy.rank === y.rank && dy.shape.every((d, i) => d === y.shape[i]);
+  if (sameShape && dy.size > 0 && onHeap(dy, y)) {
     // First: attaching the module on its first use allocates on the heap, which may move it.
     const kernel = wasmConvFor(tf.backend())?.reluGradient;
     const view = wasmHeapView();
