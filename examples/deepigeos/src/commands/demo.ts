@@ -15,7 +15,7 @@ import { checkOutputs } from '../cli/outputs.js';
 import { loadCase } from '../data/load.js';
 import { UsageError } from '../errors.js';
 import { createSession, foregroundBox } from '../pipeline/infer.js';
-import { evaluationRegion } from '../pipeline/evaluate.js';
+import { DEFAULT_MIN_CLICKS, evaluationRegion } from '../pipeline/evaluate.js';
 import { loadTrainedNet } from '../pipeline/networks.js';
 import { largestSlice, writeMaskNifti, writeOverlayPngs } from '../pipeline/output.js';
 import { runRounds } from '../pipeline/rounds.js';
@@ -107,7 +107,7 @@ export const demoCommand: Command = {
       stages.push({ name: 'pnet_crf', mask: result.mask });
     }
     const seed = flags.number('seed', { integer: true }) ?? 0;
-    const minClicks = flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 1;
+    const minClicks = flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? DEFAULT_MIN_CLICKS;
     // Every click of every round: 1 = foreground, 2 = background (written as clicks.nii.gz).
     const clicks = new Uint8Array(truth.length);
     const done = await runRounds({

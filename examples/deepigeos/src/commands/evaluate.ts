@@ -11,7 +11,7 @@ import { loadCase } from '../data/load.js';
 import { checkOutputs, cleanupOnSignal, removeFileTemps } from '../cli/outputs.js';
 import { UsageError } from '../errors.js';
 import { evaluationCsv, renderEvaluationReport, writeTextAtomic } from '../pipeline/eval-report.js';
-import { type CaseEvaluation, evaluateCase, NOC_CAP, type Score, summarise, type UserProtocol } from '../pipeline/evaluate.js';
+import { type CaseEvaluation, DEFAULT_MIN_CLICKS, evaluateCase, NOC_CAP, type Score, summarise, type UserProtocol } from '../pipeline/evaluate.js';
 import { checkNetPair, loadTrainedNet, reportingProgress, type TrainedNet } from '../pipeline/networks.js';
 import { datasetCases } from '../train/cases.js';
 import { TRAIN_PNET_SCHEMA, TRAIN_RNET_SCHEMA } from '../train/schema.js';
@@ -115,7 +115,7 @@ export const evaluateCommand: Command = {
     const roiMargin = flags.number('roi-margin', { integer: true, min: 0, max: 1000 });
     const refineMargin = flags.number('refine-margin', { integer: true, min: 0, max: 10000 });
     const user = {
-      minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? 1,
+      minClicks: flags.number('min-clicks', { integer: true, min: 0, max: 1000 }) ?? DEFAULT_MIN_CLICKS,
       protocol,
       encoding: encoding as 'geodesic' | 'euclidean',
       ...(roiMargin === undefined ? {} : { roiMargin }),

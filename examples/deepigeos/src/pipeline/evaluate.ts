@@ -96,6 +96,12 @@ export interface EvaluationReport {
 /** Clicks counted at most in NoC@85 / NoC@90 (the literature's cap). */
 export const NOC_CAP = 20;
 
+/**
+ * The simulated user's fewest clicks per round by default (`evaluate` and `demo`): a click at the
+ * largest error when the paper's rule places none, as a person clicks the worst mistake.
+ */
+export const DEFAULT_MIN_CLICKS = 1;
+
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 const score = (m: SegmentationMetrics): Score => ({ dice: m.dice, assd: finite(m.assd), hd95: finite(m.hd95) });
 
@@ -359,7 +365,7 @@ export async function evaluateCase(
   rnet: TrainedNet | undefined,
   rounds: number,
   seed: number,
-  user: UserOptions = { minClicks: 1 },
+  user: UserOptions = { minClicks: DEFAULT_MIN_CLICKS },
 ): Promise<CaseEvaluation> {
   if (c.image.shape.length !== pnet.config.dim) return evaluateSlices(c, pnet, rnet, rounds, seed, user);
   const { evaluation } = await evaluateImage(c.image, c.label!, pnet, rnet, rounds, seed, user);

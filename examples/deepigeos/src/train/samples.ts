@@ -32,8 +32,8 @@ function labelled(c: Case): LabelledImage {
 const foregroundSlices = new WeakMap<Uint8Array, number[][]>();
 
 function slicesWithForeground(label: Uint8Array, shape: readonly number[], axis: number): number[] {
-  const perAxis = foregroundSlices.get(label) ?? [];
-  foregroundSlices.set(label, perAxis);
+  let perAxis = foregroundSlices.get(label);
+  if (perAxis === undefined) foregroundSlices.set(label, (perAxis = []));
   let found = perAxis[axis];
   if (found === undefined) {
     const len = shape[axis]!;
