@@ -35,7 +35,7 @@ from deepigeos_torch import config as cfg  # noqa: E402
 from deepigeos_torch.data import CaseCache, DatasetError, dataset_cases, draw_sample, load_case, rng_for, split_cases, validation_samples  # noqa: E402
 from deepigeos_torch.files import ModelFolderError, read_run, read_tfjs_state, write_dir_atomically, write_model_folder, write_safetensors  # noqa: E402
 from deepigeos_torch.geodesic import GeodesicError  # noqa: E402
-from deepigeos_torch.interactions import rnet_input, simulate_clicks  # noqa: E402
+from deepigeos_torch.interactions import perturb_probability, rnet_input, simulate_clicks  # noqa: E402
 from deepigeos_torch.logs import EventWriter, append_metrics  # noqa: E402
 from deepigeos_torch.models import create_net, forward, infer_shape  # noqa: E402
 
@@ -183,14 +183,17 @@ def probabilities(net, x, dim):
         return torch.softmax(forward(net, x, dim), 1)[:, 1]
 
 
-def rnet_batch(pnet, images, labels, spacings, gids, config):
-    """R-Net inputs for a batch: P-Net's foreground probability, simulated clicks on its errors,
+def rnet_batch(pnet, images, labels, spacings, gids, config, perturb=True):
+    """R-Net inputs for a batch: P-Net's foreground probability (in `perturbInput` of the samples
+    perturbed, unless `perturb` is false, as for validation), simulated clicks on its errors,
     their geodesic maps (GeodisTK-equivalent 'raster', as `@deepigeos/rnet` encodes them)."""
     prob = probabilities(pnet, images, config["dim"]).cpu().numpy()
     rows = []
     for k in range(images.shape[0]):
         rng = rng_for(config["seed"], int(gids[k]), 7)
         image = images[k].cpu().numpy()
+        if perturb and config.get("perturbInput", 0) > 0 and rng.random() < config["perturbInput"]:
+            prob[k] = perturb_probability(prob[k], rng, config.get("perturbSigma", 4))
         if rng.random() < config.get("noSeedProbability", 0):
             fg = bg = np.zeros(prob[k].shape, np.uint8)
         else:
@@ -306,7 +309,7 @@ class Run:
         image, label, spacing = sample
         x = torch.from_numpy(image[None]).to(self.d.device)
         y = torch.from_numpy(label[None].astype(np.int64))
-        return rnet_batch(self.pnet, x, y, torch.tensor([spacing]), [-1 - k], self.config)[0].cpu().numpy(), label, spacing
+        return rnet_batch(self.pnet, x, y, torch.tensor([spacing]), [-1 - k], self.config, perturb=False)[0].cpu().numpy(), label, spacing
 
     def restore(self):
         ckpt = os.path.join(self.out, "checkpoint")

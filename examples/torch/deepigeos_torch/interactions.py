@@ -36,3 +36,30 @@ def rnet_input(image, probability, fg, bg, spacing, lambda_):
         normalized_map(image, fg, spacing, lambda_)[None],
         normalized_map(image, bg, spacing, lambda_)[None],
     ])
+
+
+def warp_probability(probability, rng, max_sigma, grid=4):
+    """The probability map warped by a smooth random displacement (std drawn from [0, max_sigma]
+    voxels, on a grid^rank control lattice interpolated linearly); positions clamp to the edge."""
+    shape = probability.shape
+    sigma = rng.uniform(0, max_sigma)
+    coarse = rng.normal(0, 1, (len(shape),) + (grid,) * len(shape)) * sigma
+    at_grid = np.meshgrid(*[np.linspace(0, grid - 1, n) for n in shape], indexing="ij")
+    voxel = np.meshgrid(*[np.arange(n, dtype=np.float64) for n in shape], indexing="ij")
+    source = [np.clip(v + ndimage.map_coordinates(coarse[a], at_grid, order=1), 0, shape[a] - 1) for a, v in enumerate(voxel)]
+    return ndimage.map_coordinates(probability, source, order=1).astype(np.float32)
+
+
+def perturb_probability(probability, rng, max_sigma):
+    """A harder first-round input for R-Net (the CLI's `perturbInput`): the warped probability and,
+    in half the cases, a random axis-aligned ellipse (semi-axes 15–50 % of each side) set to
+    background (a missed region) or foreground (a leak)."""
+    out = warp_probability(probability, rng, max_sigma)
+    if rng.random() < 0.5:
+        shape = out.shape
+        centre = [rng.uniform(0, n - 1) for n in shape]
+        radius = [max(1.0, rng.uniform(0.15, 0.5) * n) for n in shape]
+        grids = np.meshgrid(*[np.arange(n) for n in shape], indexing="ij")
+        inside = sum(((g - c) / r) ** 2 for g, c, r in zip(grids, centre, radius)) <= 1
+        out[inside] = 0.0 if rng.random() < 0.5 else 1.0
+    return out

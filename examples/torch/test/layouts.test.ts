@@ -82,6 +82,20 @@ describe('config keys', () => {
   });
 });
 
+describe("R-Net's perturbed first rounds (perturbInput)", () => {
+  it('warp: identity at sigma 0, constant maps constant, values in [0, 1], reproducible; half the samples also get an ellipse', () => {
+    const r = JSON.parse(tool('perturb')) as { identity: number; constant3d: number; changed: number[]; painted: number; range: number[]; reproducible: boolean };
+    expect(r.identity).toBe(0);
+    expect(r.constant3d).toBeLessThan(1e-6);
+    expect(r.range[0]).toBeGreaterThanOrEqual(0);
+    expect(r.range[1]).toBeLessThanOrEqual(1);
+    expect(r.reproducible).toBe(true);
+    expect(r.changed.reduce((a, b) => a + b, 0) / r.changed.length).toBeGreaterThan(20);
+    expect(r.painted).toBeGreaterThan(2);
+    expect(r.painted).toBeLessThan(16);
+  });
+});
+
 describe('dataset layouts and loading: the PyTorch trainer reads what the CLI reads', () => {
   it('BraTS (two modalities), MSD, globs, explicit lists and pairs lists: same cases, files, label values and preprocessed voxels', async () => {
     const { bratsCases, globCases, loadCase, msdCases, pairsListCases, writeBratsPhantoms } = await import('@deepigeos/examples');

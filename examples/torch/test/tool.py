@@ -8,6 +8,7 @@ safetensors files that the TypeScript side compares with the JavaScript packages
   bad DATA_DIR OUT_DIR                      broken datasets (unpaired, shape mismatch, NaN voxels)
   cases OUT_DIR DATA_JSON...                dataset layouts: case references and the first case loaded
   defaults                                  the default configs and allowed keys (JSON) of pnet and rnet
+  perturb                                   perturbInput's warp and ellipse on test maps (JSON summary)
 """
 import json
 import os
@@ -21,6 +22,7 @@ from deepigeos_torch import config as cfg  # noqa: E402
 from deepigeos_torch.data import load_case  # noqa: E402
 from deepigeos_torch.files import read_run, read_safetensors, read_tfjs_state, write_safetensors  # noqa: E402
 from deepigeos_torch.geodesic import geodesic_distance, normalized_map  # noqa: E402
+from deepigeos_torch.interactions import perturb_probability, warp_probability  # noqa: E402
 from deepigeos_torch.models import create_net, forward, infer_shape  # noqa: E402
 
 
@@ -112,11 +114,28 @@ def cases(out_dir, *data_configs):
         })
 
 
+def perturb():
+    """Properties of R-Net's perturbed first-round inputs, for the TypeScript side to check."""
+    square = np.zeros((32, 32), np.float32)
+    square[8:24, 8:24] = 1
+    outs = [perturb_probability(square, np.random.default_rng(s), 6) for s in range(16)]
+    warps = [warp_probability(square, np.random.default_rng(s), 6) for s in range(16)]
+    flat = np.full((10, 12, 14), 0.3, np.float32)
+    print(json.dumps({
+        "identity": float(np.abs(warp_probability(square, np.random.default_rng(1), 0) - square).max()),
+        "constant3d": float(np.abs(warp_probability(flat, np.random.default_rng(2), 5) - 0.3).max()),
+        "changed": [int(((o > 0.5) != (square > 0.5)).sum()) for o in outs],
+        "painted": sum(int(not np.array_equal(o, w)) for o, w in zip(outs, warps)),
+        "range": [float(min(o.min() for o in outs)), float(max(o.max() for o in outs))],
+        "reproducible": bool(np.array_equal(perturb_probability(square, np.random.default_rng(3), 6), outs[3])),
+    }))
+
+
 def main(cmd, *args):
     if cmd == "defaults":
         print(json.dumps({"pnet": cfg.defaults("pnet"), "rnet": cfg.defaults("rnet"), "keys": {n: cfg.allowed_keys(n) for n in ("pnet", "rnet")}}))
         return
-    {"state": state, "geodesic": geodesic, "forward": forward_runs, "tfjs": tfjs, "bad": bad_data, "cases": cases}[cmd](*args)
+    {"state": state, "geodesic": geodesic, "forward": forward_runs, "tfjs": tfjs, "bad": bad_data, "cases": cases, "perturb": perturb}[cmd](*args)
 
 
 if __name__ == "__main__":

@@ -93,12 +93,14 @@ export function spatialTransform(sample: LabelledImage, rng: Rng, options: Augme
   const rank = sample.image.shape.length;
   const angles = Array.from({ length: rank === 2 ? 1 : 3 }, () => rng.uniform(-o.rotation, o.rotation));
   const scale = rng.uniform(1 - o.scale, 1 + o.scale);
-  const grid = Math.max(2, o.elasticGrid);
-  const field =
-    o.elasticSigma > 0
-      ? { grid, values: Float32Array.from({ length: grid ** rank * rank }, () => rng.normal() * o.elasticSigma) }
-      : undefined;
+  const field = o.elasticSigma > 0 ? randomDisplacementField(rng, rank, o.elasticGrid, o.elasticSigma) : undefined;
   return resampleAffine(sample, angles, scale, field);
+}
+
+/** A smooth random displacement: `grid`^rank control points (at least 2 per axis), each axis's displacement ~ N(0, sigma²) voxels. */
+export function randomDisplacementField(rng: Rng, rank: number, grid: number, sigma: number): { grid: number; values: Float32Array } {
+  const g = Math.max(2, grid);
+  return { grid: g, values: Float32Array.from({ length: g ** rank * rank }, () => rng.normal() * sigma) };
 }
 
 /**
@@ -106,12 +108,14 @@ export function spatialTransform(sample: LabelledImage, rng: Rng, options: Augme
  * 3D: rotations in the (H,W), (D,W) and (D,H) planes, composed) and isotropic `scale` about the
  * image centre, in physical units; plus an optional displacement field in voxels given on a
  * `grid`^rank control lattice (channels-last, one displacement per axis), interpolated linearly.
+ * Positions beyond the border read 0, or with `clampToEdge` the nearest edge voxel.
  */
 export function resampleAffine(
   sample: LabelledImage,
   angles: number[],
   scale: number,
   field?: { grid: number; values: Float32Array },
+  clampToEdge = false,
 ): LabelledImage {
   const { image } = sample;
   const { shape, spacing, channels } = image;
@@ -147,6 +151,7 @@ export function resampleAffine(
       sampleAt(field.values, gridShape, gridStr, rank, gpos, 1, 0, disp, 0);
       for (let a = 0; a < rank; a++) src[a]! += disp[a]!;
     }
+    if (clampToEdge) for (let a = 0; a < rank; a++) src[a] = Math.min(Math.max(src[a]!, 0), shape[a]! - 1);
     sampleAt(image.data, shape, inStr, channels, src, 1, 0, data, i * channels);
     sampleAt(sample.label, shape, inStr, 1, src, 0, 0, label, i);
   }

@@ -133,6 +133,19 @@ export const TRAIN_RNET_SCHEMA: Schema = {
     default: 1,
     help: "fraction of simulated rounds that also click the largest remaining error when the paper's rule places no click",
   },
+  perturbInput: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0,
+    help: "fraction of training samples whose first-round input is P-Net's probability perturbed: warped by a smooth random displacement, and in half of them a random ellipse set to background or foreground (errors of the size P-Net makes on new scans)",
+  },
+  perturbSigma: {
+    type: 'number',
+    min: 0,
+    default: 4,
+    help: 'largest std of that displacement, in voxels (each sample draws its std from [0, perturbSigma])',
+  },
   noSeedProbability: {
     type: 'number',
     min: 0,
@@ -200,6 +213,8 @@ export interface TrainConfig {
   interactionMode?: 'clicks' | 'scribbles';
   initFromPNet?: boolean | null;
   noSeedProbability?: number;
+  perturbInput?: number;
+  perturbSigma?: number;
   trainingRounds?: number;
   fallbackClickProbability?: number;
 }

@@ -16,6 +16,7 @@ import { simulateUser } from '../pipeline/simulated-user.js';
 import { createRng, type Rng } from '../rng.js';
 import { type LoopResult, runTraining } from './loop.js';
 import { type CrfSample, trainCrfStage } from './crf.js';
+import { perturbProbability } from './perturb.js';
 import { validationSamples } from './samples.js';
 import { seedKernels } from './seeded-init.js';
 import { warmStartFromPNet } from './warm-start.js';
@@ -58,7 +59,8 @@ function simulatedClicks(probability: Float32Array, s: LabelledImage, rng: Rng, 
 
 /**
  * Turns samples into R-Net samples: [image, current probability, G(fg), G(bg)] → ground truth.
- * Round 1 refines P-Net's probability. With `rnet` (the R-Net being trained), a sample may go
+ * Round 1 refines P-Net's probability (in `perturbInput` of the samples, perturbed: see
+ * `perturbProbability`). With `rnet` (the R-Net being trained), a sample may go
  * through up to `trainingRounds` rounds as at inference: R-Net refines its input, the seeds are
  * imposed on its output, the user clicks on the remaining errors, and the next input holds
  * R-Net's own latest probability and every seed so far.
@@ -67,10 +69,14 @@ export async function rnetTrainingBatch(
   pnet: SegmentationNetwork,
   samples: LabelledImage[],
   rng: Rng,
-  config: Pick<TrainConfig, 'trainingRounds' | 'fallbackClickProbability' | 'noSeedProbability' | 'lambda' | 'interactionMode'>,
+  config: Pick<TrainConfig, 'trainingRounds' | 'fallbackClickProbability' | 'noSeedProbability' | 'perturbInput' | 'perturbSigma' | 'lambda' | 'interactionMode'>,
   rnet?: SegmentationNetwork,
 ): Promise<CrfSample[]> {
   const probs = await pnetProbabilities(pnet, samples);
+  const perturb = config.perturbInput ?? 0;
+  samples.forEach((s, k) => {
+    if (perturb > 0 && rng.next() < perturb) probs[k] = perturbProbability(probs[k]!, s.image.shape, rng, config.perturbSigma ?? 4);
+  });
   const maxRounds = rnet ? Math.max(1, config.trainingRounds ?? 1) : 1;
   const rounds = samples.map(() => 1 + rng.int(maxRounds));
   const fg = samples.map((s) => new Uint8Array(s.label.length));
@@ -152,7 +158,9 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
   const valRng = createRng(config.seed + 1);
   const valRaw = validationSamples(validation, spec, valRng, config.validationSamples);
   const valSamples: CrfSample[] = [];
-  for (const s of valRaw) valSamples.push(...(await rnetTrainingBatch(pnet.network, [s], valRng, config)));
+  // Validation scores the refinement of P-Net's own output, never a perturbed one.
+  const valConfig = { ...config, perturbInput: 0 };
+  for (const s of valRaw) valSamples.push(...(await rnetTrainingBatch(pnet.network, [s], valRng, valConfig)));
   try {
     const result = await runTraining({
       model,
