@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../src/rng.js';
 import { paintEllipsoid, perturbProbability, warpProbability } from '../src/train/perturb.js';
-import { rnetTrainingBatch } from '../src/train/train-rnet.js';
+import { rnetTrainingBatch, rnetValidationSamples } from '../src/train/train-rnet.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -40,22 +40,29 @@ describe('warpProbability (harder first rounds for R-Net)', () => {
 });
 
 describe('paintEllipsoid and perturbProbability', () => {
-  it('paints one convex blob of 15–50 % of each side, in 2D and 3D', () => {
+  it('paints one solid ellipse whose semi-axes are 15–50 % of each side, in 2D and 3D', () => {
     for (const shape of [[40, 60], [20, 24, 28]]) {
+      const strides = shape.map((_, a) => shape.slice(a + 1).reduce((q, d) => q * d, 1));
       for (let seed = 0; seed < 6; seed++) {
         const n = shape.reduce((a, b) => a * b, 1);
         const p = new Float32Array(n).fill(0.7);
         paintEllipsoid(p, shape, createRng(seed), 1);
-        const inside = p.reduce((k, v) => k + (v === 1 ? 1 : 0), 0);
         expect(p.every((v) => v === 1 || v === Math.fround(0.7))).toBe(true);
-        // Every painted voxel's extent per axis is within twice the largest semi-axis.
-        const strides = shape.map((_, a) => shape.slice(a + 1).reduce((q, d) => q * d, 1));
+        const painted = [...p.keys()].filter((i) => p[i] === 1);
+        expect(painted.length).toBeGreaterThan(0);
         shape.forEach((side, a) => {
-          const coords = [...p.keys()].filter((i) => p[i] === 1).map((i) => Math.floor(i / strides[a]!) % side);
-          if (coords.length) expect(Math.max(...coords) - Math.min(...coords)).toBeLessThanOrEqual(side);
+          const coords = painted.map((i) => Math.floor(i / strides[a]!) % side);
+          const lo = Math.min(...coords);
+          const hi = Math.max(...coords);
+          // At most the full diameter (≤ side); at least half the smallest one (an ellipse cut by the border).
+          expect(hi - lo + 1).toBeLessThanOrEqual(side);
+          expect(hi - lo + 1).toBeGreaterThanOrEqual(Math.floor(0.15 * side));
         });
-        expect(inside).toBeGreaterThan(0);
-        expect(inside).toBeLessThan(n);
+        // Solid: along the last axis, each row's painted voxels are one run.
+        const last = shape[shape.length - 1]!;
+        const rows = new Map<number, number[]>();
+        for (const i of painted) rows.set(Math.floor(i / last), [...(rows.get(Math.floor(i / last)) ?? []), i % last]);
+        for (const xs of rows.values()) expect(Math.max(...xs) - Math.min(...xs) + 1).toBe(xs.length);
       }
     }
   });
@@ -92,15 +99,42 @@ describe('R-Net training batches with perturbed first rounds', () => {
   const inputProbability = (s: { image: { data: Float32Array }; label: Uint8Array }) =>
     Array.from({ length: s.label.length }, (_, i) => s.image.data[i * 4 + 1]!);
 
-  it("keeps P-Net's probability by default and perturbs it in perturbInput of the samples", async () => {
-    const plain = await rnetTrainingBatch(exact, Array.from({ length: 4 }, sample), createRng(5), config);
-    for (const s of plain) expect(inputProbability(s).every((v, i) => Math.abs(v - (s.label[i]! ? 0.99995 : 0.00005)) < 1e-3)).toBe(true);
-    const warped = await rnetTrainingBatch(exact, Array.from({ length: 4 }, sample), createRng(5), { ...config, perturbInput: 1, perturbSigma: 6 });
-    const errors = warped.map((s) => inputProbability(s).reduce((n, v, i) => n + ((v > 0.5 ? 1 : 0) !== s.label[i] ? 1 : 0), 0));
-    expect(errors.some((e) => e > 0)).toBe(true);
-    // The user clicks the errors the perturbation made.
-    warped.forEach((s, k) => {
+  const errorsOf = (s: { image: { data: Float32Array }; label: Uint8Array }) =>
+    inputProbability(s).reduce((n, v, i) => n + ((v > 0.5 ? 1 : 0) !== s.label[i] ? 1 : 0), 0);
+
+  it('with perturbInput 0 or absent, batches and the random sequence are what they were', async () => {
+    const rngA = createRng(5);
+    const rngB = createRng(5);
+    const a = await rnetTrainingBatch(exact, Array.from({ length: 4 }, sample), rngA, config);
+    const b = await rnetTrainingBatch(exact, Array.from({ length: 4 }, sample), rngB, { ...config, perturbInput: 0, perturbSigma: 6 });
+    expect(b).toEqual(a);
+    // The state the code before perturbInput existed left (recorded from it): no extra draws.
+    expect(rngA.state()).toBe(3157133628);
+    expect(rngB.state()).toBe(3157133628);
+    for (const s of a) expect(errorsOf(s)).toBe(0);
+  }, 30_000);
+
+  it('perturbs about perturbInput of the samples, and the user clicks the errors it made', async () => {
+    const batch = await rnetTrainingBatch(exact, Array.from({ length: 16 }, sample), createRng(5), { ...config, perturbInput: 0.5, perturbSigma: 6 });
+    const errors = batch.map(errorsOf);
+    const perturbed = errors.filter((e) => e > 0).length;
+    expect(perturbed).toBeGreaterThan(2);
+    expect(perturbed).toBeLessThan(14);
+    batch.forEach((s, k) => {
       if (errors[k]! > 0) expect(s.fgSeeds!.some((v) => v) || s.bgSeeds!.some((v) => v)).toBe(true);
     });
+  }, 30_000);
+
+  it('perturbSigma sets the warp: 0 with no ellipse leaves the input as P-Net gave it', async () => {
+    // With sigma 0 only ellipses change the input: some samples stay exact, the others differ by a painted region.
+    const batch = await rnetTrainingBatch(exact, Array.from({ length: 16 }, sample), createRng(9), { ...config, perturbInput: 1, perturbSigma: 0 });
+    const errors = batch.map(errorsOf);
+    expect(errors.filter((e) => e === 0).length).toBeGreaterThan(2);
+    expect(errors.filter((e) => e > 0).length).toBeGreaterThan(2);
+  }, 30_000);
+
+  it('validation inputs are never perturbed', async () => {
+    const val = await rnetValidationSamples(exact, Array.from({ length: 6 }, sample), createRng(5), { ...config, perturbInput: 1, perturbSigma: 6 });
+    for (const s of val) expect(errorsOf(s)).toBe(0);
   }, 30_000);
 });

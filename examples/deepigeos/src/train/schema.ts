@@ -4,6 +4,7 @@
  * @module
  */
 import type { Schema } from '../config.js';
+import { DEFAULT_PERTURB_SIGMA } from './perturb.js';
 
 /** Where the training images come from. */
 export const DATA_SCHEMA: Schema = {
@@ -143,7 +144,7 @@ export const TRAIN_RNET_SCHEMA: Schema = {
   perturbSigma: {
     type: 'number',
     min: 0,
-    default: 4,
+    default: DEFAULT_PERTURB_SIGMA,
     help: 'largest std of that displacement, in voxels (each sample draws its std from [0, perturbSigma])',
   },
   noSeedProbability: {

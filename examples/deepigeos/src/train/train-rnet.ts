@@ -16,7 +16,7 @@ import { simulateUser } from '../pipeline/simulated-user.js';
 import { createRng, type Rng } from '../rng.js';
 import { type LoopResult, runTraining } from './loop.js';
 import { type CrfSample, trainCrfStage } from './crf.js';
-import { perturbProbability } from './perturb.js';
+import { DEFAULT_PERTURB_SIGMA, perturbProbability } from './perturb.js';
 import { validationSamples } from './samples.js';
 import { seedKernels } from './seeded-init.js';
 import { warmStartFromPNet } from './warm-start.js';
@@ -74,8 +74,10 @@ export async function rnetTrainingBatch(
 ): Promise<CrfSample[]> {
   const probs = await pnetProbabilities(pnet, samples);
   const perturb = config.perturbInput ?? 0;
+  // Drawn only when enabled, so runs without it keep their random sequence.
+  // (With noSeedProbability, a perturbed sample may get no clicks: R-Net then learns to fix it unaided.)
   samples.forEach((s, k) => {
-    if (perturb > 0 && rng.next() < perturb) probs[k] = perturbProbability(probs[k]!, s.image.shape, rng, config.perturbSigma ?? 4);
+    if (perturb > 0 && rng.next() < perturb) probs[k] = perturbProbability(probs[k]!, s.image.shape, rng, config.perturbSigma ?? DEFAULT_PERTURB_SIGMA);
   });
   const maxRounds = rnet ? Math.max(1, config.trainingRounds ?? 1) : 1;
   const rounds = samples.map(() => 1 + rng.int(maxRounds));
@@ -129,6 +131,21 @@ export async function rnetTrainingBatch(
   }));
 }
 
+/**
+ * The fixed validation inputs: one first round per sample on P-Net's own output. Never perturbed
+ * (`perturbInput` is for training), so validation scores the refinement a user will see.
+ */
+export async function rnetValidationSamples(
+  pnet: SegmentationNetwork,
+  samples: LabelledImage[],
+  rng: Rng,
+  config: Parameters<typeof rnetTrainingBatch>[3],
+): Promise<CrfSample[]> {
+  const out: CrfSample[] = [];
+  for (const s of samples) out.push(...(await rnetTrainingBatch(pnet, [s], rng, { ...config, perturbInput: 0 })));
+  return out;
+}
+
 /** Trains R-Net against a frozen P-Net; see `runTraining` for the outputs (+ `out/crf`). */
 export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: TrainRunOptions): Promise<LoopResult> {
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -156,11 +173,7 @@ export async function trainRNet(config: TrainConfig, pnet: TrainedNet, options: 
   log(`R-Net ${config.dim}D: ${model.countParams()} parameters, backend ${backendLabel(backend)}${warm ? ', initialised from the P-Net' : ''}`);
   // Validation inputs depend only on the frozen P-Net and a fixed RNG: encode them once.
   const valRng = createRng(config.seed + 1);
-  const valRaw = validationSamples(validation, spec, valRng, config.validationSamples);
-  const valSamples: CrfSample[] = [];
-  // Validation scores the refinement of P-Net's own output, never a perturbed one.
-  const valConfig = { ...config, perturbInput: 0 };
-  for (const s of valRaw) valSamples.push(...(await rnetTrainingBatch(pnet.network, [s], valRng, valConfig)));
+  const valSamples = await rnetValidationSamples(pnet.network, validationSamples(validation, spec, valRng, config.validationSamples), valRng, config);
   try {
     const result = await runTraining({
       model,
