@@ -25,7 +25,7 @@ COMMON = {
 DEFAULT_EPOCHS = 10
 RNET = {
     "lambda": 1, "interactionMode": "clicks", "trainingRounds": 3, "fallbackClickProbability": 1, "noSeedProbability": 0,
-    "perturbInput": 0, "perturbSigma": 4,
+    "perturbInput": 0.5, "perturbSigma": 4,
 }
 # initFromPNet has no default in the CLI: absent means "when the layouts match".
 RNET_OPTIONAL = ["pnet", "initFromPNet"]

@@ -138,7 +138,7 @@ export const TRAIN_RNET_SCHEMA: Schema = {
     type: 'number',
     min: 0,
     max: 1,
-    default: 0,
+    default: 0.5,
     help: "fraction of training samples whose first-round input is P-Net's probability perturbed: warped by a smooth random displacement, and in half of them a random ellipse set to background or foreground (errors of the size P-Net makes on new scans)",
   },
   perturbSigma: {
