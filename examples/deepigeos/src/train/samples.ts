@@ -6,6 +6,7 @@
  */
 import { dice } from '@deepigeos/rnet';
 import { augment, type AugmentOptions, type LabelledImage } from '../data/augment.js';
+import { stridesOf } from '../data/preprocess.js';
 import { cropPatch, extractSlice, samplePatch } from '../data/sampling.js';
 import type { Case } from '../data/volume.js';
 import type { Rng } from '../rng.js';
@@ -37,7 +38,7 @@ function slicesWithForeground(label: Uint8Array, shape: readonly number[], axis:
   let found = perAxis[axis];
   if (found === undefined) {
     const len = shape[axis]!;
-    const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const stride = stridesOf(shape)[axis]!;
     const seen = new Uint8Array(len);
     for (let i = 0; i < label.length; i++) if (label[i]) seen[Math.floor(i / stride) % len] = 1;
     found = [];
